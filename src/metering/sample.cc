@@ -1,0 +1,61 @@
+#include "metering/sample.h"
+
+#include <string>
+
+namespace rampart::metering {
+
+std::optional<common::Error> ValidateSample(const UsageSample& s,
+                                            std::optional<common::Instant> now) {
+  auto reject = [](std::string code, std::string message, std::string field) {
+    return common::Error{std::move(code), std::move(message), std::move(field)};
+  };
+  if (s.window_s != 60 && s.window_s != 300) {
+    return reject("invalid_window",
+                  "window_s " + std::to_string(s.window_s) + " is not a window length (60 or 300)",
+                  "window_s");
+  }
+  if (s.window_start.time_since_epoch().count() % s.window_s != 0) {
+    return reject("unaligned_window",
+                  "window_start " + common::FormatRfc3339(s.window_start) +
+                      " is not aligned to a multiple of " + std::to_string(s.window_s) + " s",
+                  "window_start");
+  }
+  for (auto [value, field] : {std::pair{s.attack_bps, "attack_bps"},
+                              {s.in_bytes, "in_bytes"},
+                              {s.out_bytes, "out_bytes"}}) {
+    if (value < 0) {
+      return reject("negative_value", std::string(field) + " is negative", field);
+    }
+  }
+  if (s.attack_bps > kMaxAttackBps) {
+    return reject("absurd_value",
+                  "attack_bps " + std::to_string(s.attack_bps) + " is above 100 Tbps",
+                  "attack_bps");
+  }
+  const int64_t max_bytes = kMaxAttackBps / 8 * s.window_s;
+  for (auto [value, field] : {std::pair{s.in_bytes, "in_bytes"}, {s.out_bytes, "out_bytes"}}) {
+    if (value > max_bytes) {
+      return reject("absurd_value",
+                    std::string(field) + " " + std::to_string(value) +
+                        " is more than 100 Tbps could carry in the window",
+                    field);
+    }
+  }
+  if (now) {
+    if (s.window_start > *now + kMaxFuture) {
+      return reject("future_window",
+                    "window_start " + common::FormatRfc3339(s.window_start) +
+                        " is more than 5 minutes in the future",
+                    "window_start");
+    }
+    if (s.window_start < *now - kMaxAge) {
+      return reject(
+          "too_old",
+          "window_start " + common::FormatRfc3339(s.window_start) + " is older than 72 hours",
+          "window_start");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace rampart::metering

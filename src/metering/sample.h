@@ -1,0 +1,39 @@
+// Usage samples and their validation (product.md §7, api.md "Usage sample").
+//
+// A sample reports, for one protected IP and one measuring window, the attack bandwidth and
+// the forwarded bytes. Validation gives one reason per rejected sample; callers accept the
+// rest of a batch. Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "common/error.h"
+#include "common/ip_address.h"
+#include "common/time.h"
+
+namespace rampart::metering {
+
+struct UsageSample {
+  common::IpAddress ip;
+  common::Instant window_start;
+  int64_t window_s = 60;
+  int64_t attack_bps = 0;
+  int64_t in_bytes = 0;
+  int64_t out_bytes = 0;
+};
+
+inline constexpr int64_t kMaxAttackBps = 100'000'000'000'000;  // 100 Tbps
+inline constexpr common::Seconds kMaxFuture{5 * 60};
+inline constexpr common::Seconds kMaxAge{72 * 3600};
+
+// The reason `sample` must be rejected, or nullopt when it is acceptable. Codes:
+// `invalid_window` (length not 60 or 300), `unaligned_window` (start not a multiple of the
+// length), `negative_value`, `absurd_value` (attack > 100 Tbps, or more bytes than 100 Tbps
+// could carry in the window), and, when `now` is given, `future_window` (starts more than
+// 5 minutes ahead) and `too_old` (started more than 72 h ago). Whether the IP is protected
+// is the caller's check (`unknown_ip`): it needs the resource directory.
+std::optional<common::Error> ValidateSample(const UsageSample& sample,
+                                            std::optional<common::Instant> now);
+
+}  // namespace rampart::metering

@@ -81,14 +81,12 @@ Result<Decimal> Decimal::Parse(std::string_view text) {
   return Decimal(micros);
 }
 
-std::string Decimal::ToString() const {
-  std::string s = std::to_string(micros_ / kScale);
-  int64_t frac = micros_ % kScale;
-  if (frac == 0) return s;
-  std::string digits = std::to_string(frac);
+std::string Decimal::ToString(int min_decimals) const {
+  std::string digits = std::to_string(micros_ % kScale);
   digits.insert(0, 6 - digits.size(), '0');
-  while (digits.back() == '0') digits.pop_back();
-  return s + "." + digits;
+  while (static_cast<int>(digits.size()) > min_decimals && digits.back() == '0') digits.pop_back();
+  const std::string whole = std::to_string(micros_ / kScale);
+  return digits.empty() ? whole : whole + "." + digits;
 }
 
 }  // namespace rampart::common

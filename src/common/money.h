@@ -62,8 +62,8 @@ class Decimal {
   static Result<Decimal> Parse(std::string_view text);
 
   constexpr int64_t micros() const { return micros_; }
-  // Shortest exact form: "3.875", "1", "0.15".
-  std::string ToString() const;
+  // Exact form with at least `min_decimals` decimals: "3.875", "1", "0.15"; with 2: "0.00".
+  std::string ToString(int min_decimals = 0) const;
   constexpr auto operator<=>(const Decimal&) const = default;
 
  private:

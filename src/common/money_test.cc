@@ -56,6 +56,9 @@ TEST(Decimal, ParsesAndFormatsExactly) {
   EXPECT_EQ(Decimal::FromMicros(3'875'000).ToString(), "3.875");
   EXPECT_EQ(Decimal::FromMicros(150'000).ToString(), "0.15");
   EXPECT_EQ(Decimal::FromInt(46).ToString(), "46");
+  EXPECT_EQ(Decimal::FromInt(0).ToString(2), "0.00");
+  EXPECT_EQ(Decimal::FromMicros(200'000).ToString(2), "0.20");
+  EXPECT_EQ(Decimal::FromMicros(125'000).ToString(2), "0.125");
   EXPECT_FALSE(Decimal::Parse("0.0000001").has_value());
   EXPECT_FALSE(Decimal::Parse("-1").has_value());
 }

@@ -1,0 +1,108 @@
+#include "api/json_fields.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+
+namespace rampart::api {
+
+FieldReader::FieldReader(const boost::json::value& value, std::string path)
+    : path_(std::move(path)) {
+  object_ = value.if_object();
+  if (!object_) {
+    Problem("invalid_type",
+            (path_.empty() ? std::string("the body") : path_) + " must be a JSON object", path_);
+  }
+}
+
+std::string FieldReader::PathOf(std::string_view key) const {
+  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+}
+
+void FieldReader::Problem(std::string code, std::string message, std::string field) {
+  if (!error_) error_ = common::Error{std::move(code), std::move(message), std::move(field)};
+}
+
+const boost::json::value* FieldReader::Find(std::string_view key, bool required) {
+  if (!object_) return nullptr;
+  read_.emplace(key);
+  const boost::json::value* v = object_->if_contains(key);
+  if (v && v->is_null()) v = nullptr;  // null means absent
+  if (!v && required) {
+    Problem("missing_field", PathOf(key) + " is required", PathOf(key));
+  }
+  return v;
+}
+
+std::optional<std::string> FieldReader::String(std::string_view key, bool required) {
+  const boost::json::value* v = Find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    Problem("invalid_type", PathOf(key) + " must be a string", PathOf(key));
+    return std::nullopt;
+  }
+  return std::string(v->get_string());
+}
+
+std::optional<int64_t> FieldReader::Int(std::string_view key, bool required, int64_t min,
+                                        int64_t max) {
+  const boost::json::value* v = Find(key, required);
+  if (!v) return std::nullopt;
+  std::optional<int64_t> n;
+  if (v->is_int64()) {
+    n = v->get_int64();
+  } else if (v->is_uint64()) {
+    // Above INT64_MAX: always out of range.
+    Problem("out_of_range",
+            PathOf(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max),
+            PathOf(key));
+    return std::nullopt;
+  }
+  if (!n) {
+    Problem("invalid_type", PathOf(key) + " must be an integer", PathOf(key));
+    return std::nullopt;
+  }
+  if (*n < min || *n > max) {
+    Problem("out_of_range",
+            PathOf(key) + " is " + std::to_string(*n) + ", must be between " + std::to_string(min) +
+                " and " + std::to_string(max),
+            PathOf(key));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<bool> FieldReader::Bool(std::string_view key, bool required) {
+  const boost::json::value* v = Find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) {
+    Problem("invalid_type", PathOf(key) + " must be true or false", PathOf(key));
+    return std::nullopt;
+  }
+  return v->get_bool();
+}
+
+const boost::json::array* FieldReader::Array(std::string_view key, bool required) {
+  const boost::json::value* v = Find(key, required);
+  if (!v) return nullptr;
+  if (!v->is_array()) {
+    Problem("invalid_type", PathOf(key) + " must be an array", PathOf(key));
+    return nullptr;
+  }
+  return &v->get_array();
+}
+
+void FieldReader::Ignore(std::initializer_list<std::string_view> keys) {
+  for (auto k : keys) read_.emplace(k);
+}
+
+std::optional<common::Error> FieldReader::Finish() {
+  if (error_ || !object_) return error_;
+  for (const auto& [key, _] : *object_) {
+    if (!read_.contains(std::string_view(key))) {
+      return common::Error{"unknown_field", PathOf(key) + " is not a known field", PathOf(key)};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace rampart::api

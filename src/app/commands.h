@@ -1,0 +1,36 @@
+// The offline subcommands of `rampart` (api.md "Command line"). Each returns the process exit
+// code: 0 success, 1 bad input or a failed check (explained on stderr), 2 I/O failure.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace rampart::app {
+
+// Loads the price book: `path` when given, the built-in default otherwise.
+struct PriceBookArg {
+  std::optional<std::string> path;
+};
+
+struct QuoteArgs {
+  PriceBookArg pricebook;
+  std::string body;                 // the quote body as JSON, built from flags when not given
+  bool returning_customer = false;  // lifts the first-hdp-purchase minimum
+};
+int RunQuote(const QuoteArgs& args);
+
+struct RateArgs {
+  PriceBookArg pricebook;
+  std::string resources_path;
+  std::string usage_path;   // "-" = standard input
+  std::string day;          // YYYY-MM-DD
+  std::string output_path;  // empty = standard output
+  bool strict = false;      // the first bad row is fatal
+  bool progress = true;     // on a terminal only
+};
+int RunRate(const RateArgs& args);
+
+int RunPricebookCheck(const std::string& path);
+int RunPricebookDefault();
+
+}  // namespace rampart::app

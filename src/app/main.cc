@@ -1,0 +1,107 @@
+// rampart: one binary, one subcommand per job (api.md "Command line").
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "app/commands.h"
+
+namespace {
+
+// The quote body from individual flags, in the API's shape; unset flags are left out so the
+// API's defaults and checks apply unchanged.
+struct QuoteFlags {
+  std::string product, region, line, scope, forwarding_mode;
+  std::optional<int64_t> ip_count, base_gbps, elastic_gbps, quantity, months;
+
+  std::string ToBody() const {
+    boost::json::object o;
+    if (!product.empty()) o["product"] = product;
+    if (!region.empty()) o["region"] = region;
+    if (!line.empty()) o["line"] = line;
+    if (!scope.empty()) o["scope"] = scope;
+    if (!forwarding_mode.empty()) o["forwarding_mode"] = forwarding_mode;
+    if (ip_count) o["ip_count"] = *ip_count;
+    if (base_gbps) o["base_gbps"] = *base_gbps;
+    if (elastic_gbps) o["elastic_gbps"] = *elastic_gbps;
+    if (quantity) o["quantity"] = *quantity;
+    if (months) o["months"] = *months;
+    return boost::json::serialize(o);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Rampart: sell, deliver, meter and bill DDoS protection"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "rampart 0.1.0");
+
+  // quote
+  rampart::app::QuoteArgs quote;
+  QuoteFlags flags;
+  std::string pricebook_q;
+  auto* q = app.add_subcommand("quote", "Price a purchase offline from the price book");
+  q->add_option("--pricebook", pricebook_q, "Price book TOML (default: the built-in one)");
+  q->add_option("--json", quote.body,
+                "The purchase as the API's quote body, e.g. "
+                "'{\"product\":\"hdip\",\"region\":\"cn-south\",\"line\":\"bgp\",\"base_gbps\":30,"
+                "\"months\":6,\"quantity\":2}'");
+  q->add_option("--product", flags.product, "hdip or hdp");
+  q->add_option("--region", flags.region, "Region, e.g. cn-south");
+  q->add_option("--line", flags.line, "hdip network line, e.g. bgp");
+  q->add_option("--scope", flags.scope, "hdp protection scope: single or multi");
+  q->add_option("--ip-count", flags.ip_count, "hdp number of IPs");
+  q->add_option("--base", flags.base_gbps, "Base protection peak, Gbps");
+  q->add_option("--elastic", flags.elastic_gbps, "Elastic protection peak, Gbps (0 = off)");
+  q->add_option("--forwarding-mode", flags.forwarding_mode, "hdip: by_traffic or by_bandwidth");
+  q->add_option("--quantity", flags.quantity, "Resources in the order (1-10)");
+  q->add_option("--months", flags.months, "Duration: 1-12, 24 or 36 months");
+  q->add_flag("--returning-customer", quote.returning_customer,
+              "Not the customer's first hdp (lifts the 3-month minimum)");
+
+  // rate
+  rampart::app::RateArgs rate;
+  std::string pricebook_r;
+  bool quiet = false;
+  auto* r =
+      app.add_subcommand("rate", "Rate one billing day offline and print the daily bills as JSON");
+  r->add_option("--resources", rate.resources_path, "Resources JSON (an array)")->required();
+  r->add_option("--usage", rate.usage_path,
+                "Usage CSV: window_start,window_s,ip,attack_bps,in_bytes,out_bytes ('-' = stdin)")
+      ->required();
+  r->add_option("--day", rate.day, "Billing day YYYY-MM-DD, in the price book's time zone")
+      ->required();
+  r->add_option("--pricebook", pricebook_r, "Price book TOML (default: the built-in one)");
+  r->add_option("--output,-o", rate.output_path, "Write the bills here instead of stdout");
+  r->add_flag("--strict", rate.strict, "Stop at the first bad row instead of skipping it");
+  r->add_flag("--quiet,-q", quiet, "No progress line");
+
+  // pricebook
+  auto* pb = app.add_subcommand("pricebook", "Price book tools");
+  pb->require_subcommand(1);
+  std::string check_path;
+  auto* check = pb->add_subcommand("check", "Validate a price book and say exactly what is wrong");
+  check->add_option("FILE", check_path, "Price book TOML")->required();
+  auto* show_default = pb->add_subcommand("default", "Print the built-in price book (a template)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (q->parsed()) {
+    if (!pricebook_q.empty()) quote.pricebook.path = pricebook_q;
+    if (quote.body.empty()) {
+      quote.body = flags.ToBody();
+    } else if (flags.ToBody() != "{}") {
+      std::cerr << "error: give either --json or the option flags, not both\n";
+      return 1;
+    }
+    return rampart::app::RunQuote(quote);
+  }
+  if (r->parsed()) {
+    if (!pricebook_r.empty()) rate.pricebook.path = pricebook_r;
+    rate.progress = !quiet;
+    return rampart::app::RunRate(rate);
+  }
+  if (check->parsed()) return rampart::app::RunPricebookCheck(check_path);
+  if (show_default->parsed()) return rampart::app::RunPricebookDefault();
+  return 1;
+}

@@ -9,23 +9,51 @@ namespace {
 
 constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
 
+// The maxima of a span and where they first occur.
 struct Peaks {
-  int64_t attack = kNone;   // max A
-  int64_t clamped = kNone;  // max min(A, C)
+  int64_t attack = kNone;  // max A
+  size_t attack_at = 0;
+  int64_t clamped = kNone;  // max min(A, C) = min(max A, C)
+  size_t clamped_at = 0;
 };
 
-// Branch-free maxima over a span so the compiler can vectorise it; the positions are found
-// afterwards only when needed, which is cheaper than tracking them in the hot loop.
+constexpr size_t kBlock = 64;
+
+// One pass over memory computing only max A: since min(., C) is monotone,
+// max_w min(A_w, C) = min(max_w A_w, C), so the clamped peak needs no work of its own. The
+// maximum is taken per fixed-size block, branch-free (the compiler vectorises it), and only
+// block starts are remembered: the first block that raised the maximum, and the first whose
+// maximum reached the ceiling. The positions are then found inside one block each. Tracking
+// positions element by element would stop the loop from vectorising, and a second pass over
+// the span would double the reads.
 Peaks Scan(const int64_t* a, size_t n, int64_t ceiling) {
-  int64_t max_attack = kNone;
-  int64_t max_clamped = kNone;
-  for (size_t i = 0; i < n; ++i) {
-    const int64_t v = a[i];
-    max_attack = v > max_attack ? v : max_attack;
-    const int64_t c = v < ceiling ? v : ceiling;
-    max_clamped = c > max_clamped ? c : max_clamped;
+  Peaks p;
+  if (n == 0) return p;
+  size_t attack_block = 0;
+  size_t ceiling_block = n;  // none yet
+  for (size_t b = 0; b < n; b += kBlock) {
+    const size_t len = std::min(kBlock, n - b);
+    int64_t block_max = kNone;
+    for (size_t i = 0; i < len; ++i) {
+      const int64_t v = a[b + i];
+      block_max = v > block_max ? v : block_max;
+    }
+    if (block_max > p.attack) {
+      p.attack = block_max;
+      attack_block = b;
+    }
+    if (block_max >= ceiling && ceiling_block == n) ceiling_block = b;
   }
-  return {max_attack, max_clamped};
+  p.attack_at = static_cast<size_t>(std::find(a + attack_block, a + n, p.attack) - a);
+  if (p.attack >= ceiling) {
+    p.clamped = ceiling;
+    p.clamped_at = static_cast<size_t>(
+        std::find_if(a + ceiling_block, a + n, [&](int64_t v) { return v >= ceiling; }) - a);
+  } else {
+    p.clamped = p.attack;
+    p.clamped_at = p.attack_at;
+  }
+  return p;
 }
 
 // The first index in [begin, end) whose window starts at or after `t`.
@@ -69,17 +97,12 @@ ElasticCharge RateElastic(const catalog::PriceClass& prices,
     const Peaks p = Scan(a + begin, end - begin, seg.ceiling_bps);
     if (p.attack > best_attack) {
       best_attack = p.attack;
-      best_attack_at = static_cast<size_t>(std::find(a + begin, a + end, p.attack) - a);
+      best_attack_at = begin + p.attack_at;
     }
     const int64_t excess = p.clamped - seg.base_bps;
     if (excess > best_excess) {
       best_excess = excess;
-      const int64_t target = p.clamped;
-      const int64_t ceiling = seg.ceiling_bps;
-      best_excess_at = static_cast<size_t>(
-          std::find_if(a + begin, a + end,
-                       [&](int64_t v) { return (v < ceiling ? v : ceiling) == target; }) -
-          a);
+      best_excess_at = begin + p.clamped_at;
       best_segment = seg;
     }
   }

@@ -96,6 +96,18 @@ TEST(ElasticRating, FirstWindowWinsATie) {
   EXPECT_EQ(*c.measure.attack_peak_at, kDay + std::chrono::minutes(200));
 }
 
+TEST(ElasticRating, PeaksAtTheEdgesOfTheDayAreFound) {
+  // The scan works in blocks of 64 windows; 1,440 leaves a partial last block.
+  for (int minute : {0, 63, 64, 1407, 1408, 1439}) {
+    Day day;
+    day.At(minute, 45 * G).At(700, 21 * G);
+    const ElasticCharge c = Rate(MainlandBgp(), 20, 50, day);
+    EXPECT_EQ(c.amount.ToString(), "3500.00") << minute;
+    EXPECT_EQ(*c.measure.excess_at, kDay + std::chrono::minutes(minute));
+    EXPECT_EQ(*c.measure.attack_peak_at, kDay + std::chrono::minutes(minute));
+  }
+}
+
 TEST(ElasticRating, NoWindowsNoCharge) {
   const ConfigSegment seg{kDay, 20 * G, 50 * G};
   const ElasticCharge c =

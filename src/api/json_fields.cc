@@ -81,6 +81,20 @@ std::optional<bool> FieldReader::Bool(std::string_view key, bool required) {
   return v->get_bool();
 }
 
+std::optional<std::string> FieldReader::Choice(std::string_view key, bool required,
+                                               std::initializer_list<std::string_view> allowed) {
+  auto v = String(key, required);
+  if (!v) return std::nullopt;
+  std::string list;
+  for (auto a : allowed) {
+    if (a == *v) return v;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  Problem("invalid_option", PathOf(key) + " \"" + *v + "\" is not offered; allowed: " + list,
+          PathOf(key));
+  return std::nullopt;
+}
+
 const boost::json::array* FieldReader::Array(std::string_view key, bool required) {
   const boost::json::value* v = Find(key, required);
   if (!v) return nullptr;

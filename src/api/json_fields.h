@@ -27,6 +27,9 @@ class FieldReader {
   // An integer in [min, max]; JSON numbers with a fraction or exponent are refused.
   std::optional<int64_t> Int(std::string_view key, bool required, int64_t min, int64_t max);
   std::optional<bool> Bool(std::string_view key, bool required);
+  // A string that must be one of `allowed` (`invalid_option` listing them otherwise).
+  std::optional<std::string> Choice(std::string_view key, bool required,
+                                    std::initializer_list<std::string_view> allowed);
   // The raw value of an array field, or nullptr.
   const boost::json::array* Array(std::string_view key, bool required);
   // Marks fields as known without reading them (accepted and ignored).

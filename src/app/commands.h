@@ -30,6 +30,20 @@ struct RateArgs {
 };
 int RunRate(const RateArgs& args);
 
+struct ServeArgs {
+  PriceBookArg pricebook;
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./rampart-data";
+  bool simulated_clock = false;
+  std::string start;  // RFC 3339; the simulated clock's start for a new database
+  bool demo = false;  // a demo tenant with a balance and demo IP pools
+  std::string delivery_delay = "60-300";  // seconds, "MIN-MAX"
+  uint64_t seed = 0;                      // of the delivery delays
+  int threads = 2;
+};
+// Runs until SIGTERM or SIGINT, then stops gracefully.
+int RunServe(const ServeArgs& args);
+
 int RunPricebookCheck(const std::string& path);
 int RunPricebookDefault();
 

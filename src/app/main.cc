@@ -76,6 +76,28 @@ int main(int argc, char** argv) {
   r->add_flag("--strict", rate.strict, "Stop at the first bad row instead of skipping it");
   r->add_flag("--quiet,-q", quiet, "No progress line");
 
+  // serve
+  rampart::app::ServeArgs serve;
+  std::string pricebook_s;
+  auto* sv = app.add_subcommand("serve", "Run the HTTP API, its workers and the console");
+  sv->add_option("--listen", serve.listen, "ADDRESS:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  sv->add_option("--data", serve.data_dir, "Data directory (SQLite database, keys)")
+      ->capture_default_str();
+  sv->add_option("--pricebook", pricebook_s, "Price book TOML (default: the built-in one)");
+  sv->add_flag("--simulated-clock", serve.simulated_clock,
+               "Time moves only through POST /v1/admin/clock");
+  sv->add_option("--start", serve.start, "Simulated clock's start for a new database (RFC 3339)");
+  sv->add_flag("--demo", serve.demo,
+               "Create a demo tenant (key in DATA/demo-tenant.key) and IP pools");
+  sv->add_option("--delivery-delay", serve.delivery_delay, "Delivery delay range, seconds MIN-MAX")
+      ->capture_default_str();
+  sv->add_option("--seed", serve.seed, "Seed of the delivery delays");
+  sv->add_option("--threads", serve.threads, "HTTP threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  sv->set_config("--config", "", "Read these options from a TOML file (key = value)");
+
   // pricebook
   auto* pb = app.add_subcommand("pricebook", "Price book tools");
   pb->require_subcommand(1);
@@ -100,6 +122,10 @@ int main(int argc, char** argv) {
     if (!pricebook_r.empty()) rate.pricebook.path = pricebook_r;
     rate.progress = !quiet;
     return rampart::app::RunRate(rate);
+  }
+  if (sv->parsed()) {
+    if (!pricebook_s.empty()) serve.pricebook.path = pricebook_s;
+    return rampart::app::RunServe(serve);
   }
   if (check->parsed()) return rampart::app::RunPricebookCheck(check_path);
   if (show_default->parsed()) return rampart::app::RunPricebookDefault();

@@ -22,11 +22,34 @@ class IpAddress {
   // Canonical text: dotted quad for IPv4, RFC 5952 for IPv6.
   std::string ToString() const;
   const std::array<uint8_t, 16>& bytes() const { return bytes_; }
+  std::array<uint8_t, 16>& mutable_bytes() { return bytes_; }
   bool operator==(const IpAddress&) const = default;
   auto operator<=>(const IpAddress&) const = default;
 
  private:
   std::array<uint8_t, 16> bytes_{};
+};
+
+// A block of addresses, "203.0.113.0/28" or "2001:db8::/120". Value type.
+class Cidr {
+ public:
+  // `invalid_cidr` for bad text, a prefix out of range, or host bits set (the message gives
+  // the network address meant).
+  static Result<Cidr> Parse(std::string_view text);
+  const IpAddress& network() const { return network_; }
+  int prefix() const { return prefix_; }  // in the address family's own bits (v4: 0-32)
+  // Number of addresses, capped at 2^62 (an IPv6 /64 and wider).
+  int64_t size() const;
+  // The address `offset` places after the network address (offset < size()).
+  IpAddress At(int64_t offset) const;
+  bool Overlaps(const Cidr& other) const;
+  bool Contains(const IpAddress& ip) const;
+  std::string ToString() const;
+
+ private:
+  int Bits128() const { return network_.is_v4() ? 96 + prefix_ : prefix_; }
+  IpAddress network_;
+  int prefix_ = 0;
 };
 
 struct IpAddressHash {

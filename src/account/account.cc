@@ -1,0 +1,192 @@
+#include "account/account.h"
+
+#include "common/crypto.h"
+
+namespace rampart::account {
+namespace {
+
+using store::Int;
+using store::Text;
+using store::Value;
+
+constexpr std::string_view kRoles[] = {"admin", "tenant", "meter"};
+
+Tenant TenantFrom(const store::Row& r) {
+  return Tenant{Text(r[0]), Text(r[1]), Money::FromFen(Int(r[2])),
+                Instant(common::Seconds(Int(r[3])))};
+}
+
+LedgerEntry EntryFrom(const store::Row& r) {
+  return LedgerEntry{Int(r[0]),
+                     Text(r[1]),
+                     Money::FromFen(Int(r[2])),
+                     Money::FromFen(Int(r[3])),
+                     Text(r[4]),
+                     Instant(common::Seconds(Int(r[5])))};
+}
+
+int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
+
+Result<IssuedKey> StoreKey(store::Connection& c, Role role, std::string_view tenant_id,
+                           std::string secret, Instant now) {
+  IssuedKey key{common::NewId("key"), role, std::string(tenant_id), std::move(secret)};
+  auto r = c.Query(
+      "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at) VALUES ($1, $2, $3, $4, "
+      "$5)",
+      {key.id, tenant_id.empty() ? Value{} : Value{std::string(tenant_id)},
+       std::string(ToString(role)), common::Sha256Hex(key.secret), Epoch(now)});
+  if (!r) return std::unexpected(r.error());
+  return key;
+}
+
+}  // namespace
+
+std::string_view ToString(Role r) { return kRoles[static_cast<int>(r)]; }
+
+std::optional<Role> ParseRole(std::string_view text) {
+  for (int i = 0; i < 3; ++i) {
+    if (kRoles[i] == text) return static_cast<Role>(i);
+  }
+  return std::nullopt;
+}
+
+Result<Tenant> CreateTenant(store::Connection& c, std::string_view name, Instant now) {
+  if (name.empty() || name.size() > 100) {
+    return common::Fail("invalid_option", "name must be 1 to 100 characters", "name");
+  }
+  Tenant t{common::NewId("ten"), std::string(name), Money(), now};
+  auto r = c.Query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)",
+                   {t.id, t.name, Epoch(now)});
+  if (!r) {
+    if (r.error().code == "conflict") {
+      return common::Fail("conflict", "a tenant named \"" + t.name + "\" exists", "name");
+    }
+    return std::unexpected(r.error());
+  }
+  return t;
+}
+
+Result<Tenant> GetTenant(store::Connection& c, std::string_view tenant_id) {
+  auto rows = c.Query("SELECT id, name, balance_fen, created_at FROM tenants WHERE id = $1",
+                      {std::string(tenant_id)});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return common::Fail("not_found", "no such tenant");
+  return TenantFrom((*rows)[0]);
+}
+
+Result<std::vector<Tenant>> ListTenants(store::Connection& c, int64_t after_seq, int64_t limit) {
+  auto rows = c.Query(
+      "SELECT id, name, balance_fen, created_at, seq FROM tenants WHERE seq > $1 ORDER BY seq "
+      "LIMIT $2",
+      {after_seq, limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Tenant> out;
+  for (const auto& r : *rows) out.push_back(TenantFrom(r));
+  return out;
+}
+
+Result<IssuedKey> IssueKey(store::Connection& c, Role role, std::string_view tenant_id,
+                           Instant now) {
+  if (role == Role::kAdmin && !tenant_id.empty()) {
+    return common::Fail("invalid_option", "admin keys belong to the operator, not a tenant",
+                        "role");
+  }
+  if (role != Role::kAdmin) {
+    if (auto t = GetTenant(c, tenant_id); !t) return std::unexpected(t.error());
+  }
+  // "rk_" + 32 random bytes: 256 bits, beyond guessing; the prefix makes leaks greppable.
+  return StoreKey(c, role, tenant_id, "rk_" + common::RandomHex(32), now);
+}
+
+Result<IssuedKey> AdoptKey(store::Connection& c, Role role, std::string_view secret, Instant now) {
+  if (secret.size() < 16) {
+    return common::Fail("invalid_option", "a key must be at least 16 characters", "key");
+  }
+  return StoreKey(c, role, "", std::string(secret), now);
+}
+
+Result<Principal> Authenticate(store::Connection& c, std::string_view secret) {
+  auto rows =
+      c.Query("SELECT id, role, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+              {common::Sha256Hex(secret)});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return common::Fail("unauthenticated", "the API key is not valid");
+  const auto& r = (*rows)[0];
+  return Principal{Text(r[0]), *ParseRole(Text(r[1])), Text(r[2])};
+}
+
+Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::string_view key_id,
+                       Instant now) {
+  auto rows = c.Query(
+      "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND tenant_id = $2 AND revoked_at IS "
+      "NULL RETURNING id",
+      {std::string(key_id), std::string(tenant_id), Epoch(now)});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return common::Fail("not_found", "no such key");
+  return {};
+}
+
+Result<bool> AnyAdminKey(store::Connection& c) {
+  auto rows = c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin'");
+  if (!rows) return std::unexpected(rows.error());
+  return Int((*rows)[0][0]) > 0;
+}
+
+Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::string_view kind,
+                         Money amount, std::string_view reference, Instant now,
+                         bool allow_negative) {
+  auto tenant = GetTenant(c, tenant_id);
+  if (!tenant) return std::unexpected(tenant.error());
+  const Money after = tenant->balance + amount;
+  if (amount < Money() && after < Money() && !allow_negative) {
+    return common::Fail("insufficient_balance", "the balance " + tenant->balance.ToString() +
+                                                    " does not cover " + (-amount).ToString());
+  }
+  auto updated = c.Query("UPDATE tenants SET balance_fen = $2 WHERE id = $1",
+                         {std::string(tenant_id), after.fen()});
+  if (!updated) return std::unexpected(updated.error());
+  auto rows = c.Query(
+      "INSERT INTO ledger (tenant_id, kind, amount_fen, balance_after_fen, reference, at) "
+      "VALUES ($1, $2, $3, $4, $5, $6) "
+      "RETURNING seq, kind, amount_fen, balance_after_fen, reference, at",
+      {std::string(tenant_id), std::string(kind), amount.fen(), after.fen(), std::string(reference),
+       Epoch(now)});
+  if (!rows) return std::unexpected(rows.error());
+  return EntryFrom((*rows)[0]);
+}
+
+Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_view tenant_id,
+                                            int64_t after_seq, int64_t limit) {
+  auto rows = c.Query(
+      "SELECT seq, kind, amount_fen, balance_after_fen, reference, at FROM ledger "
+      "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+      {std::string(tenant_id), after_seq, limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<LedgerEntry> out;
+  for (const auto& r : *rows) out.push_back(EntryFrom(r));
+  return out;
+}
+
+Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id) {
+  auto tenant = GetTenant(c, tenant_id);
+  if (!tenant) return std::unexpected(tenant.error());
+  auto rows =
+      c.Query("SELECT amount_fen, balance_after_fen FROM ledger WHERE tenant_id = $1 ORDER BY seq",
+              {std::string(tenant_id)});
+  if (!rows) return std::unexpected(rows.error());
+  int64_t running = 0;
+  for (const auto& r : *rows) {
+    running += Int(r[0]);
+    if (running != Int(r[1])) {
+      return common::Fail("ledger_mismatch", "a ledger row's balance_after breaks the running sum");
+    }
+  }
+  if (running != tenant->balance.fen()) {
+    return common::Fail("ledger_mismatch", "the balance " + tenant->balance.ToString() +
+                                               " is not the ledger's sum " +
+                                               Money::FromFen(running).ToString());
+  }
+  return {};
+}
+
+}  // namespace rampart::account

@@ -1,0 +1,91 @@
+// Tenants, API keys and the balance ledger (issue: service foundation).
+//
+// Keys are random secrets shown once at creation and stored only as SHA-256 hashes; a key
+// has a role (admin, tenant, meter) and, except admin keys, a tenant. The ledger is
+// append-only: every balance movement is a row with its kind, amount, the balance after it,
+// a reference and a time; the tenant's balance column is a cache that VerifyLedger checks
+// against the sum of the rows.
+//
+// All functions run on a Connection inside the caller's transaction; none is thread-safe on
+// its own (Database serialises them).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/money.h"
+#include "common/time.h"
+#include "store/sql.h"
+
+namespace rampart::account {
+
+using common::Instant;
+using common::Money;
+using common::Result;
+
+enum class Role { kAdmin, kTenant, kMeter };
+std::string_view ToString(Role r);
+std::optional<Role> ParseRole(std::string_view text);
+
+struct Tenant {
+  std::string id;
+  std::string name;
+  Money balance;
+  Instant created_at;
+};
+
+struct IssuedKey {
+  std::string id;
+  Role role = Role::kTenant;
+  std::string tenant_id;  // empty for admin keys
+  std::string secret;     // shown once; never stored
+};
+
+// Who a request comes from.
+struct Principal {
+  std::string key_id;
+  Role role = Role::kTenant;
+  std::string tenant_id;  // empty for admin
+};
+
+struct LedgerEntry {
+  int64_t seq = 0;
+  std::string kind;  // topup, order_payment, refund, renewal, upgrade, daily_bill, adjustment
+  Money amount;      // signed: + credit, - debit
+  Money balance_after;
+  std::string reference;
+  Instant at;
+};
+
+// `invalid_option` for an empty or over-long name; `conflict` when the name is taken.
+Result<Tenant> CreateTenant(store::Connection& c, std::string_view name, Instant now);
+// `not_found` when there is no such tenant.
+Result<Tenant> GetTenant(store::Connection& c, std::string_view tenant_id);
+Result<std::vector<Tenant>> ListTenants(store::Connection& c, int64_t after_seq, int64_t limit);
+
+// Issues a key. Admin keys have no tenant; tenant and meter keys need an existing tenant.
+Result<IssuedKey> IssueKey(store::Connection& c, Role role, std::string_view tenant_id,
+                           Instant now);
+// Stores a key whose secret the operator chose (the first admin key from RAMPART_ADMIN_KEY).
+Result<IssuedKey> AdoptKey(store::Connection& c, Role role, std::string_view secret, Instant now);
+// `unauthenticated` for an unknown or revoked key (the same answer for both).
+Result<Principal> Authenticate(store::Connection& c, std::string_view secret);
+Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::string_view key_id,
+                       Instant now);
+Result<bool> AnyAdminKey(store::Connection& c);
+
+// Appends a movement and updates the balance. A debit that would take the balance below zero
+// fails with `insufficient_balance` (nothing written) unless `allow_negative` (postpaid
+// charges may put an account into arrears).
+Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::string_view kind,
+                         Money amount, std::string_view reference, Instant now,
+                         bool allow_negative = false);
+Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_view tenant_id,
+                                            int64_t after_seq, int64_t limit);
+// `ledger_mismatch` when the balance differs from the sum of the ledger, or a row's
+// balance_after from the running sum.
+Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id);
+
+}  // namespace rampart::account

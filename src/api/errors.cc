@@ -1,0 +1,46 @@
+#include "api/errors.h"
+
+#include <boost/json.hpp>
+#include <map>
+
+namespace rampart::api {
+
+int StatusFor(std::string_view code) {
+  static const std::map<std::string_view, int> kStatus = {
+      {"unauthenticated", 401},
+      {"forbidden", 403},
+      {"not_found", 404},
+      {"method_not_allowed", 405},
+      {"insufficient_balance", 402},
+      {"conflict", 409},
+      {"order_not_payable", 409},
+      {"idempotency_mismatch", 409},
+      {"not_simulated", 409},
+      {"payload_too_large", 413},
+      {"unsupported_media_type", 415},
+      {"storage_error", 500},
+      {"ledger_mismatch", 500},
+  };
+  auto it = kStatus.find(code);
+  return it == kStatus.end() ? 400 : it->second;  // everything else is bad input
+}
+
+HttpResponse ErrorResponse(const common::Error& error) {
+  const int status = StatusFor(error.code);
+  boost::json::object details;
+  if (!error.field.empty()) details["field"] = error.field;
+  const std::string message =
+      status >= 500 ? "an internal error occurred; it has been logged" : error.message;
+  HttpResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(boost::json::object{
+      {"error",
+       boost::json::object{{"code", error.code}, {"message", message}, {"details", details}}}});
+  return r;
+}
+
+HttpResponse ErrorResponse(std::string code, std::string message, std::string field) {
+  return ErrorResponse(common::Error{std::move(code), std::move(message), std::move(field)});
+}
+
+}  // namespace rampart::api

@@ -1,0 +1,34 @@
+// The HTTP exchange as the API sees it: plain structs, no Beast types, so handlers and their
+// tests stay free of the networking library.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rampart::api {
+
+struct HttpRequest {
+  std::string method;                        // "GET", "POST", ...
+  std::string path;                          // "/v1/orders/ord_1/pay", percent-decoded
+  std::map<std::string, std::string> query;  // decoded ?a=b&c=d
+  std::string body;
+  std::string authorization;
+  std::string idempotency_key;
+  std::string content_type;
+  std::string content_encoding;
+  std::string accept;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+}  // namespace rampart::api

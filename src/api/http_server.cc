@@ -1,0 +1,229 @@
+#include "api/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace rampart::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::string PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+void ParseTarget(std::string_view target, HttpRequest* req) {
+  const size_t q = target.find('?');
+  req->path = PercentDecode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      req->query[PercentDecode(pair.substr(0, eq), true)] =
+          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+}
+
+class Session;
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpHandler handler;
+  asio::io_context io;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
+  std::atomic<bool> stopping{false};
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Start() { Read(server_.options.request_timeout); }
+
+  // Closes the connection unless a request is being handled (that one finishes first).
+  void CloseIfIdle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      }
+    });
+  }
+
+ private:
+  void Read(std::chrono::seconds timeout) {
+    parser_.emplace();
+    parser_->body_limit(server_.options.body_limit);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      HttpResponse r{
+          413,
+          "application/json",
+          R"({"error":{"code":"payload_too_large","message":"the body is over 1 MiB","details":{}}})",
+          {}};
+      Write(std::move(r), false, 11);
+      return;
+    }
+    if (ec) return;  // closed, timed out, or malformed: drop the connection
+    busy_ = true;
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    ParseTarget(msg.target(), &req);
+    req.body = std::move(msg.body());
+    req.authorization = std::string(msg[http::field::authorization]);
+    req.idempotency_key = std::string(msg["Idempotency-Key"]);
+    req.content_type = std::string(msg[http::field::content_type]);
+    req.content_encoding = std::string(msg[http::field::content_encoding]);
+    req.accept = std::string(msg[http::field::accept]);
+    HttpResponse resp = server_.handler(req);
+    Write(std::move(resp), msg.keep_alive(), msg.version());
+  }
+
+  void Write(HttpResponse resp, bool keep_alive, unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(resp.status), version);
+    res->set(http::field::server, "rampart");
+    res->set(http::field::content_type, resp.content_type);
+    for (const auto& [k, v] : resp.headers) res->set(k, v);
+    res->keep_alive(keep_alive && !server_.stopping);
+    res->body() = std::move(resp.body);
+    res->prepare_payload();
+    stream_.expires_after(server_.options.request_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->busy_ = false;
+                        if (ec || !res->keep_alive()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->Read(self->server_.options.idle_timeout);
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::Impl& server_;
+  bool busy_ = false;  // touched only on the session's strand
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor->async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) return;  // the acceptor was closed
+    if (stopping) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    {
+      std::lock_guard lock(mutex);
+      for (auto it = sessions.begin(); it != sessions.end();) {
+        it = it->expired() ? sessions.erase(it) : std::next(it);
+      }
+      sessions.insert(session);
+    }
+    session->Start();
+    Accept();
+  });
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+common::Result<uint16_t> HttpServer::Start() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl_->options.address, ec);
+  if (ec)
+    return common::Fail("invalid_option",
+                        "--listen: \"" + impl_->options.address + "\" is not an IP address");
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(impl_->io));
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return common::Fail("io_error", "cannot listen on " + impl_->options.address + ":" +
+                                        std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  const uint16_t port = acceptor->local_endpoint().port();
+  impl_->acceptor = std::move(acceptor);
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  }
+  return port;
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || impl_->threads.empty() || impl_->stopping.exchange(true)) return;
+  asio::post(impl_->acceptor->get_executor(), [this] {
+    beast::error_code ec;
+    impl_->acceptor->close(ec);
+  });
+  {
+    std::lock_guard lock(impl_->mutex);
+    for (const auto& weak : impl_->sessions) {
+      if (auto s = weak.lock()) s->CloseIfIdle();
+    }
+  }
+  // The threads return once every session has ended: in-flight requests finish and answer
+  // (their connection is then closed), idle ones were closed above.
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace rampart::api

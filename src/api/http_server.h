@@ -1,0 +1,47 @@
+// HttpServer: HTTP/1.1 on Boost.Beast with a fixed pool of threads (no thread per
+// connection). Enforces the request limits: a body over `body_limit` answers 413, a client
+// that is slow to send a request or idle between requests is disconnected after the
+// timeouts. Stop() is graceful: it stops accepting, lets requests being handled finish and
+// answer, closes idle connections, then joins the threads.
+//
+// The handler is called on the server's threads, possibly concurrently; it must be
+// thread-safe. The server owns its threads; Start/Stop from one controlling thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/http.h"
+#include "common/error.h"
+
+namespace rampart::api {
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = any free port
+  int threads = 2;
+  size_t body_limit = 1 << 20;
+  std::chrono::seconds request_timeout{30};  // to receive a whole request
+  std::chrono::seconds idle_timeout{60};     // between requests on a kept-alive connection
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving; returns the bound port. `io_error` when the address is taken.
+  common::Result<uint16_t> Start();
+  void Stop();
+
+  struct Impl;  // opaque: Beast and Asio stay out of this header
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rampart::api

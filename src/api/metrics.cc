@@ -1,0 +1,56 @@
+#include "api/metrics.h"
+
+#include <sstream>
+
+namespace rampart::api {
+
+void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
+                             double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{route, method, status}];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++latency_buckets_[i];
+  }
+  ++latency_count_;
+  latency_sum_ += seconds;
+}
+
+void Metrics::Count(const std::string& name, const std::string& label_key,
+                    const std::string& label_value) {
+  std::lock_guard lock(mutex_);
+  ++events_[{name, label_key, label_value}];
+}
+
+std::string Metrics::Render(const std::string& extra) const {
+  std::lock_guard lock(mutex_);
+  std::ostringstream out;
+  out << "# HELP rampart_http_requests_total HTTP requests by route, method and status.\n"
+         "# TYPE rampart_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    const auto& [route, method, status] = key;
+    out << "rampart_http_requests_total{route=\"" << route << "\",method=\"" << method
+        << "\",status=\"" << status << "\"} " << n << "\n";
+  }
+  out << "# HELP rampart_http_request_duration_seconds Time to answer a request.\n"
+         "# TYPE rampart_http_request_duration_seconds histogram\n";
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    out << "rampart_http_request_duration_seconds_bucket{le=\"" << kBuckets[i] << "\"} "
+        << latency_buckets_[i] << "\n";
+  }
+  out << "rampart_http_request_duration_seconds_bucket{le=\"+Inf\"} " << latency_count_ << "\n"
+      << "rampart_http_request_duration_seconds_sum " << latency_sum_ << "\n"
+      << "rampart_http_request_duration_seconds_count " << latency_count_ << "\n";
+  std::string last_name;
+  for (const auto& [key, n] : events_) {
+    const auto& [name, label_key, label_value] = key;
+    if (name != last_name) {
+      out << "# TYPE " << name << " counter\n";
+      last_name = name;
+    }
+    out << name << "{" << label_key << "=\"" << label_value << "\"} " << n << "\n";
+  }
+  out << extra;
+  return out.str();
+}
+
+}  // namespace rampart::api

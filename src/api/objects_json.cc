@@ -1,0 +1,136 @@
+#include "api/objects_json.h"
+
+#include <boost/json.hpp>
+
+namespace rampart::api {
+namespace {
+
+using boost::json::array;
+using boost::json::object;
+using boost::json::value;
+
+value Time(const std::optional<common::Instant>& t) {
+  return t ? value(common::FormatRfc3339(*t)) : value(nullptr);
+}
+
+void SpecFields(const billing::ProtectionSpec& s, object* o) {
+  const bool hdip = s.product == catalog::Product::kHdip;
+  (*o)["product"] = catalog::ToString(s.product);
+  (*o)["region"] = s.region;
+  (*o)["line"] = hdip ? value(s.line) : value(nullptr);
+  (*o)["scope"] = hdip ? value(nullptr) : value(billing::ToString(s.scope));
+  (*o)["ip_count"] = s.ip_count;
+  (*o)["base_gbps"] = s.base_gbps;
+  (*o)["elastic_gbps"] = s.elastic_gbps;
+  (*o)["forwarding_mode"] = hdip ? value(billing::ToString(s.forwarding_mode)) : value(nullptr);
+}
+
+object ClassJson(const catalog::PriceClass& pc) {
+  array base;
+  for (const auto& t : pc.base)
+    base.push_back(object{{"gbps", t.gbps}, {"monthly", t.monthly.ToString()}});
+  array elastic;
+  for (const auto& r : pc.elastic) {
+    elastic.push_back(
+        object{{"from_gbps", r.lo_gbps}, {"to_gbps", r.hi_gbps}, {"daily", r.daily.ToString()}});
+  }
+  return object{{"base", base}, {"elastic", elastic}, {"max_elastic_gbps", pc.max_ceiling_gbps}};
+}
+
+}  // namespace
+
+value TenantToJson(const account::Tenant& t) {
+  return object{{"id", t.id},
+                {"name", t.name},
+                {"balance", t.balance.ToString()},
+                {"created_at", common::FormatRfc3339(t.created_at)}};
+}
+
+value LedgerEntryToJson(const account::LedgerEntry& e) {
+  return object{{"id", std::to_string(e.seq)},   {"kind", e.kind},
+                {"amount", e.amount.ToString()}, {"balance_after", e.balance_after.ToString()},
+                {"reference", e.reference},      {"at", common::FormatRfc3339(e.at)}};
+}
+
+value OrderToJson(const ordering::Order& o) {
+  object options;
+  SpecFields(o.options.spec, &options);
+  options["quantity"] = o.options.quantity;
+  options["months"] = o.options.months;
+  options["auto_renew"] = o.options.auto_renew;
+  array resources;
+  for (const auto& r : o.resources) resources.push_back(value(r));
+  return object{{"id", o.id},
+                {"status", o.status},
+                {"amount", o.amount.ToString()},
+                {"currency", "CNY"},
+                {"created_at", common::FormatRfc3339(o.created_at)},
+                {"paid_at", Time(o.paid_at)},
+                {"lapses_at", o.status == "unpaid" ? Time(o.lapses_at) : value(nullptr)},
+                {"options", options},
+                {"resources", resources}};
+}
+
+value ResourceToJson(const lifecycle::Resource& r) {
+  object o{{"id", r.id}, {"order_id", r.order_id}};
+  SpecFields(r.spec, &o);
+  array ips;
+  for (const auto& ip : r.ips) ips.push_back(value(ip));
+  o["state"] = billing::ToString(r.state);
+  o["ips"] = ips;
+  o["auto_renew"] = r.auto_renew;
+  o["created_at"] = common::FormatRfc3339(r.created_at);
+  o["delivered_at"] = Time(r.delivered_at);
+  o["expires_at"] = Time(r.expires_at);
+  return o;
+}
+
+value PoolToJson(const lifecycle::IpPool& p) {
+  return object{
+      {"id", p.id}, {"region", p.region}, {"line", p.line}, {"cidr", p.cidr}, {"size", p.size}};
+}
+
+value CatalogToJson(const catalog::PriceBook& book) {
+  array networks;
+  for (const auto& n : book.hdip_networks) {
+    object net = ClassJson(book.ClassOf(n));
+    net["region"] = n.region;
+    net["line"] = n.line;
+    net["forwarding"] = object{{"per_gb", n.forwarding.per_gb.ToString()},
+                               {"per_mbps_day", n.forwarding.per_mbps_day.ToString()},
+                               {"measure", catalog::ToString(n.forwarding.measure)},
+                               {"included_mbps", book.included_forwarding_mbps}};
+    networks.push_back(net);
+  }
+  array regions;
+  for (const auto& r : book.hdp_regions) {
+    object reg = ClassJson(book.ClassOf(r));
+    reg["region"] = r.region;
+    regions.push_back(reg);
+  }
+  array factors;
+  for (const auto& f : book.hdp_ip_factors) {
+    factors.push_back(object{{"ip_count", f.ip_count}, {"factor", f.factor.ToString()}});
+  }
+  array months;
+  for (int64_t m : book.terms.months) months.push_back(m);
+  array discounts;
+  for (const auto& d : book.terms.discounts) {
+    discounts.push_back(object{{"min_months", d.min_months}, {"off", d.off.ToString(2)}});
+  }
+  return object{{"currency", "CNY"},
+                {"billing_time_zone", book.time_zone},
+                {"months", months},
+                {"discounts", discounts},
+                {"max_quantity", book.terms.max_quantity},
+                {"products",
+                 object{{"hdip", object{{"networks", networks},
+                                        {"forwarding_modes", array{"by_traffic", "by_bandwidth"}}}},
+                        {"hdp", object{{"regions", regions},
+                                       {"scopes", array{"single", "multi"}},
+                                       {"ip_count_factors", factors},
+                                       {"first_purchase_min_months",
+                                        book.terms.hdp_first_purchase_min_months}}}}}};
+}
+
+}  // namespace rampart::api

@@ -1,0 +1,23 @@
+// The service's objects as JSON (api.md "Objects"): money as strings with two decimals,
+// times RFC 3339 UTC, absent times as null.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include "account/account.h"
+#include "catalog/pricebook.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/resources.h"
+#include "ordering/orders.h"
+
+namespace rampart::api {
+
+boost::json::value TenantToJson(const account::Tenant& t);
+boost::json::value LedgerEntryToJson(const account::LedgerEntry& e);
+boost::json::value OrderToJson(const ordering::Order& o);
+boost::json::value ResourceToJson(const lifecycle::Resource& r);
+boost::json::value PoolToJson(const lifecycle::IpPool& p);
+// Products, networks and regions, allowed options and list prices.
+boost::json::value CatalogToJson(const catalog::PriceBook& book);
+
+}  // namespace rampart::api

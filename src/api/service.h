@@ -1,0 +1,58 @@
+// ApiService: the HTTP contract of api.md over the modules — authentication, tenant scoping,
+// input validation at the boundary, idempotency keys, pagination, structured errors and
+// metrics. Each request runs in one database transaction, so it applies whole or not at all.
+//
+// Thread-safe: Handle() may be called from every server thread at once.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "account/account.h"
+#include "api/http.h"
+#include "api/metrics.h"
+#include "catalog/pricebook.h"
+#include "common/calendar.h"
+#include "common/clock.h"
+#include "lifecycle/jobs.h"
+#include "ordering/orders.h"
+#include "store/database.h"
+
+namespace rampart::api {
+
+struct ServiceDeps {
+  store::Database* db = nullptr;
+  const catalog::PriceBook* book = nullptr;
+  const common::BillingCalendar* calendar = nullptr;
+  common::Clock* clock = nullptr;
+  common::SimulatedClock* simulated = nullptr;  // set only with --simulated-clock
+  lifecycle::JobRunner* jobs = nullptr;
+  ordering::DeliveryPolicy delivery;
+  Metrics* metrics = nullptr;
+};
+
+class ApiService {
+ public:
+  explicit ApiService(ServiceDeps deps);
+  HttpResponse Handle(const HttpRequest& request);
+
+  struct Context;  // one request being handled (service.cc)
+
+ private:
+  struct Endpoint {
+    std::vector<account::Role> roles;  // who may call it
+    std::function<HttpResponse(ApiService&, Context&)> handler;
+  };
+  // "METHOD /v1/pattern/{id}" -> endpoint; built once.
+  static std::map<std::string, Endpoint> Endpoints();
+  HttpResponse Route(const HttpRequest& request, std::string* route);
+
+  ServiceDeps d_;
+  const std::map<std::string, Endpoint> endpoints_;
+  std::mutex clock_mutex_;  // one clock move at a time
+};
+
+}  // namespace rampart::api

@@ -1,0 +1,262 @@
+// `rampart serve`: the HTTP API and its workers on the embedded SQLite store.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "account/account.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "api/service.h"
+#include "app/commands.h"
+#include "app/pricebook_arg.h"
+#include "common/calendar.h"
+#include "common/clock.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/jobs.h"
+#include "ordering/orders.h"
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_connection.h"
+
+namespace rampart::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes a secret to a new file readable only by its owner.
+bool WriteSecret(const fs::path& path, const std::string& secret) {
+  const mode_t old = umask(077);
+  std::ofstream out(path, std::ios::trunc);
+  out << secret << "\n";
+  umask(old);
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  return static_cast<bool>(out);
+}
+
+common::Result<void> BootstrapAdminKey(store::Database& db, const fs::path& data,
+                                       common::Instant now) {
+  return db.Transact([&](store::Connection& c) -> common::Result<void> {
+    auto any = account::AnyAdminKey(c);
+    if (!any) return std::unexpected(any.error());
+    if (*any) return {};
+    if (const char* env = std::getenv("RAMPART_ADMIN_KEY"); env && *env) {
+      auto k = account::AdoptKey(c, account::Role::kAdmin, env, now);
+      if (!k) return std::unexpected(k.error());
+      spdlog::info("admin key taken from RAMPART_ADMIN_KEY");
+      return {};
+    }
+    auto k = account::IssueKey(c, account::Role::kAdmin, "", now);
+    if (!k) return std::unexpected(k.error());
+    const fs::path file = data / "admin.key";
+    if (!WriteSecret(file, k->secret))
+      return common::Fail("io_error", "cannot write " + file.string());
+    spdlog::info("admin key written to {}", file.string());
+    return {};
+  });
+}
+
+// The demo: a tenant "demo" with a balance of 1,000,000.00 and its key in
+// <data>/demo-tenant.key, and a /27 of 203.0.113.0/24 (TEST-NET-3) per hdip network.
+common::Result<void> SetUpDemo(store::Database& db, const catalog::PriceBook& book,
+                               const fs::path& data, common::Instant now) {
+  return db.Transact([&](store::Connection& c) -> common::Result<void> {
+    auto exists = c.Query("SELECT count(*) FROM tenants WHERE name = 'demo'");
+    if (!exists) return std::unexpected(exists.error());
+    if (store::Int((*exists)[0][0]) > 0) return {};
+    auto t = account::CreateTenant(c, "demo", now);
+    if (!t) return std::unexpected(t.error());
+    if (auto p = account::Post(c, t->id, "topup", common::Money::FromYuan(1'000'000), "demo", now);
+        !p) {
+      return std::unexpected(p.error());
+    }
+    auto k = account::IssueKey(c, account::Role::kTenant, t->id, now);
+    if (!k) return std::unexpected(k.error());
+    if (!WriteSecret(data / "demo-tenant.key", k->secret)) {
+      return common::Fail("io_error", "cannot write the demo key");
+    }
+    int block = 0;
+    for (const auto& n : book.hdip_networks) {
+      if (block == 8) break;
+      const std::string cidr = "203.0.113." + std::to_string(block++ * 32) + "/27";
+      if (auto p = lifecycle::AddPool(c, n.region, n.line, cidr, now); !p) {
+        return std::unexpected(p.error());
+      }
+    }
+    spdlog::info("demo tenant created; its key is in {}", (data / "demo-tenant.key").string());
+    return {};
+  });
+}
+
+common::Result<common::Instant> SimulatedStart(store::Database& db, const std::string& start,
+                                               common::Instant real_now) {
+  return db.Transact([&](store::Connection& c) -> common::Result<common::Instant> {
+    auto rows = c.Query("SELECT value FROM meta WHERE key = 'simulated_now'");
+    if (!rows) return std::unexpected(rows.error());
+    if (!rows->empty())
+      return common::Instant(common::Seconds(std::stoll(store::Text((*rows)[0][0]))));
+    common::Instant t = real_now;
+    if (!start.empty()) {
+      auto parsed = common::ParseRfc3339(start);
+      if (!parsed) return common::Fail("invalid_time", "--start: " + parsed.error().message);
+      t = *parsed;
+    }
+    auto q = c.Query("INSERT INTO meta (key, value) VALUES ('simulated_now', $1)",
+                     {std::to_string(t.time_since_epoch().count())});
+    if (!q) return std::unexpected(q.error());
+    return t;
+  });
+}
+
+common::Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return common::Fail("invalid_option", "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    return common::Fail("invalid_option", "--listen: \"" + port + "\" is not a port (0-65535)");
+  }
+  return std::make_pair(host, static_cast<uint16_t>(std::stoi(port)));
+}
+
+common::Result<ordering::DeliveryPolicy> ParseDelay(const std::string& text, uint64_t seed) {
+  const size_t dash = text.find('-');
+  try {
+    ordering::DeliveryPolicy p;
+    p.min_delay = common::Seconds(std::stoll(text.substr(0, dash)));
+    p.max_delay = dash == std::string::npos ? p.min_delay
+                                            : common::Seconds(std::stoll(text.substr(dash + 1)));
+    p.seed = seed;
+    if (p.min_delay.count() < 0 || p.max_delay < p.min_delay) throw std::invalid_argument("order");
+    return p;
+  } catch (const std::exception&) {
+    return common::Fail("invalid_option", "--delivery-delay must be MIN-MAX seconds, e.g. 60-300");
+  }
+}
+
+int Fail(const common::Error& e) {
+  spdlog::error("{}", e.message);
+  return 1;
+}
+
+}  // namespace
+
+int RunServe(const ServeArgs& args) {
+  auto book = LoadPriceBook(args.pricebook);
+  if (!book) return Fail(book.error());
+  auto calendar = common::BillingCalendar::Create(book->time_zone);
+  if (!calendar) return Fail(calendar.error());
+  auto listen = ParseListen(args.listen);
+  if (!listen) return Fail(listen.error());
+  auto delivery = ParseDelay(args.delivery_delay, args.seed);
+  if (!delivery) return Fail(delivery.error());
+
+  const fs::path data(args.data_dir);
+  std::error_code ec;
+  fs::create_directories(data, ec);
+  fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
+  auto connection = store::SqliteConnection::Open((data / "rampart.db").string());
+  if (!connection) return Fail(connection.error());
+  store::Database db(std::move(*connection));
+  if (auto m = store::Migrate(db); !m) return Fail(m.error());
+
+  common::SystemClock system_clock;
+  std::unique_ptr<common::SimulatedClock> simulated;
+  if (args.simulated_clock) {
+    auto start = SimulatedStart(db, args.start, system_clock.Now());
+    if (!start) return Fail(start.error());
+    simulated = std::make_unique<common::SimulatedClock>(*start);
+    spdlog::info("simulated clock at {}", common::FormatRfc3339(*start));
+  }
+  common::Clock& clock = simulated ? static_cast<common::Clock&>(*simulated) : system_clock;
+
+  if (auto k = BootstrapAdminKey(db, data, clock.Now()); !k) return Fail(k.error());
+  if (args.demo) {
+    if (auto d = SetUpDemo(db, *book, data, clock.Now()); !d) return Fail(d.error());
+  }
+
+  api::Metrics metrics;
+  lifecycle::JobRunner jobs(db);
+  jobs.On(std::string(ordering::kDeliverJob),
+          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            auto r = ordering::DeliverResource(c, *calendar, job.subject, now);
+            if (r) metrics.Count("rampart_deliveries_total", "outcome", "done");
+            return r;
+          });
+  jobs.On(std::string(ordering::kLapseJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return ordering::LapseOrder(c, job.subject, now);
+          });
+
+  api::ServiceDeps deps;
+  deps.db = &db;
+  deps.book = &*book;
+  deps.calendar = &*calendar;
+  deps.clock = &clock;
+  deps.simulated = simulated.get();
+  deps.jobs = &jobs;
+  deps.delivery = *delivery;
+  deps.metrics = &metrics;
+  api::ApiService service(deps);
+
+  // Signals are taken synchronously by this thread; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  api::HttpServerOptions options;
+  options.address = listen->first;
+  options.port = listen->second;
+  options.threads = args.threads;
+  api::HttpServer server(options, [&](const api::HttpRequest& r) { return service.Handle(r); });
+  auto port = server.Start();
+  if (!port) return Fail(port.error());
+  std::printf("rampart: listening on http://%s:%u\n", listen->first.c_str(), *port);
+  std::fflush(stdout);
+
+  // On the real clock a worker runs due jobs every second; on the simulated clock jobs run
+  // only when POST /v1/admin/clock moves time.
+  std::mutex worker_mutex;
+  std::condition_variable worker_wake;
+  bool stopping = false;
+  std::thread worker;
+  if (!simulated) {
+    worker = std::thread([&] {
+      std::unique_lock lock(worker_mutex);
+      while (!stopping) {
+        lock.unlock();
+        if (auto r = jobs.RunDue(clock.Now(), nullptr); !r) {
+          spdlog::error("jobs: {}", r.error().message);
+        }
+        lock.lock();
+        worker_wake.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; });
+      }
+    });
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{} received: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  server.Stop();
+  {
+    std::lock_guard lock(worker_mutex);
+    stopping = true;
+  }
+  worker_wake.notify_all();
+  if (worker.joinable()) worker.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace rampart::app

@@ -1,0 +1,66 @@
+#include "lifecycle/ip_pools.h"
+
+#include "common/crypto.h"
+#include "common/ip_address.h"
+
+namespace rampart::lifecycle {
+
+using store::Int;
+using store::Text;
+
+common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, std::string_view line,
+                               std::string_view cidr_text, common::Instant now) {
+  auto cidr = common::Cidr::Parse(cidr_text);
+  if (!cidr) return std::unexpected(cidr.error());
+  auto existing = c.Query("SELECT cidr FROM ip_pools");
+  if (!existing) return std::unexpected(existing.error());
+  for (const auto& row : *existing) {
+    if (common::Cidr::Parse(Text(row[0]))->Overlaps(*cidr)) {
+      return common::Fail("conflict", cidr->ToString() + " overlaps the pool " + Text(row[0]),
+                          "cidr");
+    }
+  }
+  IpPool pool{common::NewId("pool"), std::string(region), std::string(line), cidr->ToString(),
+              cidr->size()};
+  auto q = c.Query(
+      "INSERT INTO ip_pools (id, region, line, cidr, size, created_at) VALUES ($1, $2, $3, $4, $5, "
+      "$6)",
+      {pool.id, pool.region, pool.line, pool.cidr, pool.size, now.time_since_epoch().count()});
+  if (!q) return std::unexpected(q.error());
+  return pool;
+}
+
+common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::string_view region,
+                                                     std::string_view line) {
+  auto freed = c.Query(
+      "SELECT f.ip, f.pool_id FROM ip_free f JOIN ip_pools p ON p.id = f.pool_id "
+      "WHERE p.region = $1 AND p.line = $2 ORDER BY p.seq, f.ip LIMIT 1",
+      {std::string(region), std::string(line)});
+  if (!freed) return std::unexpected(freed.error());
+  if (!freed->empty()) {
+    Allocation a{Text((*freed)[0][0]), Text((*freed)[0][1])};
+    if (auto d = c.Query("DELETE FROM ip_free WHERE ip = $1", {a.ip}); !d) {
+      return std::unexpected(d.error());
+    }
+    return a;
+  }
+  auto pools = c.Query(
+      "UPDATE ip_pools SET next_offset = next_offset + 1 WHERE id = (SELECT id FROM ip_pools "
+      "WHERE region = $1 AND line = $2 AND next_offset < size ORDER BY seq LIMIT 1) "
+      "RETURNING id, cidr, next_offset - 1",
+      {std::string(region), std::string(line)});
+  if (!pools) return std::unexpected(pools.error());
+  if (pools->empty()) return std::optional<Allocation>{};
+  const auto& p = (*pools)[0];
+  return Allocation{common::Cidr::Parse(Text(p[1]))->At(Int(p[2])).ToString(), Text(p[0])};
+}
+
+common::Result<void> ReleaseIp(store::Connection& c, std::string_view ip,
+                               std::string_view pool_id) {
+  auto q = c.Query("INSERT INTO ip_free (ip, pool_id) VALUES ($1, $2) ON CONFLICT (ip) DO NOTHING",
+                   {std::string(ip), std::string(pool_id)});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+}  // namespace rampart::lifecycle

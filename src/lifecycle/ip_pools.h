@@ -1,0 +1,37 @@
+// The operator's IP pools per region and line (api.md "IP pool"), and allocation from them.
+// Addresses are handed out in order through each pool; released ones go to a free list and
+// are reused first. Functions run inside the caller's transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/error.h"
+#include "common/time.h"
+#include "store/sql.h"
+
+namespace rampart::lifecycle {
+
+struct IpPool {
+  std::string id;
+  std::string region;
+  std::string line;
+  std::string cidr;
+  int64_t size = 0;
+};
+
+// `invalid_cidr` for a bad block, `conflict` when it overlaps an existing pool.
+common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, std::string_view line,
+                               std::string_view cidr, common::Instant now);
+
+struct Allocation {
+  std::string ip;
+  std::string pool_id;
+};
+// An address from a pool of (region, line), or nullopt when every pool there is exhausted.
+common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::string_view region,
+                                                     std::string_view line);
+// Returns an address to its pool's free list.
+common::Result<void> ReleaseIp(store::Connection& c, std::string_view ip, std::string_view pool_id);
+
+}  // namespace rampart::lifecycle

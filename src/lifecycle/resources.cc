@@ -1,0 +1,147 @@
+#include "lifecycle/resources.h"
+
+namespace rampart::lifecycle {
+namespace {
+
+using store::Int;
+using store::Text;
+using store::Value;
+
+int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
+Instant At(int64_t s) { return Instant(common::Seconds(s)); }
+Value OptionalTime(const std::optional<Instant>& t) { return t ? Value{Epoch(*t)} : Value{}; }
+
+constexpr std::string_view kColumns =
+    "seq, id, tenant_id, order_id, product, region, line, scope, ip_count, state, base_gbps, "
+    "elastic_gbps, forwarding_mode, auto_renew, months, paid_fen, created_at, delivered_at, "
+    "expires_at";
+
+Resource FromRow(const store::Row& r) {
+  Resource x;
+  x.seq = Int(r[0]);
+  x.id = Text(r[1]);
+  x.tenant_id = Text(r[2]);
+  x.order_id = Text(r[3]);
+  x.spec.product = *catalog::ParseProduct(Text(r[4]));
+  x.spec.region = Text(r[5]);
+  x.spec.line = Text(r[6]);
+  x.spec.scope = *billing::ParseScope(Text(r[7]));
+  x.spec.ip_count = Int(r[8]);
+  x.state = *billing::ParseResourceState(Text(r[9]));
+  x.spec.base_gbps = Int(r[10]);
+  x.spec.elastic_gbps = Int(r[11]);
+  x.spec.forwarding_mode = *billing::ParseForwardingMode(Text(r[12]));
+  x.auto_renew = Int(r[13]) != 0;
+  x.months = Int(r[14]);
+  x.paid = common::Money::FromFen(Int(r[15]));
+  x.created_at = At(Int(r[16]));
+  if (!store::IsNull(r[17])) x.delivered_at = At(Int(r[17]));
+  if (!store::IsNull(r[18])) x.expires_at = At(Int(r[18]));
+  return x;
+}
+
+Result<void> LoadIps(store::Connection& c, std::vector<Resource>& rs) {
+  for (auto& r : rs) {
+    auto rows = c.Query("SELECT ip FROM resource_ips WHERE resource_id = $1 ORDER BY ip", {r.id});
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& row : *rows) r.ips.push_back(Text(row[0]));
+  }
+  return {};
+}
+
+Result<std::vector<Resource>> Select(store::Connection& c, const std::string& where,
+                                     std::initializer_list<Value> params) {
+  auto rows = c.Query("SELECT " + std::string(kColumns) + " FROM resources WHERE " + where, params);
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Resource> out;
+  for (const auto& row : *rows) out.push_back(FromRow(row));
+  if (auto ips = LoadIps(c, out); !ips) return std::unexpected(ips.error());
+  return out;
+}
+
+Result<void> AppendHistory(store::Connection& c, const Resource& r, Instant at,
+                           std::string_view reason) {
+  auto q = c.Query(
+      "INSERT INTO config_history (resource_id, effective_at, state, base_gbps, elastic_gbps, "
+      "forwarding_mode, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      {r.id, Epoch(at), std::string(billing::ToString(r.state)), r.spec.base_gbps,
+       r.spec.elastic_gbps, std::string(billing::ToString(r.spec.forwarding_mode)),
+       std::string(reason)});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+}  // namespace
+
+Result<void> InsertResource(store::Connection& c, const Resource& r, std::string_view reason) {
+  auto q = c.Query(
+      "INSERT INTO resources (id, tenant_id, order_id, product, region, line, scope, ip_count, "
+      "state, base_gbps, elastic_gbps, forwarding_mode, auto_renew, months, paid_fen, "
+      "created_at, delivered_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11, $12, $13, $14, $15, $16, $17, $18)",
+      {r.id, r.tenant_id, r.order_id, std::string(catalog::ToString(r.spec.product)), r.spec.region,
+       r.spec.line, std::string(billing::ToString(r.spec.scope)), r.spec.ip_count,
+       std::string(billing::ToString(r.state)), r.spec.base_gbps, r.spec.elastic_gbps,
+       std::string(billing::ToString(r.spec.forwarding_mode)), int64_t{r.auto_renew}, r.months,
+       r.paid.fen(), Epoch(r.created_at), OptionalTime(r.delivered_at),
+       OptionalTime(r.expires_at)});
+  if (!q) return std::unexpected(q.error());
+  return AppendHistory(c, r, r.created_at, reason);
+}
+
+Result<Resource> GetResource(store::Connection& c, std::string_view tenant_id,
+                             std::string_view id) {
+  auto rs = tenant_id.empty() ? Select(c, "id = $1", {std::string(id)})
+                              : Select(c, "id = $1 AND tenant_id = $2",
+                                       {std::string(id), std::string(tenant_id)});
+  if (!rs) return std::unexpected(rs.error());
+  if (rs->empty()) return common::Fail("not_found", "no such resource");
+  return std::move((*rs)[0]);
+}
+
+Result<std::vector<Resource>> ListResources(store::Connection& c, std::string_view tenant_id,
+                                            int64_t after_seq, int64_t limit) {
+  return Select(c, "tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                {std::string(tenant_id), after_seq, limit});
+}
+
+Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string_view order_id) {
+  return Select(c, "order_id = $1 ORDER BY seq", {std::string(order_id)});
+}
+
+Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
+                            std::string_view reason) {
+  auto q = c.Query(
+      "UPDATE resources SET state = $2, base_gbps = $3, elastic_gbps = $4, forwarding_mode = $5, "
+      "auto_renew = $6, delivered_at = $7, expires_at = $8 WHERE id = $1",
+      {r.id, std::string(billing::ToString(r.state)), r.spec.base_gbps, r.spec.elastic_gbps,
+       std::string(billing::ToString(r.spec.forwarding_mode)), int64_t{r.auto_renew},
+       OptionalTime(r.delivered_at), OptionalTime(r.expires_at)});
+  if (!q) return std::unexpected(q.error());
+  return AppendHistory(c, r, at, reason);
+}
+
+Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::string_view ip,
+                      std::string_view pool_id) {
+  auto q = c.Query("INSERT INTO resource_ips (ip, resource_id, pool_id) VALUES ($1, $2, $3)",
+                   {std::string(ip), std::string(resource_id),
+                    pool_id.empty() ? Value{} : Value{std::string(pool_id)}});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view resource_id) {
+  auto rows = c.Query(
+      "SELECT effective_at, state, base_gbps, elastic_gbps, forwarding_mode, reason "
+      "FROM config_history WHERE resource_id = $1 ORDER BY effective_at, seq",
+      {std::string(resource_id)});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<HistoryEntry> out;
+  for (const auto& r : *rows) {
+    out.push_back({At(Int(r[0])), *billing::ParseResourceState(Text(r[1])), Int(r[2]), Int(r[3]),
+                   *billing::ParseForwardingMode(Text(r[4])), Text(r[5])});
+  }
+  return out;
+}
+
+}  // namespace rampart::lifecycle

@@ -1,0 +1,64 @@
+// Resources (api.md "Resource") and their configuration history. Every change of state,
+// base, ceiling or forwarding mode appends a history row with the time it takes effect, so
+// rating can ask what was in force at any window's start.
+//
+// Functions run on a Connection inside the caller's transaction. A non-empty `tenant_id`
+// scopes a lookup to that tenant: another tenant's resource is `not_found`, never returned.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "billing/elastic_rating.h"
+#include "billing/protection.h"
+#include "common/error.h"
+#include "common/money.h"
+#include "common/time.h"
+#include "store/sql.h"
+
+namespace rampart::lifecycle {
+
+using common::Instant;
+using common::Result;
+
+struct Resource {
+  int64_t seq = 0;
+  std::string id;
+  std::string tenant_id;
+  std::string order_id;
+  billing::ProtectionSpec spec;
+  billing::ResourceState state = billing::ResourceState::kProvisioning;
+  bool auto_renew = false;
+  int64_t months = 1;
+  common::Money paid;
+  Instant created_at;
+  std::optional<Instant> delivered_at;
+  std::optional<Instant> expires_at;
+  std::vector<std::string> ips;
+};
+
+// Inserts a new resource and its first history row.
+Result<void> InsertResource(store::Connection& c, const Resource& r, std::string_view reason);
+Result<Resource> GetResource(store::Connection& c, std::string_view tenant_id, std::string_view id);
+Result<std::vector<Resource>> ListResources(store::Connection& c, std::string_view tenant_id,
+                                            int64_t after_seq, int64_t limit);
+Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string_view order_id);
+// Writes the resource's mutable fields (state, base, elastic, forwarding mode, auto-renew,
+// delivery and expiry times) and appends a history row effective at `at`.
+Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
+                            std::string_view reason);
+Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::string_view ip,
+                      std::string_view pool_id);
+
+struct HistoryEntry {
+  Instant effective_at;
+  billing::ResourceState state;
+  int64_t base_gbps = 0;
+  int64_t elastic_gbps = 0;
+  billing::ForwardingMode forwarding_mode = billing::ForwardingMode::kByTraffic;
+  std::string reason;
+};
+Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view resource_id);
+
+}  // namespace rampart::lifecycle

@@ -1,0 +1,237 @@
+#include "ordering/orders.h"
+
+#include "account/account.h"
+#include "common/crypto.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/resources.h"
+
+namespace rampart::ordering {
+namespace {
+
+using billing::ResourceState;
+using store::Int;
+using store::Text;
+using store::Value;
+
+int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
+Instant At(int64_t s) { return Instant(common::Seconds(s)); }
+
+constexpr std::string_view kColumns =
+    "seq, id, tenant_id, status, amount_fen, product, region, line, scope, ip_count, base_gbps, "
+    "elastic_gbps, forwarding_mode, quantity, months, auto_renew, created_at, paid_at, lapses_at";
+
+Order FromRow(const store::Row& r) {
+  Order o;
+  o.seq = Int(r[0]);
+  o.id = Text(r[1]);
+  o.tenant_id = Text(r[2]);
+  o.status = Text(r[3]);
+  o.amount = common::Money::FromFen(Int(r[4]));
+  auto& s = o.options.spec;
+  s.product = *catalog::ParseProduct(Text(r[5]));
+  s.region = Text(r[6]);
+  s.line = Text(r[7]);
+  s.scope = *billing::ParseScope(Text(r[8]));
+  s.ip_count = Int(r[9]);
+  s.base_gbps = Int(r[10]);
+  s.elastic_gbps = Int(r[11]);
+  s.forwarding_mode = *billing::ParseForwardingMode(Text(r[12]));
+  o.options.quantity = Int(r[13]);
+  o.options.months = Int(r[14]);
+  o.options.auto_renew = Int(r[15]) != 0;
+  o.created_at = At(Int(r[16]));
+  if (!store::IsNull(r[17])) o.paid_at = At(Int(r[17]));
+  o.lapses_at = At(Int(r[18]));
+  return o;
+}
+
+Result<std::vector<Order>> Select(store::Connection& c, const std::string& where,
+                                  std::initializer_list<Value> params) {
+  auto rows = c.Query("SELECT " + std::string(kColumns) + " FROM orders WHERE " + where, params);
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Order> out;
+  for (const auto& row : *rows) {
+    out.push_back(FromRow(row));
+    auto res =
+        c.Query("SELECT id FROM resources WHERE order_id = $1 ORDER BY seq", {out.back().id});
+    if (!res) return std::unexpected(res.error());
+    for (const auto& r : *res) out.back().resources.push_back(Text(r[0]));
+  }
+  return out;
+}
+
+Result<void> SetStatus(store::Connection& c, std::string_view order_id, std::string_view status) {
+  auto q = c.Query("UPDATE orders SET status = $2 WHERE id = $1",
+                   {std::string(order_id), std::string(status)});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+// A delivery failed: every resource of the order fails, IPs already given to its siblings
+// return to the pool, pending deliveries are cancelled, and the order is refunded in full.
+Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
+  auto resources = lifecycle::ResourcesOfOrder(c, order.id);
+  if (!resources) return std::unexpected(resources.error());
+  for (auto& r : *resources) {
+    auto ips = c.Query("SELECT ip, pool_id FROM resource_ips WHERE resource_id = $1", {r.id});
+    if (!ips) return std::unexpected(ips.error());
+    for (const auto& row : *ips) {
+      if (!store::IsNull(row[1])) {
+        if (auto rel = lifecycle::ReleaseIp(c, Text(row[0]), Text(row[1])); !rel) {
+          return std::unexpected(rel.error());
+        }
+      }
+    }
+    if (auto d = c.Query("DELETE FROM resource_ips WHERE resource_id = $1", {r.id}); !d) {
+      return std::unexpected(d.error());
+    }
+    r.state = ResourceState::kFailed;
+    if (auto u = lifecycle::UpdateResource(c, r, now, "delivery failed"); !u) return u;
+    if (auto j = lifecycle::CancelJob(c, kDeliverJob, r.id, now); !j) return j;
+  }
+  if (auto s = SetStatus(c, order.id, "failed"); !s) return s;
+  auto refund = account::Post(c, order.tenant_id, "refund", order.amount, order.id, now);
+  if (!refund) return std::unexpected(refund.error());
+  return {};
+}
+
+}  // namespace
+
+common::Seconds DeliveryPolicy::DelayFor(std::string_view resource_id) const {
+  uint64_t h = 0xcbf29ce484222325ULL ^ seed;  // FNV-1a, stable across runs and builds
+  for (unsigned char ch : resource_id) h = (h ^ ch) * 0x100000001b3ULL;
+  const int64_t span = (max_delay - min_delay).count() + 1;
+  return min_delay + common::Seconds(static_cast<int64_t>(h % static_cast<uint64_t>(span)));
+}
+
+Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
+                          std::string_view tenant_id, const billing::PurchaseOptions& options,
+                          Instant now) {
+  bool first_hdp = true;
+  if (options.spec.product == catalog::Product::kHdp) {
+    auto prior = c.Query(
+        "SELECT count(*) FROM orders WHERE tenant_id = $1 AND product = 'hdp' AND paid_at IS NOT "
+        "NULL AND status NOT IN ('failed', 'refunded')",
+        {std::string(tenant_id)});
+    if (!prior) return std::unexpected(prior.error());
+    first_hdp = Int((*prior)[0][0]) == 0;
+  }
+  auto quote = billing::QuotePurchase(book, options, first_hdp);
+  if (!quote) return std::unexpected(quote.error());
+  Order o;
+  o.id = common::NewId("ord");
+  o.tenant_id = std::string(tenant_id);
+  o.status = "unpaid";
+  o.amount = quote->amount;
+  o.options = options;
+  o.created_at = now;
+  o.lapses_at = now + kUnpaidLifetime;
+  const auto& s = options.spec;
+  auto q = c.Query(
+      "INSERT INTO orders (id, tenant_id, status, amount_fen, product, region, line, scope, "
+      "ip_count, base_gbps, elastic_gbps, forwarding_mode, quantity, months, auto_renew, "
+      "created_at, lapses_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+      "$14, $15, $16, $17) RETURNING seq",
+      {o.id, o.tenant_id, o.status, o.amount.fen(), std::string(catalog::ToString(s.product)),
+       s.region, s.line, std::string(billing::ToString(s.scope)), s.ip_count, s.base_gbps,
+       s.elastic_gbps, std::string(billing::ToString(s.forwarding_mode)), options.quantity,
+       options.months, int64_t{options.auto_renew}, Epoch(now), Epoch(o.lapses_at)});
+  if (!q) return std::unexpected(q.error());
+  o.seq = Int((*q)[0][0]);
+  if (auto j = lifecycle::ScheduleJob(c, kLapseJob, o.id, o.lapses_at); !j) {
+    return std::unexpected(j.error());
+  }
+  return o;
+}
+
+Result<Order> GetOrder(store::Connection& c, std::string_view tenant_id,
+                       std::string_view order_id) {
+  auto os = tenant_id.empty() ? Select(c, "id = $1", {std::string(order_id)})
+                              : Select(c, "id = $1 AND tenant_id = $2",
+                                       {std::string(order_id), std::string(tenant_id)});
+  if (!os) return std::unexpected(os.error());
+  if (os->empty()) return common::Fail("not_found", "no such order");
+  return std::move((*os)[0]);
+}
+
+Result<std::vector<Order>> ListOrders(store::Connection& c, std::string_view tenant_id,
+                                      int64_t after_seq, int64_t limit) {
+  return Select(c, "tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                {std::string(tenant_id), after_seq, limit});
+}
+
+Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::string_view order_id,
+                       const DeliveryPolicy& delivery, Instant now) {
+  auto order = GetOrder(c, tenant_id, order_id);
+  if (!order) return order;
+  if (order->status != "unpaid" || now >= order->lapses_at) {
+    return common::Fail("order_not_payable",
+                        "order " + order->id + " is " +
+                            (order->status == "unpaid" ? std::string("lapsed") : order->status) +
+                            "; only an unpaid order can be paid");
+  }
+  auto debit = account::Post(c, tenant_id, "order_payment", -order->amount, order->id, now);
+  if (!debit) return std::unexpected(debit.error());
+  auto paid = c.Query("UPDATE orders SET status = 'paid', paid_at = $2 WHERE id = $1",
+                      {order->id, Epoch(now)});
+  if (!paid) return std::unexpected(paid.error());
+  if (auto j = lifecycle::CancelJob(c, kLapseJob, order->id, now); !j)
+    return std::unexpected(j.error());
+  // The amount was rounded once for the whole line; each resource records its share for
+  // refunds, the last one taking the remainder so the shares add up exactly.
+  const int64_t quantity = order->options.quantity;
+  const int64_t share = order->amount.fen() / quantity;
+  for (int64_t i = 0; i < quantity; ++i) {
+    lifecycle::Resource r;
+    r.id = common::NewId("res");
+    r.tenant_id = order->tenant_id;
+    r.order_id = order->id;
+    r.spec = order->options.spec;
+    r.state = ResourceState::kProvisioning;
+    r.auto_renew = order->options.auto_renew;
+    r.months = order->options.months;
+    r.paid = common::Money::FromFen(
+        i + 1 < quantity ? share : order->amount.fen() - share * (quantity - 1));
+    r.created_at = now;
+    if (auto ins = lifecycle::InsertResource(c, r, "paid"); !ins)
+      return std::unexpected(ins.error());
+    if (auto j = lifecycle::ScheduleJob(c, kDeliverJob, r.id, now + delivery.DelayFor(r.id)); !j) {
+      return std::unexpected(j.error());
+    }
+  }
+  return GetOrder(c, tenant_id, order_id);
+}
+
+Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar& calendar,
+                             std::string_view resource_id, Instant now) {
+  auto r = lifecycle::GetResource(c, "", resource_id);
+  if (!r) return r.error().code == "not_found" ? Result<void>{} : std::unexpected(r.error());
+  if (r->state != ResourceState::kProvisioning) return {};  // failed with its order, or done
+  auto order = GetOrder(c, "", r->order_id);
+  if (!order) return std::unexpected(order.error());
+  if (r->spec.product == catalog::Product::kHdip) {
+    auto ip = lifecycle::AllocateIp(c, r->spec.region, r->spec.line);
+    if (!ip) return std::unexpected(ip.error());
+    if (!*ip) return FailOrder(c, *order, now);  // the pool is exhausted
+    if (auto a = lifecycle::AssignIp(c, r->id, (*ip)->ip, (*ip)->pool_id); !a) return a;
+  }
+  // hdp protects the customer's own IPs, bound after delivery: nothing to allocate.
+  r->state = ResourceState::kRunning;
+  r->delivered_at = now;
+  r->expires_at = calendar.AddMonths(now, static_cast<int>(r->months));
+  if (auto u = lifecycle::UpdateResource(c, *r, now, "delivered"); !u) return u;
+  auto pending = c.Query(
+      "SELECT count(*) FROM resources WHERE order_id = $1 AND state = 'provisioning'", {order->id});
+  if (!pending) return std::unexpected(pending.error());
+  if (Int((*pending)[0][0]) == 0) return SetStatus(c, order->id, "delivered");
+  return {};
+}
+
+Result<void> LapseOrder(store::Connection& c, std::string_view order_id, Instant) {
+  auto q = c.Query("UPDATE orders SET status = 'lapsed' WHERE id = $1 AND status = 'unpaid'",
+                   {std::string(order_id)});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+}  // namespace rampart::ordering

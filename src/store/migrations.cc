@@ -1,0 +1,175 @@
+#include "store/migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace rampart::store {
+namespace {
+
+// Money columns hold fen (INTEGER); times hold seconds since the epoch (INTEGER, UTC).
+// `seq` columns give stable, engine-independent order for pagination.
+const std::vector<std::string_view> kMigrations = {
+    // 1: accounts, keys, ledger, catalogue of pools, orders, resources, jobs, idempotency.
+    R"SQL(
+CREATE TABLE tenants (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL UNIQUE,
+  balance_fen INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT REFERENCES tenants(id),
+  role TEXT NOT NULL CHECK (role IN ('admin', 'tenant', 'meter')),
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE ledger (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  kind TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  balance_after_fen INTEGER NOT NULL,
+  reference TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX ledger_by_tenant ON ledger(tenant_id, seq);
+CREATE TABLE ip_pools (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  region TEXT NOT NULL,
+  line TEXT NOT NULL,
+  cidr TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  next_offset INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE ip_free (
+  ip TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES ip_pools(id)
+);
+CREATE TABLE orders (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  status TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  product TEXT NOT NULL,
+  region TEXT NOT NULL,
+  line TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  ip_count INTEGER NOT NULL,
+  base_gbps INTEGER NOT NULL,
+  elastic_gbps INTEGER NOT NULL,
+  forwarding_mode TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  months INTEGER NOT NULL,
+  auto_renew INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  paid_at INTEGER,
+  lapses_at INTEGER NOT NULL
+);
+CREATE INDEX orders_by_tenant ON orders(tenant_id, seq);
+CREATE TABLE resources (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  product TEXT NOT NULL,
+  region TEXT NOT NULL,
+  line TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  ip_count INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  base_gbps INTEGER NOT NULL,
+  elastic_gbps INTEGER NOT NULL,
+  forwarding_mode TEXT NOT NULL,
+  auto_renew INTEGER NOT NULL,
+  months INTEGER NOT NULL,
+  paid_fen INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  expires_at INTEGER
+);
+CREATE INDEX resources_by_tenant ON resources(tenant_id, seq);
+CREATE TABLE resource_ips (
+  ip TEXT PRIMARY KEY,
+  resource_id TEXT NOT NULL REFERENCES resources(id),
+  pool_id TEXT
+);
+CREATE INDEX resource_ips_by_resource ON resource_ips(resource_id);
+CREATE TABLE config_history (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  resource_id TEXT NOT NULL REFERENCES resources(id),
+  effective_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  base_gbps INTEGER NOT NULL,
+  elastic_gbps INTEGER NOT NULL,
+  forwarding_mode TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX config_history_by_resource ON config_history(resource_id, effective_at, seq);
+CREATE TABLE jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  done_at INTEGER,
+  UNIQUE (kind, subject)
+);
+CREATE INDEX jobs_due ON jobs(done_at, due_at, seq);
+CREATE TABLE idempotency (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+)SQL",
+};
+
+}  // namespace
+
+int64_t LatestSchemaVersion() { return static_cast<int64_t>(kMigrations.size()); }
+
+common::Result<int64_t> Migrate(Database& db) {
+  auto version = db.Use([](Connection& c) -> common::Result<int64_t> {
+    if (auto r = c.ExecScript(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        !r) {
+      return std::unexpected(r.error());
+    }
+    auto rows = c.Query("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (!rows) return std::unexpected(rows.error());
+    return rows->empty() ? 0 : std::stoll(Text((*rows)[0][0]));
+  });
+  if (!version) return version;
+  if (*version > LatestSchemaVersion()) {
+    return common::Fail("storage_error", "the database has schema version " +
+                                             std::to_string(*version) +
+                                             ", newer than this rampart (" +
+                                             std::to_string(LatestSchemaVersion()) + ")");
+  }
+  for (int64_t v = *version; v < LatestSchemaVersion(); ++v) {
+    auto applied = db.Transact([&](Connection& c) -> common::Result<int64_t> {
+      if (auto r = c.ExecScript(kMigrations[static_cast<size_t>(v)]); !r) {
+        return std::unexpected(r.error());
+      }
+      auto r = c.Query(
+          "INSERT INTO meta (key, value) VALUES ('schema_version', $1) "
+          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          {std::to_string(v + 1)});
+      if (!r) return std::unexpected(r.error());
+      return v + 1;
+    });
+    if (!applied) return applied;
+  }
+  return LatestSchemaVersion();
+}
+
+}  // namespace rampart::store

@@ -1,0 +1,20 @@
+#include "store/sql.h"
+
+#include <cassert>
+
+namespace rampart::store {
+
+int64_t Int(const Value& v) {
+  if (IsNull(v)) return 0;
+  assert(std::holds_alternative<int64_t>(v));
+  return std::get<int64_t>(v);
+}
+
+const std::string& Text(const Value& v) {
+  static const std::string kEmpty;
+  if (IsNull(v)) return kEmpty;
+  assert(std::holds_alternative<std::string>(v));
+  return std::get<std::string>(v);
+}
+
+}  // namespace rampart::store

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "store/database.h"
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_connection.h"
+
+namespace rampart::store {
+namespace {
+
+std::unique_ptr<Database> Memory() {
+  return std::make_unique<Database>(SqliteConnection::Open(":memory:").value());
+}
+
+TEST(Store, MigratesOnceAndRecordsTheVersion) {
+  auto db = Memory();
+  EXPECT_EQ(Migrate(*db).value(), LatestSchemaVersion());
+  EXPECT_EQ(Migrate(*db).value(), LatestSchemaVersion());  // idempotent
+  auto rows = db->Use([](Connection& c) { return c.Query("SELECT count(*) FROM tenants"); });
+  EXPECT_EQ(Int((*rows)[0][0]), 0);
+}
+
+TEST(Store, RefusesADatabaseFromTheFuture) {
+  auto db = Memory();
+  ASSERT_TRUE(Migrate(*db).has_value());
+  ASSERT_TRUE(db->Use([](Connection& c) {
+    return c.Query("UPDATE meta SET value = '999' WHERE key = 'schema_version'");
+  }));
+  EXPECT_FALSE(Migrate(*db).has_value());
+}
+
+TEST(Store, TransactionsApplyWholeOrNotAtAll) {
+  auto db = Memory();
+  ASSERT_TRUE(Migrate(*db).has_value());
+  auto failed = db->Transact([](Connection& c) -> common::Result<int> {
+    if (auto r = c.Query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, 0)",
+                         {std::string("t1"), std::string("acme")});
+        !r) {
+      return std::unexpected(r.error());
+    }
+    return common::Fail("boom", "later step failed");
+  });
+  EXPECT_FALSE(failed.has_value());
+  auto rows = db->Use([](Connection& c) { return c.Query("SELECT count(*) FROM tenants"); });
+  EXPECT_EQ(Int((*rows)[0][0]), 0);
+}
+
+TEST(Store, UniqueViolationsAreConflicts) {
+  auto db = Memory();
+  ASSERT_TRUE(Migrate(*db).has_value());
+  auto insert = [&] {
+    return db->Use([](Connection& c) {
+      return c.Query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)",
+                     {std::string("t1"), std::string("acme"), int64_t{5}});
+    });
+  };
+  EXPECT_TRUE(insert().has_value());
+  auto again = insert();
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, "conflict");
+}
+
+TEST(Store, ValuesRoundTrip) {
+  auto db = Memory();
+  auto rows = db->Use([](Connection& c) {
+    return c.Query("SELECT $1, $2, $3, $2 + 1", {Value{}, int64_t{-7}, std::string("x'y")});
+  });
+  ASSERT_TRUE(rows.has_value());
+  EXPECT_TRUE(IsNull((*rows)[0][0]));
+  EXPECT_EQ(Int((*rows)[0][1]), -7);
+  EXPECT_EQ(Text((*rows)[0][2]), "x'y");
+  EXPECT_EQ(Int((*rows)[0][3]), -6);
+}
+
+TEST(Store, PersistsToAFile) {
+  const auto path = std::filesystem::temp_directory_path() / "rampart_store_test.db";
+  std::filesystem::remove(path);
+  {
+    Database db(SqliteConnection::Open(path.string()).value());
+    ASSERT_TRUE(Migrate(db).has_value());
+    ASSERT_TRUE(db.Use([](Connection& c) {
+      return c.Query("INSERT INTO tenants (id, name, created_at) VALUES ('t', 'n', 0)");
+    }));
+  }
+  Database db(SqliteConnection::Open(path.string()).value());
+  auto rows = db.Use([](Connection& c) { return c.Query("SELECT name FROM tenants"); });
+  EXPECT_EQ(Text((*rows)[0][0]), "n");
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
+}
+
+}  // namespace
+}  // namespace rampart::store

@@ -1,0 +1,175 @@
+// Test harness: the real `rampart serve` as a child process on 127.0.0.1 with a port the
+// kernel picks and a temporary data directory, and a small HTTP client (Boost.Beast, sync).
+#pragma once
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace rampart::testing {
+
+inline const std::string kAdminKey = "test-admin-key-0123456789";
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+  boost::json::value Json() const { return boost::json::parse(body); }
+};
+
+class Server {
+ public:
+  // Starts `rampart serve` on a fresh data dir (or `data_dir`, to restart on old data).
+  explicit Server(std::vector<std::string> extra_args = {}, std::string data_dir = "") {
+    data_ = data_dir.empty() ? MakeDataDir() : data_dir;
+    owns_data_ = data_dir.empty();
+    Start(std::move(extra_args));
+  }
+  ~Server() {
+    Stop(SIGTERM);
+    if (owns_data_) std::filesystem::remove_all(data_);
+  }
+
+  void Start(std::vector<std::string> extra_args) {
+    extra_args_ = extra_args;
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      setenv("RAMPART_ADMIN_KEY", kAdminKey.c_str(), 1);
+      std::vector<std::string> args = {RAMPART_BINARY,
+                                       "serve",
+                                       "--listen",
+                                       "127.0.0.1:0",
+                                       "--data",
+                                       data_,
+                                       "--simulated-clock",
+                                       "--start",
+                                       "2026-11-26T00:00:00Z",
+                                       "--seed",
+                                       "7"};
+      args.insert(args.end(), extra_args.begin(), extra_args.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(RAMPART_BINARY, argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[512];
+    port_ = 0;
+    while (fgets(line, sizeof line, f)) {
+      unsigned port = 0;
+      if (std::sscanf(line, "rampart: listening on http://127.0.0.1:%u", &port) == 1) {
+        port_ = static_cast<uint16_t>(port);
+        break;
+      }
+    }
+    stdout_ = f;  // keep the pipe open: the server may still write to it
+    if (port_ == 0) throw std::runtime_error("rampart serve did not start");
+  }
+
+  // Stops the server with `sig` and returns its exit status (-1 if killed by a signal).
+  int Stop(int sig) {
+    if (pid_ <= 0) return 0;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    if (stdout_) fclose(stdout_);
+    stdout_ = nullptr;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  void Restart() {
+    Stop(SIGTERM);
+    Start(extra_args_);
+  }
+  void Crash() { Stop(SIGKILL); }
+
+  uint16_t port() const { return port_; }
+  const std::string& data_dir() const { return data_; }
+
+  Reply Call(const std::string& method, const std::string& target, const std::string& key = "",
+             const std::string& body = "", std::map<std::string, std::string> headers = {}) const {
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    boost::asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    if (!key.empty()) req.set(http::field::authorization, "Bearer " + key);
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    beast::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    Reply r;
+    if (ec) {
+      r.status = -1;
+      return r;
+    }
+    auto& res = parser.get();
+    r.status = static_cast<int>(res.result_int());
+    r.body = res.body();
+    for (const auto& h : res) r.headers[std::string(h.name_string())] = std::string(h.value());
+    return r;
+  }
+  Reply Admin(const std::string& method, const std::string& target,
+              const std::string& body = "") const {
+    return Call(method, target, kAdminKey, body);
+  }
+  // Moves the simulated clock.
+  void Advance(int64_t seconds) const {
+    Admin("POST", "/v1/admin/clock", "{\"advance_s\": " + std::to_string(seconds) + "}");
+  }
+
+  // A tenant with a tenant key and `balance` yuan; returns {tenant id, key}.
+  std::pair<std::string, std::string> NewTenant(const std::string& name,
+                                                const std::string& balance) const {
+    const auto t = Admin("POST", "/v1/admin/tenants", "{\"name\": \"" + name + "\"}").Json();
+    const std::string id(t.at("id").as_string());
+    const auto k =
+        Admin("POST", "/v1/admin/tenants/" + id + "/keys", R"({"role": "tenant"})").Json();
+    if (balance != "0") {
+      Admin("POST", "/v1/admin/tenants/" + id + "/topup", "{\"amount\": \"" + balance + "\"}");
+    }
+    return {id, std::string(k.at("key").as_string())};
+  }
+
+ private:
+  static std::string MakeDataDir() {
+    char tmpl[] = "/tmp/rampart_test_XXXXXX";
+    return mkdtemp(tmpl);
+  }
+
+  std::string data_;
+  bool owns_data_ = true;
+  std::vector<std::string> extra_args_;
+  pid_t pid_ = 0;
+  FILE* stdout_ = nullptr;
+  uint16_t port_ = 0;
+};
+
+}  // namespace rampart::testing

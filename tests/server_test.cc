@@ -1,0 +1,316 @@
+// The service end to end: the real `rampart serve` over HTTP on loopback, on its simulated
+// clock, with a temporary SQLite database (issue: accounts, orders, payment, delivery).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "common/time.h"
+#include "tests/server_harness.h"
+
+namespace rampart::testing {
+namespace {
+
+const std::string kHdipOrder =
+    R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 30, "months": 6, "quantity": 2})";
+const std::string kHdpOrder =
+    R"({"product": "hdp", "region": "cn-east", "scope": "multi", "ip_count": 5, "base_gbps": 20, "elastic_gbps": 60, "months": 3})";
+
+std::string Str(const boost::json::value& v, const char* key) {
+  return std::string(v.at(key).as_string());
+}
+
+TEST(Service, HdipPurchaseFlowEndToEnd) {
+  Server s;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "300000.00");
+  const auto quote = s.Call("POST", "/v1/quotes", key, kHdipOrder);
+  ASSERT_EQ(quote.status, 200) << quote.body;
+  EXPECT_EQ(Str(quote.Json(), "amount"), "261120.00");  // worked example 6
+
+  const auto order = s.Call("POST", "/v1/orders", key, kHdipOrder);
+  ASSERT_EQ(order.status, 201) << order.body;
+  EXPECT_EQ(Str(order.Json(), "amount"), "261120.00");
+  EXPECT_EQ(Str(order.Json(), "status"), "unpaid");
+  const std::string id = Str(order.Json(), "id");
+
+  const auto paid = s.Call("POST", "/v1/orders/" + id + "/pay", key);
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(Str(paid.Json(), "status"), "paid");
+  const auto resources = paid.Json().at("resources").as_array();
+  ASSERT_EQ(resources.size(), 2u);
+  const std::string r0(resources[0].as_string());
+  EXPECT_EQ(Str(s.Call("GET", "/v1/resources/" + r0, key).Json(), "state"), "provisioning");
+
+  // The ledger shows exactly the quoted amount.
+  const auto ledger = s.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array();
+  ASSERT_EQ(ledger.size(), 2u);
+  EXPECT_EQ(Str(ledger[1], "kind"), "order_payment");
+  EXPECT_EQ(Str(ledger[1], "amount"), "-261120.00");
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "38880.00");
+
+  // Not before a minute; always within five.
+  s.Advance(59);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/resources/" + r0, key).Json(), "state"), "provisioning");
+  s.Advance(300 - 59);
+  const auto delivered = s.Call("GET", "/v1/orders/" + id, key).Json();
+  EXPECT_EQ(Str(delivered, "status"), "delivered");
+  const auto items = s.Call("GET", "/v1/resources", key).Json().at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  std::set<std::string> ips;
+  for (const auto& r : items) {
+    EXPECT_EQ(Str(r, "state"), "running");
+    ASSERT_EQ(r.at("ips").as_array().size(), 1u);
+    const std::string ip(r.at("ips").as_array()[0].as_string());
+    EXPECT_EQ(ip.rfind("203.0.113.", 0), 0u) << ip;
+    ips.insert(ip);
+    const auto delivered_at = common::ParseRfc3339(Str(r, "delivered_at")).value();
+    const auto paid_at = common::ParseRfc3339("2026-11-26T00:00:00Z").value();
+    EXPECT_GE(delivered_at - paid_at, std::chrono::seconds(60));
+    EXPECT_LE(delivered_at - paid_at, std::chrono::seconds(300));
+    // Six calendar months after delivery.
+    EXPECT_EQ(Str(r, "expires_at").substr(0, 10), "2027-05-26");
+  }
+  EXPECT_EQ(ips.size(), 2u);
+}
+
+TEST(Service, HdpPurchaseFlow) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("globex", "100000.00");
+  const auto order = s.Call("POST", "/v1/orders", key, kHdpOrder);
+  ASSERT_EQ(order.status, 201) << order.body;
+  EXPECT_EQ(Str(order.Json(), "amount"), "69750.00");  // worked example 12
+  const auto paid = s.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key);
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  s.Advance(300);
+  const auto r = s.Call("GET", "/v1/resources", key).Json().at("items").as_array();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Str(r[0], "state"), "running");
+  EXPECT_EQ(Str(r[0], "scope"), "multi");
+  EXPECT_EQ(r[0].at("ip_count").as_int64(), 5);
+  EXPECT_TRUE(r[0].at("ips").as_array().empty());  // bound later by the customer
+  // A first hdp needs 3 months; a second may be shorter.
+  auto shorter = boost::json::parse(kHdpOrder).as_object();
+  shorter["months"] = 1;
+  EXPECT_EQ(s.Call("POST", "/v1/quotes", key, boost::json::serialize(shorter)).status, 200);
+  auto [t2, key2] = s.NewTenant("newbie", "0");
+  const auto refused = s.Call("POST", "/v1/quotes", key2, boost::json::serialize(shorter));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("at least 3 months"), std::string::npos);
+}
+
+TEST(Service, InsufficientBalanceChangesNothing) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("poor", "1000.00");
+  const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
+  const auto paid = s.Call("POST", "/v1/orders/" + id + "/pay", key);
+  EXPECT_EQ(paid.status, 402);
+  EXPECT_EQ(Str(paid.Json().at("error"), "code"), "insufficient_balance");
+  EXPECT_EQ(Str(s.Call("GET", "/v1/orders/" + id, key).Json(), "status"), "unpaid");
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "1000.00");
+  EXPECT_TRUE(s.Call("GET", "/v1/resources", key).Json().at("items").as_array().empty());
+  EXPECT_EQ(s.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array().size(), 1u);
+}
+
+TEST(Service, RetriesWithTheSameKeyAreChargedOnce) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "600000.00");
+  const auto a = s.Call("POST", "/v1/orders", key, kHdipOrder, {{"Idempotency-Key", "create-1"}});
+  const auto b = s.Call("POST", "/v1/orders", key, kHdipOrder, {{"Idempotency-Key", "create-1"}});
+  ASSERT_EQ(a.status, 201);
+  ASSERT_EQ(b.status, 201);
+  EXPECT_EQ(a.body, b.body);
+  EXPECT_EQ(b.headers.at("Idempotent-Replayed"), "true");
+  EXPECT_EQ(s.Call("GET", "/v1/orders", key).Json().at("items").as_array().size(), 1u);
+  // The same key with another body is a conflict.
+  auto other = boost::json::parse(kHdipOrder).as_object();
+  other["quantity"] = 1;
+  EXPECT_EQ(s.Call("POST", "/v1/orders", key, boost::json::serialize(other),
+                   {{"Idempotency-Key", "create-1"}})
+                .status,
+            409);
+  const std::string id = Str(a.Json(), "id");
+  const auto p1 =
+      s.Call("POST", "/v1/orders/" + id + "/pay", key, "", {{"Idempotency-Key", "pay-1"}});
+  const auto p2 =
+      s.Call("POST", "/v1/orders/" + id + "/pay", key, "", {{"Idempotency-Key", "pay-1"}});
+  EXPECT_EQ(p1.status, 200);
+  EXPECT_EQ(p2.status, 200);
+  EXPECT_EQ(p1.body, p2.body);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "338880.00");
+}
+
+TEST(Service, ConcurrentPaysOfOneOrderChargeOnce) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "600000.00");
+  for (int round = 0; round < 5; ++round) {
+    const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
+    std::atomic<int> ok{0}, conflict{0};
+    std::vector<std::thread> payers;
+    for (int i = 0; i < 4; ++i) {
+      payers.emplace_back([&, id] {
+        const int status = s.Call("POST", "/v1/orders/" + id + "/pay", key).status;
+        (status == 200 ? ok : conflict)++;
+        EXPECT_TRUE(status == 200 || status == 409 || status == 402) << status;
+      });
+    }
+    for (auto& t : payers) t.join();
+    EXPECT_EQ(ok.load(), round < 2 ? 1 : 0) << "round " << round;  // 600,000 pays two orders
+  }
+  const auto ledger = s.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array();
+  EXPECT_EQ(ledger.size(), 3u);  // the top-up and two payments
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "77760.00");
+}
+
+TEST(Service, TenantsSeeOnlyTheirOwn) {
+  Server s;
+  auto [a, key_a] = s.NewTenant("a", "300000.00");
+  auto [b, key_b] = s.NewTenant("b", "300000.00");
+  const std::string order = Str(s.Call("POST", "/v1/orders", key_a, kHdipOrder).Json(), "id");
+  EXPECT_EQ(s.Call("GET", "/v1/orders/" + order, key_b).status, 404);
+  EXPECT_EQ(s.Call("POST", "/v1/orders/" + order + "/pay", key_b).status, 404);
+  EXPECT_TRUE(s.Call("GET", "/v1/orders", key_b).Json().at("items").as_array().empty());
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + order + "/pay", key_a).status, 200);
+  const std::string res(
+      s.Call("GET", "/v1/orders/" + order, key_a).Json().at("resources").as_array()[0].as_string());
+  EXPECT_EQ(s.Call("GET", "/v1/resources/" + res, key_b).status, 404);
+  EXPECT_EQ(s.Call("GET", "/v1/resources/" + res, key_a).status, 200);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key_b).Json(), "balance"), "300000.00");
+}
+
+TEST(Service, AuthenticationAndRoles) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "0");
+  const auto meter =
+      s.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})");
+  ASSERT_EQ(meter.status, 201);
+  const std::string meter_key = Str(meter.Json(), "key");
+  EXPECT_EQ(s.Call("GET", "/v1/orders").status, 401);
+  EXPECT_EQ(s.Call("GET", "/v1/orders", "rk_not_a_real_key").status, 401);
+  EXPECT_EQ(s.Call("GET", "/v1/orders", "", "", {{"Authorization", "Basic abc"}}).status, 401);
+  EXPECT_EQ(s.Call("GET", "/v1/orders", meter_key).status, 403);
+  EXPECT_EQ(s.Call("POST", "/v1/quotes", meter_key, kHdipOrder).status, 403);
+  EXPECT_EQ(s.Call("POST", "/v1/admin/tenants", key, R"({"name": "x"})").status, 403);
+  EXPECT_EQ(s.Call("GET", "/v1/orders", key).status, 200);
+  EXPECT_EQ(s.Call("GET", "/healthz").status, 200);  // open
+  // A revoked key stops working at once.
+  const std::string key_id = Str(meter.Json(), "id");
+  EXPECT_EQ(s.Admin("DELETE", "/v1/admin/tenants/" + tenant + "/keys/" + key_id).status, 200);
+  EXPECT_EQ(s.Call("GET", "/v1/orders", meter_key).status, 401);
+  // Keys are stored hashed: the secret is nowhere in the database file.
+  std::ifstream db(s.data_dir() + "/rampart.db", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(db)), {});
+  EXPECT_EQ(bytes.find(key), std::string::npos);
+}
+
+TEST(Service, ExhaustedPoolFailsTheOrderAndRefundsInFull) {
+  Server s;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "198.51.100.7/32"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "300000.00");
+  const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + id + "/pay", key).status, 200);
+  s.Advance(300);
+  const auto order = s.Call("GET", "/v1/orders/" + id, key).Json();
+  EXPECT_EQ(Str(order, "status"), "failed");
+  const auto failed = s.Call("GET", "/v1/resources", key).Json().at("items").as_array();
+  for (const auto& r : failed) {
+    EXPECT_EQ(Str(r, "state"), "failed");
+    EXPECT_TRUE(r.at("ips").as_array().empty());
+  }
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "300000.00");
+  const auto ledger = s.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array();
+  ASSERT_EQ(ledger.size(), 3u);
+  EXPECT_EQ(Str(ledger[2], "kind"), "refund");
+  EXPECT_EQ(Str(ledger[2], "amount"), "261120.00");
+  // The single address went back to the pool: a one-resource order gets it.
+  auto one = boost::json::parse(kHdipOrder).as_object();
+  one["quantity"] = 1;
+  const std::string id2 =
+      Str(s.Call("POST", "/v1/orders", key, boost::json::serialize(one)).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + id2 + "/pay", key).status, 200);
+  s.Advance(300);
+  const auto r = s.Call("GET", "/v1/resources?limit=200", key).Json().at("items").as_array();
+  EXPECT_EQ(Str(r.back(), "state"), "running");
+  EXPECT_EQ(std::string(r.back().at("ips").as_array()[0].as_string()), "198.51.100.7");
+}
+
+TEST(Service, UnpaidOrdersLapseAfter24Hours) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "300000.00");
+  const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
+  s.Advance(24 * 3600 - 1);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/orders/" + id, key).Json(), "status"), "unpaid");
+  s.Advance(1);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/orders/" + id, key).Json(), "status"), "lapsed");
+  EXPECT_EQ(s.Call("POST", "/v1/orders/" + id + "/pay", key).status, 409);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "300000.00");
+}
+
+TEST(Service, ListsArePaginated) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "0");
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(s.Call("POST", "/v1/orders", key, kHdipOrder).status, 201);
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  while (true) {
+    const auto page =
+        s.Call("GET", "/v1/orders?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), key)
+            .Json();
+    for (const auto& o : page.at("items").as_array()) seen.insert(Str(o, "id"));
+    ++pages;
+    if (page.at("next_cursor").is_null()) break;
+    cursor = Str(page, "next_cursor");
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(s.Call("GET", "/v1/orders?limit=0", key).status, 400);
+  EXPECT_EQ(s.Call("GET", "/v1/orders?limit=201", key).status, 400);
+  EXPECT_EQ(s.Call("GET", "/v1/orders?cursor=abc", key).status, 400);
+}
+
+TEST(Service, SimulatedClockSurvivesARestartAndNeverGoesBack) {
+  Server s;
+  EXPECT_EQ(Str(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 3600})").Json(), "now"),
+            "2026-11-26T01:00:00Z");
+  s.Restart();
+  EXPECT_EQ(Str(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 0})").Json(), "now"),
+            "2026-11-26T01:00:00Z");
+  EXPECT_EQ(s.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-26T00:30:00Z"})").status, 400);
+  EXPECT_EQ(
+      Str(s.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-27T00:00:00Z"})").Json(), "now"),
+      "2026-11-27T00:00:00Z");
+}
+
+TEST(Service, StopsGracefullyOnSigterm) {
+  Server s;
+  EXPECT_EQ(s.Stop(SIGTERM), 0);
+}
+
+TEST(Service, MetricsCountRequestsAndQueue) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "300000.00");
+  const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
+  s.Call("POST", "/v1/orders/" + id + "/pay", key);
+  const std::string m = s.Call("GET", "/metrics").body;
+  EXPECT_NE(
+      m.find(
+          R"(rampart_http_requests_total{route="/v1/orders/{id}/pay",method="POST",status="200"} 1)"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find("rampart_job_queue_depth 2"), std::string::npos) << m;  // two deliveries due
+  EXPECT_NE(m.find(R"(rampart_orders_total{event="paid"} 1)"), std::string::npos);
+  EXPECT_NE(m.find("rampart_http_request_duration_seconds_count"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rampart::testing

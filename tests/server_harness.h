@@ -106,12 +106,23 @@ class Server {
 
   Reply Call(const std::string& method, const std::string& target, const std::string& key = "",
              const std::string& body = "", std::map<std::string, std::string> headers = {}) const {
+    return HttpCall(port_, method, target, key, body, std::move(headers));
+  }
+
+  // One request on a new connection; status -1 when the server cannot be reached or hangs up.
+  static Reply HttpCall(uint16_t port, const std::string& method, const std::string& target,
+                        const std::string& key = "", const std::string& body = "",
+                        std::map<std::string, std::string> headers = {}) {
     namespace beast = boost::beast;
     namespace http = beast::http;
+    Reply r;
+    r.status = -1;
     boost::asio::io_context io;
     beast::tcp_stream stream(io);
-    stream.connect(
-        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    beast::error_code ec;
+    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port),
+                   ec);
+    if (ec) return r;
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, "127.0.0.1");
     if (!key.empty()) req.set(http::field::authorization, "Bearer " + key);
@@ -119,17 +130,13 @@ class Server {
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
     req.prepare_payload();
-    http::write(stream, req);
+    http::write(stream, req, ec);
+    if (ec) return r;
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
-    beast::error_code ec;
     http::read(stream, buffer, parser, ec);
-    Reply r;
-    if (ec) {
-      r.status = -1;
-      return r;
-    }
+    if (ec) return r;
     auto& res = parser.get();
     r.status = static_cast<int>(res.result_int());
     r.body = res.body();

@@ -40,6 +40,8 @@ struct ServeArgs {
   std::string delivery_delay = "60-300";  // seconds, "MIN-MAX"
   uint64_t seed = 0;                      // of the delivery delays
   int threads = 2;
+  int request_timeout_s = 30;  // to receive a whole request
+  int idle_timeout_s = 60;     // between requests on a kept-alive connection
 };
 // Runs until SIGTERM or SIGINT, then stops gracefully.
 int RunServe(const ServeArgs& args);

@@ -96,6 +96,12 @@ int main(int argc, char** argv) {
   sv->add_option("--threads", serve.threads, "HTTP threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  sv->add_option("--request-timeout", serve.request_timeout_s, "Seconds to receive a request")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  sv->add_option("--idle-timeout", serve.idle_timeout_s, "Seconds a kept-alive connection may idle")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   sv->set_config("--config", "", "Read these options from a TOML file (key = value)");
 
   // pricebook

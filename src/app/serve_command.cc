@@ -219,6 +219,8 @@ int RunServe(const ServeArgs& args) {
   options.address = listen->first;
   options.port = listen->second;
   options.threads = args.threads;
+  options.request_timeout = std::chrono::seconds(args.request_timeout_s);
+  options.idle_timeout = std::chrono::seconds(args.idle_timeout_s);
   api::HttpServer server(options, [&](const api::HttpRequest& r) { return service.Handle(r); });
   auto port = server.Start();
   if (!port) return Fail(port.error());

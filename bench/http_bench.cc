@@ -50,7 +50,8 @@ Phase Run(uint16_t port, http::verb verb, const std::string& target, const std::
         http::write(stream, req);
         http::response<http::string_body> res;
         http::read(stream, buffer, res);
-        latencies[c].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+        latencies[c].push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
         if (res.result_int() != 200) ++errors[c];
       }
     });

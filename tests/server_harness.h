@@ -31,7 +31,11 @@ struct Reply {
 class Server {
  public:
   // Starts `rampart serve` on a fresh data dir (or `data_dir`, to restart on old data).
-  explicit Server(std::vector<std::string> extra_args = {}, std::string data_dir = "") {
+  // `simulated`: on the simulated clock from 2026-11-26T00:00:00Z (otherwise the real clock
+  // with deliveries due at once).
+  explicit Server(std::vector<std::string> extra_args = {}, std::string data_dir = "",
+                  bool simulated = true)
+      : simulated_(simulated) {
     data_ = data_dir.empty() ? MakeDataDir() : data_dir;
     owns_data_ = data_dir.empty();
     Start(std::move(extra_args));
@@ -51,17 +55,13 @@ class Server {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
       setenv("RAMPART_ADMIN_KEY", kAdminKey.c_str(), 1);
-      std::vector<std::string> args = {RAMPART_BINARY,
-                                       "serve",
-                                       "--listen",
-                                       "127.0.0.1:0",
-                                       "--data",
-                                       data_,
-                                       "--simulated-clock",
-                                       "--start",
-                                       "2026-11-26T00:00:00Z",
-                                       "--seed",
-                                       "7"};
+      std::vector<std::string> args = {RAMPART_BINARY, "serve", "--listen", "127.0.0.1:0",
+                                       "--data",       data_,   "--seed",   "7"};
+      if (simulated_) {
+        args.insert(args.end(), {"--simulated-clock", "--start", "2026-11-26T00:00:00Z"});
+      } else {
+        args.insert(args.end(), {"--delivery-delay", "0-0"});
+      }
       args.insert(args.end(), extra_args.begin(), extra_args.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
@@ -171,6 +171,7 @@ class Server {
     return mkdtemp(tmpl);
   }
 
+  bool simulated_ = true;
   std::string data_;
   bool owns_data_ = true;
   std::vector<std::string> extra_args_;

@@ -312,5 +312,46 @@ TEST(Service, MetricsCountRequestsAndQueue) {
   EXPECT_NE(m.find("rampart_http_request_duration_seconds_count"), std::string::npos);
 }
 
+TEST(Service, CatalogListsWhatIsOnSale) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "0");
+  const auto c = s.Call("GET", "/v1/catalog", key);
+  ASSERT_EQ(c.status, 200);
+  const auto cat = c.Json();
+  EXPECT_EQ(Str(cat, "billing_time_zone"), "Asia/Shanghai");
+  const auto networks = cat.at("products").at("hdip").at("networks").as_array();
+  ASSERT_EQ(networks.size(), 7u);
+  EXPECT_EQ(Str(networks[0], "region"), "cn-south");
+  EXPECT_EQ(Str(networks[0].at("base").as_array()[0], "monthly"), "8600.00");
+  EXPECT_EQ(Str(networks[0].at("forwarding"), "per_gb"), "0.80");
+  EXPECT_EQ(networks[0].at("max_elastic_gbps").as_int64(), 400);
+  const auto hdp = cat.at("products").at("hdp");
+  EXPECT_EQ(hdp.at("regions").as_array().size(), 5u);
+  EXPECT_EQ(Str(hdp.at("ip_count_factors").as_array()[1], "factor"), "3.875");
+  EXPECT_EQ(cat.at("months").as_array().size(), 14u);
+  EXPECT_EQ(s.Call("GET", "/v1/catalog", kAdminKey).status, 200);
+}
+
+TEST(Service, RealClockDeliversByItself) {
+  // Without --simulated-clock a worker runs due jobs every second; a zero delay makes the
+  // delivery due at payment. Polled, bounded: the production clock path, end to end.
+  Server s({}, "", /*simulated=*/false);
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "300000.00");
+  const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + id + "/pay", key).status, 200);
+  std::string status;
+  for (int i = 0; i < 100 && status != "delivered"; ++i) {
+    status = Str(s.Call("GET", "/v1/orders/" + id, key).Json(), "status");
+    if (status != "delivered") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, "delivered");
+  EXPECT_EQ(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 1})").status,
+            409);  // not simulated
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -22,7 +22,9 @@ class Orders : public ::testing::Test {
   void SetUp() override {
     db_ = std::make_unique<store::Database>(store::SqliteConnection::Open(":memory:").value());
     ASSERT_TRUE(store::Migrate(*db_).has_value());
-    tenant_ = db_->Transact([](store::Connection& c) { return account::CreateTenant(c, "acme", kT0); })->id;
+    tenant_ =
+        db_->Transact([](store::Connection& c) { return account::CreateTenant(c, "acme", kT0); })
+            ->id;
     ASSERT_TRUE(db_->Transact([&](store::Connection& c) {
       return account::Post(c, tenant_, "topup", common::Money::FromYuan(100000), "t", kT0);
     }));
@@ -44,7 +46,8 @@ class Orders : public ::testing::Test {
 
   std::unique_ptr<store::Database> db_;
   std::string tenant_;
-  const common::BillingCalendar calendar_ = common::BillingCalendar::Create("Asia/Shanghai").value();
+  const common::BillingCalendar calendar_ =
+      common::BillingCalendar::Create("Asia/Shanghai").value();
 };
 
 TEST_F(Orders, DeliveryDelaysAreSeededAndWithinRange) {
@@ -61,18 +64,24 @@ TEST_F(Orders, DeliveryDelaysAreSeededAndWithinRange) {
   DeliveryPolicy other = p;
   other.seed = 8;
   int same = 0;
-  for (int i = 0; i < 100; ++i) same += other.DelayFor("res_" + std::to_string(i)) == p.DelayFor("res_" + std::to_string(i));
+  for (int i = 0; i < 100; ++i)
+    same += other.DelayFor("res_" + std::to_string(i)) == p.DelayFor("res_" + std::to_string(i));
   EXPECT_LT(same, 10);
 }
 
 TEST_F(Orders, PaymentRecordsTheConfigurationHistoryAndDeliveryAddsToIt) {
   const DeliveryPolicy policy{std::chrono::seconds(120), std::chrono::seconds(120), 1};
-  ASSERT_TRUE(Tx([](store::Connection& c) { return lifecycle::AddPool(c, "cn-south", "bgp", "203.0.113.0/30", kT0); }));
-  auto order = Tx([&](store::Connection& c) { return CreateOrder(c, catalog::DefaultPriceBook(), tenant_, Hdip(1), kT0); });
+  ASSERT_TRUE(Tx([](store::Connection& c) {
+    return lifecycle::AddPool(c, "cn-south", "bgp", "203.0.113.0/30", kT0);
+  }));
+  auto order = Tx([&](store::Connection& c) {
+    return CreateOrder(c, catalog::DefaultPriceBook(), tenant_, Hdip(1), kT0);
+  });
   ASSERT_TRUE(order.has_value());
   EXPECT_EQ(order->amount.ToString(), "16600.00");
   const Instant paid_at = kT0 + std::chrono::seconds(10);
-  auto paid = Tx([&](store::Connection& c) { return PayOrder(c, tenant_, order->id, policy, paid_at); });
+  auto paid =
+      Tx([&](store::Connection& c) { return PayOrder(c, tenant_, order->id, policy, paid_at); });
   ASSERT_TRUE(paid.has_value()) << paid.error().message;
   const std::string res = paid->resources.at(0);
   const Instant due = paid_at + std::chrono::seconds(120);
@@ -85,11 +94,14 @@ TEST_F(Orders, PaymentRecordsTheConfigurationHistoryAndDeliveryAddsToIt) {
   EXPECT_EQ(history[1].state, billing::ResourceState::kRunning);
   EXPECT_EQ(history[1].base_gbps, 20);
   EXPECT_EQ(history[1].elastic_gbps, 50);
-  auto r = Tx([&](store::Connection& c) { return lifecycle::GetResource(c, tenant_, res); }).value();
+  auto r =
+      Tx([&](store::Connection& c) { return lifecycle::GetResource(c, tenant_, res); }).value();
   EXPECT_EQ(r.ips, std::vector<std::string>{"203.0.113.0"});
   EXPECT_EQ(*r.expires_at, calendar_.AddMonths(due, 1));
   // Delivering again (a job retried after a crash) changes nothing.
-  ASSERT_TRUE(Tx([&](store::Connection& c) { return DeliverResource(c, calendar_, res, due + std::chrono::seconds(5)); }));
+  ASSERT_TRUE(Tx([&](store::Connection& c) {
+    return DeliverResource(c, calendar_, res, due + std::chrono::seconds(5));
+  }));
   EXPECT_EQ(Tx([&](store::Connection& c) { return lifecycle::History(c, res); })->size(), 2u);
 }
 
@@ -97,7 +109,9 @@ TEST_F(Orders, ResourceSharesAddUpToTheOrderAmount) {
   auto o = Hdip(3);
   o.spec.base_gbps = 10;
   o.months = 7;  // 8,600 x 7 x 3 x 0.85 = 153,510.00, not divisible by 3 in fen
-  auto order = Tx([&](store::Connection& c) { return CreateOrder(c, catalog::DefaultPriceBook(), tenant_, o, kT0); });
+  auto order = Tx([&](store::Connection& c) {
+    return CreateOrder(c, catalog::DefaultPriceBook(), tenant_, o, kT0);
+  });
   ASSERT_TRUE(Tx([&](store::Connection& c) {
     return account::Post(c, tenant_, "topup", common::Money::FromYuan(100000), "t", kT0);
   }));
@@ -105,15 +119,20 @@ TEST_F(Orders, ResourceSharesAddUpToTheOrderAmount) {
   ASSERT_TRUE(paid.has_value()) << paid.error().message;
   int64_t sum = 0;
   for (const auto& id : paid->resources) {
-    sum += Tx([&](store::Connection& c) { return lifecycle::GetResource(c, tenant_, id); })->paid.fen();
+    sum += Tx([&](store::Connection& c) {
+             return lifecycle::GetResource(c, tenant_, id);
+           })->paid.fen();
   }
   EXPECT_EQ(sum, order->amount.fen());
 }
 
 TEST_F(Orders, PoolsHandOutInOrderAndReuseReleasedAddresses) {
-  ASSERT_TRUE(Tx([](store::Connection& c) { return lifecycle::AddPool(c, "cn-south", "bgp", "203.0.113.0/31", kT0); }));
+  ASSERT_TRUE(Tx([](store::Connection& c) {
+    return lifecycle::AddPool(c, "cn-south", "bgp", "203.0.113.0/31", kT0);
+  }));
   auto take = [&] {
-    return Tx([](store::Connection& c) { return lifecycle::AllocateIp(c, "cn-south", "bgp"); }).value();
+    return Tx([](store::Connection& c) { return lifecycle::AllocateIp(c, "cn-south", "bgp"); })
+        .value();
   };
   auto a = take();
   auto b = take();
@@ -122,7 +141,9 @@ TEST_F(Orders, PoolsHandOutInOrderAndReuseReleasedAddresses) {
   EXPECT_FALSE(take().has_value());  // exhausted
   ASSERT_TRUE(Tx([&](store::Connection& c) { return lifecycle::ReleaseIp(c, a->ip, a->pool_id); }));
   EXPECT_EQ(take()->ip, "203.0.113.0");
-  EXPECT_FALSE(Tx([](store::Connection& c) { return lifecycle::AllocateIp(c, "cn-east", "bgp"); })->has_value());
+  EXPECT_FALSE(Tx([](store::Connection& c) {
+                 return lifecycle::AllocateIp(c, "cn-east", "bgp");
+               })->has_value());
 }
 
 }  // namespace

@@ -125,6 +125,31 @@ std::string Pattern(const std::string& path, std::vector<std::string>* params) {
   return pattern;
 }
 
+// A paginated list of the caller's tenant: `list(conn, tenant, after, limit)`.
+template <typename List, typename ToJson>
+auto ListHandler(List list, ToJson to_json) {
+  return [list, to_json](ApiService& s, ApiService::Context& c) -> HttpResponse {
+    auto page = ParsePage(c.req);
+    if (!page) return ErrorResponse(page.error());
+    auto items = s.Database().Use([&](store::Connection& conn) {
+      return list(conn, c.who.tenant_id, page->after, page->limit);
+    });
+    if (!items) return ErrorResponse(items.error());
+    return Json(200, PageJson(*items, *page, to_json));
+  };
+}
+
+// One object of the caller's tenant by the route's id: `get(conn, tenant, id)`.
+template <typename Get, typename ToJson>
+auto GetHandler(Get get, ToJson to_json) {
+  return [get, to_json](ApiService& s, ApiService::Context& c) -> HttpResponse {
+    auto item = s.Database().Use(
+        [&](store::Connection& conn) { return get(conn, c.who.tenant_id, c.params[0]); });
+    if (!item) return ErrorResponse(item.error());
+    return Json(200, to_json(*item));
+  };
+}
+
 }  // namespace
 
 ApiService::ApiService(ServiceDeps deps) : d_(deps), endpoints_(Endpoints()) {}
@@ -218,26 +243,8 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
             s.d_.metrics->Count("rampart_orders_total", "event", "created");
           return r;
         }}},
-      {"GET /v1/orders",
-       {kTenant,
-        [=](ApiService& s, Context& c) {
-          auto page = ParsePage(c.req);
-          if (!page) return ErrorResponse(page.error());
-          auto orders = s.d_.db->Use([&](store::Connection& conn) {
-            return ordering::ListOrders(conn, c.who.tenant_id, page->after, page->limit);
-          });
-          if (!orders) return ErrorResponse(orders.error());
-          return Json(200, PageJson(*orders, *page, OrderToJson));
-        }}},
-      {"GET /v1/orders/{id}",
-       {kTenant,
-        [=](ApiService& s, Context& c) {
-          auto o = s.d_.db->Use([&](store::Connection& conn) {
-            return ordering::GetOrder(conn, c.who.tenant_id, c.params[0]);
-          });
-          if (!o) return ErrorResponse(o.error());
-          return Json(200, OrderToJson(*o));
-        }}},
+      {"GET /v1/orders", {kTenant, ListHandler(ordering::ListOrders, OrderToJson)}},
+      {"GET /v1/orders/{id}", {kTenant, GetHandler(ordering::GetOrder, OrderToJson)}},
       {"POST /v1/orders/{id}/pay",
        {kTenant,
         [=](ApiService& s, Context& c) {
@@ -257,26 +264,8 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
           }
           return r;
         }}},
-      {"GET /v1/resources",
-       {kTenant,
-        [=](ApiService& s, Context& c) {
-          auto page = ParsePage(c.req);
-          if (!page) return ErrorResponse(page.error());
-          auto rs = s.d_.db->Use([&](store::Connection& conn) {
-            return lifecycle::ListResources(conn, c.who.tenant_id, page->after, page->limit);
-          });
-          if (!rs) return ErrorResponse(rs.error());
-          return Json(200, PageJson(*rs, *page, ResourceToJson));
-        }}},
-      {"GET /v1/resources/{id}",
-       {kTenant,
-        [=](ApiService& s, Context& c) {
-          auto r = s.d_.db->Use([&](store::Connection& conn) {
-            return lifecycle::GetResource(conn, c.who.tenant_id, c.params[0]);
-          });
-          if (!r) return ErrorResponse(r.error());
-          return Json(200, ResourceToJson(*r));
-        }}},
+      {"GET /v1/resources", {kTenant, ListHandler(lifecycle::ListResources, ResourceToJson)}},
+      {"GET /v1/resources/{id}", {kTenant, GetHandler(lifecycle::GetResource, ResourceToJson)}},
       {"GET /v1/account",
        {kTenant,
         [=](ApiService& s, Context& c) {
@@ -289,17 +278,7 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
                                   {"currency", "CNY"},
                                   {"in_arrears", t->balance < common::Money()}});
         }}},
-      {"GET /v1/account/ledger",
-       {kTenant,
-        [=](ApiService& s, Context& c) {
-          auto page = ParsePage(c.req);
-          if (!page) return ErrorResponse(page.error());
-          auto entries = s.d_.db->Use([&](store::Connection& conn) {
-            return account::ListLedger(conn, c.who.tenant_id, page->after, page->limit);
-          });
-          if (!entries) return ErrorResponse(entries.error());
-          return Json(200, PageJson(*entries, *page, LedgerEntryToJson));
-        }}},
+      {"GET /v1/account/ledger", {kTenant, ListHandler(account::ListLedger, LedgerEntryToJson)}},
       {"POST /v1/admin/tenants",
        {kAdmin,
         [=](ApiService& s, Context& c) {

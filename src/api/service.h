@@ -38,6 +38,7 @@ class ApiService {
  public:
   explicit ApiService(ServiceDeps deps);
   HttpResponse Handle(const HttpRequest& request);
+  store::Database& Database() { return *d_.db; }
 
   struct Context;  // one request being handled (service.cc)
 

@@ -82,12 +82,23 @@ value ResourceToJson(const lifecycle::Resource& r) {
   o["created_at"] = common::FormatRfc3339(r.created_at);
   o["delivered_at"] = Time(r.delivered_at);
   o["expires_at"] = Time(r.expires_at);
+  o["pending_forwarding_mode"] = r.pending_forwarding_mode
+                                     ? value(billing::ToString(*r.pending_forwarding_mode))
+                                     : value(nullptr);
   return o;
 }
 
 value PoolToJson(const lifecycle::IpPool& p) {
   return object{
       {"id", p.id}, {"region", p.region}, {"line", p.line}, {"cidr", p.cidr}, {"size", p.size}};
+}
+
+value NotificationToJson(const lifecycle::Notification& n) {
+  return object{{"id", n.id},
+                {"kind", n.kind},
+                {"at", common::FormatRfc3339(n.at)},
+                {"resource", n.resource.empty() ? value(nullptr) : value(n.resource)},
+                {"message", n.message}};
 }
 
 value CatalogToJson(const catalog::PriceBook& book) {

@@ -7,6 +7,7 @@
 #include "account/account.h"
 #include "catalog/pricebook.h"
 #include "lifecycle/ip_pools.h"
+#include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
 #include "ordering/orders.h"
 
@@ -17,6 +18,7 @@ boost::json::value LedgerEntryToJson(const account::LedgerEntry& e);
 boost::json::value OrderToJson(const ordering::Order& o);
 boost::json::value ResourceToJson(const lifecycle::Resource& r);
 boost::json::value PoolToJson(const lifecycle::IpPool& p);
+boost::json::value NotificationToJson(const lifecycle::Notification& n);
 // Products, networks and regions, allowed options and list prices.
 boost::json::value CatalogToJson(const catalog::PriceBook& book);
 

@@ -11,7 +11,9 @@
 #include "api/purchase_json.h"
 #include "common/crypto.h"
 #include "lifecycle/ip_pools.h"
+#include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
+#include "lifecycle/term.h"
 
 namespace rampart::api {
 
@@ -279,6 +281,77 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
                                   {"in_arrears", t->balance < common::Money()}});
         }}},
       {"GET /v1/account/ledger", {kTenant, ListHandler(account::ListLedger, LedgerEntryToJson)}},
+      {"GET /v1/notifications",
+       {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},
+      {"PATCH /v1/resources/{id}",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          lifecycle::ResourcePatch patch;
+          patch.elastic_gbps = fields.Int("elastic_gbps", false, 0, 100'000);
+          patch.auto_renew = fields.Bool("auto_renew", false);
+          if (auto m = fields.Choice("forwarding_mode", false, {"by_traffic", "by_bandwidth"})) {
+            patch.forwarding_mode = billing::ParseForwardingMode(*m);
+          }
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (!patch.elastic_gbps && !patch.auto_renew && !patch.forwarding_mode) {
+            return ErrorResponse("invalid_option",
+                                 "give at least one of elastic_gbps, auto_renew, forwarding_mode");
+          }
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Patch(conn, *s.d_.book, *s.d_.calendar, c.who.tenant_id,
+                                      c.params[0], patch, s.d_.clock->Now());
+            if (!r) return std::unexpected(r.error());
+            return Json(200, ResourceToJson(*r));
+          });
+        }}},
+      {"POST /v1/resources/{id}/renew",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto months = fields.Int("months", true, 0, 1'000);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Renew(conn, *s.d_.book, *s.d_.calendar, c.who.tenant_id,
+                                      c.params[0], *months, s.d_.clock->Now());
+            if (!r) return std::unexpected(r.error());
+            return Json(200, ResourceToJson(*r));
+          });
+        }}},
+      {"POST /v1/resources/{id}/upgrade",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto base = fields.Int("base_gbps", true, 1, 100'000);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Upgrade(conn, *s.d_.book, c.who.tenant_id, c.params[0], *base,
+                                        s.d_.clock->Now());
+            if (!r) return std::unexpected(r.error());
+            return Json(200, ResourceToJson(*r));
+          });
+        }}},
+      {"POST /v1/resources/{id}/cancel",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, false);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Cancel(conn, c.who.tenant_id, c.params[0], s.d_.clock->Now());
+            if (!r) return std::unexpected(r.error());
+            value v = ResourceToJson(r->first);
+            v.as_object()["refund"] = r->second.ToString();
+            return Json(200, v);
+          });
+        }}},
       {"POST /v1/admin/tenants",
        {kAdmin,
         [=](ApiService& s, Context& c) {
@@ -359,6 +432,9 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
                 account::Post(conn, c.params[0], "topup", *amount,
                               reference.value_or("topup by " + c.who.key_id), s.d_.clock->Now());
             if (!e) return std::unexpected(e.error());
+            if (auto a = lifecycle::ApplyArrears(conn, c.params[0], s.d_.clock->Now()); !a) {
+              return std::unexpected(a.error());
+            }
             return Json(200,
                         object{{"tenant", c.params[0]}, {"balance", e->balance_after.ToString()}});
           });

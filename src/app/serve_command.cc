@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
+#include "lifecycle/term.h"
 #include "ordering/orders.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_connection.h"
@@ -191,6 +192,22 @@ int RunServe(const ServeArgs& args) {
             auto r = ordering::DeliverResource(c, *calendar, job.subject, now);
             if (r) metrics.Count("rampart_deliveries_total", "outcome", "done");
             return r;
+          });
+  jobs.On(std::string(lifecycle::kReminderJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnReminder(c, job.subject, now);
+          });
+  jobs.On(std::string(lifecycle::kExpireJob),
+          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnExpire(c, *book, *calendar, job.subject, now);
+          });
+  jobs.On(std::string(lifecycle::kReleaseJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnRelease(c, job.subject, now);
+          });
+  jobs.On(std::string(lifecycle::kForwardingJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnForwardingMode(c, job.subject, now);
           });
   jobs.On(std::string(ordering::kLapseJob),
           [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {

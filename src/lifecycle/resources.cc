@@ -14,7 +14,7 @@ Value OptionalTime(const std::optional<Instant>& t) { return t ? Value{Epoch(*t)
 constexpr std::string_view kColumns =
     "seq, id, tenant_id, order_id, product, region, line, scope, ip_count, state, base_gbps, "
     "elastic_gbps, forwarding_mode, auto_renew, months, paid_fen, created_at, delivered_at, "
-    "expires_at";
+    "expires_at, pending_forwarding_mode";
 
 Resource FromRow(const store::Row& r) {
   Resource x;
@@ -37,6 +37,7 @@ Resource FromRow(const store::Row& r) {
   x.created_at = At(Int(r[16]));
   if (!store::IsNull(r[17])) x.delivered_at = At(Int(r[17]));
   if (!store::IsNull(r[18])) x.expires_at = At(Int(r[18]));
+  if (!store::IsNull(r[19])) x.pending_forwarding_mode = billing::ParseForwardingMode(Text(r[19]));
   return x;
 }
 
@@ -63,10 +64,11 @@ Result<void> AppendHistory(store::Connection& c, const Resource& r, Instant at,
                            std::string_view reason) {
   auto q = c.Query(
       "INSERT INTO config_history (resource_id, effective_at, state, base_gbps, elastic_gbps, "
-      "forwarding_mode, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      "forwarding_mode, reason, elastic_suspended) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+      "(SELECT in_arrears FROM tenants WHERE id = $8))",
       {r.id, Epoch(at), std::string(billing::ToString(r.state)), r.spec.base_gbps,
        r.spec.elastic_gbps, std::string(billing::ToString(r.spec.forwarding_mode)),
-       std::string(reason)});
+       std::string(reason), r.tenant_id});
   if (!q) return std::unexpected(q.error());
   return {};
 }
@@ -113,10 +115,13 @@ Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
                             std::string_view reason) {
   auto q = c.Query(
       "UPDATE resources SET state = $2, base_gbps = $3, elastic_gbps = $4, forwarding_mode = $5, "
-      "auto_renew = $6, delivered_at = $7, expires_at = $8 WHERE id = $1",
+      "auto_renew = $6, delivered_at = $7, expires_at = $8, pending_forwarding_mode = $9 "
+      "WHERE id = $1",
       {r.id, std::string(billing::ToString(r.state)), r.spec.base_gbps, r.spec.elastic_gbps,
        std::string(billing::ToString(r.spec.forwarding_mode)), int64_t{r.auto_renew},
-       OptionalTime(r.delivered_at), OptionalTime(r.expires_at)});
+       OptionalTime(r.delivered_at), OptionalTime(r.expires_at),
+       r.pending_forwarding_mode ? Value{std::string(billing::ToString(*r.pending_forwarding_mode))}
+                                 : Value{}});
   if (!q) return std::unexpected(q.error());
   return AppendHistory(c, r, at, reason);
 }
@@ -132,15 +137,39 @@ Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::s
 
 Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view resource_id) {
   auto rows = c.Query(
-      "SELECT effective_at, state, base_gbps, elastic_gbps, forwarding_mode, reason "
-      "FROM config_history WHERE resource_id = $1 ORDER BY effective_at, seq",
+      "SELECT effective_at, state, base_gbps, elastic_gbps, forwarding_mode, reason, "
+      "elastic_suspended FROM config_history WHERE resource_id = $1 ORDER BY effective_at, seq",
       {std::string(resource_id)});
   if (!rows) return std::unexpected(rows.error());
   std::vector<HistoryEntry> out;
   for (const auto& r : *rows) {
     out.push_back({At(Int(r[0])), *billing::ParseResourceState(Text(r[1])), Int(r[2]), Int(r[3]),
-                   *billing::ParseForwardingMode(Text(r[4])), Text(r[5])});
+                   *billing::ParseForwardingMode(Text(r[4])), Int(r[6]) != 0, Text(r[5])});
   }
+  return out;
+}
+
+std::vector<billing::ConfigSegment> Timeline(const std::vector<HistoryEntry>& history, Instant from,
+                                             Instant to) {
+  std::vector<billing::ConfigSegment> out;
+  auto segment = [](const HistoryEntry& e, Instant at) {
+    billing::ProtectionSpec spec;
+    spec.base_gbps = e.base_gbps;
+    spec.elastic_gbps = e.elastic_gbps;
+    return billing::SegmentFor(at, spec, e.state, e.elastic_suspended);
+  };
+  const HistoryEntry* in_force = nullptr;
+  for (const auto& e : history) {
+    if (e.effective_at <= from) {
+      in_force = &e;  // history is sorted: the last one at or before `from` wins
+    } else if (e.effective_at < to) {
+      if (in_force && out.empty()) out.push_back(segment(*in_force, from));
+      // Several changes at one instant: the last recorded is what holds.
+      if (!out.empty() && out.back().from == e.effective_at) out.pop_back();
+      out.push_back(segment(e, e.effective_at));
+    }
+  }
+  if (out.empty() && in_force) out.push_back(segment(*in_force, from));
   return out;
 }
 

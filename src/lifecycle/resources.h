@@ -35,6 +35,8 @@ struct Resource {
   Instant created_at;
   std::optional<Instant> delivered_at;
   std::optional<Instant> expires_at;
+  // hdip: a forwarding mode chosen for the next billing day, not yet in force.
+  std::optional<billing::ForwardingMode> pending_forwarding_mode;
   std::vector<std::string> ips;
 };
 
@@ -51,14 +53,23 @@ Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
 Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::string_view ip,
                       std::string_view pool_id);
 
+// Each row records the whole configuration from `effective_at` on. `elastic_suspended` is
+// the tenant's arrears at that moment (elastic does not apply while the balance is negative).
 struct HistoryEntry {
   Instant effective_at;
   billing::ResourceState state;
   int64_t base_gbps = 0;
   int64_t elastic_gbps = 0;
   billing::ForwardingMode forwarding_mode = billing::ForwardingMode::kByTraffic;
+  bool elastic_suspended = false;
   std::string reason;
 };
 Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view resource_id);
+
+// The configuration segments in force during [from, to): the entry in force at `from`
+// (the last one effective at or before it) and every change inside, as rating wants them
+// (product.md §4: B and C in force at each window's start). Pure.
+std::vector<billing::ConfigSegment> Timeline(const std::vector<HistoryEntry>& history, Instant from,
+                                             Instant to);
 
 }  // namespace rampart::lifecycle

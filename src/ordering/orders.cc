@@ -3,7 +3,9 @@
 #include "account/account.h"
 #include "common/crypto.h"
 #include "lifecycle/ip_pools.h"
+#include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
+#include "lifecycle/term.h"
 
 namespace rampart::ordering {
 namespace {
@@ -92,7 +94,15 @@ Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
   if (auto s = SetStatus(c, order.id, "failed"); !s) return s;
   auto refund = account::Post(c, order.tenant_id, "refund", order.amount, order.id, now);
   if (!refund) return std::unexpected(refund.error());
-  return {};
+  if (auto n = lifecycle::Notify(c, order.tenant_id, "delivery_failed", "",
+                                 "order " + order.id + " could not be delivered (no free IP in " +
+                                     order.options.spec.region + "/" + order.options.spec.line +
+                                     "); refunded " + order.amount.ToString() + " CNY",
+                                 now);
+      !n) {
+    return n;
+  }
+  return lifecycle::ApplyArrears(c, order.tenant_id, now);
 }
 
 }  // namespace
@@ -175,8 +185,15 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
   auto paid = c.Query("UPDATE orders SET status = 'paid', paid_at = $2 WHERE id = $1",
                       {order->id, Epoch(now)});
   if (!paid) return std::unexpected(paid.error());
-  if (auto j = lifecycle::CancelJob(c, kLapseJob, order->id, now); !j)
+  if (auto j = lifecycle::CancelJob(c, kLapseJob, order->id, now); !j) {
     return std::unexpected(j.error());
+  }
+  if (auto n = lifecycle::Notify(
+          c, order->tenant_id, "order_paid", "",
+          "order " + order->id + " paid: " + order->amount.ToString() + " CNY", now);
+      !n) {
+    return std::unexpected(n.error());
+  }
   // The amount was rounded once for the whole line; each resource records its share for
   // refunds, the last one taking the remainder so the shares add up exactly.
   const int64_t quantity = order->options.quantity;
@@ -220,6 +237,13 @@ Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar
   r->delivered_at = now;
   r->expires_at = calendar.AddMonths(now, static_cast<int>(r->months));
   if (auto u = lifecycle::UpdateResource(c, *r, now, "delivered"); !u) return u;
+  if (auto t = lifecycle::ScheduleTerm(c, *r); !t) return t;
+  if (auto n =
+          lifecycle::Notify(c, r->tenant_id, "delivered", r->id,
+                            "delivered; expires " + common::FormatRfc3339(*r->expires_at), now);
+      !n) {
+    return n;
+  }
   auto pending = c.Query(
       "SELECT count(*) FROM resources WHERE order_id = $1 AND state = 'provisioning'", {order->id});
   if (!pending) return std::unexpected(pending.error());

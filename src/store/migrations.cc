@@ -131,6 +131,22 @@ CREATE TABLE idempotency (
   PRIMARY KEY (scope, key)
 );
 )SQL",
+    // 2: after delivery: notifications, a pending forwarding mode, arrears.
+    R"SQL(
+CREATE TABLE notifications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  kind TEXT NOT NULL,
+  resource_id TEXT,
+  message TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX notifications_by_tenant ON notifications(tenant_id, seq);
+ALTER TABLE resources ADD COLUMN pending_forwarding_mode TEXT;
+ALTER TABLE tenants ADD COLUMN in_arrears INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE config_history ADD COLUMN elastic_suspended INTEGER NOT NULL DEFAULT 0;
+)SQL",
 };
 
 }  // namespace

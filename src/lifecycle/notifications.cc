@@ -1,0 +1,36 @@
+#include "lifecycle/notifications.h"
+
+#include "common/crypto.h"
+
+namespace rampart::lifecycle {
+
+common::Result<void> Notify(store::Connection& c, std::string_view tenant_id, std::string_view kind,
+                            std::string_view resource_id, std::string_view message,
+                            common::Instant at) {
+  auto q = c.Query(
+      "INSERT INTO notifications (id, tenant_id, kind, resource_id, message, at) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {common::NewId("ntf"), std::string(tenant_id), std::string(kind),
+       resource_id.empty() ? store::Value{} : store::Value{std::string(resource_id)},
+       std::string(message), at.time_since_epoch().count()});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+common::Result<std::vector<Notification>> ListNotifications(store::Connection& c,
+                                                            std::string_view tenant_id,
+                                                            int64_t after_seq, int64_t limit) {
+  auto rows = c.Query(
+      "SELECT seq, id, kind, resource_id, message, at FROM notifications "
+      "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+      {std::string(tenant_id), after_seq, limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Notification> out;
+  for (const auto& r : *rows) {
+    out.push_back({store::Int(r[0]), store::Text(r[1]), store::Text(r[2]), store::Text(r[3]),
+                   store::Text(r[4]), common::Instant(common::Seconds(store::Int(r[5])))});
+  }
+  return out;
+}
+
+}  // namespace rampart::lifecycle

@@ -1,0 +1,31 @@
+// The tenant's event log (api.md "Notification"): order paid, delivered, expiry reminders,
+// expired, renewed, released, arrears entered/left, ... Appended inside the transaction of
+// the change it reports, so an event is logged exactly when its change commits.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/time.h"
+#include "store/sql.h"
+
+namespace rampart::lifecycle {
+
+struct Notification {
+  int64_t seq = 0;
+  std::string id;
+  std::string kind;
+  std::string resource;  // empty when not about one resource
+  std::string message;
+  common::Instant at;
+};
+
+common::Result<void> Notify(store::Connection& c, std::string_view tenant_id, std::string_view kind,
+                            std::string_view resource_id, std::string_view message,
+                            common::Instant at);
+common::Result<std::vector<Notification>> ListNotifications(store::Connection& c,
+                                                            std::string_view tenant_id,
+                                                            int64_t after_seq, int64_t limit);
+
+}  // namespace rampart::lifecycle

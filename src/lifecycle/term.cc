@@ -1,0 +1,352 @@
+#include "lifecycle/term.h"
+
+#include <vector>
+
+#include "account/account.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/jobs.h"
+#include "lifecycle/notifications.h"
+
+namespace rampart::lifecycle {
+namespace {
+
+using billing::ResourceState;
+using common::Money;
+
+int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
+
+std::vector<std::string> Split(std::string_view subject) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t bar = subject.find('|', start);
+    parts.emplace_back(subject.substr(start, bar - start));
+    if (bar == std::string_view::npos) return parts;
+    start = bar + 1;
+  }
+}
+
+std::string Subject(const Resource& r) { return r.id + "|" + std::to_string(Epoch(*r.expires_at)); }
+
+// The resource named by a job subject, if the subject still describes its current term.
+Result<std::optional<Resource>> CurrentTerm(store::Connection& c, std::string_view subject) {
+  const auto parts = Split(subject);
+  auto r = GetResource(c, "", parts[0]);
+  if (!r) {
+    if (r.error().code == "not_found") return std::optional<Resource>{};
+    return std::unexpected(r.error());
+  }
+  if (parts.size() < 2 || !r->expires_at || std::to_string(Epoch(*r->expires_at)) != parts[1]) {
+    return std::optional<Resource>{};  // renewed or cancelled since: the job is stale
+  }
+  return std::optional<Resource>{std::move(*r)};
+}
+
+Result<void> Event(store::Connection& c, const Resource& r, std::string_view kind,
+                   const std::string& message, Instant at) {
+  return Notify(c, r.tenant_id, kind, r.id, message, at);
+}
+
+Result<void> ReleaseIps(store::Connection& c, const Resource& r) {
+  auto ips = c.Query("SELECT ip, pool_id FROM resource_ips WHERE resource_id = $1", {r.id});
+  if (!ips) return std::unexpected(ips.error());
+  for (const auto& row : *ips) {
+    if (!store::IsNull(row[1])) {
+      if (auto rel = ReleaseIp(c, store::Text(row[0]), store::Text(row[1])); !rel) return rel;
+    }
+  }
+  auto d = c.Query("DELETE FROM resource_ips WHERE resource_id = $1", {r.id});
+  if (!d) return std::unexpected(d.error());
+  return {};
+}
+
+// Charges a renewal and moves the term; shared by Renew and auto-renewal.
+Result<Resource> DoRenew(store::Connection& c, const catalog::PriceBook& book,
+                         const common::BillingCalendar& calendar, Resource r, int64_t months,
+                         Instant now, std::string_view reason) {
+  auto quote = billing::QuoteRenewal(book, r.spec, months);
+  if (!quote) return std::unexpected(quote.error());
+  auto paid = account::Post(c, r.tenant_id, "renewal", -quote->amount, r.id, now);
+  if (!paid) return std::unexpected(paid.error());
+  const bool was_expired = r.state == ResourceState::kExpired;
+  r.expires_at = calendar.AddMonths(was_expired ? now : *r.expires_at, static_cast<int>(months));
+  r.state = ResourceState::kRunning;
+  if (auto u = UpdateResource(c, r, now, reason); !u) return std::unexpected(u.error());
+  if (auto s = ScheduleTerm(c, r); !s) return std::unexpected(s.error());
+  if (auto e = Event(c, r, "renewed",
+                     std::string(reason) + " for " + std::to_string(months) + " months, " +
+                         quote->amount.ToString() + " CNY; expires " +
+                         common::FormatRfc3339(*r.expires_at),
+                     now);
+      !e) {
+    return std::unexpected(e.error());
+  }
+  return r;
+}
+
+Result<Resource> Owned(store::Connection& c, std::string_view tenant_id, std::string_view id) {
+  return GetResource(c, tenant_id, id);
+}
+
+}  // namespace
+
+Result<void> ScheduleTerm(store::Connection& c, const Resource& r) {
+  if (!r.expires_at) return {};
+  const std::string subject = Subject(r);
+  for (int days : kReminderDays) {
+    if (auto j = ScheduleJob(c, kReminderJob, subject + "|" + std::to_string(days),
+                             *r.expires_at - std::chrono::days(days));
+        !j) {
+      return j;
+    }
+  }
+  return ScheduleJob(c, kExpireJob, subject, *r.expires_at);
+}
+
+Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
+                       const common::BillingCalendar& calendar, std::string_view tenant_id,
+                       std::string_view resource_id, const ResourcePatch& patch, Instant now) {
+  auto r = Owned(c, tenant_id, resource_id);
+  if (!r) return r;
+  if (r->state == ResourceState::kReleased || r->state == ResourceState::kFailed) {
+    return common::Fail("invalid_state",
+                        "resource " + r->id + " is " + std::string(billing::ToString(r->state)));
+  }
+  std::vector<std::string> changes;
+  if (patch.elastic_gbps && *patch.elastic_gbps != r->spec.elastic_gbps) {
+    billing::ProtectionSpec spec = r->spec;
+    spec.elastic_gbps = *patch.elastic_gbps;
+    if (auto ok = billing::ValidateSpec(book, spec); !ok) return std::unexpected(ok.error());
+    r->spec.elastic_gbps = *patch.elastic_gbps;
+    changes.push_back("elastic");
+    if (auto e = Event(c, *r, "elastic_changed",
+                       "elastic protection peak set to " + std::to_string(r->spec.elastic_gbps) +
+                           " Gbps" + (r->spec.elastic_gbps == 0 ? " (off)" : ""),
+                       now);
+        !e) {
+      return std::unexpected(e.error());
+    }
+  }
+  if (patch.auto_renew && *patch.auto_renew != r->auto_renew) {
+    r->auto_renew = *patch.auto_renew;
+    changes.push_back("auto-renew");
+  }
+  if (patch.forwarding_mode) {
+    if (r->spec.product != catalog::Product::kHdip) {
+      return common::Fail("invalid_option", "forwarding_mode applies to hdip only",
+                          "forwarding_mode");
+    }
+    if (*patch.forwarding_mode == r->spec.forwarding_mode) {
+      r->pending_forwarding_mode.reset();  // back to what is in force: nothing to switch
+    } else {
+      r->pending_forwarding_mode = *patch.forwarding_mode;
+      const Instant next_day = calendar.DayEnd(calendar.DayOf(now));
+      if (auto j = ScheduleJob(c, kForwardingJob,
+                               r->id + "|" + std::to_string(Epoch(next_day)) + "|" +
+                                   std::string(billing::ToString(*patch.forwarding_mode)),
+                               next_day);
+          !j) {
+        return std::unexpected(j.error());
+      }
+    }
+    changes.push_back("forwarding mode");
+  }
+  if (changes.empty()) return r;
+  std::string reason = "changed:";
+  for (const auto& ch : changes) reason += " " + ch;
+  if (auto u = UpdateResource(c, *r, now, reason); !u) return std::unexpected(u.error());
+  return r;
+}
+
+Result<Resource> Renew(store::Connection& c, const catalog::PriceBook& book,
+                       const common::BillingCalendar& calendar, std::string_view tenant_id,
+                       std::string_view resource_id, int64_t months, Instant now) {
+  auto r = Owned(c, tenant_id, resource_id);
+  if (!r) return r;
+  if (r->state != ResourceState::kRunning && r->state != ResourceState::kExpired) {
+    return common::Fail("invalid_state", "only a running or expired resource can be renewed; " +
+                                             r->id + " is " +
+                                             std::string(billing::ToString(r->state)));
+  }
+  return DoRenew(c, book, calendar, std::move(*r), months, now, "renewal");
+}
+
+Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
+                         std::string_view tenant_id, std::string_view resource_id,
+                         int64_t new_base_gbps, Instant now) {
+  auto r = Owned(c, tenant_id, resource_id);
+  if (!r) return r;
+  if (r->state != ResourceState::kRunning) {
+    return common::Fail("invalid_state", "only a running resource can be upgraded");
+  }
+  auto quote = billing::QuoteUpgrade(book, r->spec, new_base_gbps, *r->expires_at - now);
+  if (!quote) return std::unexpected(quote.error());
+  auto paid = account::Post(c, r->tenant_id, "upgrade", -quote->quote.amount, r->id, now);
+  if (!paid) return std::unexpected(paid.error());
+  const int64_t old_base = r->spec.base_gbps;
+  r->spec.base_gbps = new_base_gbps;
+  if (quote->elastic_switched_off) {
+    r->spec.elastic_gbps = 0;
+    if (auto e = Event(c, *r, "elastic_changed",
+                       "elastic protection switched off: the new base reaches its peak", now);
+        !e) {
+      return std::unexpected(e.error());
+    }
+  }
+  if (auto u = UpdateResource(c, *r, now,
+                              "upgrade " + std::to_string(old_base) + " -> " +
+                                  std::to_string(new_base_gbps) + " Gbps, " +
+                                  quote->quote.amount.ToString() + " CNY");
+      !u) {
+    return std::unexpected(u.error());
+  }
+  return r;
+}
+
+Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view tenant_id,
+                                          std::string_view resource_id, Instant now) {
+  auto r = Owned(c, tenant_id, resource_id);
+  if (!r) return std::unexpected(r.error());
+  if (r->state != ResourceState::kRunning && r->state != ResourceState::kProvisioning) {
+    return common::Fail("invalid_state",
+                        "only a provisioning or running resource can be cancelled");
+  }
+  if (now - r->created_at > billing::kCancelWindow) {
+    return common::Fail("cancel_window_passed",
+                        "a resource can be cancelled only within 5 days of purchase; " + r->id +
+                            " was bought " + common::FormatRfc3339(r->created_at));
+  }
+  Money refund = r->paid;  // not yet delivered: nothing used
+  if (r->state == ResourceState::kRunning) {
+    auto value = billing::CancelRefund(r->paid, *r->delivered_at, *r->expires_at, now);
+    if (!value) return std::unexpected(value.error());
+    refund = *value;
+  }
+  if (auto rel = ReleaseIps(c, *r); !rel) return std::unexpected(rel.error());
+  if (auto j = CancelJob(c, "deliver", r->id, now); !j) return std::unexpected(j.error());
+  r->state = ResourceState::kReleased;
+  r->expires_at.reset();  // its term jobs go stale
+  if (auto u = UpdateResource(c, *r, now, "cancelled"); !u) return std::unexpected(u.error());
+  if (refund > Money()) {
+    auto p = account::Post(c, r->tenant_id, "refund", refund, r->id, now);
+    if (!p) return std::unexpected(p.error());
+  }
+  auto left = c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'",
+                      {r->order_id});
+  if (!left) return std::unexpected(left.error());
+  if (store::Int((*left)[0][0]) == 0) {
+    auto q = c.Query("UPDATE orders SET status = 'refunded' WHERE id = $1", {r->order_id});
+    if (!q) return std::unexpected(q.error());
+  }
+  if (auto e = Event(c, *r, "released", "cancelled; refunded " + refund.ToString() + " CNY", now);
+      !e) {
+    return std::unexpected(e.error());
+  }
+  if (auto a = ApplyArrears(c, r->tenant_id, now); !a) return std::unexpected(a.error());
+  return std::make_pair(std::move(*r), refund);
+}
+
+Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Instant now) {
+  auto rows = c.Query("SELECT balance_fen, in_arrears FROM tenants WHERE id = $1",
+                      {std::string(tenant_id)});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return common::Fail("not_found", "no such tenant");
+  const bool negative = store::Int((*rows)[0][0]) < 0;
+  if (negative == (store::Int((*rows)[0][1]) != 0)) return {};
+  auto q = c.Query("UPDATE tenants SET in_arrears = $2 WHERE id = $1",
+                   {std::string(tenant_id), int64_t{negative}});
+  if (!q) return std::unexpected(q.error());
+  // A history row per live resource, so rating sees the suspension from this instant.
+  auto live = c.Query(
+      "SELECT id FROM resources WHERE tenant_id = $1 AND state IN ('provisioning', 'running', "
+      "'expired') ORDER BY seq",
+      {std::string(tenant_id)});
+  if (!live) return std::unexpected(live.error());
+  for (const auto& row : *live) {
+    auto r = GetResource(c, tenant_id, store::Text(row[0]));
+    if (!r) return std::unexpected(r.error());
+    if (auto u = UpdateResource(
+            c, *r, now, negative ? "arrears: elastic suspended" : "arrears left: elastic resumed");
+        !u) {
+      return u;
+    }
+  }
+  return Notify(c, tenant_id, negative ? "arrears_entered" : "arrears_left", "",
+                negative ? "the balance is negative: elastic protection is suspended"
+                         : "the balance is positive again: elastic protection resumed",
+                now);
+}
+
+Result<void> OnReminder(store::Connection& c, std::string_view subject, Instant now) {
+  auto r = CurrentTerm(c, subject);
+  if (!r) return std::unexpected(r.error());
+  if (!*r || (*r)->state != ResourceState::kRunning) return {};
+  const std::string days = Split(subject).back();
+  return Event(c, **r, "expiry_reminder",
+               "expires in " + days + (days == "1" ? " day" : " days") + ", at " +
+                   common::FormatRfc3339(*(*r)->expires_at) +
+                   ((*r)->auto_renew ? "; auto-renew is on" : "; renew to keep protection"),
+               now);
+}
+
+Result<void> OnExpire(store::Connection& c, const catalog::PriceBook& book,
+                      const common::BillingCalendar& calendar, std::string_view subject,
+                      Instant now) {
+  auto current = CurrentTerm(c, subject);
+  if (!current) return std::unexpected(current.error());
+  if (!*current || (*current)->state != ResourceState::kRunning) return {};
+  Resource r = std::move(**current);
+  if (r.auto_renew) {
+    // Auto-renewal renews one month at a time, and only when the balance covers it (checked
+    // first, so a refusal leaves nothing to undo and the expiry below goes ahead).
+    auto tenant = account::GetTenant(c, r.tenant_id);
+    if (!tenant) return std::unexpected(tenant.error());
+    auto quote = billing::QuoteRenewal(book, r.spec, 1);
+    if (quote && tenant->balance >= quote->amount) {
+      auto renewed = DoRenew(c, book, calendar, r, 1, now, "auto-renewal");
+      if (!renewed) return std::unexpected(renewed.error());
+      return {};
+    }
+    if (auto e = Event(c, r, "expiry_reminder",
+                       "auto-renewal failed: the balance " + tenant->balance.ToString() +
+                           " does not cover " + (quote ? quote->amount.ToString() : "the renewal"),
+                       now);
+        !e) {
+      return e;
+    }
+  }
+  r.state = ResourceState::kExpired;
+  if (auto u = UpdateResource(c, r, now, "expired"); !u) return u;
+  const Instant release = calendar.DayStart(common::Day(
+      std::chrono::sys_days(calendar.DayOf(*r.expires_at)) + std::chrono::days(kGraceDays + 1)));
+  if (auto j = ScheduleJob(c, kReleaseJob, subject, release); !j) return j;
+  return Event(c, r, "expired",
+               "expired: basic protection only; renew before " + common::FormatRfc3339(release) +
+                   " to keep it",
+               now);
+}
+
+Result<void> OnRelease(store::Connection& c, std::string_view subject, Instant now) {
+  auto current = CurrentTerm(c, subject);
+  if (!current) return std::unexpected(current.error());
+  if (!*current || (*current)->state != ResourceState::kExpired) return {};
+  Resource r = std::move(**current);
+  if (auto rel = ReleaseIps(c, r); !rel) return rel;
+  r.state = ResourceState::kReleased;
+  r.ips.clear();
+  if (auto u = UpdateResource(c, r, now, "released"); !u) return u;
+  return Event(c, r, "released", "released: configuration deleted, IPs returned", now);
+}
+
+Result<void> OnForwardingMode(store::Connection& c, std::string_view subject, Instant now) {
+  const auto parts = Split(subject);
+  auto r = GetResource(c, "", parts[0]);
+  if (!r) return r.error().code == "not_found" ? Result<void>{} : std::unexpected(r.error());
+  const auto mode = billing::ParseForwardingMode(parts.back());
+  if (!mode || r->pending_forwarding_mode != mode) return {};  // changed again since
+  r->spec.forwarding_mode = *mode;
+  r->pending_forwarding_mode.reset();
+  return UpdateResource(c, *r, now, "forwarding mode " + parts.back() + " from this billing day");
+}
+
+}  // namespace rampart::lifecycle

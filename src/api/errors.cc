@@ -19,6 +19,7 @@ int StatusFor(std::string_view code) {
       {"invalid_state", 409},
       {"cancel_window_passed", 409},
       {"expired", 409},
+      {"limit_exceeded", 409},
       {"payload_too_large", 413},
       {"unsupported_media_type", 415},
       {"storage_error", 500},

@@ -8,10 +8,13 @@
 #include "api/errors.h"
 #include "api/json_fields.h"
 #include "api/objects_json.h"
+#include "api/protection_json.h"
 #include "api/purchase_json.h"
 #include "common/crypto.h"
+#include "common/ip_address.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/notifications.h"
+#include "lifecycle/protection.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
 
@@ -105,8 +108,8 @@ value PageJson(const std::vector<T>& items, const Page& page, ToJson&& to_json) 
 std::string Pattern(const std::string& path, std::vector<std::string>* params) {
   // "/v1/orders/ord_1/pay" -> "/v1/orders/{id}/pay"; ids are the segments after a
   // collection name.
-  static const std::set<std::string> kCollections = {"orders", "resources", "tenants", "keys",
-                                                     "ip-pools"};
+  static const std::set<std::string> kCollections = {"orders",   "resources", "tenants", "keys",
+                                                     "ip-pools", "rules",     "bindings"};
   std::string pattern;
   std::string prev;
   size_t pos = 1;
@@ -281,6 +284,135 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
                                   {"in_arrears", t->balance < common::Money()}});
         }}},
       {"GET /v1/account/ledger", {kTenant, ListHandler(account::ListLedger, LedgerEntryToJson)}},
+      {"GET /v1/resources/{id}/rules",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto rules = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListRules(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!rules) return ErrorResponse(rules.error());
+          array items;
+          for (const auto& r : *rules) items.push_back(RuleToJson(r));
+          return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
+        }}},
+      {"GET /v1/resources/{id}/rules/{id}",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto rules = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListRules(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!rules) return ErrorResponse(rules.error());
+          for (const auto& r : *rules) {
+            if (r.id == c.params[1]) return Json(200, RuleToJson(r));
+          }
+          return ErrorResponse("not_found", "no such rule");
+        }}},
+      {"POST /v1/resources/{id}/rules",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          auto rule = ParseRule(*body);
+          if (!rule) return ErrorResponse(rule.error());
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::AddRule(conn, c.who.tenant_id, c.params[0], *rule);
+            if (!r) return std::unexpected(r.error());
+            return Json(201, RuleToJson(*r));
+          });
+        }}},
+      {"PUT /v1/resources/{id}/rules/{id}",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          auto rule = ParseRule(*body);
+          if (!rule) return ErrorResponse(rule.error());
+          rule->id = c.params[1];
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::ReplaceRule(conn, c.who.tenant_id, c.params[0], *rule);
+            if (!r) return std::unexpected(r.error());
+            return Json(200, RuleToJson(*r));
+          });
+        }}},
+      {"DELETE /v1/resources/{id}/rules/{id}",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = lifecycle::DeleteRule(conn, c.who.tenant_id, c.params[0], c.params[1]);
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, object{{"id", c.params[1]}, {"deleted", true}});
+          });
+        }}},
+      {"GET /v1/resources/{id}/bindings",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto ips = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListBindings(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!ips) return ErrorResponse(ips.error());
+          array items;
+          for (const auto& ip : *ips) items.push_back(object{{"ip", ip}});
+          return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
+        }}},
+      {"POST /v1/resources/{id}/bindings",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto text = fields.String("ip", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          auto ip = common::IpAddress::Parse(*text);
+          if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = lifecycle::AddBinding(conn, c.who.tenant_id, c.params[0], ip->ToString());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(201, object{{"ip", ip->ToString()}});
+          });
+        }}},
+      {"DELETE /v1/resources/{id}/bindings/{id}",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto ip = common::IpAddress::Parse(c.params[1]);
+          if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r =
+                    lifecycle::DeleteBinding(conn, c.who.tenant_id, c.params[0], ip->ToString());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, object{{"ip", ip->ToString()}, {"deleted", true}});
+          });
+        }}},
+      {"GET /v1/resources/{id}/policy",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::GetPolicy(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!body) return ErrorResponse(body.error());
+          return Json(200, PolicyToJson(*body));
+        }}},
+      {"PUT /v1/resources/{id}/policy",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          auto policy = ParsePolicy(*body);
+          if (!policy) return ErrorResponse(policy.error());
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = lifecycle::PutPolicy(conn, c.who.tenant_id, c.params[0], *policy,
+                                              s.d_.clock->Now());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, PolicyToJson(*policy));
+          });
+        }}},
       {"GET /v1/notifications",
        {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},
       {"PATCH /v1/resources/{id}",

@@ -47,6 +47,18 @@ Result<void> Event(store::Connection& c, const Resource& r, std::string_view kin
   return Notify(c, r.tenant_id, kind, r.id, message, at);
 }
 
+Result<void> ReleaseIps(store::Connection& c, const Resource& r);
+
+// Deletes the configuration of a resource leaving service: forwarding rules, policy, and
+// its IPs (pool addresses go back to their pool; hdp bindings are simply dropped).
+Result<void> DeleteConfiguration(store::Connection& c, const Resource& r) {
+  for (const char* sql : {"DELETE FROM forwarding_rules WHERE resource_id = $1",
+                          "DELETE FROM policies WHERE resource_id = $1"}) {
+    if (auto q = c.Query(sql, {r.id}); !q) return std::unexpected(q.error());
+  }
+  return ReleaseIps(c, r);
+}
+
 Result<void> ReleaseIps(store::Connection& c, const Resource& r) {
   auto ips = c.Query("SELECT ip, pool_id FROM resource_ips WHERE resource_id = $1", {r.id});
   if (!ips) return std::unexpected(ips.error());
@@ -222,7 +234,7 @@ Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view
     if (!value) return std::unexpected(value.error());
     refund = *value;
   }
-  if (auto rel = ReleaseIps(c, *r); !rel) return std::unexpected(rel.error());
+  if (auto rel = DeleteConfiguration(c, *r); !rel) return std::unexpected(rel.error());
   if (auto j = CancelJob(c, "deliver", r->id, now); !j) return std::unexpected(j.error());
   r->state = ResourceState::kReleased;
   r->expires_at.reset();  // its term jobs go stale
@@ -331,7 +343,7 @@ Result<void> OnRelease(store::Connection& c, std::string_view subject, Instant n
   if (!current) return std::unexpected(current.error());
   if (!*current || (*current)->state != ResourceState::kExpired) return {};
   Resource r = std::move(**current);
-  if (auto rel = ReleaseIps(c, r); !rel) return rel;
+  if (auto rel = DeleteConfiguration(c, r); !rel) return rel;
   r.state = ResourceState::kReleased;
   r.ips.clear();
   if (auto u = UpdateResource(c, r, now, "released"); !u) return u;

@@ -147,6 +147,24 @@ ALTER TABLE resources ADD COLUMN pending_forwarding_mode TEXT;
 ALTER TABLE tenants ADD COLUMN in_arrears INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE config_history ADD COLUMN elastic_suspended INTEGER NOT NULL DEFAULT 0;
 )SQL",
+    // 3: protection configuration: hdip forwarding rules, protection policies. (hdp
+    // bindings live in resource_ips, whose primary key makes an IP protected once.)
+    R"SQL(
+CREATE TABLE forwarding_rules (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  resource_id TEXT NOT NULL REFERENCES resources(id),
+  protocol TEXT NOT NULL,
+  frontend_port INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  UNIQUE (resource_id, protocol, frontend_port)
+);
+CREATE TABLE policies (
+  resource_id TEXT PRIMARY KEY REFERENCES resources(id),
+  body TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)SQL",
 };
 
 }  // namespace

@@ -1,0 +1,28 @@
+// Forwarding rules and protection policies at the API boundary (api.md "Forwarding rule";
+// the policy shape is ours): strict reading with defaults filled in, every error naming its
+// field ("origins[2].weight"), and a canonical JSON body to store.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <string>
+
+#include "common/error.h"
+#include "lifecycle/protection.h"
+
+namespace rampart::api {
+
+// {"protocol": "tcp"|"udp", "frontend_port": 1-65535, "origins": [{"address": IPv4, IPv6 or
+// domain, "port": 1-65535, "weight": 0-100}] (1-20, weights not all 0), "lb": "wrr"|
+// "source_hash" (wrr), "session_persistence_s": 0-3600 (0), "health_check": {"enabled"
+// (true), "interval_s" 1-300 (5), "timeout_s" 1-60 (3, below the interval),
+// "unhealthy_after" 1-10 (3), "healthy_after" 1-10 (3)}}.
+common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body);
+boost::json::value RuleToJson(const lifecycle::StoredRule& rule);
+
+// {"per_source": {"max_connections", "max_new_connections_per_s", "max_pps", "max_bps"}
+// (0 = no limit), "reflection_filter": {"udp_source_ports": [ports]} (at most 100),
+// "blacklist": [CIDR], "whitelist": [CIDR] (at most 1,000 each, none in both)}.
+common::Result<std::string> ParsePolicy(const boost::json::value& body);
+boost::json::value PolicyToJson(const std::string& body);
+
+}  // namespace rampart::api

@@ -1,0 +1,175 @@
+#include "lifecycle/protection.h"
+
+#include "common/crypto.h"
+#include "lifecycle/resources.h"
+
+namespace rampart::lifecycle {
+namespace {
+
+using billing::ResourceState;
+using store::Int;
+using store::Text;
+
+// The tenant's live resource of `product` (protection can be configured until release).
+common::Result<Resource> Live(store::Connection& c, std::string_view tenant_id,
+                              std::string_view resource_id, catalog::Product product) {
+  auto r = GetResource(c, tenant_id, resource_id);
+  if (!r) return r;
+  if (r->spec.product != product) {
+    return common::Fail("invalid_state", product == catalog::Product::kHdip
+                                             ? "forwarding rules belong to hdip resources"
+                                             : "bindings belong to hdp packets");
+  }
+  if (r->state == ResourceState::kReleased || r->state == ResourceState::kFailed) {
+    return common::Fail("invalid_state",
+                        "resource " + r->id + " is " + std::string(billing::ToString(r->state)));
+  }
+  return r;
+}
+
+common::Error PortTaken(const StoredRule& rule) {
+  return common::Error{"conflict",
+                       rule.protocol + " port " + std::to_string(rule.frontend_port) +
+                           " is already forwarded by another rule",
+                       "frontend_port"};
+}
+
+}  // namespace
+
+common::Result<std::vector<StoredRule>> ListRules(store::Connection& c, std::string_view tenant_id,
+                                                  std::string_view resource_id) {
+  if (auto r = GetResource(c, tenant_id, resource_id); !r) return std::unexpected(r.error());
+  auto rows = c.Query(
+      "SELECT id, protocol, frontend_port, body FROM forwarding_rules WHERE resource_id = $1 "
+      "ORDER BY seq",
+      {std::string(resource_id)});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<StoredRule> out;
+  for (const auto& row : *rows)
+    out.push_back({Text(row[0]), Text(row[1]), Int(row[2]), Text(row[3])});
+  return out;
+}
+
+common::Result<StoredRule> AddRule(store::Connection& c, std::string_view tenant_id,
+                                   std::string_view resource_id, StoredRule rule) {
+  if (auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdip); !r) {
+    return std::unexpected(r.error());
+  }
+  auto count = c.Query("SELECT count(*) FROM forwarding_rules WHERE resource_id = $1",
+                       {std::string(resource_id)});
+  if (!count) return std::unexpected(count.error());
+  if (Int((*count)[0][0]) >= kMaxRules) {
+    return common::Fail("limit_exceeded", "an hdip has at most 60 forwarding rules", "rules");
+  }
+  rule.id = common::NewId("rule");
+  auto q = c.Query(
+      "INSERT INTO forwarding_rules (id, resource_id, protocol, frontend_port, body) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      {rule.id, std::string(resource_id), rule.protocol, rule.frontend_port, rule.body});
+  if (!q) {
+    if (q.error().code == "conflict") return std::unexpected(PortTaken(rule));
+    return std::unexpected(q.error());
+  }
+  return rule;
+}
+
+common::Result<StoredRule> ReplaceRule(store::Connection& c, std::string_view tenant_id,
+                                       std::string_view resource_id, StoredRule rule) {
+  if (auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdip); !r) {
+    return std::unexpected(r.error());
+  }
+  auto q = c.Query(
+      "UPDATE forwarding_rules SET protocol = $3, frontend_port = $4, body = $5 "
+      "WHERE id = $1 AND resource_id = $2 RETURNING id",
+      {rule.id, std::string(resource_id), rule.protocol, rule.frontend_port, rule.body});
+  if (!q) {
+    if (q.error().code == "conflict") return std::unexpected(PortTaken(rule));
+    return std::unexpected(q.error());
+  }
+  if (q->empty()) return common::Fail("not_found", "no such rule");
+  return rule;
+}
+
+common::Result<void> DeleteRule(store::Connection& c, std::string_view tenant_id,
+                                std::string_view resource_id, std::string_view rule_id) {
+  if (auto r = GetResource(c, tenant_id, resource_id); !r) return std::unexpected(r.error());
+  auto q = c.Query("DELETE FROM forwarding_rules WHERE id = $1 AND resource_id = $2 RETURNING id",
+                   {std::string(rule_id), std::string(resource_id)});
+  if (!q) return std::unexpected(q.error());
+  if (q->empty()) return common::Fail("not_found", "no such rule");
+  return {};
+}
+
+common::Result<std::vector<std::string>> ListBindings(store::Connection& c,
+                                                      std::string_view tenant_id,
+                                                      std::string_view resource_id) {
+  auto r = GetResource(c, tenant_id, resource_id);
+  if (!r) return std::unexpected(r.error());
+  if (r->spec.product != catalog::Product::kHdp) {
+    return common::Fail("invalid_state", "bindings belong to hdp packets");
+  }
+  return r->ips;
+}
+
+common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id,
+                                std::string_view resource_id, std::string_view ip) {
+  auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdp);
+  if (!r) return std::unexpected(r.error());
+  if (static_cast<int64_t>(r->ips.size()) >= r->spec.ip_count) {
+    return common::Fail("limit_exceeded",
+                        "the packet protects at most " + std::to_string(r->spec.ip_count) +
+                            (r->spec.ip_count == 1 ? " IP" : " IPs"),
+                        "ip");
+  }
+  auto q = AssignIp(c, resource_id, ip, "");
+  if (!q) {
+    if (q.error().code == "conflict") {
+      return common::Fail("conflict", std::string(ip) + " is already protected", "ip");
+    }
+    return q;
+  }
+  return {};
+}
+
+common::Result<void> DeleteBinding(store::Connection& c, std::string_view tenant_id,
+                                   std::string_view resource_id, std::string_view ip) {
+  if (auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdp); !r) {
+    return std::unexpected(r.error());
+  }
+  auto q = c.Query(
+      "DELETE FROM resource_ips WHERE ip = $1 AND resource_id = $2 AND pool_id IS NULL RETURNING "
+      "ip",
+      {std::string(ip), std::string(resource_id)});
+  if (!q) return std::unexpected(q.error());
+  if (q->empty()) return common::Fail("not_found", "no such binding");
+  return {};
+}
+
+common::Result<std::string> GetPolicy(store::Connection& c, std::string_view tenant_id,
+                                      std::string_view resource_id) {
+  if (auto r = GetResource(c, tenant_id, resource_id); !r) return std::unexpected(r.error());
+  auto rows =
+      c.Query("SELECT body FROM policies WHERE resource_id = $1", {std::string(resource_id)});
+  if (!rows) return std::unexpected(rows.error());
+  return rows->empty() ? std::string() : Text((*rows)[0][0]);
+}
+
+common::Result<void> PutPolicy(store::Connection& c, std::string_view tenant_id,
+                               std::string_view resource_id, std::string_view body,
+                               common::Instant now) {
+  auto r = GetResource(c, tenant_id, resource_id);
+  if (!r) return std::unexpected(r.error());
+  if (r->state == ResourceState::kReleased || r->state == ResourceState::kFailed) {
+    return common::Fail("invalid_state",
+                        "resource " + r->id + " is " + std::string(billing::ToString(r->state)));
+  }
+  auto q = c.Query(
+      "INSERT INTO policies (resource_id, body, updated_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (resource_id) DO UPDATE SET body = excluded.body, updated_at = "
+      "excluded.updated_at",
+      {std::string(resource_id), std::string(body), now.time_since_epoch().count()});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+}  // namespace rampart::lifecycle

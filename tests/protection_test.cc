@@ -1,0 +1,244 @@
+// Forwarding rules, hdp bindings and protection policies through the real server: stored,
+// validated (a catalogue of bad input, each naming its field) and served.
+#include <gtest/gtest.h>
+
+#include "tests/server_harness.h"
+
+namespace rampart::testing {
+namespace {
+
+std::string Str(const boost::json::value& v, const char* key) {
+  return std::string(v.at(key).as_string());
+}
+
+class Protection : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(s_.Admin("POST", "/v1/admin/ip-pools",
+                       R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                  .status,
+              201);
+    std::tie(tenant_, key_) = s_.NewTenant("acme", "500000.00");
+    hdip_ = Buy(
+        key_,
+        R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "months": 1})");
+    hdp_ = Buy(
+        key_,
+        R"({"product": "hdp", "region": "cn-east", "scope": "multi", "ip_count": 5, "base_gbps": 20, "months": 3})");
+  }
+  std::string Buy(const std::string& key, const std::string& body) {
+    const auto o = s_.Call("POST", "/v1/orders", key, body);
+    const auto paid = s_.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key);
+    s_.Advance(300);
+    return std::string(paid.Json().at("resources").as_array()[0].as_string());
+  }
+  static std::string Rule(int port, const std::string& protocol = "tcp") {
+    return R"({"protocol": ")" + protocol + R"(", "frontend_port": )" + std::to_string(port) +
+           R"(, "origins": [{"address": "198.51.100.10", "port": 8080, "weight": 60}, {"address": "origin.example.com", "port": 8080, "weight": 40}]})";
+  }
+  Server s_;
+  std::string tenant_, key_, hdip_, hdp_;
+};
+
+TEST_F(Protection, RulesAreStoredWithDefaultsAndServed) {
+  const auto created = s_.Call("POST", "/v1/resources/" + hdip_ + "/rules", key_, Rule(443));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto rule = created.Json();
+  EXPECT_EQ(Str(rule, "lb"), "wrr");
+  EXPECT_EQ(rule.at("session_persistence_s").as_int64(), 0);
+  EXPECT_TRUE(rule.at("health_check").at("enabled").as_bool());
+  EXPECT_EQ(rule.at("origins").as_array().size(), 2u);
+  const std::string id = Str(rule, "id");
+  EXPECT_EQ(s_.Call("GET", "/v1/resources/" + hdip_ + "/rules/" + id, key_).Json(), rule);
+  // Replace: another port, source hash, persistence.
+  const auto put = s_.Call(
+      "PUT", "/v1/resources/" + hdip_ + "/rules/" + id, key_,
+      R"({"protocol": "udp", "frontend_port": 53, "lb": "source_hash", "session_persistence_s": 600,
+                               "origins": [{"address": "2001:DB8::1", "port": 53}],
+                               "health_check": {"enabled": false, "interval_s": 10, "timeout_s": 2}})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(Str(put.Json().at("origins").as_array()[0], "address"), "2001:db8::1");  // canonical
+  EXPECT_EQ(put.Json().at("origins").as_array()[0].at("weight").as_int64(), 100);
+  EXPECT_EQ(s_.Call("GET", "/v1/resources/" + hdip_ + "/rules", key_)
+                .Json()
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(s_.Call("DELETE", "/v1/resources/" + hdip_ + "/rules/" + id, key_).status, 200);
+  EXPECT_EQ(s_.Call("DELETE", "/v1/resources/" + hdip_ + "/rules/" + id, key_).status, 404);
+}
+
+TEST_F(Protection, AtMostSixtyRulesAndOnePerProtocolAndPort) {
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_EQ(s_.Call("POST", "/v1/resources/" + hdip_ + "/rules", key_, Rule(1000 + i)).status,
+              201)
+        << i;
+  }
+  const auto sixty_first = s_.Call("POST", "/v1/resources/" + hdip_ + "/rules", key_, Rule(2000));
+  EXPECT_EQ(sixty_first.status, 409);
+  EXPECT_EQ(Str(sixty_first.Json().at("error"), "code"), "limit_exceeded");
+  EXPECT_EQ(Str(sixty_first.Json().at("error").at("details"), "field"), "rules");
+  s_.Call("DELETE",
+          "/v1/resources/" + hdip_ + "/rules/" +
+              Str(s_.Call("GET", "/v1/resources/" + hdip_ + "/rules", key_)
+                      .Json()
+                      .at("items")
+                      .as_array()[0],
+                  "id"),
+          key_);
+  const auto dup = s_.Call("POST", "/v1/resources/" + hdip_ + "/rules", key_, Rule(1001));
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(Str(dup.Json().at("error").at("details"), "field"), "frontend_port");
+  EXPECT_EQ(s_.Call("POST", "/v1/resources/" + hdip_ + "/rules", key_, Rule(1001, "udp")).status,
+            201);
+}
+
+TEST_F(Protection, BadRulesBindingsAndPoliciesNameTheirField) {
+  struct Bad {
+    std::string method, path, body;
+    int status;
+    std::string code, field;
+  };
+  const std::string rules = "/v1/resources/" + hdip_ + "/rules";
+  const std::string bindings = "/v1/resources/" + hdp_ + "/bindings";
+  const std::string policy = "/v1/resources/" + hdip_ + "/policy";
+  const std::string origin = R"("origins": [{"address": "198.51.100.10", "port": 80}])";
+  const std::vector<Bad> cases = {
+      {"POST", rules, R"({"protocol": "icmp", "frontend_port": 80, )" + origin + "}", 400,
+       "invalid_option", "protocol"},
+      {"POST", rules, R"({"protocol": "tcp", "frontend_port": 0, )" + origin + "}", 400,
+       "out_of_range", "frontend_port"},
+      {"POST", rules, R"({"protocol": "tcp", "frontend_port": 65536, )" + origin + "}", 400,
+       "out_of_range", "frontend_port"},
+      {"POST", rules, R"({"protocol": "tcp", "frontend_port": "80", )" + origin + "}", 400,
+       "invalid_type", "frontend_port"},
+      {"POST", rules, R"({"protocol": "tcp", "frontend_port": 80})", 400, "missing_field",
+       "origins"},
+      {"POST", rules, R"({"protocol": "tcp", "frontend_port": 80, "origins": []})", 400,
+       "invalid_option", "origins"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "origins": [{"address": "bad host!", "port": 80}]})",
+       400, "invalid_option", "origins[0].address"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "origins": [{"address": "198.51.100.1", "port": 99999}]})",
+       400, "out_of_range", "origins[0].port"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "origins": [{"address": "198.51.100.1", "port": 80, "weight": 101}]})",
+       400, "out_of_range", "origins[0].weight"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "origins": [{"address": "198.51.100.1", "port": 80, "weight": 0}]})",
+       400, "invalid_option", "origins"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "origins": [{"address": "198.51.100.1", "port": 80, "extra": 1}]})",
+       400, "unknown_field", "origins[0].extra"},
+      {"POST", rules, R"({"protocol": "tcp", "frontend_port": 80, "lb": "random", )" + origin + "}",
+       400, "invalid_option", "lb"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "session_persistence_s": 7200, )" + origin + "}",
+       400, "out_of_range", "session_persistence_s"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "health_check": {"interval_s": 2, "timeout_s": 5}, )" +
+           origin + "}",
+       400, "invalid_option", "health_check.timeout_s"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "health_check": {"enabled": "yes"}, )" + origin +
+           "}",
+       400, "invalid_type", "health_check.enabled"},
+      {"POST", "/v1/resources/" + hdp_ + "/rules",
+       R"({"protocol": "tcp", "frontend_port": 80, )" + origin + "}", 409, "invalid_state", ""},
+      {"POST", bindings, R"({"ip": "300.1.1.1"})", 400, "invalid_ip", "ip"},
+      {"POST", bindings, R"({"ip": 5})", 400, "invalid_type", "ip"},
+      {"POST", bindings, R"({})", 400, "missing_field", "ip"},
+      {"POST", "/v1/resources/" + hdip_ + "/bindings", R"({"ip": "192.0.2.1"})", 409,
+       "invalid_state", ""},
+      {"PUT", policy, R"({"per_source": {"max_connections": -1}})", 400, "out_of_range",
+       "per_source.max_connections"},
+      {"PUT", policy, R"({"per_source": {"max_pps": "many"}})", 400, "invalid_type",
+       "per_source.max_pps"},
+      {"PUT", policy, R"({"per_source": {"burst": 5}})", 400, "unknown_field", "per_source.burst"},
+      {"PUT", policy, R"({"reflection_filter": {"udp_source_ports": [53, 0]}})", 400,
+       "invalid_option", "reflection_filter.udp_source_ports[1]"},
+      {"PUT", policy, R"({"reflection_filter": {"udp_source_ports": [123, 123]}})", 400,
+       "invalid_option", "reflection_filter.udp_source_ports[1]"},
+      {"PUT", policy, R"({"blacklist": ["10.0.0.0/33"]})", 400, "invalid_cidr", "blacklist[0]"},
+      {"PUT", policy, R"({"whitelist": ["10.0.0.1/8"]})", 400, "invalid_cidr", "whitelist[0]"},
+      {"PUT", policy, R"({"blacklist": ["10.0.0.0/8"], "whitelist": ["10.1.0.0/16"]})", 400,
+       "invalid_option", "blacklist[0]"},
+      {"PUT", policy, R"({"greylist": []})", 400, "unknown_field", "greylist"},
+  };
+  for (const auto& c : cases) {
+    const auto r = s_.Call(c.method, c.path, key_, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.path << " " << c.body << ": " << r.body;
+    const auto e = r.Json().at("error");
+    EXPECT_EQ(Str(e, "code"), c.code) << c.body << ": " << r.body;
+    EXPECT_FALSE(e.at("message").as_string().empty());
+    if (!c.field.empty()) {
+      EXPECT_EQ(Str(e.at("details"), "field"), c.field) << c.body << ": " << r.body;
+    }
+  }
+  EXPECT_TRUE(s_.Call("GET", rules, key_).Json().at("items").as_array().empty());
+  EXPECT_TRUE(s_.Call("GET", bindings, key_).Json().at("items").as_array().empty());
+}
+
+TEST_F(Protection, BindingsUpToTheIpCountAndOnePacketPerIp) {
+  const std::string path = "/v1/resources/" + hdp_ + "/bindings";
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_EQ(s_.Call("POST", path, key_, R"({"ip": "192.0.2.)" + std::to_string(i) + "\"}").status,
+              201);
+  }
+  const auto sixth = s_.Call("POST", path, key_, R"({"ip": "192.0.2.6"})");
+  EXPECT_EQ(sixth.status, 409);
+  EXPECT_EQ(Str(sixth.Json().at("error"), "code"), "limit_exceeded");
+  // Another tenant's packet cannot protect an IP already protected.
+  auto [other, other_key] = s_.NewTenant("other", "500000.00");
+  const std::string theirs =
+      Buy(other_key, R"({"product": "hdp", "region": "cn-north", "base_gbps": 5, "months": 3})");
+  const auto taken =
+      s_.Call("POST", "/v1/resources/" + theirs + "/bindings", other_key, R"({"ip": "192.0.2.3"})");
+  EXPECT_EQ(taken.status, 409);
+  EXPECT_EQ(Str(taken.Json().at("error").at("details"), "field"), "ip");
+  EXPECT_EQ(Str(taken.Json().at("error"), "message").find(tenant_), std::string::npos);
+  // Unbinding frees it.
+  EXPECT_EQ(s_.Call("DELETE", path + "/192.0.2.3", key_).status, 200);
+  EXPECT_EQ(
+      s_.Call("POST", "/v1/resources/" + theirs + "/bindings", other_key, R"({"ip": "192.0.2.3"})")
+          .status,
+      201);
+  EXPECT_EQ(s_.Call("GET", "/v1/resources/" + hdp_, key_).Json().at("ips").as_array().size(), 4u);
+  // IPv6 is canonicalised.
+  EXPECT_EQ(Str(s_.Call("POST", path, key_, R"({"ip": "2001:DB8:0::7"})").Json(), "ip"),
+            "2001:db8::7");
+}
+
+TEST_F(Protection, PolicyIsStoredCanonicallyAndDeletedWithTheResource) {
+  const std::string path = "/v1/resources/" + hdip_ + "/policy";
+  const auto defaults = s_.Call("GET", path, key_).Json();
+  EXPECT_EQ(defaults.at("per_source").at("max_connections").as_int64(), 0);
+  const auto put = s_.Call("PUT", path, key_,
+                           R"({"per_source": {"max_connections": 1000, "max_bps": 100000000},
+                               "reflection_filter": {"udp_source_ports": [1900, 123, 53]},
+                               "blacklist": ["203.0.113.0/24"], "whitelist": ["2001:db8::/32"]})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  const auto got = s_.Call("GET", path, key_).Json();
+  EXPECT_EQ(got, put.Json());
+  EXPECT_EQ(got.at("reflection_filter").at("udp_source_ports").as_array()[0].as_int64(),
+            53);  // sorted
+  ASSERT_EQ(s_.Call("POST", "/v1/resources/" + hdip_ + "/rules", key_, Rule(80)).status, 201);
+  // Cancelling releases the resource: its configuration is deleted.
+  ASSERT_EQ(s_.Call("POST", "/v1/resources/" + hdip_ + "/cancel", key_).status, 200);
+  EXPECT_TRUE(s_.Call("GET", "/v1/resources/" + hdip_ + "/rules", key_)
+                  .Json()
+                  .at("items")
+                  .as_array()
+                  .empty());
+  EXPECT_EQ(s_.Call("GET", path, key_).Json().at("blacklist").as_array().size(), 0u);
+  EXPECT_EQ(s_.Call("PUT", path, key_, "{}").status, 409);
+  // Other tenants see nothing.
+  auto [b, key_b] = s_.NewTenant("b", "0");
+  EXPECT_EQ(s_.Call("GET", "/v1/resources/" + hdp_ + "/bindings", key_b).status, 404);
+  EXPECT_EQ(s_.Call("GET", path, key_b).status, 404);
+}
+
+}  // namespace
+}  // namespace rampart::testing

@@ -101,6 +101,22 @@ value NotificationToJson(const lifecycle::Notification& n) {
                 {"message", n.message}};
 }
 
+value WebhookToJson(const lifecycle::Webhook& w) {
+  return object{{"id", w.id}, {"url", w.url}, {"created_at", common::FormatRfc3339(w.created_at)}};
+}
+
+value DeliveryToJson(const lifecycle::Delivery& d) {
+  return object{
+      {"notification", d.notification_id},
+      {"kind", d.kind},
+      {"status", d.status},
+      {"attempts", d.attempts},
+      {"next_attempt_at", d.status == "pending" ? Time(d.next_attempt_at) : value(nullptr)},
+      {"last_status", d.last_status ? value(*d.last_status) : value(nullptr)},
+      {"last_error", d.last_error.empty() ? value(nullptr) : value(d.last_error)},
+      {"delivered_at", Time(d.delivered_at)}};
+}
+
 value CatalogToJson(const catalog::PriceBook& book) {
   array networks;
   for (const auto& n : book.hdip_networks) {

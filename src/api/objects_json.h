@@ -9,6 +9,7 @@
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
+#include "lifecycle/webhooks.h"
 #include "ordering/orders.h"
 
 namespace rampart::api {
@@ -19,6 +20,9 @@ boost::json::value OrderToJson(const ordering::Order& o);
 boost::json::value ResourceToJson(const lifecycle::Resource& r);
 boost::json::value PoolToJson(const lifecycle::IpPool& p);
 boost::json::value NotificationToJson(const lifecycle::Notification& n);
+// A webhook without its secret (shown only when created).
+boost::json::value WebhookToJson(const lifecycle::Webhook& w);
+boost::json::value DeliveryToJson(const lifecycle::Delivery& d);
 // Products, networks and regions, allowed options and list prices.
 boost::json::value CatalogToJson(const catalog::PriceBook& book);
 

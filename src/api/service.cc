@@ -17,6 +17,7 @@
 #include "lifecycle/protection.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
+#include "lifecycle/webhooks.h"
 
 namespace rampart::api {
 
@@ -108,8 +109,8 @@ value PageJson(const std::vector<T>& items, const Page& page, ToJson&& to_json) 
 std::string Pattern(const std::string& path, std::vector<std::string>* params) {
   // "/v1/orders/ord_1/pay" -> "/v1/orders/{id}/pay"; ids are the segments after a
   // collection name.
-  static const std::set<std::string> kCollections = {"orders",   "resources", "tenants", "keys",
-                                                     "ip-pools", "rules",     "bindings"};
+  static const std::set<std::string> kCollections = {
+      "orders", "resources", "tenants", "keys", "ip-pools", "rules", "bindings", "webhooks"};
   std::string pattern;
   std::string prev;
   size_t pos = 1;
@@ -412,6 +413,49 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
             }
             return Json(200, PolicyToJson(*policy));
           });
+        }}},
+      {"POST /v1/webhooks",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto url = fields.String("url", true);
+          auto secret = fields.String("secret", false);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto w = lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
+                                              s.d_.clock->Now());
+            if (!w) return std::unexpected(w.error());
+            value v = WebhookToJson(*w);
+            v.as_object()["secret"] = w->secret;  // shown once
+            return Json(201, v);
+          });
+        }}},
+      {"GET /v1/webhooks", {kTenant, ListHandler(lifecycle::ListWebhooks, WebhookToJson)}},
+      {"DELETE /v1/webhooks/{id}",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          return tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r =
+                    lifecycle::DeleteWebhook(conn, c.who.tenant_id, c.params[0], s.d_.clock->Now());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, object{{"id", c.params[0]}, {"deleted", true}});
+          });
+        }}},
+      {"GET /v1/webhooks/{id}/deliveries",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto page = ParsePage(c.req);
+          if (!page) return ErrorResponse(page.error());
+          auto items = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListDeliveries(conn, c.who.tenant_id, c.params[0], page->after,
+                                             page->limit);
+          });
+          if (!items) return ErrorResponse(items.error());
+          return Json(200, PageJson(*items, *page, DeliveryToJson));
         }}},
       {"GET /v1/notifications",
        {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},

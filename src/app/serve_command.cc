@@ -13,6 +13,7 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "api/service.h"
+#include "api/webhook_sender.h"
 #include "app/commands.h"
 #include "app/pricebook_arg.h"
 #include "common/calendar.h"
@@ -244,6 +245,9 @@ int RunServe(const ServeArgs& args) {
   std::printf("rampart: listening on http://%s:%u\n", listen->first.c_str(), *port);
   std::fflush(stdout);
 
+  api::WebhookSender webhooks(db, clock);
+  webhooks.Start();
+
   // On the real clock a worker runs due jobs every second; on the simulated clock jobs run
   // only when POST /v1/admin/clock moves time.
   std::mutex worker_mutex;
@@ -268,6 +272,7 @@ int RunServe(const ServeArgs& args) {
   sigwait(&signals, &sig);
   spdlog::info("{} received: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   server.Stop();
+  webhooks.Stop();
   {
     std::lock_guard lock(worker_mutex);
     stopping = true;

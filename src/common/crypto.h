@@ -12,5 +12,7 @@ std::string RandomHex(size_t bytes);
 std::string NewId(std::string_view prefix);
 // SHA-256 of `data` as lowercase hex.
 std::string Sha256Hex(std::string_view data);
+// HMAC-SHA256 of `data` under `key`, as lowercase hex.
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
 
 }  // namespace rampart::common

@@ -1,20 +1,31 @@
 #include "lifecycle/notifications.h"
 
+#include <boost/json.hpp>
+
 #include "common/crypto.h"
+#include "lifecycle/webhooks.h"
 
 namespace rampart::lifecycle {
 
 common::Result<void> Notify(store::Connection& c, std::string_view tenant_id, std::string_view kind,
                             std::string_view resource_id, std::string_view message,
                             common::Instant at) {
+  const std::string id = common::NewId("ntf");
   auto q = c.Query(
       "INSERT INTO notifications (id, tenant_id, kind, resource_id, message, at) "
       "VALUES ($1, $2, $3, $4, $5, $6)",
-      {common::NewId("ntf"), std::string(tenant_id), std::string(kind),
+      {id, std::string(tenant_id), std::string(kind),
        resource_id.empty() ? store::Value{} : store::Value{std::string(resource_id)},
        std::string(message), at.time_since_epoch().count()});
   if (!q) return std::unexpected(q.error());
-  return {};
+  // The webhook payload: the notification as the API shows it.
+  boost::json::object body{{"id", id},
+                           {"kind", kind},
+                           {"at", common::FormatRfc3339(at)},
+                           {"resource", resource_id.empty() ? boost::json::value(nullptr)
+                                                            : boost::json::value(resource_id)},
+                           {"message", message}};
+  return EnqueueDeliveries(c, tenant_id, id, kind, boost::json::serialize(body), at);
 }
 
 common::Result<std::vector<Notification>> ListNotifications(store::Connection& c,

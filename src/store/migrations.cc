@@ -165,6 +165,33 @@ CREATE TABLE policies (
   updated_at INTEGER NOT NULL
 );
 )SQL",
+    // 4: webhooks and their delivery log (an outbox: a notification and its deliveries
+    // commit together; a worker sends them outside any transaction).
+    R"SQL(
+CREATE TABLE webhooks (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  deleted_at INTEGER
+);
+CREATE TABLE webhook_deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+  notification_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT,
+  delivered_at INTEGER
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(status, webhook_id, seq);
+)SQL",
 };
 
 }  // namespace

@@ -1,0 +1,178 @@
+#include "lifecycle/webhooks.h"
+
+#include <algorithm>
+
+#include "common/crypto.h"
+
+namespace rampart::lifecycle {
+namespace {
+
+using store::Int;
+using store::Text;
+using store::Value;
+
+int64_t Epoch(common::Instant t) { return t.time_since_epoch().count(); }
+common::Instant At(int64_t s) { return common::Instant(common::Seconds(s)); }
+
+bool ValidHttpUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() > 2000 || url.substr(0, kScheme.size()) != kScheme) return false;
+  const std::string_view rest = url.substr(kScheme.size());
+  const std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (host.empty() || host.find('@') != std::string_view::npos) return false;
+  for (char ch : url) {
+    if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return false;
+  }
+  return true;
+}
+
+Delivery DeliveryFrom(const store::Row& r) {
+  Delivery d;
+  d.seq = Int(r[0]);
+  d.webhook_id = Text(r[1]);
+  d.notification_id = Text(r[2]);
+  d.kind = Text(r[3]);
+  d.body = Text(r[4]);
+  d.status = Text(r[5]);
+  d.attempts = Int(r[6]);
+  d.next_attempt_at = At(Int(r[7]));
+  if (!store::IsNull(r[8])) d.last_status = Int(r[8]);
+  d.last_error = Text(r[9]);
+  if (!store::IsNull(r[10])) d.delivered_at = At(Int(r[10]));
+  return d;
+}
+
+constexpr std::string_view kDeliveryColumns =
+    "d.seq, d.webhook_id, d.notification_id, d.kind, d.body, d.status, d.attempts, "
+    "d.next_attempt_at, d.last_status, d.last_error, d.delivered_at";
+
+}  // namespace
+
+common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view tenant_id,
+                                      std::string_view url, std::string_view secret,
+                                      common::Instant now) {
+  if (!ValidHttpUrl(url)) {
+    return common::Fail(
+        "invalid_option",
+        "url must be an http:// URL with a host, like http://hooks.example.com/rampart", "url");
+  }
+  if (!secret.empty() && (secret.size() < 16 || secret.size() > 200)) {
+    return common::Fail("invalid_option", "secret must be 16 to 200 characters", "secret");
+  }
+  auto count = c.Query("SELECT count(*) FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL",
+                       {std::string(tenant_id)});
+  if (!count) return std::unexpected(count.error());
+  if (Int((*count)[0][0]) >= kMaxWebhooks) {
+    return common::Fail("limit_exceeded", "a tenant has at most 10 webhooks", "url");
+  }
+  Webhook w;
+  w.id = common::NewId("whk");
+  w.url = std::string(url);
+  w.secret = secret.empty() ? "whsec_" + common::RandomHex(24) : std::string(secret);
+  w.created_at = now;
+  auto q = c.Query(
+      "INSERT INTO webhooks (id, tenant_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5) "
+      "RETURNING seq",
+      {w.id, std::string(tenant_id), w.url, w.secret, Epoch(now)});
+  if (!q) return std::unexpected(q.error());
+  w.seq = Int((*q)[0][0]);
+  return w;
+}
+
+common::Result<std::vector<Webhook>> ListWebhooks(store::Connection& c, std::string_view tenant_id,
+                                                  int64_t after_seq, int64_t limit) {
+  auto rows = c.Query(
+      "SELECT seq, id, url, created_at FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL "
+      "AND seq > $2 ORDER BY seq LIMIT $3",
+      {std::string(tenant_id), after_seq, limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Webhook> out;
+  for (const auto& r : *rows) out.push_back({Int(r[0]), Text(r[1]), Text(r[2]), "", At(Int(r[3]))});
+  return out;
+}
+
+common::Result<void> DeleteWebhook(store::Connection& c, std::string_view tenant_id,
+                                   std::string_view id, common::Instant now) {
+  auto q = c.Query(
+      "UPDATE webhooks SET deleted_at = $3 WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL "
+      "RETURNING id",
+      {std::string(id), std::string(tenant_id), Epoch(now)});
+  if (!q) return std::unexpected(q.error());
+  if (q->empty()) return common::Fail("not_found", "no such webhook");
+  auto d = c.Query(
+      "UPDATE webhook_deliveries SET status = 'cancelled' WHERE webhook_id = $1 AND status = "
+      "'pending'",
+      {std::string(id)});
+  if (!d) return std::unexpected(d.error());
+  return {};
+}
+
+common::Result<void> EnqueueDeliveries(store::Connection& c, std::string_view tenant_id,
+                                       std::string_view notification_id, std::string_view kind,
+                                       std::string_view body, common::Instant now) {
+  auto q = c.Query(
+      "INSERT INTO webhook_deliveries (webhook_id, notification_id, kind, body, status, "
+      "next_attempt_at) SELECT id, $2, $3, $4, 'pending', $5 FROM webhooks "
+      "WHERE tenant_id = $1 AND deleted_at IS NULL",
+      {std::string(tenant_id), std::string(notification_id), std::string(kind), std::string(body),
+       Epoch(now)});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+common::Result<std::vector<Delivery>> ListDeliveries(store::Connection& c,
+                                                     std::string_view tenant_id,
+                                                     std::string_view webhook_id, int64_t after_seq,
+                                                     int64_t limit) {
+  auto owner = c.Query("SELECT count(*) FROM webhooks WHERE id = $1 AND tenant_id = $2",
+                       {std::string(webhook_id), std::string(tenant_id)});
+  if (!owner) return std::unexpected(owner.error());
+  if (Int((*owner)[0][0]) == 0) return common::Fail("not_found", "no such webhook");
+  auto rows = c.Query("SELECT " + std::string(kDeliveryColumns) +
+                          " FROM webhook_deliveries d WHERE d.webhook_id = $1 AND d.seq > $2 "
+                          "ORDER BY d.seq LIMIT $3",
+                      {std::string(webhook_id), after_seq, limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Delivery> out;
+  for (const auto& r : *rows) out.push_back(DeliveryFrom(r));
+  return out;
+}
+
+common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common::Instant now,
+                                                    int64_t limit) {
+  auto rows = c.Query("SELECT " + std::string(kDeliveryColumns) +
+                          ", w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON "
+                          "w.id = d.webhook_id WHERE d.seq IN (SELECT min(seq) FROM "
+                          "webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id) "
+                          "AND d.next_attempt_at <= $1 ORDER BY d.seq LIMIT $2",
+                      {Epoch(now), limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Delivery> out;
+  for (const auto& r : *rows) {
+    out.push_back(DeliveryFrom(r));
+    out.back().url = Text(r[11]);
+    out.back().secret = Text(r[12]);
+  }
+  return out;
+}
+
+common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, bool ok,
+                                   std::optional<int64_t> http_status, std::string_view error,
+                                   common::Instant now) {
+  auto rows = c.Query("SELECT attempts FROM webhook_deliveries WHERE seq = $1", {delivery_seq});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return {};
+  const int64_t attempts = Int((*rows)[0][0]) + 1;
+  const int64_t backoff =
+      std::min<int64_t>(3600, int64_t{10} << std::min<int64_t>(attempts - 1, 20));
+  const std::string status = ok ? "delivered" : (attempts >= kMaxAttempts ? "failed" : "pending");
+  auto q = c.Query(
+      "UPDATE webhook_deliveries SET attempts = $2, status = $3, last_status = $4, last_error = "
+      "$5, next_attempt_at = $6, delivered_at = $7 WHERE seq = $1",
+      {delivery_seq, attempts, status, http_status ? Value{*http_status} : Value{},
+       std::string(error), Epoch(now) + (ok ? 0 : backoff), ok ? Value{Epoch(now)} : Value{}});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+}  // namespace rampart::lifecycle

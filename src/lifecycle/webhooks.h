@@ -1,0 +1,72 @@
+// Webhooks: a tenant's HTTP endpoints that receive its notifications, signed. Each
+// notification is queued for every webhook of its tenant in the transaction that logs it (an
+// outbox); a sender (api/webhook_sender.h) POSTs them outside any transaction, one at a
+// time per webhook in order, retrying failures with exponential backoff, and records every
+// attempt here. Functions run inside the caller's transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/time.h"
+#include "store/sql.h"
+
+namespace rampart::lifecycle {
+
+inline constexpr int64_t kMaxWebhooks = 10;
+inline constexpr int64_t kMaxAttempts = 8;
+
+struct Webhook {
+  int64_t seq = 0;
+  std::string id;
+  std::string url;
+  std::string secret;  // returned only when created
+  common::Instant created_at;
+};
+
+// `url` must be http:// with a host (validated here); the secret is generated when empty.
+common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view tenant_id,
+                                      std::string_view url, std::string_view secret,
+                                      common::Instant now);
+common::Result<std::vector<Webhook>> ListWebhooks(store::Connection& c, std::string_view tenant_id,
+                                                  int64_t after_seq, int64_t limit);
+common::Result<void> DeleteWebhook(store::Connection& c, std::string_view tenant_id,
+                                   std::string_view id, common::Instant now);
+
+struct Delivery {
+  int64_t seq = 0;
+  std::string webhook_id;
+  std::string notification_id;
+  std::string kind;
+  std::string body;
+  std::string status;  // pending, delivered, failed
+  int64_t attempts = 0;
+  common::Instant next_attempt_at;
+  std::optional<int64_t> last_status;  // the receiver's HTTP status
+  std::string last_error;
+  std::optional<common::Instant> delivered_at;
+  // For sending (not stored per delivery): the webhook's URL and secret.
+  std::string url;
+  std::string secret;
+};
+
+// Queues `body` (the notification as JSON) for every live webhook of the tenant.
+common::Result<void> EnqueueDeliveries(store::Connection& c, std::string_view tenant_id,
+                                       std::string_view notification_id, std::string_view kind,
+                                       std::string_view body, common::Instant now);
+common::Result<std::vector<Delivery>> ListDeliveries(store::Connection& c,
+                                                     std::string_view tenant_id,
+                                                     std::string_view webhook_id, int64_t after_seq,
+                                                     int64_t limit);
+// The oldest pending delivery of each webhook, when it is due: order is kept per webhook.
+common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common::Instant now,
+                                                    int64_t limit);
+// Records an attempt: delivered (2xx), or failed and retried after 10 s x 2^(attempts-1)
+// (capped at an hour), given up after kMaxAttempts.
+common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, bool ok,
+                                   std::optional<int64_t> http_status, std::string_view error,
+                                   common::Instant now);
+
+}  // namespace rampart::lifecycle

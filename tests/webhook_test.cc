@@ -1,0 +1,217 @@
+// Webhooks end to end: a receiver on loopback checks each request's HMAC-SHA256 signature,
+// sees the events in order, gets a retry after answering 500, and — held on purpose — shows
+// that a slow receiver never blocks the API.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "common/crypto.h"
+#include "tests/server_harness.h"
+
+namespace rampart::testing {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+struct Received {
+  std::string body, event, delivery, timestamp, signature;
+};
+
+// A one-thread HTTP receiver on 127.0.0.1: answers each request with the next scripted
+// status (200 when the script is empty); while `held`, it waits before answering.
+class Receiver {
+ public:
+  Receiver() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Receiver() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      held_ = false;
+    }
+    cv_.notify_all();
+    beast::error_code ec;
+    acceptor_.close(ec);
+    // Wake a blocking accept.
+    boost::asio::ip::tcp::socket poke(io_);
+    poke.connect(acceptor_endpoint_, ec);
+    thread_.join();
+  }
+  std::string Url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_endpoint_.port()) + "/hook";
+  }
+  void Script(std::deque<int> statuses) {
+    std::lock_guard lock(mutex_);
+    script_ = std::move(statuses);
+  }
+  void Hold(bool held) {
+    {
+      std::lock_guard lock(mutex_);
+      held_ = held;
+    }
+    cv_.notify_all();
+  }
+  // Waits (bounded) until `n` requests arrived; returns them.
+  std::vector<Received> WaitFor(size_t n, bool* waiting_held = nullptr) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return received_.size() >= n; });
+    if (waiting_held) *waiting_held = waiting_;
+    return received_;
+  }
+
+ private:
+  void Loop() {
+    while (true) {
+      beast::error_code ec;
+      boost::asio::ip::tcp::socket socket(io_);
+      acceptor_.accept(socket, ec);
+      {
+        std::lock_guard lock(mutex_);
+        if (stop_) return;
+      }
+      if (ec) continue;
+      beast::flat_buffer buffer;
+      http::request<http::string_body> req;
+      http::read(socket, buffer, req, ec);
+      if (ec) continue;
+      int status = 200;
+      {
+        std::unique_lock lock(mutex_);
+        received_.push_back(
+            {req.body(), std::string(req["Rampart-Event"]), std::string(req["Rampart-Delivery"]),
+             std::string(req["Rampart-Timestamp"]), std::string(req["Rampart-Signature"])});
+        waiting_ = held_;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return !held_; });
+        waiting_ = false;
+        if (!script_.empty()) {
+          status = script_.front();
+          script_.pop_front();
+        }
+      }
+      http::response<http::string_body> res(static_cast<http::status>(status), 11);
+      res.body() = "{}";
+      res.prepare_payload();
+      http::write(socket, res, ec);
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::endpoint acceptor_endpoint_ = acceptor_.local_endpoint();
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<int> script_;
+  std::vector<Received> received_;
+  bool held_ = false, waiting_ = false, stop_ = false;
+};
+
+std::string Str(const boost::json::value& v, const char* key) {
+  return std::string(v.at(key).as_string());
+}
+
+const std::string kSecret = "whsec_test_0123456789abcdef";
+const std::string kOrder =
+    R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "months": 1})";
+
+TEST(Webhooks, SignedInOrderAndRetriedAfterA500) {
+  Receiver receiver;
+  receiver.Script({500});
+  Server s;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "100000.00");
+  const auto hook = s.Call("POST", "/v1/webhooks", key,
+                           R"({"url": ")" + receiver.Url() + R"(", "secret": ")" + kSecret + "\"}");
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  EXPECT_EQ(Str(hook.Json(), "secret"), kSecret);
+  const std::string hook_id = Str(hook.Json(), "id");
+  EXPECT_EQ(s.Call("GET", "/v1/webhooks", key)
+                .Json()
+                .at("items")
+                .as_array()[0]
+                .as_object()
+                .count("secret"),
+            0u);
+
+  const std::string order = Str(s.Call("POST", "/v1/orders", key, kOrder).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + order + "/pay", key).status, 200);  // order_paid
+  s.Advance(300);                                                              // delivered
+  // The first attempt is answered 500; the next waits for its backoff (10 s) and, per
+  // webhook, holds back the later event so order is kept.
+  auto got = receiver.WaitFor(1);
+  ASSERT_GE(got.size(), 1u);
+  EXPECT_EQ(got[0].event, "order_paid");
+  s.Advance(10);
+  got = receiver.WaitFor(3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1].event, "order_paid");  // the retry
+  EXPECT_EQ(got[1].delivery, got[0].delivery);
+  EXPECT_EQ(got[2].event, "delivered");
+  for (const auto& r : got) {
+    EXPECT_EQ(r.signature, "v1=" + common::HmacSha256Hex(kSecret, r.timestamp + "." + r.body));
+    EXPECT_EQ(Str(boost::json::parse(r.body), "kind"), r.event);
+  }
+  // A forged body would not verify.
+  EXPECT_NE(got[2].signature,
+            "v1=" + common::HmacSha256Hex(kSecret, got[2].timestamp + "." + got[2].body + " "));
+  // The delivery log.
+  const auto log =
+      s.Call("GET", "/v1/webhooks/" + hook_id + "/deliveries", key).Json().at("items").as_array();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(Str(log[0], "status"), "delivered");
+  EXPECT_EQ(log[0].at("attempts").as_int64(), 2);
+  EXPECT_EQ(Str(log[1], "status"), "delivered");
+  EXPECT_EQ(log[1].at("attempts").as_int64(), 1);
+}
+
+TEST(Webhooks, ASlowReceiverNeverBlocksTheApi) {
+  Receiver receiver;
+  receiver.Hold(true);
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "100000.00");
+  ASSERT_EQ(s.Call("POST", "/v1/webhooks", key, R"({"url": ")" + receiver.Url() + "\"}").status,
+            201);
+  ASSERT_EQ(s.Call("POST", "/v1/resources/none/cancel", key).status, 404);
+  const std::string order = Str(s.Call("POST", "/v1/orders", key, kOrder).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + order + "/pay", key).status, 200);
+  bool held = false;
+  ASSERT_EQ(receiver.WaitFor(1, &held).size(), 1u);
+  ASSERT_TRUE(held);  // the receiver is sitting on the request right now
+  // Meanwhile the API answers, reads and writes alike.
+  EXPECT_EQ(s.Call("GET", "/v1/account", key).status, 200);
+  EXPECT_EQ(s.Call("POST", "/v1/orders", key, kOrder).status, 201);
+  EXPECT_EQ(s.Call("GET", "/v1/notifications", key).status, 200);
+  receiver.Hold(false);
+}
+
+TEST(Webhooks, ValidationAndIsolation) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "0");
+  for (const std::string bad : {R"({"url": "ftp://x.example.com"})", R"({"url": "http://"})",
+                                R"({"url": "http://user@host/"})", R"({"url": "http://a b/"})",
+                                R"({"url": "http://x.example.com", "secret": "short"})", R"({})"}) {
+    const auto r = s.Call("POST", "/v1/webhooks", key, bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  const auto hook = s.Call("POST", "/v1/webhooks", key, R"({"url": "http://127.0.0.1:9/hook"})");
+  ASSERT_EQ(hook.status, 201);
+  EXPECT_EQ(Str(hook.Json(), "secret").rfind("whsec_", 0), 0u);  // generated
+  auto [b, key_b] = s.NewTenant("b", "0");
+  const std::string id = Str(hook.Json(), "id");
+  EXPECT_EQ(s.Call("GET", "/v1/webhooks/" + id + "/deliveries", key_b).status, 404);
+  EXPECT_EQ(s.Call("DELETE", "/v1/webhooks/" + id, key_b).status, 404);
+  EXPECT_EQ(s.Call("DELETE", "/v1/webhooks/" + id, key).status, 200);
+  EXPECT_TRUE(s.Call("GET", "/v1/webhooks", key).Json().at("items").as_array().empty());
+}
+
+}  // namespace
+}  // namespace rampart::testing

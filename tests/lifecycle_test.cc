@@ -251,5 +251,28 @@ TEST_F(Lifecycle, RenewalNeedsTheBalance) {
   EXPECT_EQ(Balance(key), "400.00");
 }
 
+TEST_F(Lifecycle, LowBalanceIsNoticedWhenTheBalanceCrossesTheThreshold) {
+  auto [tenant, key] = s_.NewTenant("acme", "100000.00");
+  const auto set = s_.Call("PATCH", "/v1/account", key, R"({"low_balance_threshold": "90000.00"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(Str(set.Json(), "low_balance_threshold"), "90000.00");
+  EXPECT_EQ(s_.Call("PATCH", "/v1/account", key, R"({"low_balance_threshold": "-1.00"})").status,
+            400);
+  EXPECT_EQ(s_.Call("PATCH", "/v1/account", key, R"({"low_balance_threshold": 5})").status, 400);
+  auto count = [&] {
+    const auto kinds = Kinds(key);
+    return std::count(kinds.begin(), kinds.end(), "low_balance");
+  };
+  const std::string id = Buy(key);  // 100,000 -> 83,400: crosses
+  EXPECT_EQ(count(), 1);
+  ASSERT_EQ(s_.Call("POST", "/v1/resources/" + id + "/renew", key, R"({"months": 1})").status, 200);
+  EXPECT_EQ(count(), 1);  // already below: no new notice
+  // 66,800 + 30,000 = 96,800, above again; the next renewal takes it to 80,200: a new notice.
+  s_.Admin("POST", "/v1/admin/tenants/" + tenant + "/topup", R"({"amount": "30000.00"})");
+  ASSERT_EQ(s_.Call("POST", "/v1/resources/" + id + "/renew", key, R"({"months": 1})").status, 200);
+  EXPECT_EQ(count(), 2);
+  EXPECT_EQ(Balance(key), "80200.00");
+}
+
 }  // namespace
 }  // namespace rampart::testing

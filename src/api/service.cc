@@ -12,6 +12,7 @@
 #include "api/purchase_json.h"
 #include "common/crypto.h"
 #include "common/ip_address.h"
+#include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/notifications.h"
 #include "lifecycle/protection.h"
@@ -129,6 +130,24 @@ std::string Pattern(const std::string& path, std::vector<std::string>* params) {
     pos = next + 1;
   }
   return pattern;
+}
+
+// The tenant's account: balance, arrears, low-balance threshold.
+HttpResponse AccountJson(ApiService& s, const std::string& tenant_id) {
+  auto t = s.Database().Use([&](store::Connection& conn) -> Result<object> {
+    auto tenant = account::GetTenant(conn, tenant_id);
+    if (!tenant) return std::unexpected(tenant.error());
+    auto threshold = lifecycle::LowBalanceThreshold(conn, tenant_id);
+    if (!threshold) return std::unexpected(threshold.error());
+    return object{{"tenant", tenant->id},
+                  {"name", tenant->name},
+                  {"balance", tenant->balance.ToString()},
+                  {"currency", "CNY"},
+                  {"in_arrears", tenant->balance < common::Money()},
+                  {"low_balance_threshold", threshold->ToString()}};
+  });
+  if (!t) return ErrorResponse(t.error());
+  return Json(200, *t);
 }
 
 // A paginated list of the caller's tenant: `list(conn, tenant, after, limit)`.
@@ -273,16 +292,24 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
       {"GET /v1/resources", {kTenant, ListHandler(lifecycle::ListResources, ResourceToJson)}},
       {"GET /v1/resources/{id}", {kTenant, GetHandler(lifecycle::GetResource, ResourceToJson)}},
       {"GET /v1/account",
+       {kTenant, [=](ApiService& s, Context& c) { return AccountJson(s, c.who.tenant_id); }}},
+      {"PATCH /v1/account",
        {kTenant,
         [=](ApiService& s, Context& c) {
-          auto t = s.d_.db->Use(
-              [&](store::Connection& conn) { return account::GetTenant(conn, c.who.tenant_id); });
-          if (!t) return ErrorResponse(t.error());
-          return Json(200, object{{"tenant", t->id},
-                                  {"name", t->name},
-                                  {"balance", t->balance.ToString()},
-                                  {"currency", "CNY"},
-                                  {"in_arrears", t->balance < common::Money()}});
+          auto body = body_or_error(c, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto text = fields.String("low_balance_threshold", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          auto threshold = common::Money::Parse(*text);
+          if (!threshold)
+            return ErrorResponse("invalid_option", threshold.error().message,
+                                 "low_balance_threshold");
+          auto r = s.Database().Transact([&](store::Connection& conn) {
+            return lifecycle::SetLowBalanceThreshold(conn, c.who.tenant_id, *threshold);
+          });
+          if (!r) return ErrorResponse(r.error());
+          return AccountJson(s, c.who.tenant_id);
         }}},
       {"GET /v1/account/ledger", {kTenant, ListHandler(account::ListLedger, LedgerEntryToJson)}},
       {"GET /v1/resources/{id}/rules",
@@ -604,13 +631,10 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
                                  "amount must be a positive amount like \"100000.00\"", "amount");
           }
           HttpResponse r = tx(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-            auto e =
-                account::Post(conn, c.params[0], "topup", *amount,
-                              reference.value_or("topup by " + c.who.key_id), s.d_.clock->Now());
+            auto e = lifecycle::PostMovement(conn, c.params[0], "topup", *amount,
+                                             reference.value_or("topup by " + c.who.key_id),
+                                             s.d_.clock->Now());
             if (!e) return std::unexpected(e.error());
-            if (auto a = lifecycle::ApplyArrears(conn, c.params[0], s.d_.clock->Now()); !a) {
-              return std::unexpected(a.error());
-            }
             return Json(200,
                         object{{"tenant", c.params[0]}, {"balance", e->balance_after.ToString()}});
           });

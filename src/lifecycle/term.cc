@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "account/account.h"
+#include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
 #include "lifecycle/notifications.h"
@@ -78,7 +79,7 @@ Result<Resource> DoRenew(store::Connection& c, const catalog::PriceBook& book,
                          Instant now, std::string_view reason) {
   auto quote = billing::QuoteRenewal(book, r.spec, months);
   if (!quote) return std::unexpected(quote.error());
-  auto paid = account::Post(c, r.tenant_id, "renewal", -quote->amount, r.id, now);
+  auto paid = PostMovement(c, r.tenant_id, "renewal", -quote->amount, r.id, now);
   if (!paid) return std::unexpected(paid.error());
   const bool was_expired = r.state == ResourceState::kExpired;
   r.expires_at = calendar.AddMonths(was_expired ? now : *r.expires_at, static_cast<int>(months));
@@ -193,7 +194,7 @@ Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
   }
   auto quote = billing::QuoteUpgrade(book, r->spec, new_base_gbps, *r->expires_at - now);
   if (!quote) return std::unexpected(quote.error());
-  auto paid = account::Post(c, r->tenant_id, "upgrade", -quote->quote.amount, r->id, now);
+  auto paid = PostMovement(c, r->tenant_id, "upgrade", -quote->quote.amount, r->id, now);
   if (!paid) return std::unexpected(paid.error());
   const int64_t old_base = r->spec.base_gbps;
   r->spec.base_gbps = new_base_gbps;
@@ -240,7 +241,7 @@ Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view
   r->expires_at.reset();  // its term jobs go stale
   if (auto u = UpdateResource(c, *r, now, "cancelled"); !u) return std::unexpected(u.error());
   if (refund > Money()) {
-    auto p = account::Post(c, r->tenant_id, "refund", refund, r->id, now);
+    auto p = PostMovement(c, r->tenant_id, "refund", refund, r->id, now);
     if (!p) return std::unexpected(p.error());
   }
   auto left = c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'",
@@ -254,39 +255,7 @@ Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view
       !e) {
     return std::unexpected(e.error());
   }
-  if (auto a = ApplyArrears(c, r->tenant_id, now); !a) return std::unexpected(a.error());
   return std::make_pair(std::move(*r), refund);
-}
-
-Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Instant now) {
-  auto rows = c.Query("SELECT balance_fen, in_arrears FROM tenants WHERE id = $1",
-                      {std::string(tenant_id)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("not_found", "no such tenant");
-  const bool negative = store::Int((*rows)[0][0]) < 0;
-  if (negative == (store::Int((*rows)[0][1]) != 0)) return {};
-  auto q = c.Query("UPDATE tenants SET in_arrears = $2 WHERE id = $1",
-                   {std::string(tenant_id), int64_t{negative}});
-  if (!q) return std::unexpected(q.error());
-  // A history row per live resource, so rating sees the suspension from this instant.
-  auto live = c.Query(
-      "SELECT id FROM resources WHERE tenant_id = $1 AND state IN ('provisioning', 'running', "
-      "'expired') ORDER BY seq",
-      {std::string(tenant_id)});
-  if (!live) return std::unexpected(live.error());
-  for (const auto& row : *live) {
-    auto r = GetResource(c, tenant_id, store::Text(row[0]));
-    if (!r) return std::unexpected(r.error());
-    if (auto u = UpdateResource(
-            c, *r, now, negative ? "arrears: elastic suspended" : "arrears left: elastic resumed");
-        !u) {
-      return u;
-    }
-  }
-  return Notify(c, tenant_id, negative ? "arrears_entered" : "arrears_left", "",
-                negative ? "the balance is negative: elastic protection is suspended"
-                         : "the balance is positive again: elastic protection resumed",
-                now);
 }
 
 Result<void> OnReminder(store::Connection& c, std::string_view subject, Instant now) {

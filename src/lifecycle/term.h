@@ -63,10 +63,6 @@ Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
 Result<std::pair<Resource, common::Money>> Cancel(store::Connection& c, std::string_view tenant_id,
                                                   std::string_view resource_id, Instant now);
 
-// Brings the tenant's arrears flag in line with its balance: entering arrears suspends
-// elastic for every resource (a history row each, effective now), leaving resumes it.
-Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Instant now);
-
 // Job handlers.
 Result<void> OnReminder(store::Connection& c, std::string_view subject, Instant now);
 Result<void> OnExpire(store::Connection& c, const catalog::PriceBook& book,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "account/account.h"
+#include "lifecycle/balance.h"
 #include "lifecycle/notifications.h"
 #include "store/database.h"
 #include "store/migrations.h"

@@ -2,6 +2,7 @@
 
 #include "account/account.h"
 #include "common/crypto.h"
+#include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
@@ -92,7 +93,7 @@ Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
     if (auto j = lifecycle::CancelJob(c, kDeliverJob, r.id, now); !j) return j;
   }
   if (auto s = SetStatus(c, order.id, "failed"); !s) return s;
-  auto refund = account::Post(c, order.tenant_id, "refund", order.amount, order.id, now);
+  auto refund = lifecycle::PostMovement(c, order.tenant_id, "refund", order.amount, order.id, now);
   if (!refund) return std::unexpected(refund.error());
   if (auto n = lifecycle::Notify(c, order.tenant_id, "delivery_failed", "",
                                  "order " + order.id + " could not be delivered (no free IP in " +
@@ -102,7 +103,7 @@ Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
       !n) {
     return n;
   }
-  return lifecycle::ApplyArrears(c, order.tenant_id, now);
+  return {};
 }
 
 }  // namespace
@@ -180,7 +181,8 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
                             (order->status == "unpaid" ? std::string("lapsed") : order->status) +
                             "; only an unpaid order can be paid");
   }
-  auto debit = account::Post(c, tenant_id, "order_payment", -order->amount, order->id, now);
+  auto debit =
+      lifecycle::PostMovement(c, tenant_id, "order_payment", -order->amount, order->id, now);
   if (!debit) return std::unexpected(debit.error());
   auto paid = c.Query("UPDATE orders SET status = 'paid', paid_at = $2 WHERE id = $1",
                       {order->id, Epoch(now)});

@@ -192,6 +192,10 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(status, webhook_id, seq);
 )SQL",
+    // 5: a low-balance threshold per tenant (0 = no notice).
+    R"SQL(
+ALTER TABLE tenants ADD COLUMN low_balance_threshold_fen INTEGER NOT NULL DEFAULT 0;
+)SQL",
 };
 
 }  // namespace

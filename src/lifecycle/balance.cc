@@ -1,0 +1,85 @@
+#include "lifecycle/balance.h"
+
+#include "lifecycle/notifications.h"
+#include "lifecycle/resources.h"
+
+namespace rampart::lifecycle {
+
+using common::Instant;
+using common::Money;
+using common::Result;
+
+common::Result<account::LedgerEntry> PostMovement(store::Connection& c, std::string_view tenant_id,
+                                                  std::string_view kind, Money amount,
+                                                  std::string_view reference, Instant now,
+                                                  bool allow_negative) {
+  auto entry = account::Post(c, tenant_id, kind, amount, reference, now, allow_negative);
+  if (!entry) return entry;
+  auto threshold = LowBalanceThreshold(c, tenant_id);
+  if (!threshold) return std::unexpected(threshold.error());
+  const Money before = entry->balance_after - entry->amount;
+  if (*threshold > Money() && before >= *threshold && entry->balance_after < *threshold) {
+    if (auto n = Notify(c, tenant_id, "low_balance", "",
+                        "the balance " + entry->balance_after.ToString() + " is below " +
+                            threshold->ToString() + " CNY",
+                        now);
+        !n) {
+      return std::unexpected(n.error());
+    }
+  }
+  if (auto a = ApplyArrears(c, tenant_id, now); !a) return std::unexpected(a.error());
+  return entry;
+}
+
+Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Instant now) {
+  auto rows = c.Query("SELECT balance_fen, in_arrears FROM tenants WHERE id = $1",
+                      {std::string(tenant_id)});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return common::Fail("not_found", "no such tenant");
+  const bool negative = store::Int((*rows)[0][0]) < 0;
+  if (negative == (store::Int((*rows)[0][1]) != 0)) return {};
+  auto q = c.Query("UPDATE tenants SET in_arrears = $2 WHERE id = $1",
+                   {std::string(tenant_id), int64_t{negative}});
+  if (!q) return std::unexpected(q.error());
+  // A history row per live resource, so rating sees the suspension from this instant.
+  auto live = c.Query(
+      "SELECT id FROM resources WHERE tenant_id = $1 AND state IN ('provisioning', 'running', "
+      "'expired') ORDER BY seq",
+      {std::string(tenant_id)});
+  if (!live) return std::unexpected(live.error());
+  for (const auto& row : *live) {
+    auto r = GetResource(c, tenant_id, store::Text(row[0]));
+    if (!r) return std::unexpected(r.error());
+    if (auto u = UpdateResource(
+            c, *r, now, negative ? "arrears: elastic suspended" : "arrears left: elastic resumed");
+        !u) {
+      return u;
+    }
+  }
+  return Notify(c, tenant_id, negative ? "arrears_entered" : "arrears_left", "",
+                negative ? "the balance is negative: elastic protection is suspended"
+                         : "the balance is positive again: elastic protection resumed",
+                now);
+}
+
+common::Result<void> SetLowBalanceThreshold(store::Connection& c, std::string_view tenant_id,
+                                            Money threshold) {
+  if (threshold < Money()) {
+    return common::Fail("invalid_option", "low_balance_threshold must not be negative",
+                        "low_balance_threshold");
+  }
+  auto q = c.Query("UPDATE tenants SET low_balance_threshold_fen = $2 WHERE id = $1",
+                   {std::string(tenant_id), threshold.fen()});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+common::Result<Money> LowBalanceThreshold(store::Connection& c, std::string_view tenant_id) {
+  auto rows = c.Query("SELECT low_balance_threshold_fen FROM tenants WHERE id = $1",
+                      {std::string(tenant_id)});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return common::Fail("not_found", "no such tenant");
+  return Money::FromFen(store::Int((*rows)[0][0]));
+}
+
+}  // namespace rampart::lifecycle

@@ -131,7 +131,7 @@ class Server {
     req.body() = body;
     req.prepare_payload();
     http::write(stream, req, ec);
-    if (ec) return r;
+    // A refused body may be cut short by the server; its answer can still be read.
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);

@@ -307,7 +307,8 @@ TEST(Service, MetricsCountRequestsAndQueue) {
           R"(rampart_http_requests_total{route="/v1/orders/{id}/pay",method="POST",status="200"} 1)"),
       std::string::npos)
       << m;
-  EXPECT_NE(m.find("rampart_job_queue_depth 2"), std::string::npos) << m;  // two deliveries due
+  // Two deliveries and the day close are due.
+  EXPECT_NE(m.find("rampart_job_queue_depth 3"), std::string::npos) << m;
   EXPECT_NE(m.find(R"(rampart_orders_total{event="paid"} 1)"), std::string::npos);
   EXPECT_NE(m.find("rampart_http_request_duration_seconds_count"), std::string::npos);
 }

@@ -1,5 +1,6 @@
 #include "api/http_server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <mutex>
@@ -92,9 +93,16 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    // The header first: usage ingestion takes larger bodies than everything else.
+    http::async_read_header(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->OnRead(ec);
+          if (self->parser_->get().target().starts_with("/v1/usage")) {
+            self->parser_->body_limit(self->server_.options.usage_body_limit);
+          }
+          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           [self](beast::error_code ec2, size_t) { self->OnRead(ec2); });
+        });
   }
 
   void OnRead(beast::error_code ec) {
@@ -102,7 +110,7 @@ class Session : public std::enable_shared_from_this<Session> {
       HttpResponse r{
           413,
           "application/json",
-          R"({"error":{"code":"payload_too_large","message":"the body is over 1 MiB","details":{}}})",
+          R"({"error":{"code":"payload_too_large","message":"the body is too large: 1 MiB at most, 32 MiB for /v1/usage","details":{}}})",
           {}};
       Write(std::move(r), false, 11);
       return;
@@ -139,13 +147,29 @@ class Session : public std::enable_shared_from_this<Session> {
                         if (ec || !res->keep_alive()) {
                           beast::error_code ignored;
                           self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          // A client still sending (a refused large body) must read our
+                          // answer before the connection goes: read and drop what it
+                          // sends, briefly, instead of resetting the connection.
+                          if (!ec) self->Drain(0);
                           return;
                         }
                         self->Read(self->server_.options.idle_timeout);
                       });
   }
 
+  void Drain(size_t drained) {
+    constexpr size_t kMaxDrain = 64 << 20;
+    if (drained == 0) stream_.expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this(), drained](beast::error_code ec, size_t n) {
+                              if (ec || drained + n > kMaxDrain)
+                                return;  // EOF, timeout or enough: close
+                              self->Drain(drained + n);
+                            });
+  }
+
   beast::tcp_stream stream_;
+  std::array<char, 16384> scratch_{};
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl& server_;

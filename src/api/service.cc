@@ -5,11 +5,13 @@
 #include <set>
 
 #include "account/account.h"
+#include "api/bill_json.h"
 #include "api/errors.h"
 #include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/protection_json.h"
 #include "api/purchase_json.h"
+#include "api/usage_json.h"
 #include "common/crypto.h"
 #include "common/ip_address.h"
 #include "lifecycle/balance.h"
@@ -19,6 +21,8 @@
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
 #include "lifecycle/webhooks.h"
+#include "postpaid/day_close.h"
+#include "postpaid/usage.h"
 
 namespace rampart::api {
 
@@ -110,8 +114,9 @@ value PageJson(const std::vector<T>& items, const Page& page, ToJson&& to_json) 
 std::string Pattern(const std::string& path, std::vector<std::string>* params) {
   // "/v1/orders/ord_1/pay" -> "/v1/orders/{id}/pay"; ids are the segments after a
   // collection name.
-  static const std::set<std::string> kCollections = {
-      "orders", "resources", "tenants", "keys", "ip-pools", "rules", "bindings", "webhooks"};
+  static const std::set<std::string> kCollections = {"orders",   "resources", "tenants",
+                                                     "keys",     "ip-pools",  "rules",
+                                                     "bindings", "webhooks",  "bills"};
   std::string pattern;
   std::string prev;
   size_t pos = 1;
@@ -130,6 +135,26 @@ std::string Pattern(const std::string& path, std::vector<std::string>* params) {
     pos = next + 1;
   }
   return pattern;
+}
+
+// A bill as CSV: one row per line, the measures as a JSON cell (RFC 4180 quoting).
+HttpResponse BillCsv(const std::string& day, const value& bill) {
+  HttpResponse r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers.emplace_back("Content-Disposition",
+                         "attachment; filename=\"rampart-bill-" + day + ".csv\"");
+  r.body = "day,resource,kind,amount,measure\n";
+  for (const auto& line : bill.at("lines").as_array()) {
+    std::string cell = "\"";
+    for (char ch : boost::json::serialize(line.at("measure"))) {
+      cell += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    }
+    cell += "\"";
+    r.body += day + "," + std::string(line.at("resource").as_string()) + "," +
+              std::string(line.at("kind").as_string()) + "," +
+              std::string(line.at("amount").as_string()) + "," + cell + "\n";
+  }
+  return r;
 }
 
 // The tenant's account: balance, arrears, low-balance threshold.
@@ -483,6 +508,86 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
           });
           if (!items) return ErrorResponse(items.error());
           return Json(200, PageJson(*items, *page, DeliveryToJson));
+        }}},
+      {"POST /v1/usage",
+       {{Role::kMeter, Role::kAdmin},
+        [=](ApiService& s, Context& c) {
+          if (!c.req.content_encoding.empty() && c.req.content_encoding != "identity") {
+            return ErrorResponse("unsupported_media_type",
+                                 "Content-Encoding " + c.req.content_encoding +
+                                     " is not accepted (send the body uncompressed)");
+          }
+          const bool ndjson = c.req.content_type.rfind("application/x-ndjson", 0) == 0;
+          if (!ndjson && !c.req.content_type.empty() &&
+              c.req.content_type.rfind("application/json", 0) != 0) {
+            return ErrorResponse("unsupported_media_type",
+                                 "send samples as application/json or application/x-ndjson");
+          }
+          auto samples = ParseUsageBody(c.req.body, ndjson);
+          if (!samples) return ErrorResponse(samples.error());
+          const std::string scope = c.who.role == Role::kAdmin ? "" : c.who.tenant_id;
+          auto report = s.Database().Transact([&](store::Connection& conn) {
+            return postpaid::IngestSamples(conn, *s.d_.calendar, scope, *samples,
+                                           s.d_.clock->Now());
+          });
+          if (!report) return ErrorResponse(report.error());
+          array rejected;
+          for (const auto& r : report->rejected) {
+            rejected.push_back(
+                object{{"index", r.index}, {"code", r.reason.code}, {"message", r.reason.message}});
+          }
+          return Json(200, object{{"accepted", report->accepted},
+                                  {"duplicates", report->duplicates},
+                                  {"rejected", rejected}});
+        }}},
+      {"GET /v1/bills",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto param = [&](const char* k) {
+            auto it = c.req.query.find(k);
+            return it == c.req.query.end() ? std::string() : it->second;
+          };
+          const std::string from = param("from").empty() ? "0001-01-01" : param("from");
+          const std::string to = param("to").empty() ? "9999-12-31" : param("to");
+          for (const auto& [name, v] : {std::pair{"from", from}, {"to", to}}) {
+            if (!common::ParseDay(v)) {
+              return ErrorResponse("invalid_day",
+                                   std::string(name) + " must be a day like 2026-11-26", name);
+            }
+          }
+          auto bills = s.Database().Use([&](store::Connection& conn) {
+            return postpaid::ListBills(conn, c.who.tenant_id, from, to);
+          });
+          if (!bills) return ErrorResponse(bills.error());
+          array items;
+          int64_t total = 0;
+          for (const auto& b : *bills) {
+            items.push_back(boost::json::parse(b.body));
+            total += common::Money::Parse(std::string(items.back().at("total").as_string()))->fen();
+          }
+          return Json(200, object{{"items", items},
+                                  {"total", common::Money::FromFen(total).ToString()},
+                                  {"currency", "CNY"},
+                                  {"next_cursor", nullptr}});
+        }}},
+      {"GET /v1/bills/{id}",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          if (!common::ParseDay(c.params[0])) {
+            return ErrorResponse("invalid_day", "the day must be like 2026-11-26", "day");
+          }
+          auto bills = s.Database().Use([&](store::Connection& conn) {
+            return postpaid::ListBills(conn, c.who.tenant_id, c.params[0], c.params[0]);
+          });
+          if (!bills) return ErrorResponse(bills.error());
+          if (bills->empty())
+            return ErrorResponse("not_found", "no closed bill for " + c.params[0]);
+          const value bill = boost::json::parse(bills->front().body);
+          auto fmt = c.req.query.find("format");
+          const bool csv = (fmt != c.req.query.end() && fmt->second == "csv") ||
+                           c.req.accept.rfind("text/csv", 0) == 0;
+          if (!csv) return Json(200, bill);
+          return BillCsv(c.params[0], bill);
         }}},
       {"GET /v1/notifications",
        {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},

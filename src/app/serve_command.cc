@@ -22,6 +22,7 @@
 #include "lifecycle/jobs.h"
 #include "lifecycle/term.h"
 #include "ordering/orders.h"
+#include "postpaid/day_close.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_connection.h"
 
@@ -210,6 +211,19 @@ int RunServe(const ServeArgs& args) {
           [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
             return lifecycle::OnForwardingMode(c, job.subject, now);
           });
+  jobs.On(std::string(postpaid::kDayCloseJob),
+          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            auto r = postpaid::OnDayClose(c, *book, *calendar, job.subject, now);
+            if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
+            return r;
+          });
+  // Today's close is always scheduled; each close schedules the next.
+  if (auto d = db.Transact([&](store::Connection& c) {
+        return postpaid::ScheduleDayClose(c, *calendar, calendar->DayOf(clock.Now()));
+      });
+      !d) {
+    return Fail(d.error());
+  }
   jobs.On(std::string(ordering::kLapseJob),
           [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
             return ordering::LapseOrder(c, job.subject, now);

@@ -77,6 +77,13 @@ common::Result<std::vector<billing::DailyBill>> RateDay(const catalog::PriceBook
                                                         common::Day day,
                                                         std::span<const RatedResource> resources,
                                                         const DayIngest& ingest, bool closed) {
+  return RateDay(
+      book, day, resources, [&](size_t i) { return ingest.UsageOf(i); }, closed);
+}
+
+common::Result<std::vector<billing::DailyBill>> RateDay(
+    const catalog::PriceBook& book, common::Day day, std::span<const RatedResource> resources,
+    const std::function<const DayUsage*(size_t)>& usage_of, bool closed) {
   std::map<std::string, billing::DailyBill> bills;
   std::vector<billing::BillLine> lines;
   for (size_t i = 0; i < resources.size(); ++i) {
@@ -90,7 +97,7 @@ common::Result<std::vector<billing::DailyBill>> RateDay(const catalog::PriceBook
     bill.day = day;
     bill.tenant = r.tenant;
     bill.closed = closed;
-    const DayUsage* usage = ingest.UsageOf(i);
+    const DayUsage* usage = usage_of(i);
     if (!usage) continue;
     billing::ResourceDay rd;
     rd.resource_id = r.id;

@@ -8,6 +8,7 @@
 // Not thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -76,5 +77,10 @@ common::Result<std::vector<billing::DailyBill>> RateDay(const catalog::PriceBook
                                                         common::Day day,
                                                         std::span<const RatedResource> resources,
                                                         const DayIngest& ingest, bool closed);
+
+// The same, with each resource's usage from `usage_of(index)` (nullptr: none).
+common::Result<std::vector<billing::DailyBill>> RateDay(
+    const catalog::PriceBook& book, common::Day day, std::span<const RatedResource> resources,
+    const std::function<const DayUsage*(size_t)>& usage_of, bool closed);
 
 }  // namespace rampart::metering

@@ -196,6 +196,31 @@ CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(status, webhook_id
     R"SQL(
 ALTER TABLE tenants ADD COLUMN low_balance_threshold_fen INTEGER NOT NULL DEFAULT 0;
 )SQL",
+    // 6: usage samples (one row per IP and window, keyed for idempotent ingestion; the
+    // resource and billing day are resolved at ingestion) and daily bills.
+    R"SQL(
+CREATE TABLE usage_samples (
+  ip TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  window_s INTEGER NOT NULL,
+  resource_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  attack_bps INTEGER NOT NULL,
+  in_bytes INTEGER NOT NULL,
+  out_bytes INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (ip, window_start, window_s)
+) WITHOUT ROWID;
+CREATE INDEX usage_by_resource_day ON usage_samples(resource_id, day);
+CREATE TABLE bills (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  day TEXT NOT NULL,
+  total_fen INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  closed_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, day)
+);
+)SQL",
 };
 
 }  // namespace

@@ -1,0 +1,144 @@
+#include "postpaid/day_close.h"
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "api/bill_json.h"
+#include "lifecycle/balance.h"
+#include "lifecycle/jobs.h"
+#include "lifecycle/notifications.h"
+#include "lifecycle/resources.h"
+#include "metering/day_ingest.h"
+#include "metering/day_usage.h"
+
+namespace rampart::postpaid {
+
+using store::Int;
+using store::Text;
+
+common::Result<void> ScheduleDayClose(store::Connection& c, const common::BillingCalendar& calendar,
+                                      common::Day day) {
+  return lifecycle::ScheduleJob(c, kDayCloseJob, common::FormatDay(day),
+                                calendar.DayEnd(day) + kGrace);
+}
+
+common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
+                                                 const catalog::PriceBook& book,
+                                                 const common::BillingCalendar& calendar,
+                                                 std::string_view tenant_id, common::Day day) {
+  const common::Instant start = calendar.DayStart(day);
+  const common::Instant end = calendar.DayEnd(day);
+  const std::string day_text = common::FormatDay(day);
+  auto ids =
+      c.Query("SELECT id FROM resources WHERE tenant_id = $1 AND created_at < $2 ORDER BY seq",
+              {std::string(tenant_id), end.time_since_epoch().count()});
+  if (!ids) return std::unexpected(ids.error());
+  std::vector<metering::RatedResource> resources;
+  std::vector<std::unique_ptr<metering::DayUsage>> usage;
+  for (const auto& row : *ids) {
+    auto r = lifecycle::GetResource(c, tenant_id, Text(row[0]));
+    if (!r) return std::unexpected(r.error());
+    auto history = lifecycle::History(c, r->id);
+    if (!history) return std::unexpected(history.error());
+    metering::RatedResource rated;
+    rated.id = r->id;
+    rated.tenant = std::string(tenant_id);
+    rated.spec = r->spec;
+    rated.timeline = lifecycle::Timeline(*history, start, end);
+    if (rated.timeline.empty()) continue;  // did not exist that day
+    // The forwarding mode changes only at a day's start: the one in force then (or at the
+    // resource's first row, if it was created during the day) holds all day.
+    rated.spec.forwarding_mode = history->front().forwarding_mode;
+    for (const auto& h : *history) {
+      if (h.effective_at <= start) rated.spec.forwarding_mode = h.forwarding_mode;
+    }
+    auto samples = c.Query(
+        "SELECT window_start, window_s, attack_bps, in_bytes, out_bytes FROM usage_samples "
+        "WHERE resource_id = $1 AND day = $2",
+        {r->id, day_text});
+    if (!samples) return std::unexpected(samples.error());
+    std::unique_ptr<metering::DayUsage> u;
+    if (!samples->empty()) {
+      u = std::make_unique<metering::DayUsage>(start, end);
+      for (const auto& s : *samples) {
+        metering::UsageSample sample;
+        sample.window_start = common::Instant(common::Seconds(Int(s[0])));
+        sample.window_s = Int(s[1]);
+        sample.attack_bps = Int(s[2]);
+        sample.in_bytes = Int(s[3]);
+        sample.out_bytes = Int(s[4]);
+        u->Add(sample);
+      }
+    }
+    resources.push_back(std::move(rated));
+    usage.push_back(std::move(u));
+  }
+  auto bills = metering::RateDay(
+      book, day, resources, [&](size_t i) { return usage[i].get(); },
+      /*closed=*/true);
+  if (!bills) return std::unexpected(bills.error());
+  if (bills->empty()) {
+    billing::DailyBill empty;
+    empty.day = day;
+    empty.tenant = std::string(tenant_id);
+    empty.closed = true;
+    return empty;
+  }
+  return std::move(bills->front());
+}
+
+common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& book,
+                                const common::BillingCalendar& calendar, std::string_view subject,
+                                common::Instant now) {
+  auto day = common::ParseDay(subject);
+  if (!day) return {};  // not a day: nothing to close
+  const std::string day_text(subject);
+  auto tenants = c.Query(
+      "SELECT t.id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM bills b WHERE b.tenant_id = "
+      "t.id AND b.day = $1) AND EXISTS (SELECT 1 FROM resources r WHERE r.tenant_id = t.id) "
+      "ORDER BY t.seq",
+      {day_text});
+  if (!tenants) return std::unexpected(tenants.error());
+  for (const auto& row : *tenants) {
+    const std::string tenant = Text(row[0]);
+    auto bill = RateTenantDay(c, book, calendar, tenant, *day);
+    if (!bill) return std::unexpected(bill.error());
+    const std::string body = boost::json::serialize(api::BillToJson(*bill));
+    auto q = c.Query(
+        "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
+        "$5)",
+        {tenant, day_text, bill->total.fen(), body, now.time_since_epoch().count()});
+    if (!q) return std::unexpected(q.error());
+    if (bill->total > common::Money()) {
+      auto debit = lifecycle::PostMovement(c, tenant, "daily_bill", -bill->total,
+                                           "bill " + day_text, now, /*allow_negative=*/true);
+      if (!debit) return std::unexpected(debit.error());
+    }
+    for (const auto& line : bill->lines) {
+      if (line.kind == billing::LineKind::kElastic && line.amount > common::Money()) {
+        if (auto n = lifecycle::Notify(
+                c, tenant, "elastic_charge", line.resource,
+                "elastic protection charged " + line.amount.ToString() + " CNY for " + day_text,
+                now);
+            !n) {
+          return std::unexpected(n.error());
+        }
+      }
+    }
+  }
+  return ScheduleDayClose(c, calendar,
+                          common::Day(std::chrono::sys_days(*day) + std::chrono::days(1)));
+}
+
+common::Result<std::vector<StoredBill>> ListBills(store::Connection& c, std::string_view tenant_id,
+                                                  std::string_view from, std::string_view to) {
+  auto rows = c.Query(
+      "SELECT day, body FROM bills WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+      {std::string(tenant_id), std::string(from), std::string(to)});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<StoredBill> out;
+  for (const auto& r : *rows) out.push_back({Text(r[0]), Text(r[1])});
+  return out;
+}
+
+}  // namespace rampart::postpaid

@@ -1,0 +1,71 @@
+#include "postpaid/usage.h"
+
+namespace rampart::postpaid {
+
+using store::Int;
+using store::Text;
+
+common::Result<IngestReport> IngestSamples(store::Connection& c,
+                                           const common::BillingCalendar& calendar,
+                                           std::string_view tenant_id,
+                                           const std::vector<IncomingSample>& samples,
+                                           common::Instant now) {
+  IngestReport report;
+  for (const auto& in : samples) {
+    if (!in.sample) {
+      report.rejected.push_back({in.index, in.parse_error});
+      continue;
+    }
+    const metering::UsageSample& s = *in.sample;
+    if (auto bad = metering::ValidateSample(s, now)) {
+      report.rejected.push_back({in.index, *bad});
+      continue;
+    }
+    const std::string ip = s.ip.ToString();
+    auto owner = c.Query(
+        "SELECT r.id, r.tenant_id, r.created_at FROM resource_ips i JOIN resources r ON "
+        "r.id = i.resource_id WHERE i.ip = $1",
+        {ip});
+    if (!owner) return std::unexpected(owner.error());
+    const bool known = !owner->empty() &&
+                       (tenant_id.empty() || Text((*owner)[0][1]) == tenant_id) &&
+                       Int((*owner)[0][2]) <= s.window_start.time_since_epoch().count();
+    if (!known) {
+      // The same answer whether the IP is unprotected or another tenant's.
+      report.rejected.push_back(
+          {in.index, {"unknown_ip", "no resource protects " + ip + " at that window", "ip"}});
+      continue;
+    }
+    const std::string day = common::FormatDay(calendar.DayOf(s.window_start));
+    auto inserted = c.Query(
+        "INSERT INTO usage_samples (ip, window_start, window_s, resource_id, day, attack_bps, "
+        "in_bytes, out_bytes, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "ON CONFLICT (ip, window_start, window_s) DO NOTHING RETURNING ip",
+        {ip, s.window_start.time_since_epoch().count(), s.window_s, Text((*owner)[0][0]), day,
+         s.attack_bps, s.in_bytes, s.out_bytes, now.time_since_epoch().count()});
+    if (!inserted) return std::unexpected(inserted.error());
+    if (!inserted->empty()) {
+      ++report.accepted;
+      continue;
+    }
+    auto existing = c.Query(
+        "SELECT attack_bps, in_bytes, out_bytes FROM usage_samples WHERE ip = $1 AND "
+        "window_start = $2 AND window_s = $3",
+        {ip, s.window_start.time_since_epoch().count(), s.window_s});
+    if (!existing) return std::unexpected(existing.error());
+    const auto& e = (*existing)[0];
+    if (Int(e[0]) == s.attack_bps && Int(e[1]) == s.in_bytes && Int(e[2]) == s.out_bytes) {
+      ++report.duplicates;
+    } else {
+      report.rejected.push_back(
+          {in.index,
+           {"conflict",
+            "a different sample for " + ip + " at " + common::FormatRfc3339(s.window_start) +
+                " was already accepted",
+            "window_start"}});
+    }
+  }
+  return report;
+}
+
+}  // namespace rampart::postpaid

@@ -1,0 +1,44 @@
+// Usage ingestion into the store (product.md §7): each sample is validated, mapped to the
+// resource protecting its IP, filed under its billing day, and stored once — an identical
+// repeat of (ip, window_start, window_s) is a duplicate, a different one a conflict. One
+// reason per rejected sample; the rest of the batch is accepted. A meter key reports only
+// its tenant's IPs. Runs inside the caller's transaction: a batch is stored whole or not.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/calendar.h"
+#include "common/error.h"
+#include "metering/sample.h"
+#include "store/sql.h"
+
+namespace rampart::postpaid {
+
+struct Rejection {
+  size_t index = 0;
+  common::Error reason;
+};
+
+struct IngestReport {
+  int64_t accepted = 0;
+  int64_t duplicates = 0;
+  std::vector<Rejection> rejected;
+};
+
+// A sample as read from the body, or why it could not be read.
+struct IncomingSample {
+  size_t index = 0;
+  std::optional<metering::UsageSample> sample;
+  common::Error parse_error;
+};
+
+// `tenant_id` limits the IPs to that tenant's (a meter key); empty for admin keys.
+common::Result<IngestReport> IngestSamples(store::Connection& c,
+                                           const common::BillingCalendar& calendar,
+                                           std::string_view tenant_id,
+                                           const std::vector<IncomingSample>& samples,
+                                           common::Instant now);
+
+}  // namespace rampart::postpaid

@@ -1,0 +1,170 @@
+// The postpaid half through the real server on the simulated clock: usage ingestion
+// (idempotent, validated per sample), day close (exactly once, debited), bills.
+#include <gtest/gtest.h>
+
+#include "tests/server_harness.h"
+
+namespace rampart::testing {
+namespace {
+
+std::string Str(const boost::json::value& v, const char* key) {
+  return std::string(v.at(key).as_string());
+}
+
+class Postpaid : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(s_.Admin("POST", "/v1/admin/ip-pools",
+                       R"({"region": "cn-south", "line": "bgp", "cidr": "198.51.100.7/32"})")
+                  .status,
+              201);
+    std::tie(tenant_, key_) = s_.NewTenant("acme", "100000.00");
+    const auto meter =
+        s_.Admin("POST", "/v1/admin/tenants/" + tenant_ + "/keys", R"({"role": "meter"})");
+    meter_ = Str(meter.Json(), "key");
+    const auto o = s_.Call(
+        "POST", "/v1/orders", key_,
+        R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "elastic_gbps": 50, "months": 1})");
+    s_.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key_);  // 83,400 left
+    s_.Advance(300);
+  }
+  boost::json::value Post(const std::string& body, const std::string& type = "application/json") {
+    const auto r = s_.Call("POST", "/v1/usage", meter_, body, {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json();
+  }
+  static std::string Sample(const std::string& at, int64_t attack_gbps, int64_t in = 0,
+                            int64_t out = 0) {
+    return R"({"ip": "198.51.100.7", "window_start": ")" + at +
+           R"(", "window_s": 60, "attack_bps": )" + std::to_string(attack_gbps * 1'000'000'000) +
+           R"(, "in_bytes": )" + std::to_string(in) + R"(, "out_bytes": )" + std::to_string(out) +
+           "}";
+  }
+  void ClockTo(const std::string& t) {
+    ASSERT_EQ(s_.Admin("POST", "/v1/admin/clock", "{\"now\": \"" + t + "\"}").status, 200);
+  }
+  std::string Balance() { return Str(s_.Call("GET", "/v1/account", key_).Json(), "balance"); }
+
+  Server s_;
+  std::string tenant_, key_, meter_;
+};
+
+TEST_F(Postpaid, AnAttackAboveBaseIsBilledItsRangeOnceAndDebited) {
+  ClockTo("2026-11-26T02:05:00Z");
+  const std::string batch = "[" +
+                            Sample("2026-11-26T02:00:00Z", 45, 500'000'000'000, 1'000'000'000'000) +
+                            "," + Sample("2026-11-26T02:01:00Z", 30) + "]";
+  auto first = Post(batch);
+  EXPECT_EQ(first.at("accepted").as_int64(), 2);
+  auto again = Post(batch);  // the same batch twice is billed once
+  EXPECT_EQ(again.at("accepted").as_int64(), 0);
+  EXPECT_EQ(again.at("duplicates").as_int64(), 2);
+  // Closed 1 h after the day ends: 2026-11-27 00:00 +08 = 16:00Z, + 1 h.
+  ClockTo("2026-11-26T16:59:59Z");
+  EXPECT_EQ(s_.Call("GET", "/v1/bills/2026-11-26", key_).status, 404);
+  ClockTo("2026-11-26T17:00:00Z");
+  const auto bill = s_.Call("GET", "/v1/bills/2026-11-26", key_);
+  ASSERT_EQ(bill.status, 200) << bill.body;
+  const auto b = bill.Json();
+  EXPECT_EQ(Str(b, "status"), "closed");
+  const auto lines = b.at("lines").as_array();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(Str(lines[0], "kind"), "elastic");
+  EXPECT_EQ(Str(lines[0], "amount"), "3500.00");  // E = 45 - 20 = 25 -> (20, 30]
+  EXPECT_EQ(Str(lines[0].at("measure"), "attack_peak_at"), "2026-11-26T02:00:00Z");
+  EXPECT_EQ(Str(lines[1], "kind"), "forwarding_traffic");
+  EXPECT_EQ(Str(lines[1], "amount"), "1200.00");  // 1,500 GB x 0.80
+  EXPECT_EQ(Str(b, "total"), "4700.00");
+  EXPECT_EQ(Balance(), "78700.00");  // 83,400 - 4,700
+  const auto ledger = s_.Call("GET", "/v1/account/ledger", key_).Json().at("items").as_array();
+  EXPECT_EQ(Str(ledger.back(), "kind"), "daily_bill");
+  EXPECT_EQ(Str(ledger.back(), "amount"), "-4700.00");
+  // A restart and another day later: still one bill for the day, one debit.
+  s_.Restart();
+  ClockTo("2026-11-27T17:00:00Z");
+  const auto bills = s_.Call("GET", "/v1/bills?from=2026-11-26&to=2026-11-27", key_).Json();
+  ASSERT_EQ(bills.at("items").as_array().size(), 2u);
+  EXPECT_EQ(Str(bills.at("items").as_array()[1], "total"), "0.00");
+  EXPECT_EQ(Str(bills, "total"), "4700.00");
+  EXPECT_EQ(Balance(), "78700.00");
+  // CSV export.
+  const auto csv = s_.Call("GET", "/v1/bills/2026-11-26?format=csv", key_);
+  EXPECT_EQ(csv.headers.at("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.substr(0, csv.body.find('\n')), "day,resource,kind,amount,measure");
+  EXPECT_NE(csv.body.find(",elastic,3500.00,\"{\"\"attack_peak_bps\"\":45000000000"),
+            std::string::npos)
+      << csv.body;
+}
+
+TEST_F(Postpaid, WindowsAt2359And0000LandOnTheirOwnDays) {
+  ClockTo("2026-11-26T16:01:00Z");
+  Post("[" + Sample("2026-11-26T15:59:00Z", 45) + "," + Sample("2026-11-26T16:00:00Z", 30) + "]");
+  ClockTo("2026-11-27T17:00:00Z");
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-26", key_).Json(), "total"), "3500.00");
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-27", key_).Json(), "total"), "1000.00");  // E 10
+}
+
+TEST_F(Postpaid, EachBadSampleHasItsReasonAndTheRestIsAccepted) {
+  ClockTo("2026-11-29T02:05:00Z");
+  const std::string ndjson =
+      Sample("2026-11-29T02:00:00Z", 1) + "\n" +
+      R"({"ip": "203.0.113.99", "window_start": "2026-11-29T02:00:00Z", "attack_bps": 1})" + "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:00:30Z", "attack_bps": 1})" + "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:20:00Z", "attack_bps": 1})" + "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-26T01:00:00Z", "attack_bps": 1})" + "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:01:00Z", "attack_bps": -5})" + "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:01:00Z", "attack_bps": 100000000000001})" +
+      "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:01:00Z", "attack_bps": "lots"})" +
+      "\n" + R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:01:00Z", "window_s": 120})" +
+      "\n" + R"({"ip": "198.51.100.7", "window_start": "yesterday"})" + "\n" +
+      R"({"ip": "not an ip", "window_start": "2026-11-29T02:01:00Z"})" + "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:01:00Z", "colour": 1})" + "\n" +
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-29T02:00:00Z", "attack_bps": 2000000000})" +
+      "\n" + R"({"ip": "198.51.100.7", "window_st)";
+  const auto r = Post(ndjson, "application/x-ndjson");
+  EXPECT_EQ(r.at("accepted").as_int64(), 1);
+  const auto rejected = r.at("rejected").as_array();
+  const std::vector<std::string> codes = {
+      "unknown_ip",    "unaligned_window", "future_window",  "too_old",      "negative_value",
+      "absurd_value",  "invalid_type",     "invalid_window", "invalid_time", "invalid_ip",
+      "unknown_field", "conflict",         "invalid_json"};
+  ASSERT_EQ(rejected.size(), codes.size()) << r;
+  for (size_t i = 0; i < codes.size(); ++i) {
+    EXPECT_EQ(rejected[i].at("index").as_int64(), static_cast<int64_t>(i + 1));
+    EXPECT_EQ(Str(rejected[i], "code"), codes[i]) << i;
+    EXPECT_FALSE(rejected[i].at("message").as_string().empty());
+  }
+}
+
+TEST_F(Postpaid, WholeBodyProblemsAre4xxAndMetersStayInTheirTenant) {
+  EXPECT_EQ(
+      s_.Call("POST", "/v1/usage", meter_, "{", {{"Content-Type", "application/json"}}).status,
+      400);
+  EXPECT_EQ(s_.Call("POST", "/v1/usage", meter_, R"({"ip": "x"})").status, 400);
+  EXPECT_EQ(s_.Call("POST", "/v1/usage", meter_, "[]", {{"Content-Type", "text/csv"}}).status, 415);
+  EXPECT_EQ(s_.Call("POST", "/v1/usage", meter_, "[]", {{"Content-Encoding", "br"}}).status, 415);
+  EXPECT_EQ(s_.Call("POST", "/v1/usage", key_, "[]").status, 403);  // a tenant key
+  EXPECT_EQ(s_.Call("POST", "/v1/usage", meter_, "[" + std::string(33 << 20, ' ') + "]").status,
+            413);
+  auto [other, other_key] = s_.NewTenant("other", "0");
+  const auto their_meter =
+      Str(s_.Admin("POST", "/v1/admin/tenants/" + other + "/keys", R"({"role": "meter"})").Json(),
+          "key");
+  ClockTo("2026-11-26T02:05:00Z");
+  const auto r =
+      s_.Call("POST", "/v1/usage", their_meter, "[" + Sample("2026-11-26T02:00:00Z", 45) + "]");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Str(r.Json().at("rejected").as_array()[0], "code"), "unknown_ip");
+  // The admin may report for anyone.
+  EXPECT_EQ(s_.Call("POST", "/v1/usage", kAdminKey, "[" + Sample("2026-11-26T02:00:00Z", 45) + "]")
+                .Json()
+                .at("accepted")
+                .as_int64(),
+            1);
+  EXPECT_EQ(s_.Call("GET", "/v1/bills?from=2026-13-01", key_).status, 400);
+  EXPECT_EQ(s_.Call("GET", "/v1/bills/yesterday", key_).status, 400);
+}
+
+}  // namespace
+}  // namespace rampart::testing

@@ -2,6 +2,8 @@
 // (idempotent, validated per sample), day close (exactly once, debited), bills.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/server_harness.h"
 
 namespace rampart::testing {
@@ -164,6 +166,77 @@ TEST_F(Postpaid, WholeBodyProblemsAre4xxAndMetersStayInTheirTenant) {
             1);
   EXPECT_EQ(s_.Call("GET", "/v1/bills?from=2026-13-01", key_).status, 400);
   EXPECT_EQ(s_.Call("GET", "/v1/bills/yesterday", key_).status, 400);
+}
+
+TEST_F(Postpaid, ALateSampleBillsTheExactDifferenceOnTheNextBill) {
+  ClockTo("2026-11-26T02:05:00Z");
+  Post("[" + Sample("2026-11-26T02:00:00Z", 30) + "]");  // E 10 -> 1,000
+  ClockTo("2026-11-26T17:00:00Z");
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-26", key_).Json(), "total"), "1000.00");
+  // A late sample (within 72 h) raises the closed day's peak to 45: E 25 -> 3,500.
+  EXPECT_EQ(Post("[" + Sample("2026-11-26T03:00:00Z", 45) + "]").at("accepted").as_int64(), 1);
+  ClockTo("2026-11-27T17:00:00Z");
+  const auto next = s_.Call("GET", "/v1/bills/2026-11-27", key_).Json();
+  const auto lines = next.at("lines").as_array();
+  ASSERT_EQ(lines.size(), 1u) << next;
+  EXPECT_EQ(Str(lines[0], "kind"), "adjustment");
+  EXPECT_EQ(Str(lines[0], "amount"), "2500.00");
+  EXPECT_EQ(Str(lines[0].at("measure"), "corrects_day"), "2026-11-26");
+  EXPECT_EQ(Str(lines[0].at("measure"), "previous"), "1000.00");
+  EXPECT_EQ(Str(lines[0].at("measure"), "corrected"), "3500.00");
+  EXPECT_EQ(Str(next, "total"), "2500.00");
+  EXPECT_EQ(Balance(), "79900.00");  // 83,400 - 1,000 - 2,500
+  // The closed bill itself is unchanged; nothing is adjusted twice.
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-26", key_).Json(), "total"), "1000.00");
+  ClockTo("2026-11-28T17:00:00Z");
+  EXPECT_TRUE(s_.Call("GET", "/v1/bills/2026-11-28", key_).Json().at("lines").as_array().empty());
+}
+
+TEST_F(Postpaid, ADebtPutsTheAccountInArrearsAndWindowsThenCarryNoElastic) {
+  ASSERT_EQ(s_.Admin("POST", "/v1/admin/ip-pools",
+                     R"({"region": "cn-south", "line": "bgp", "cidr": "198.51.100.8/32"})")
+                .status,
+            201);
+  auto [poor, key] = s_.NewTenant("poor", "17000.00");
+  const auto meter =
+      Str(s_.Admin("POST", "/v1/admin/tenants/" + poor + "/keys", R"({"role": "meter"})").Json(),
+          "key");
+  const auto o = s_.Call(
+      "POST", "/v1/orders", key,
+      R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "elastic_gbps": 50, "months": 1})");
+  ASSERT_EQ(s_.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key).status,
+            200);  // 400 left
+  s_.Advance(300);
+  auto sample = [](const std::string& at, int gbps) {
+    return R"([{"ip": "198.51.100.8", "window_start": ")" + at + R"(", "attack_bps": )" +
+           std::to_string(int64_t{gbps} * 1'000'000'000) + "}]";
+  };
+  ClockTo("2026-11-26T02:05:00Z");
+  ASSERT_EQ(s_.Call("POST", "/v1/usage", meter, sample("2026-11-26T02:00:00Z", 45)).status, 200);
+  ClockTo("2026-11-26T17:00:00Z");  // day close: 3,500 against 400
+  auto account = s_.Call("GET", "/v1/account", key).Json();
+  EXPECT_EQ(Str(account, "balance"), "-3100.00");
+  EXPECT_TRUE(account.at("in_arrears").as_bool());
+  // The next day's attack, while in arrears, carries no elastic charge.
+  ClockTo("2026-11-27T02:05:00Z");
+  ASSERT_EQ(s_.Call("POST", "/v1/usage", meter, sample("2026-11-27T02:00:00Z", 45)).status, 200);
+  ClockTo("2026-11-27T17:00:00Z");
+  const auto bill = s_.Call("GET", "/v1/bills/2026-11-27", key).Json();
+  EXPECT_EQ(Str(bill, "total"), "0.00") << bill;
+  // A top-up ends the arrears: elastic resumes and is charged again.
+  s_.Admin("POST", "/v1/admin/tenants/" + poor + "/topup", R"({"amount": "10000.00"})");
+  EXPECT_FALSE(s_.Call("GET", "/v1/account", key).Json().at("in_arrears").as_bool());
+  ClockTo("2026-11-28T02:05:00Z");
+  ASSERT_EQ(s_.Call("POST", "/v1/usage", meter, sample("2026-11-28T02:00:00Z", 45)).status, 200);
+  ClockTo("2026-11-28T17:00:00Z");
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-28", key).Json(), "total"), "3500.00");
+  std::vector<std::string> kinds;
+  const auto notes =
+      s_.Call("GET", "/v1/notifications?limit=200", key).Json().at("items").as_array();
+  for (const auto& n : notes) kinds.push_back(Str(n, "kind"));
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "arrears_entered"), kinds.end());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "arrears_left"), kinds.end());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "elastic_charge"), kinds.end());
 }
 
 }  // namespace

@@ -87,6 +87,69 @@ common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
   return std::move(bills->front());
 }
 
+namespace {
+
+// Per resource, the sum of its lines on `bill` (adjustments excluded).
+std::map<std::string, int64_t> AmountsByResource(const billing::DailyBill& bill) {
+  std::map<std::string, int64_t> out;
+  for (const auto& l : bill.lines) {
+    if (l.kind != billing::LineKind::kAdjustment) out[l.resource] += l.amount.fen();
+  }
+  return out;
+}
+
+common::Result<void> RecordRatedAmounts(store::Connection& c, const std::string& tenant,
+                                        const std::string& day, const billing::DailyBill& bill) {
+  for (const auto& [resource, fen] : AmountsByResource(bill)) {
+    auto q = c.Query(
+        "INSERT INTO rated_amounts (tenant_id, day, resource_id, amount_fen) VALUES ($1, $2, $3, "
+        "$4) ON CONFLICT (tenant_id, day, resource_id) DO UPDATE SET amount_fen = "
+        "excluded.amount_fen",
+        {tenant, day, resource, fen});
+    if (!q) return std::unexpected(q.error());
+  }
+  return {};
+}
+
+// Re-rates the closed days that late samples touched (up to 72 h back, product.md §7) and
+// puts each resource's difference on `bill` as an adjustment line naming the day.
+common::Result<void> AddAdjustments(store::Connection& c, const catalog::PriceBook& book,
+                                    const common::BillingCalendar& calendar,
+                                    const std::string& tenant, common::Day closing,
+                                    billing::DailyBill* bill) {
+  auto days = c.Query("SELECT day FROM late_days WHERE tenant_id = $1 AND day < $2 ORDER BY day",
+                      {tenant, common::FormatDay(closing)});
+  if (!days) return std::unexpected(days.error());
+  for (const auto& row : *days) {
+    const std::string day_text = Text(row[0]);
+    const common::Day day = *common::ParseDay(day_text);
+    auto rerated = RateTenantDay(c, book, calendar, tenant, day);
+    if (!rerated) return std::unexpected(rerated.error());
+    auto before = c.Query(
+        "SELECT resource_id, amount_fen FROM rated_amounts WHERE tenant_id = $1 AND day = $2",
+        {tenant, day_text});
+    if (!before) return std::unexpected(before.error());
+    std::map<std::string, int64_t> previous;
+    for (const auto& b : *before) previous[Text(b[0])] = Int(b[1]);
+    auto now_amounts = AmountsByResource(*rerated);
+    for (const auto& [resource, fen] : previous) now_amounts.try_emplace(resource, 0);
+    for (const auto& [resource, fen] : now_amounts) {
+      const int64_t old_fen = previous.count(resource) ? previous[resource] : 0;
+      if (fen == old_fen) continue;
+      bill->Add({resource, billing::LineKind::kAdjustment, common::Money::FromFen(fen - old_fen),
+                 billing::AdjustmentMeasure{day, common::Money::FromFen(old_fen),
+                                            common::Money::FromFen(fen)}});
+    }
+    if (auto r = RecordRatedAmounts(c, tenant, day_text, *rerated); !r) return r;
+    auto done =
+        c.Query("DELETE FROM late_days WHERE tenant_id = $1 AND day = $2", {tenant, day_text});
+    if (!done) return std::unexpected(done.error());
+  }
+  return {};
+}
+
+}  // namespace
+
 common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& book,
                                 const common::BillingCalendar& calendar, std::string_view subject,
                                 common::Instant now) {
@@ -103,13 +166,15 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
     const std::string tenant = Text(row[0]);
     auto bill = RateTenantDay(c, book, calendar, tenant, *day);
     if (!bill) return std::unexpected(bill.error());
+    if (auto r = RecordRatedAmounts(c, tenant, day_text, *bill); !r) return r;
+    if (auto adj = AddAdjustments(c, book, calendar, tenant, *day, &*bill); !adj) return adj;
     const std::string body = boost::json::serialize(api::BillToJson(*bill));
     auto q = c.Query(
         "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
         "$5)",
         {tenant, day_text, bill->total.fen(), body, now.time_since_epoch().count()});
     if (!q) return std::unexpected(q.error());
-    if (bill->total > common::Money()) {
+    if (bill->total != common::Money()) {  // negative when adjustments credit more than is due
       auto debit = lifecycle::PostMovement(c, tenant, "daily_bill", -bill->total,
                                            "bill " + day_text, now, /*allow_negative=*/true);
       if (!debit) return std::unexpected(debit.error());

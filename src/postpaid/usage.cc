@@ -46,6 +46,12 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
     if (!inserted) return std::unexpected(inserted.error());
     if (!inserted->empty()) {
       ++report.accepted;
+      // A sample for a day already billed: the next day close re-rates that day.
+      auto late = c.Query(
+          "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
+          "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
+          {Text((*owner)[0][1]), day});
+      if (!late) return std::unexpected(late.error());
       continue;
     }
     auto existing = c.Query(

@@ -220,6 +220,20 @@ CREATE TABLE bills (
   closed_at INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, day)
 );
+-- What each resource was last rated for a closed day, and the closed days a late sample
+-- touched since: the next day close re-rates them and bills the difference.
+CREATE TABLE rated_amounts (
+  tenant_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, day, resource_id)
+);
+CREATE TABLE late_days (
+  tenant_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, day)
+);
 )SQL",
 };
 

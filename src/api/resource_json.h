@@ -1,8 +1,9 @@
 // Resources as `rampart rate` reads them (api.md "Command line"): a JSON array of
 // {"id", "product", "region", "line", "scope", "ips", "base_gbps", "elastic_gbps",
 // "forwarding_mode", "state"}, optionally "tenant" (bills are grouped by it) and
-// "ip_count"; the other fields of an API resource ("order_id", "auto_renew", "expires_at")
-// are accepted and ignored, so `GET /v1/resources` items can be fed back in.
+// "ip_count"; the other fields of an API resource ("order_id", "auto_renew", "expires_at",
+// "created_at", "delivered_at", "pending_forwarding_mode") are accepted and ignored, so
+// `GET /v1/resources` items can be fed back in.
 #pragma once
 
 #include <boost/json/value.hpp>

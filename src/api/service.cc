@@ -589,6 +589,29 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
           if (!csv) return Json(200, bill);
           return BillCsv(c.params[0], bill);
         }}},
+      {"GET /v1/resources/{id}/usage",
+       {kTenant,
+        [=](ApiService& s, Context& c) {
+          auto it = c.req.query.find("day");
+          if (it == c.req.query.end() || !common::ParseDay(it->second)) {
+            return ErrorResponse("invalid_day", "give ?day=YYYY-MM-DD", "day");
+          }
+          auto windows = s.Database().Use([&](store::Connection& conn) {
+            return postpaid::WindowsOfDay(conn, c.who.tenant_id, c.params[0], it->second);
+          });
+          if (!windows) return ErrorResponse(windows.error());
+          array items;
+          for (const auto& w : *windows) {
+            items.push_back(object{{"ip", w.ip},
+                                   {"window_start", common::FormatRfc3339(w.window_start)},
+                                   {"window_s", w.window_s},
+                                   {"attack_bps", w.attack_bps},
+                                   {"in_bytes", w.in_bytes},
+                                   {"out_bytes", w.out_bytes}});
+          }
+          return Json(200,
+                      object{{"resource", c.params[0]}, {"day", it->second}, {"windows", items}});
+        }}},
       {"GET /v1/notifications",
        {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},
       {"PATCH /v1/resources/{id}",

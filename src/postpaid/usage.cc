@@ -74,4 +74,25 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
   return report;
 }
 
+common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
+                                                       std::string_view tenant_id,
+                                                       std::string_view resource_id,
+                                                       std::string_view day) {
+  auto owner = c.Query("SELECT count(*) FROM resources WHERE id = $1 AND tenant_id = $2",
+                       {std::string(resource_id), std::string(tenant_id)});
+  if (!owner) return std::unexpected(owner.error());
+  if (Int((*owner)[0][0]) == 0) return common::Fail("not_found", "no such resource");
+  auto rows = c.Query(
+      "SELECT ip, window_start, window_s, attack_bps, in_bytes, out_bytes FROM usage_samples "
+      "WHERE resource_id = $1 AND day = $2 ORDER BY window_start, ip",
+      {std::string(resource_id), std::string(day)});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<StoredWindow> out;
+  for (const auto& r : *rows) {
+    out.push_back({Text(r[0]), common::Instant(common::Seconds(Int(r[1]))), Int(r[2]), Int(r[3]),
+                   Int(r[4]), Int(r[5])});
+  }
+  return out;
+}
+
 }  // namespace rampart::postpaid

@@ -41,4 +41,18 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
                                            const std::vector<IncomingSample>& samples,
                                            common::Instant now);
 
+// A resource's stored windows of one billing day (for charts), in window order.
+struct StoredWindow {
+  std::string ip;
+  common::Instant window_start;
+  int64_t window_s = 60;
+  int64_t attack_bps = 0;
+  int64_t in_bytes = 0;
+  int64_t out_bytes = 0;
+};
+common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
+                                                       std::string_view tenant_id,
+                                                       std::string_view resource_id,
+                                                       std::string_view day);
+
 }  // namespace rampart::postpaid

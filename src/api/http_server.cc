@@ -90,15 +90,21 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read(std::chrono::seconds timeout) {
     parser_.emplace();
-    parser_->body_limit(server_.options.body_limit);
+    // Beast checks Content-Length against the limit while reading the header, so the header
+    // is read under the largest limit and the route's own is applied once the target is known.
+    parser_->body_limit(server_.options.usage_body_limit);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(timeout);
     // The header first: usage ingestion takes larger bodies than everything else.
     http::async_read_header(
         stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
           if (ec) return self->OnRead(ec);
-          if (self->parser_->get().target().starts_with("/v1/usage")) {
-            self->parser_->body_limit(self->server_.options.usage_body_limit);
+          if (!self->parser_->get().target().starts_with("/v1/usage")) {
+            const auto length = self->parser_->content_length();
+            if (length && *length > self->server_.options.body_limit) {
+              return self->OnRead(http::error::body_limit);
+            }
+            self->parser_->body_limit(self->server_.options.body_limit);
           }
           http::async_read(self->stream_, self->buffer_, *self->parser_,
                            [self](beast::error_code ec2, size_t) { self->OnRead(ec2); });

@@ -1,0 +1,111 @@
+// Usage ingestion throughput (issue: metering): POST /v1/usage with NDJSON batches of
+// 10,000 samples over loopback, beside the in-process path (the same parsing and
+// postpaid::IngestSamples on the same database, no HTTP) as the baseline. Prints samples/s
+// and the ratio. Bounded: 20 batches each.
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "api/usage_json.h"
+#include "common/calendar.h"
+#include "postpaid/usage.h"
+#include "store/database.h"
+#include "store/sqlite/sqlite_connection.h"
+#include "tests/server_harness.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kResources = 100;
+constexpr int kBatches = 20;
+constexpr int kBatch = 10'000;
+
+// Batch `b` of run `day_offset`: 100 IPs x 100 consecutive minutes from 00:10Z that day.
+// (The second run's first 560 minutes repeat the first run's last ones: duplicates, which
+// cost a lookup each.)
+std::string Batch(int day_offset, int b) {
+  std::ostringstream out;
+  const auto base = rampart::common::ParseRfc3339("2026-11-26T00:10:00Z").value() +
+                    std::chrono::days(day_offset) + std::chrono::minutes(b * (kBatch / kResources));
+  for (int m = 0; m < kBatch / kResources; ++m) {
+    const std::string at = rampart::common::FormatRfc3339(base + std::chrono::minutes(m));
+    for (int r = 0; r < kResources; ++r) {
+      out << R"({"ip": "10.9.0.)" << r << R"(", "window_start": ")" << at
+          << R"(", "window_s": 60, "attack_bps": )" << (r * 7919 + m) % 1000 * 1000000
+          << R"(, "in_bytes": 1200000, "out_bytes": 3400000})"
+          << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace
+
+int main() {
+  double http_rate = 0;
+  std::string data_dir;
+  {
+    std::filesystem::remove_all("/tmp/rampart_ingest_bench");
+    std::filesystem::create_directories("/tmp/rampart_ingest_bench");
+    rampart::testing::Server server({"--threads", "2"}, "/tmp/rampart_ingest_bench", true);
+    data_dir = server.data_dir();
+    server.Admin("POST", "/v1/admin/ip-pools",
+                 R"({"region": "cn-south", "line": "bgp", "cidr": "10.9.0.0/25"})");
+    auto [tenant, key] = server.NewTenant("bench", "100000000.00");
+    const std::string meter = std::string(
+        server.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})")
+            .Json()
+            .at("key")
+            .as_string());
+    auto order =
+        R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1, "quantity": 10})";
+    for (int i = 0; i < kResources / 10; ++i) {
+      const auto reply = server.Call("POST", "/v1/orders", key, order);
+      if (reply.status != 201)
+        std::fprintf(stderr, "order: %d %s\n", reply.status, reply.body.c_str());
+      const auto o = reply.Json();
+      server.Call("POST", "/v1/orders/" + std::string(o.at("id").as_string()) + "/pay", key);
+    }
+    server.Advance(300);
+    server.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-28T12:00:00Z"})");
+    std::vector<std::string> batches;
+    for (int b = 0; b < kBatches; ++b) batches.push_back(Batch(0, b));
+    const auto start = Clock::now();
+    int64_t accepted = 0;
+    for (const auto& body : batches) {
+      const auto r =
+          server.Call("POST", "/v1/usage", meter, body, {{"Content-Type", "application/x-ndjson"}});
+      if (r.status != 200)
+        std::fprintf(stderr, "usage: %d %s\n", r.status, r.body.substr(0, 300).c_str());
+      accepted += r.Json().at("accepted").as_int64();
+    }
+    const double s = std::chrono::duration<double>(Clock::now() - start).count();
+    http_rate = static_cast<double>(accepted) / s;
+    std::printf("HTTP  POST /v1/usage:  %8.0f samples/s  (%lld samples in %.2f s)\n", http_rate,
+                static_cast<long long>(accepted), s);
+  }
+  // The same work in process, on the same database, the next day's samples.
+  rampart::store::Database db(
+      rampart::store::SqliteConnection::Open(data_dir + "/rampart.db").value());
+  const auto calendar = rampart::common::BillingCalendar::Create("Asia/Shanghai").value();
+  const auto now = rampart::common::ParseRfc3339("2026-11-28T12:00:00Z").value();
+  std::vector<std::string> batches;
+  for (int b = 0; b < kBatches; ++b) batches.push_back(Batch(1, b));
+  const auto start = Clock::now();
+  int64_t accepted = 0;
+  for (const auto& body : batches) {
+    auto samples = rampart::api::ParseUsageBody(body, true).value();
+    auto report = db.Transact([&](rampart::store::Connection& c) {
+      return rampart::postpaid::IngestSamples(c, calendar, "", samples, now);
+    });
+    accepted += report->accepted;
+  }
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  const double direct = static_cast<double>(accepted) / s;
+  std::printf("in-process ingestion:  %8.0f samples/s  (%lld samples in %.2f s)\n", direct,
+              static_cast<long long>(accepted), s);
+  std::printf("HTTP / in-process = %.0f %%   (target: >= 1,000,000 samples/s over HTTP)\n",
+              100 * http_rate / direct);
+  std::filesystem::remove_all(data_dir);
+  return 0;
+}

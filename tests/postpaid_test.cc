@@ -1,6 +1,7 @@
 // The postpaid half through the real server on the simulated clock: usage ingestion
 // (idempotent, validated per sample), day close (exactly once, debited), bills.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
 
@@ -237,6 +238,67 @@ TEST_F(Postpaid, ADebtPutsTheAccountInArrearsAndWindowsThenCarryNoElastic) {
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "arrears_entered"), kinds.end());
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "arrears_left"), kinds.end());
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "elastic_charge"), kinds.end());
+}
+
+TEST_F(Postpaid, GzipBodiesAreInflatedAndBrokenOnesRefused) {
+  ClockTo("2026-11-26T02:05:00Z");
+  const std::string body = "[" + Sample("2026-11-26T02:00:00Z", 45) + "]";
+  z_stream z{};
+  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string gz(deflateBound(&z, body.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  z.avail_in = static_cast<uInt>(body.size());
+  z.next_out = reinterpret_cast<Bytef*>(gz.data());
+  z.avail_out = static_cast<uInt>(gz.size());
+  deflate(&z, Z_FINISH);
+  gz.resize(z.total_out);
+  deflateEnd(&z);
+  const auto ok = s_.Call("POST", "/v1/usage", meter_, gz,
+                          {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.Json().at("accepted").as_int64(), 1);
+  const auto broken = s_.Call("POST", "/v1/usage", meter_, gz.substr(0, gz.size() / 2),
+                              {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(Str(broken.Json().at("error"), "code"), "invalid_gzip");
+}
+
+TEST(PostpaidRetention, UsageOlderThanTheRetentionIsDeletedAtDayClose) {
+  Server s({"--usage-retention-days", "4"});
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "198.51.100.7/32"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "100000.00");
+  const auto meter =
+      Str(s.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})").Json(),
+          "key");
+  const auto o = s.Call(
+      "POST", "/v1/orders", key,
+      R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "months": 1})");
+  s.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key);
+  s.Advance(3600);
+  ASSERT_EQ(
+      s.Call("POST", "/v1/usage", meter,
+             R"([{"ip": "198.51.100.7", "window_start": "2026-11-26T00:30:00Z", "attack_bps": 5}])")
+          .status,
+      200);
+  const std::string resource(
+      s.Call("GET", "/v1/resources", key).Json().at("items").as_array()[0].at("id").as_string());
+  auto windows = [&] {
+    return s.Call("GET", "/v1/resources/" + resource + "/usage?day=2026-11-26", key)
+        .Json()
+        .at("windows")
+        .as_array()
+        .size();
+  };
+  s.Admin("POST", "/v1/admin/clock",
+          R"({"now": "2026-11-30T17:00:00Z"})");  // closes the 30th: keeps from the 26th
+  EXPECT_EQ(windows(), 1u);
+  s.Admin("POST", "/v1/admin/clock",
+          R"({"now": "2026-12-01T17:00:00Z"})");  // closes Dec 1st: keeps from the 27th
+  EXPECT_EQ(windows(), 0u);
+  EXPECT_EQ(s.Call("GET", "/v1/bills/2026-11-26", key).status, 200);  // the bill stays
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "api/purchase_json.h"
 #include "api/usage_json.h"
 #include "common/crypto.h"
+#include "common/gzip.h"
 #include "common/ip_address.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
@@ -512,10 +513,17 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
       {"POST /v1/usage",
        {{Role::kMeter, Role::kAdmin},
         [=](ApiService& s, Context& c) {
-          if (!c.req.content_encoding.empty() && c.req.content_encoding != "identity") {
-            return ErrorResponse("unsupported_media_type",
-                                 "Content-Encoding " + c.req.content_encoding +
-                                     " is not accepted (send the body uncompressed)");
+          std::string inflated;
+          const std::string* raw = &c.req.body;
+          if (c.req.content_encoding == "gzip") {
+            auto body = common::Gunzip(c.req.body, 256 << 20);
+            if (!body) return ErrorResponse(body.error());
+            inflated = std::move(*body);
+            raw = &inflated;
+          } else if (!c.req.content_encoding.empty() && c.req.content_encoding != "identity") {
+            return ErrorResponse(
+                "unsupported_media_type",
+                "Content-Encoding " + c.req.content_encoding + " is not accepted (gzip or none)");
           }
           const bool ndjson = c.req.content_type.rfind("application/x-ndjson", 0) == 0;
           if (!ndjson && !c.req.content_type.empty() &&
@@ -523,7 +531,7 @@ std::map<std::string, ApiService::Endpoint> ApiService::Endpoints() {
             return ErrorResponse("unsupported_media_type",
                                  "send samples as application/json or application/x-ndjson");
           }
-          auto samples = ParseUsageBody(c.req.body, ndjson);
+          auto samples = ParseUsageBody(*raw, ndjson);
           if (!samples) return ErrorResponse(samples.error());
           const std::string scope = c.who.role == Role::kAdmin ? "" : c.who.tenant_id;
           auto report = s.Database().Transact([&](store::Connection& conn) {

@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
   sv->add_option("--idle-timeout", serve.idle_timeout_s, "Seconds a kept-alive connection may idle")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  sv->add_option("--usage-retention-days", serve.usage_retention_days,
+                 "Days of stored usage kept (4 at least: late samples re-rate 72 h back)")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 3650));
   sv->set_config("--config", "", "Read these options from a TOML file (key = value)");
 
   // pricebook

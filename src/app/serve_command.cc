@@ -211,12 +211,12 @@ int RunServe(const ServeArgs& args) {
           [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
             return lifecycle::OnForwardingMode(c, job.subject, now);
           });
-  jobs.On(std::string(postpaid::kDayCloseJob),
-          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
-            auto r = postpaid::OnDayClose(c, *book, *calendar, job.subject, now);
-            if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
-            return r;
-          });
+  jobs.On(std::string(postpaid::kDayCloseJob), [&](store::Connection& c, const lifecycle::Job& job,
+                                                   common::Instant now) {
+    auto r = postpaid::OnDayClose(c, *book, *calendar, job.subject, now, args.usage_retention_days);
+    if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
+    return r;
+  });
   // Today's close is always scheduled; each close schedules the next.
   if (auto d = db.Transact([&](store::Connection& c) {
         return postpaid::ScheduleDayClose(c, *calendar, calendar->DayOf(clock.Now()));

@@ -1,5 +1,6 @@
 #include "postpaid/day_close.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 
@@ -152,7 +153,7 @@ common::Result<void> AddAdjustments(store::Connection& c, const catalog::PriceBo
 
 common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& book,
                                 const common::BillingCalendar& calendar, std::string_view subject,
-                                common::Instant now) {
+                                common::Instant now, int retention_days) {
   auto day = common::ParseDay(subject);
   if (!day) return {};  // not a day: nothing to close
   const std::string day_text(subject);
@@ -191,6 +192,11 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
       }
     }
   }
+  const common::Day oldest_kept(std::chrono::sys_days(*day) -
+                                std::chrono::days(std::max(retention_days, kMinRetentionDays)));
+  auto purged =
+      c.Query("DELETE FROM usage_samples WHERE day < $1", {common::FormatDay(oldest_kept)});
+  if (!purged) return std::unexpected(purged.error());
   return ScheduleDayClose(c, calendar,
                           common::Day(std::chrono::sys_days(*day) + std::chrono::days(1)));
 }

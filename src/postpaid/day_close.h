@@ -30,11 +30,13 @@ common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
                                                  const common::BillingCalendar& calendar,
                                                  std::string_view tenant_id, common::Day day);
 
-// The job: closes `subject` (a day, YYYY-MM-DD) for every tenant not closed yet, then
-// schedules the next day's close.
+// The job: closes `subject` (a day, YYYY-MM-DD) for every tenant not closed yet, deletes
+// usage older than `retention_days` (at least kMinRetentionDays, so late samples can still
+// re-rate a closed day), then schedules the next day's close.
+inline constexpr int kMinRetentionDays = 4;
 common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& book,
                                 const common::BillingCalendar& calendar, std::string_view subject,
-                                common::Instant now);
+                                common::Instant now, int retention_days);
 
 // Bills as stored: their JSON (api.md "Daily bill"), newest first within [from, to].
 struct StoredBill {

@@ -1,0 +1,39 @@
+#include "common/gzip.h"
+
+#include <zlib.h>
+
+namespace rampart::common {
+
+Result<std::string> Gunzip(std::string_view compressed, size_t max_size) {
+  z_stream z{};
+  // 15 window bits + 32: accept gzip and zlib headers alike.
+  if (inflateInit2(&z, 15 + 32) != Z_OK) return Fail("invalid_gzip", "cannot start inflating");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  z.avail_in = static_cast<uInt>(compressed.size());
+  std::string out;
+  char buf[64 * 1024];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&z);
+      return Fail("invalid_gzip", "the body is not valid gzip (or is truncated)");
+    }
+    out.append(buf, sizeof buf - z.avail_out);
+    if (out.size() > max_size) {
+      inflateEnd(&z);
+      return Fail("payload_too_large",
+                  "the inflated body is over " + std::to_string(max_size >> 20) + " MiB");
+    }
+    if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+      inflateEnd(&z);
+      return Fail("invalid_gzip", "the gzip stream is truncated");
+    }
+  }
+  inflateEnd(&z);
+  return out;
+}
+
+}  // namespace rampart::common

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <map>
 
 #include "tests/server_harness.h"
 
@@ -299,6 +300,126 @@ TEST(PostpaidRetention, UsageOlderThanTheRetentionIsDeletedAtDayClose) {
           R"({"now": "2026-12-01T17:00:00Z"})");  // closes Dec 1st: keeps from the 27th
   EXPECT_EQ(windows(), 0u);
   EXPECT_EQ(s.Call("GET", "/v1/bills/2026-11-26", key).status, 200);  // the bill stays
+}
+
+TEST_F(Postpaid, AttacksAboveTheBaseStartAndEnd) {
+  ClockTo("2026-11-26T02:10:00Z");
+  auto kinds = [&] {
+    std::vector<std::string> out;
+    const auto items =
+        s_.Call("GET", "/v1/notifications?limit=200", key_).Json().at("items").as_array();
+    for (const auto& n : items) {
+      const std::string k(n.at("kind").as_string());
+      if (k.rfind("attack_", 0) == 0) out.push_back(k);
+    }
+    return out;
+  };
+  Post("[" + Sample("2026-11-26T02:00:00Z", 10) + "]");  // below the base of 20
+  EXPECT_TRUE(kinds().empty());
+  Post("[" + Sample("2026-11-26T02:01:00Z", 45) + "," + Sample("2026-11-26T02:02:00Z", 50) + "]");
+  EXPECT_EQ(kinds(), std::vector<std::string>{"attack_started"});
+  Post("[" + Sample("2026-11-26T02:00:30Z", 1) + "]");  // unaligned: rejected, no effect
+  Post("[" + Sample("2026-11-26T02:05:00Z", 3) + "]");
+  EXPECT_EQ(kinds(), (std::vector<std::string>{"attack_started", "attack_ended"}));
+  Post("[" + Sample("2026-11-26T02:03:00Z", 1) + "]");  // late and out of order: nothing new
+  EXPECT_EQ(kinds().size(), 2u);
+}
+
+TEST_F(Postpaid, HostileBodiesNeverCrashNorHalfWrite) {
+  ClockTo("2026-11-29T02:05:00Z");
+  const std::string ip = R"("ip": "198.51.100.7")";
+  const std::string ok_at = R"("window_start": "2026-11-29T02:00:00Z")";
+  struct Case {
+    std::string what, body, type;
+    int status;
+    std::string code;  // of the request (4xx) or of sample 0's rejection (200)
+  };
+  const std::string json = "application/json", nd = "application/x-ndjson";
+  const std::vector<Case> cases = {
+      {"NaN", "[{" + ip + ", " + ok_at + ", \"attack_bps\": NaN}]", json, 400, "invalid_json"},
+      {"Infinity", "[{" + ip + ", " + ok_at + ", \"attack_bps\": Infinity}]", json, 400,
+       "invalid_json"},
+      {"1e400", "[{" + ip + ", " + ok_at + ", \"attack_bps\": 1e400}]", json, 200, "invalid_type"},
+      {"float attack", "[{" + ip + ", " + ok_at + ", \"attack_bps\": 4.5e10}]", json, 200,
+       "invalid_type"},
+      {"string attack", "[{" + ip + ", " + ok_at + ", \"attack_bps\": \"45G\"}]", json, 200,
+       "invalid_type"},
+      {"bool bytes", "[{" + ip + ", " + ok_at + ", \"in_bytes\": true}]", json, 200,
+       "invalid_type"},
+      {"negative", "[{" + ip + ", " + ok_at + ", \"out_bytes\": -1}]", json, 200, "negative_value"},
+      {"over 100 Tbps", "[{" + ip + ", " + ok_at + ", \"attack_bps\": 100000000000001}]", json, 200,
+       "absurd_value"},
+      {"int64 overflow", "[{" + ip + ", " + ok_at + ", \"attack_bps\": 9223372036854775808}]", json,
+       200, "out_of_range"},
+      {"future", "[{" + ip + ", \"window_start\": \"2026-11-29T02:11:00Z\"}]", json, 200,
+       "future_window"},
+      {"73 h old", "[{" + ip + ", \"window_start\": \"2026-11-26T01:00:00Z\"}]", json, 200,
+       "too_old"},
+      {"unaligned", "[{" + ip + ", \"window_start\": \"2026-11-29T02:00:01Z\"}]", json, 200,
+       "unaligned_window"},
+      {"unaligned 300",
+       "[{" + ip + ", \"window_start\": \"2026-11-29T02:01:00Z\", \"window_s\": 300}]", json, 200,
+       "unaligned_window"},
+      {"window 0", "[{" + ip + ", " + ok_at + ", \"window_s\": 0}]", json, 200, "invalid_window"},
+      {"fractional time", "[{" + ip + ", \"window_start\": \"2026-11-29T02:00:00.5Z\"}]", json, 200,
+       "invalid_time"},
+      {"unknown IP", "[{\"ip\": \"203.0.113.250\", " + ok_at + "}]", json, 200, "unknown_ip"},
+      {"IPv6 unknown", "[{\"ip\": \"2001:db8::99\", " + ok_at + "}]", json, 200, "unknown_ip"},
+      {"IP with port", "[{\"ip\": \"198.51.100.7:80\", " + ok_at + "}]", json, 200, "invalid_ip"},
+      {"long IP", "[{\"ip\": \"" + std::string(5000, '9') + "\", " + ok_at + "}]", json, 200,
+       "invalid_ip"},
+      {"null sample", "[null]", json, 200, "invalid_type"},
+      {"number sample", "[5]", json, 200, "invalid_type"},
+      {"nested arrays", "[[{" + ip + ", " + ok_at + "}]]", json, 200, "invalid_type"},
+      {"unknown field", "[{" + ip + ", " + ok_at + ", \"tenant\": \"x\"}]", json, 200,
+       "unknown_field"},
+      {"object body", "{" + ip + "}", json, 400, "invalid_type"},
+      {"deep nesting", std::string(50, '[') + std::string(50, ']'), json, 400, "invalid_json"},
+      {"truncated JSON", "[{" + ip + ", " + ok_at, json, 400, "invalid_json"},
+      {"truncated NDJSON line", "{" + ip + ", " + ok_at, nd, 200, "invalid_json"},
+      {"NDJSON array line", "[1,2]", nd, 200, "invalid_type"},
+      {"NDJSON garbage", "\x01\x02\x03", nd, 200, "invalid_json"},
+      {"wrong content type", "[]", "text/plain", 415, "unsupported_media_type"},
+      {"broken gzip", "\x1f\x8b\x08garbage", json, 400, "invalid_gzip"},
+      {"too many samples",
+       "[" +
+           [] {
+             std::string a;
+             for (int i = 0; i < 100001; ++i) a += (i ? ",0" : "0");
+             return a;
+           }() +
+           "]",
+       json, 413, "payload_too_large"},
+  };
+  ASSERT_GE(cases.size(), 30u);
+  for (const auto& c : cases) {
+    std::map<std::string, std::string> headers{{"Content-Type", c.type}};
+    if (c.what == "broken gzip") headers["Content-Encoding"] = "gzip";
+    const auto r = s_.Call("POST", "/v1/usage", meter_, c.body, headers);
+    ASSERT_EQ(r.status, c.status) << c.what << ": " << r.body.substr(0, 300);
+    if (c.status == 200) {
+      EXPECT_EQ(r.Json().at("accepted").as_int64(), 0) << c.what;
+      ASSERT_EQ(r.Json().at("rejected").as_array().size(), 1u)
+          << c.what << ": " << r.body.substr(0, 300);
+      EXPECT_EQ(Str(r.Json().at("rejected").as_array()[0], "code"), c.code) << c.what;
+    } else {
+      EXPECT_EQ(Str(r.Json().at("error"), "code"), c.code) << c.what;
+    }
+  }
+  // A 100 MB body is refused before it is read whole.
+  EXPECT_EQ(
+      s_.Call("POST", "/v1/usage", meter_, std::string(100 << 20, ' '), {{"Content-Type", json}})
+          .status,
+      413);
+  // Nothing was stored by any of them; the server still answers.
+  const std::string res(
+      s_.Call("GET", "/v1/resources", key_).Json().at("items").as_array()[0].at("id").as_string());
+  EXPECT_TRUE(s_.Call("GET", "/v1/resources/" + res + "/usage?day=2026-11-29", key_)
+                  .Json()
+                  .at("windows")
+                  .as_array()
+                  .empty());
+  EXPECT_EQ(s_.Call("GET", "/healthz").status, 200);
 }
 
 }  // namespace

@@ -1,9 +1,58 @@
 #include "postpaid/usage.h"
 
+#include "lifecycle/notifications.h"
+
 namespace rampart::postpaid {
 
 using store::Int;
 using store::Text;
+
+namespace {
+
+// Attack notices: the resource's attack (summed over its IPs for the window) crossing its
+// base upward starts an attack, a later window back at or below the base ends it. Samples
+// arriving out of order never end an attack early.
+common::Result<void> TrackAttack(store::Connection& c, const std::string& resource,
+                                 const std::string& tenant, const metering::UsageSample& s,
+                                 common::Instant now) {
+  const int64_t window = s.window_start.time_since_epoch().count();
+  auto sums = c.Query(
+      "SELECT (SELECT sum(attack_bps) FROM usage_samples WHERE resource_id = $1 AND "
+      "window_start = $2), (SELECT base_gbps FROM resources WHERE id = $1), "
+      "(SELECT in_attack FROM attack_state WHERE resource_id = $1), "
+      "(SELECT last_window FROM attack_state WHERE resource_id = $1)",
+      {resource, window});
+  if (!sums) return std::unexpected(sums.error());
+  const auto& row = (*sums)[0];
+  const int64_t attack = Int(row[0]);
+  const int64_t base = Int(row[1]) * 1'000'000'000;
+  const bool in_attack = Int(row[2]) != 0;
+  const int64_t last = store::IsNull(row[3]) ? 0 : Int(row[3]);
+  std::string event;
+  if (attack > base && !in_attack) {
+    event = "attack_started";
+  } else if (attack <= base && in_attack && window > last) {
+    event = "attack_ended";
+  }
+  if (!event.empty()) {
+    const std::string msg = event == "attack_started"
+                                ? "attack of " + std::to_string(attack / 1'000'000) +
+                                      " Mbps above the base from " +
+                                      common::FormatRfc3339(s.window_start)
+                                : "attack ended by " + common::FormatRfc3339(s.window_start);
+    if (auto n = lifecycle::Notify(c, tenant, event, resource, msg, now); !n) return n;
+  }
+  auto q = c.Query(
+      "INSERT INTO attack_state (resource_id, in_attack, last_window) VALUES ($1, $2, $3) "
+      "ON CONFLICT (resource_id) DO UPDATE SET in_attack = excluded.in_attack, "
+      "last_window = CASE WHEN excluded.last_window > attack_state.last_window THEN "
+      "excluded.last_window ELSE attack_state.last_window END",
+      {resource, int64_t{event.empty() ? in_attack : event == "attack_started"}, window});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+}  // namespace
 
 common::Result<IngestReport> IngestSamples(store::Connection& c,
                                            const common::BillingCalendar& calendar,
@@ -52,6 +101,9 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
           "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
           {Text((*owner)[0][1]), day});
       if (!late) return std::unexpected(late.error());
+      if (auto a = TrackAttack(c, Text((*owner)[0][0]), Text((*owner)[0][1]), s, now); !a) {
+        return std::unexpected(a.error());
+      }
       continue;
     }
     auto existing = c.Query(

@@ -235,6 +235,14 @@ CREATE TABLE late_days (
   PRIMARY KEY (tenant_id, day)
 );
 )SQL",
+    // 7: whether each resource is under attack (above its base), for attack notices.
+    R"SQL(
+CREATE TABLE attack_state (
+  resource_id TEXT PRIMARY KEY,
+  in_attack INTEGER NOT NULL,
+  last_window INTEGER NOT NULL
+);
+)SQL",
 };
 
 }  // namespace

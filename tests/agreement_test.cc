@@ -12,10 +12,6 @@
 namespace rampart::testing {
 namespace {
 
-std::string Str(const boost::json::value& v, const char* key) {
-  return std::string(v.at(key).as_string());
-}
-
 TEST(Agreement, RateAndTheServiceGiveTheSameBill) {
   Server s;
   for (const char* pool :

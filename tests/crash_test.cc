@@ -14,10 +14,6 @@
 namespace rampart::testing {
 namespace {
 
-std::string Str(const boost::json::value& v, const char* key) {
-  return std::string(v.at(key).as_string());
-}
-
 const std::string kOrder =
     R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1, "quantity": 2})";
 constexpr int64_t kOrderFen = 2 * 8600 * 100;

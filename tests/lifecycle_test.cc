@@ -11,10 +11,6 @@
 namespace rampart::testing {
 namespace {
 
-std::string Str(const boost::json::value& v, const char* key) {
-  return v.at(key).is_null() ? "null" : std::string(v.at(key).as_string());
-}
-
 const std::string kOneMonth =
     R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "elastic_gbps": 50, "months": 1})";
 

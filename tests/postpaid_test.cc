@@ -11,10 +11,6 @@
 namespace rampart::testing {
 namespace {
 
-std::string Str(const boost::json::value& v, const char* key) {
-  return std::string(v.at(key).as_string());
-}
-
 class Postpaid : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -7,10 +7,6 @@
 namespace rampart::testing {
 namespace {
 
-std::string Str(const boost::json::value& v, const char* key) {
-  return std::string(v.at(key).as_string());
-}
-
 class Protection : public ::testing::Test {
  protected:
   void SetUp() override {

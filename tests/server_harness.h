@@ -21,6 +21,11 @@ namespace rampart::testing {
 
 inline const std::string kAdminKey = "test-admin-key-0123456789";
 
+// The string member `key` of a JSON object; "null" when it is null.
+inline std::string Str(const boost::json::value& v, const char* key) {
+  return v.at(key).is_null() ? "null" : std::string(v.at(key).as_string());
+}
+
 struct Reply {
   int status = 0;
   std::string body;

@@ -19,10 +19,6 @@ const std::string kHdipOrder =
 const std::string kHdpOrder =
     R"({"product": "hdp", "region": "cn-east", "scope": "multi", "ip_count": 5, "base_gbps": 20, "elastic_gbps": 60, "months": 3})";
 
-std::string Str(const boost::json::value& v, const char* key) {
-  return std::string(v.at(key).as_string());
-}
-
 TEST(Service, HdipPurchaseFlowEndToEnd) {
   Server s;
   ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",

@@ -112,10 +112,6 @@ class Receiver {
   bool held_ = false, waiting_ = false, stop_ = false;
 };
 
-std::string Str(const boost::json::value& v, const char* key) {
-  return std::string(v.at(key).as_string());
-}
-
 const std::string kSecret = "whsec_test_0123456789abcdef";
 const std::string kOrder =
     R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "months": 1})";

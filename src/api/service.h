@@ -38,22 +38,24 @@ class ApiService {
  public:
   explicit ApiService(ServiceDeps deps);
   HttpResponse Handle(const HttpRequest& request);
-  store::Database& Database() { return *d_.db; }
 
-  struct Context;  // one request being handled (service.cc)
-
- private:
+  // For the routes (api/routes.h).
+  struct Context;  // one request being handled
   struct Endpoint {
     std::vector<account::Role> roles;  // who may call it
     std::function<HttpResponse(ApiService&, Context&)> handler;
   };
-  // "METHOD /v1/pattern/{id}" -> endpoint; built once.
-  static std::map<std::string, Endpoint> Endpoints();
+  const ServiceDeps& deps() const { return d_; }
+  store::Database& Database() { return *d_.db; }
+  std::mutex& clock_mutex() { return clock_mutex_; }  // one clock move at a time
+
+ private:
   HttpResponse Route(const HttpRequest& request, std::string* route);
 
   ServiceDeps d_;
+  // "METHOD /v1/pattern/{id}" -> endpoint; built once.
   const std::map<std::string, Endpoint> endpoints_;
-  std::mutex clock_mutex_;  // one clock move at a time
+  std::mutex clock_mutex_;
 };
 
 }  // namespace rampart::api

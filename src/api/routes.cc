@@ -1,0 +1,101 @@
+#include "api/routes.h"
+
+#include "common/crypto.h"
+
+namespace rampart::api {
+HttpResponse Json(int status, const value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(v);
+  return r;
+}
+
+Result<value> ParseBody(const HttpRequest& req, bool required) {
+  if (!req.content_encoding.empty() && req.content_encoding != "identity") {
+    return common::Fail("unsupported_media_type",
+                        "Content-Encoding " + req.content_encoding + " is not accepted here");
+  }
+  if (!req.content_type.empty() && req.content_type.rfind("application/json", 0) != 0) {
+    return common::Fail("unsupported_media_type", "send the body as application/json");
+  }
+  if (req.body.empty()) {
+    if (required) return common::Fail("invalid_json", "the body must be a JSON object");
+    return value(object{});
+  }
+  boost::system::error_code ec;
+  boost::json::parse_options opts;
+  opts.max_depth = 32;
+  value v = boost::json::parse(req.body, ec, {}, opts);
+  if (ec) return common::Fail("invalid_json", "the body is not valid JSON: " + ec.message());
+  return v;
+}
+
+Result<Page> ParsePage(const HttpRequest& req) {
+  Page p;
+  auto number = [](const std::string& s, int64_t min, int64_t max) -> std::optional<int64_t> {
+    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    const int64_t v = std::stoll(s);
+    if (v < min || v > max) return std::nullopt;
+    return v;
+  };
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    auto v = number(it->second, 1, kMaxLimit);
+    if (!v) return common::Fail("out_of_range", "limit must be 1 to 200", "limit");
+    p.limit = *v;
+  }
+  if (auto it = req.query.find("cursor"); it != req.query.end()) {
+    auto v = number(it->second, 0, INT64_MAX / 2);
+    if (!v) return common::Fail("invalid_cursor", "cursor is not one this API gave", "cursor");
+    p.after = *v;
+  }
+  return p;
+}
+
+HttpResponse Mutate(ApiService& s, Context& c,
+                    const std::function<Result<HttpResponse>(store::Connection&)>& work) {
+  // Runs `work` in a transaction, honouring Idempotency-Key on POSTs: a repeat with the
+  // same key and body returns the first answer, with another body 409. Only successful
+  // answers are kept, so a request refused for a fixable reason can be retried.
+  const bool idempotent = c.req.method == "POST" && !c.req.idempotency_key.empty();
+  if (idempotent && (c.req.idempotency_key.size() > 200)) {
+    return ErrorResponse("invalid_option", "Idempotency-Key is longer than 200 characters");
+  }
+  const std::string scope = c.who.key_id + " " + c.req.method + " " + c.req.path;
+  const std::string hash = common::Sha256Hex(c.req.body);
+  auto result = s.deps().db->Transact([&](store::Connection& conn) -> Result<HttpResponse> {
+    if (idempotent) {
+      auto seen = conn.Query(
+          "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2",
+          {scope, c.req.idempotency_key});
+      if (!seen) return std::unexpected(seen.error());
+      if (!seen->empty()) {
+        const auto& row = (*seen)[0];
+        if (store::Text(row[0]) != hash) {
+          return common::Fail("idempotency_mismatch",
+                              "this Idempotency-Key was used with a different body");
+        }
+        HttpResponse r;
+        r.status = static_cast<int>(store::Int(row[1]));
+        r.body = store::Text(row[2]);
+        r.headers.emplace_back("Idempotent-Replayed", "true");
+        return r;
+      }
+    }
+    Result<HttpResponse> r = work(conn);
+    if (r && idempotent && r->status < 300) {
+      auto saved = conn.Query(
+          "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          {scope, c.req.idempotency_key, hash, int64_t{r->status}, r->body,
+           s.deps().clock->Now().time_since_epoch().count()});
+      if (!saved) return std::unexpected(saved.error());
+    }
+    return r;
+  });
+  if (!result) return ErrorResponse(result.error());
+  return *result;
+}
+
+}  // namespace rampart::api

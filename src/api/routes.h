@@ -1,0 +1,103 @@
+// Internal to src/api: what every group of routes uses — the request context, JSON
+// answers, strict bodies, pagination, and Mutate(), the one way a route changes state
+// (one transaction, Idempotency-Key honoured). Not a public header.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "account/account.h"
+#include "api/errors.h"
+#include "api/http.h"
+#include "api/service.h"
+#include "common/error.h"
+#include "store/database.h"
+
+namespace rampart::api {
+
+struct ApiService::Context {
+  const HttpRequest& req;
+  account::Principal who;
+  std::vector<std::string> params;  // the {id}s of the route, in order
+};
+
+using Context = ApiService::Context;
+using EndpointMap = std::map<std::string, ApiService::Endpoint>;
+using account::Role;
+using boost::json::array;
+using boost::json::object;
+using boost::json::value;
+using common::Result;
+
+inline const std::vector<Role> kTenant = {Role::kTenant};
+inline const std::vector<Role> kAdmin = {Role::kAdmin};
+inline const std::vector<Role> kTenantOrAdmin = {Role::kTenant, Role::kAdmin};
+
+HttpResponse Json(int status, const value& v);
+// The body as JSON: `invalid_json`, `unsupported_media_type`; an empty body is {} unless
+// `required`.
+Result<value> ParseBody(const HttpRequest& req, bool required);
+
+inline constexpr int64_t kDefaultLimit = 50;
+inline constexpr int64_t kMaxLimit = 200;
+
+struct Page {
+  int64_t after = 0;
+  int64_t limit = kDefaultLimit;
+};
+// ?limit= (1-200, default 50) and ?cursor= (an item's seq, as the API gave it).
+Result<Page> ParsePage(const HttpRequest& req);
+
+template <typename T, typename ToJson>
+value PageJson(const std::vector<T>& items, const Page& page, ToJson&& to_json) {
+  array out;
+  for (const auto& i : items) out.push_back(to_json(i));
+  value next = nullptr;
+  if (static_cast<int64_t>(items.size()) == page.limit && !items.empty()) {
+    next = std::to_string(items.back().seq);
+  }
+  return object{{"items", out}, {"next_cursor", next}};
+}
+
+// Runs `work` in one transaction. On a POST with an Idempotency-Key, a repeat with the same
+// key and body returns the first answer (Idempotent-Replayed: true), another body 409; only
+// successful answers are kept, so a request refused for a fixable reason can be retried.
+HttpResponse Mutate(ApiService& s, Context& c,
+                    const std::function<Result<HttpResponse>(store::Connection&)>& work);
+
+// A paginated list of the caller's tenant: `list(conn, tenant, after, limit)`.
+template <typename List, typename ToJson>
+auto ListHandler(List list, ToJson to_json) {
+  return [list, to_json](ApiService& s, Context& c) -> HttpResponse {
+    auto page = ParsePage(c.req);
+    if (!page) return ErrorResponse(page.error());
+    auto items = s.Database().Use([&](store::Connection& conn) {
+      return list(conn, c.who.tenant_id, page->after, page->limit);
+    });
+    if (!items) return ErrorResponse(items.error());
+    return Json(200, PageJson(*items, *page, to_json));
+  };
+}
+
+// One object of the caller's tenant by the route's id: `get(conn, tenant, id)`.
+template <typename Get, typename ToJson>
+auto GetHandler(Get get, ToJson to_json) {
+  return [get, to_json](ApiService& s, Context& c) -> HttpResponse {
+    auto item = s.Database().Use(
+        [&](store::Connection& conn) { return get(conn, c.who.tenant_id, c.params[0]); });
+    if (!item) return ErrorResponse(item.error());
+    return Json(200, to_json(*item));
+  };
+}
+
+// The groups of routes, each adding its endpoints ("METHOD /v1/pattern/{id}").
+void AddPurchaseRoutes(EndpointMap& e);
+void AddResourceRoutes(EndpointMap& e);
+void AddAccountRoutes(EndpointMap& e);
+void AddUsageRoutes(EndpointMap& e);
+void AddAdminRoutes(EndpointMap& e);
+
+}  // namespace rampart::api

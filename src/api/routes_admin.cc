@@ -1,0 +1,182 @@
+// Routes: The operator: tenants, keys, top-ups, IP pools, the simulated clock.
+#include <boost/json.hpp>
+#include <functional>
+#include <set>
+
+#include "account/account.h"
+#include "api/bill_json.h"
+#include "api/errors.h"
+#include "api/json_fields.h"
+#include "api/objects_json.h"
+#include "api/protection_json.h"
+#include "api/purchase_json.h"
+#include "api/routes.h"
+#include "api/usage_json.h"
+#include "common/crypto.h"
+#include "common/gzip.h"
+#include "common/ip_address.h"
+#include "lifecycle/balance.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/notifications.h"
+#include "lifecycle/protection.h"
+#include "lifecycle/resources.h"
+#include "lifecycle/term.h"
+#include "lifecycle/webhooks.h"
+#include "postpaid/day_close.h"
+#include "postpaid/usage.h"
+
+namespace rampart::api {
+
+void AddAdminRoutes(EndpointMap& e) {
+  e.insert({
+      {"POST /v1/admin/tenants",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto name = fields.String("name", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto t = account::CreateTenant(conn, *name, s.deps().clock->Now());
+            if (!t) return std::unexpected(t.error());
+            return Json(201, TenantToJson(*t));
+          });
+        }}},
+      {"GET /v1/admin/tenants",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto page = ParsePage(c.req);
+          if (!page) return ErrorResponse(page.error());
+          auto ts = s.deps().db->Use([&](store::Connection& conn) {
+            return account::ListTenants(conn, page->after, page->limit);
+          });
+          if (!ts) return ErrorResponse(ts.error());
+          array items;
+          for (const auto& t : *ts) items.push_back(TenantToJson(t));
+          // Tenants page by creation order; the cursor is the count seen so far.
+          value next = static_cast<int64_t>(ts->size()) == page->limit
+                           ? value(std::to_string(page->after + page->limit))
+                           : value(nullptr);
+          return Json(200, object{{"items", items}, {"next_cursor", next}});
+        }}},
+      {"POST /v1/admin/tenants/{id}/keys",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto role = fields.Choice("role", true, {"tenant", "meter"});
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto k = account::IssueKey(conn, *account::ParseRole(*role), c.params[0],
+                                       s.deps().clock->Now());
+            if (!k) return std::unexpected(k.error());
+            return Json(201, object{{"id", k->id},
+                                    {"role", account::ToString(k->role)},
+                                    {"tenant", k->tenant_id},
+                                    {"key", k->secret}});
+          });
+        }}},
+      {"DELETE /v1/admin/tenants/{id}/keys/{id}",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = account::RevokeKey(conn, c.params[0], c.params[1], s.deps().clock->Now());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, object{{"id", c.params[1]}, {"revoked", true}});
+          });
+        }}},
+      {"POST /v1/admin/tenants/{id}/topup",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto amount_text = fields.String("amount", true);
+          auto reference = fields.String("reference", false);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          auto amount = common::Money::Parse(*amount_text);
+          if (!amount || *amount <= common::Money() ||
+              *amount > common::Money::FromYuan(1'000'000'000'000)) {
+            return ErrorResponse("invalid_option",
+                                 "amount must be a positive amount like \"100000.00\"", "amount");
+          }
+          HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto e = lifecycle::PostMovement(conn, c.params[0], "topup", *amount,
+                                             reference.value_or("topup by " + c.who.key_id),
+                                             s.deps().clock->Now());
+            if (!e) return std::unexpected(e.error());
+            return Json(200,
+                        object{{"tenant", c.params[0]}, {"balance", e->balance_after.ToString()}});
+          });
+          if (r.status == 200 && s.deps().metrics)
+            s.deps().metrics->Count("rampart_ledger_movements_total", "kind", "topup");
+          return r;
+        }}},
+      {"POST /v1/admin/ip-pools",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto region = fields.String("region", true);
+          auto line = fields.String("line", true);
+          auto cidr = fields.String("cidr", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (!s.deps().book->FindHdipNetwork(*region, *line)) {
+            return ErrorResponse("invalid_option",
+                                 *region + "/" + *line + " is not an hdip network; networks: " +
+                                     s.deps().book->AllowedHdipNetworks(),
+                                 "region");
+          }
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto p = lifecycle::AddPool(conn, *region, *line, *cidr, s.deps().clock->Now());
+            if (!p) return std::unexpected(p.error());
+            return Json(201, PoolToJson(*p));
+          });
+        }}},
+      {"POST /v1/admin/clock",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          if (!s.deps().simulated) {
+            return ErrorResponse("not_simulated", "the server runs on the real clock");
+          }
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto advance = fields.Int("advance_s", false, 0, 10LL * 366 * 86400);
+          auto to = fields.String("now", false);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (advance.has_value() == to.has_value()) {
+            return ErrorResponse("invalid_option", "give exactly one of advance_s and now",
+                                 "advance_s");
+          }
+          std::lock_guard lock(s.clock_mutex());
+          common::Instant target = s.deps().simulated->Now() + common::Seconds(advance.value_or(0));
+          if (to) {
+            auto t = common::ParseRfc3339(*to);
+            if (!t) return ErrorResponse("invalid_time", t.error().message, "now");
+            if (*t < s.deps().simulated->Now()) {
+              return ErrorResponse("invalid_option", "the clock never goes backward", "now");
+            }
+            target = *t;
+          }
+          auto ran = s.deps().jobs->RunDue(target, s.deps().simulated);
+          if (!ran) return ErrorResponse(ran.error());
+          s.deps().simulated->AdvanceTo(target);
+          auto saved = s.deps().db->Use([&](store::Connection& conn) {
+            return conn.Query(
+                "INSERT INTO meta (key, value) VALUES ('simulated_now', $1) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                {std::to_string(target.time_since_epoch().count())});
+          });
+          if (!saved) return ErrorResponse(saved.error());
+          return Json(200, object{{"now", common::FormatRfc3339(target)}, {"jobs_run", *ran}});
+        }}},
+  });
+}
+
+}  // namespace rampart::api

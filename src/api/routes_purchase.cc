@@ -1,0 +1,95 @@
+// Routes: Catalogue, quotes, orders and payment.
+#include <boost/json.hpp>
+#include <functional>
+#include <set>
+
+#include "account/account.h"
+#include "api/bill_json.h"
+#include "api/errors.h"
+#include "api/json_fields.h"
+#include "api/objects_json.h"
+#include "api/protection_json.h"
+#include "api/purchase_json.h"
+#include "api/routes.h"
+#include "api/usage_json.h"
+#include "common/crypto.h"
+#include "common/gzip.h"
+#include "common/ip_address.h"
+#include "lifecycle/balance.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/notifications.h"
+#include "lifecycle/protection.h"
+#include "lifecycle/resources.h"
+#include "lifecycle/term.h"
+#include "lifecycle/webhooks.h"
+#include "postpaid/day_close.h"
+#include "postpaid/usage.h"
+
+namespace rampart::api {
+
+void AddPurchaseRoutes(EndpointMap& e) {
+  e.insert({
+      {"GET /v1/catalog",
+       {kTenantOrAdmin,
+        [](ApiService& s, Context&) { return Json(200, CatalogToJson(*s.deps().book)); }}},
+      {"POST /v1/quotes",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          auto options = ParsePurchaseOptions(*body);
+          if (!options) return ErrorResponse(options.error());
+          auto quote = s.deps().db->Use([&](store::Connection& conn) -> Result<billing::Quote> {
+            auto prior = conn.Query(
+                "SELECT count(*) FROM orders WHERE tenant_id = $1 AND product = 'hdp' AND "
+                "paid_at IS NOT NULL AND status NOT IN ('failed', 'refunded')",
+                {c.who.tenant_id});
+            if (!prior) return std::unexpected(prior.error());
+            return billing::QuotePurchase(*s.deps().book, *options,
+                                          store::Int((*prior)[0][0]) == 0);
+          });
+          if (!quote) return ErrorResponse(quote.error());
+          return Json(200, QuoteToJson(*quote));
+        }}},
+      {"POST /v1/orders",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          auto options = ParsePurchaseOptions(*body);
+          if (!options) return ErrorResponse(options.error());
+          HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto o = ordering::CreateOrder(conn, *s.deps().book, c.who.tenant_id, *options,
+                                           s.deps().clock->Now());
+            if (!o) return std::unexpected(o.error());
+            return Json(201, OrderToJson(*o));
+          });
+          if (r.status == 201 && s.deps().metrics)
+            s.deps().metrics->Count("rampart_orders_total", "event", "created");
+          return r;
+        }}},
+      {"GET /v1/orders", {kTenant, ListHandler(ordering::ListOrders, OrderToJson)}},
+      {"GET /v1/orders/{id}", {kTenant, GetHandler(ordering::GetOrder, OrderToJson)}},
+      {"POST /v1/orders/{id}/pay",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, false);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto o = ordering::PayOrder(conn, c.who.tenant_id, c.params[0], s.deps().delivery,
+                                        s.deps().clock->Now());
+            if (!o) return std::unexpected(o.error());
+            return Json(200, OrderToJson(*o));
+          });
+          if (r.status == 200 && s.deps().metrics) {
+            s.deps().metrics->Count("rampart_orders_total", "event", "paid");
+            s.deps().metrics->Count("rampart_ledger_movements_total", "kind", "order_payment");
+          }
+          return r;
+        }}},
+  });
+}
+
+}  // namespace rampart::api

@@ -1,0 +1,259 @@
+// Routes: A resource after delivery: changes, renewal, upgrade, cancellation, rules, bindings,
+// policy, usage.
+#include <boost/json.hpp>
+#include <functional>
+#include <set>
+
+#include "account/account.h"
+#include "api/bill_json.h"
+#include "api/errors.h"
+#include "api/json_fields.h"
+#include "api/objects_json.h"
+#include "api/protection_json.h"
+#include "api/purchase_json.h"
+#include "api/routes.h"
+#include "api/usage_json.h"
+#include "common/crypto.h"
+#include "common/gzip.h"
+#include "common/ip_address.h"
+#include "lifecycle/balance.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/notifications.h"
+#include "lifecycle/protection.h"
+#include "lifecycle/resources.h"
+#include "lifecycle/term.h"
+#include "lifecycle/webhooks.h"
+#include "postpaid/day_close.h"
+#include "postpaid/usage.h"
+
+namespace rampart::api {
+
+void AddResourceRoutes(EndpointMap& e) {
+  e.insert({
+      {"GET /v1/resources", {kTenant, ListHandler(lifecycle::ListResources, ResourceToJson)}},
+      {"GET /v1/resources/{id}", {kTenant, GetHandler(lifecycle::GetResource, ResourceToJson)}},
+      {"GET /v1/resources/{id}/rules",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto rules = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListRules(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!rules) return ErrorResponse(rules.error());
+          array items;
+          for (const auto& r : *rules) items.push_back(RuleToJson(r));
+          return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
+        }}},
+      {"GET /v1/resources/{id}/rules/{id}",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto rules = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListRules(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!rules) return ErrorResponse(rules.error());
+          for (const auto& r : *rules) {
+            if (r.id == c.params[1]) return Json(200, RuleToJson(r));
+          }
+          return ErrorResponse("not_found", "no such rule");
+        }}},
+      {"POST /v1/resources/{id}/rules",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          auto rule = ParseRule(*body);
+          if (!rule) return ErrorResponse(rule.error());
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::AddRule(conn, c.who.tenant_id, c.params[0], *rule);
+            if (!r) return std::unexpected(r.error());
+            return Json(201, RuleToJson(*r));
+          });
+        }}},
+      {"PUT /v1/resources/{id}/rules/{id}",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          auto rule = ParseRule(*body);
+          if (!rule) return ErrorResponse(rule.error());
+          rule->id = c.params[1];
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::ReplaceRule(conn, c.who.tenant_id, c.params[0], *rule);
+            if (!r) return std::unexpected(r.error());
+            return Json(200, RuleToJson(*r));
+          });
+        }}},
+      {"DELETE /v1/resources/{id}/rules/{id}",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = lifecycle::DeleteRule(conn, c.who.tenant_id, c.params[0], c.params[1]);
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, object{{"id", c.params[1]}, {"deleted", true}});
+          });
+        }}},
+      {"GET /v1/resources/{id}/bindings",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto ips = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListBindings(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!ips) return ErrorResponse(ips.error());
+          array items;
+          for (const auto& ip : *ips) items.push_back(object{{"ip", ip}});
+          return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
+        }}},
+      {"POST /v1/resources/{id}/bindings",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto text = fields.String("ip", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          auto ip = common::IpAddress::Parse(*text);
+          if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = lifecycle::AddBinding(conn, c.who.tenant_id, c.params[0], ip->ToString());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(201, object{{"ip", ip->ToString()}});
+          });
+        }}},
+      {"DELETE /v1/resources/{id}/bindings/{id}",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto ip = common::IpAddress::Parse(c.params[1]);
+          if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r =
+                    lifecycle::DeleteBinding(conn, c.who.tenant_id, c.params[0], ip->ToString());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, object{{"ip", ip->ToString()}, {"deleted", true}});
+          });
+        }}},
+      {"GET /v1/resources/{id}/policy",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::GetPolicy(conn, c.who.tenant_id, c.params[0]);
+          });
+          if (!body) return ErrorResponse(body.error());
+          return Json(200, PolicyToJson(*body));
+        }}},
+      {"PUT /v1/resources/{id}/policy",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          auto policy = ParsePolicy(*body);
+          if (!policy) return ErrorResponse(policy.error());
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = lifecycle::PutPolicy(conn, c.who.tenant_id, c.params[0], *policy,
+                                              s.deps().clock->Now());
+                !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, PolicyToJson(*policy));
+          });
+        }}},
+      {"GET /v1/resources/{id}/usage",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto it = c.req.query.find("day");
+          if (it == c.req.query.end() || !common::ParseDay(it->second)) {
+            return ErrorResponse("invalid_day", "give ?day=YYYY-MM-DD", "day");
+          }
+          auto windows = s.Database().Use([&](store::Connection& conn) {
+            return postpaid::WindowsOfDay(conn, c.who.tenant_id, c.params[0], it->second);
+          });
+          if (!windows) return ErrorResponse(windows.error());
+          array items;
+          for (const auto& w : *windows) {
+            items.push_back(object{{"ip", w.ip},
+                                   {"window_start", common::FormatRfc3339(w.window_start)},
+                                   {"window_s", w.window_s},
+                                   {"attack_bps", w.attack_bps},
+                                   {"in_bytes", w.in_bytes},
+                                   {"out_bytes", w.out_bytes}});
+          }
+          return Json(200,
+                      object{{"resource", c.params[0]}, {"day", it->second}, {"windows", items}});
+        }}},
+      {"PATCH /v1/resources/{id}",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          lifecycle::ResourcePatch patch;
+          patch.elastic_gbps = fields.Int("elastic_gbps", false, 0, 100'000);
+          patch.auto_renew = fields.Bool("auto_renew", false);
+          if (auto m = fields.Choice("forwarding_mode", false, {"by_traffic", "by_bandwidth"})) {
+            patch.forwarding_mode = billing::ParseForwardingMode(*m);
+          }
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (!patch.elastic_gbps && !patch.auto_renew && !patch.forwarding_mode) {
+            return ErrorResponse("invalid_option",
+                                 "give at least one of elastic_gbps, auto_renew, forwarding_mode");
+          }
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Patch(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
+                                      c.params[0], patch, s.deps().clock->Now());
+            if (!r) return std::unexpected(r.error());
+            return Json(200, ResourceToJson(*r));
+          });
+        }}},
+      {"POST /v1/resources/{id}/renew",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto months = fields.Int("months", true, 0, 1'000);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Renew(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
+                                      c.params[0], *months, s.deps().clock->Now());
+            if (!r) return std::unexpected(r.error());
+            return Json(200, ResourceToJson(*r));
+          });
+        }}},
+      {"POST /v1/resources/{id}/upgrade",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto base = fields.Int("base_gbps", true, 1, 100'000);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Upgrade(conn, *s.deps().book, c.who.tenant_id, c.params[0], *base,
+                                        s.deps().clock->Now());
+            if (!r) return std::unexpected(r.error());
+            return Json(200, ResourceToJson(*r));
+          });
+        }}},
+      {"POST /v1/resources/{id}/cancel",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, false);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto r = lifecycle::Cancel(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now());
+            if (!r) return std::unexpected(r.error());
+            value v = ResourceToJson(r->first);
+            v.as_object()["refund"] = r->second.ToString();
+            return Json(200, v);
+          });
+        }}},
+  });
+}
+
+}  // namespace rampart::api

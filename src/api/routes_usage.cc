@@ -1,0 +1,73 @@
+// Routes: Usage ingestion (meters and the operator).
+#include <boost/json.hpp>
+#include <functional>
+#include <set>
+
+#include "account/account.h"
+#include "api/bill_json.h"
+#include "api/errors.h"
+#include "api/json_fields.h"
+#include "api/objects_json.h"
+#include "api/protection_json.h"
+#include "api/purchase_json.h"
+#include "api/routes.h"
+#include "api/usage_json.h"
+#include "common/crypto.h"
+#include "common/gzip.h"
+#include "common/ip_address.h"
+#include "lifecycle/balance.h"
+#include "lifecycle/ip_pools.h"
+#include "lifecycle/notifications.h"
+#include "lifecycle/protection.h"
+#include "lifecycle/resources.h"
+#include "lifecycle/term.h"
+#include "lifecycle/webhooks.h"
+#include "postpaid/day_close.h"
+#include "postpaid/usage.h"
+
+namespace rampart::api {
+
+void AddUsageRoutes(EndpointMap& e) {
+  e.insert({
+      {"POST /v1/usage",
+       {{Role::kMeter, Role::kAdmin},
+        [](ApiService& s, Context& c) {
+          std::string inflated;
+          const std::string* raw = &c.req.body;
+          if (c.req.content_encoding == "gzip") {
+            auto body = common::Gunzip(c.req.body, 256 << 20);
+            if (!body) return ErrorResponse(body.error());
+            inflated = std::move(*body);
+            raw = &inflated;
+          } else if (!c.req.content_encoding.empty() && c.req.content_encoding != "identity") {
+            return ErrorResponse(
+                "unsupported_media_type",
+                "Content-Encoding " + c.req.content_encoding + " is not accepted (gzip or none)");
+          }
+          const bool ndjson = c.req.content_type.rfind("application/x-ndjson", 0) == 0;
+          if (!ndjson && !c.req.content_type.empty() &&
+              c.req.content_type.rfind("application/json", 0) != 0) {
+            return ErrorResponse("unsupported_media_type",
+                                 "send samples as application/json or application/x-ndjson");
+          }
+          auto samples = ParseUsageBody(*raw, ndjson);
+          if (!samples) return ErrorResponse(samples.error());
+          const std::string scope = c.who.role == Role::kAdmin ? "" : c.who.tenant_id;
+          auto report = s.Database().Transact([&](store::Connection& conn) {
+            return postpaid::IngestSamples(conn, *s.deps().calendar, scope, *samples,
+                                           s.deps().clock->Now());
+          });
+          if (!report) return ErrorResponse(report.error());
+          array rejected;
+          for (const auto& r : report->rejected) {
+            rejected.push_back(
+                object{{"index", r.index}, {"code", r.reason.code}, {"message", r.reason.message}});
+          }
+          return Json(200, object{{"accepted", report->accepted},
+                                  {"duplicates", report->duplicates},
+                                  {"rejected", rejected}});
+        }}},
+  });
+}
+
+}  // namespace rampart::api

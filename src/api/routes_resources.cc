@@ -1,29 +1,12 @@
 // Routes: A resource after delivery: changes, renewal, upgrade, cancellation, rules, bindings,
-// policy, usage.
-#include <boost/json.hpp>
-#include <functional>
-#include <set>
-
-#include "account/account.h"
-#include "api/bill_json.h"
-#include "api/errors.h"
 #include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/protection_json.h"
-#include "api/purchase_json.h"
 #include "api/routes.h"
-#include "api/usage_json.h"
-#include "common/crypto.h"
-#include "common/gzip.h"
 #include "common/ip_address.h"
-#include "lifecycle/balance.h"
-#include "lifecycle/ip_pools.h"
-#include "lifecycle/notifications.h"
 #include "lifecycle/protection.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
-#include "lifecycle/webhooks.h"
-#include "postpaid/day_close.h"
 #include "postpaid/usage.h"
 
 namespace rampart::api {

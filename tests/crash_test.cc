@@ -55,6 +55,10 @@ void ExpectConsistent(const Server& s, const std::string& key, int64_t topup_fen
   EXPECT_EQ(sum, topup_fen - paid_orders * kOrderFen);
   EXPECT_EQ(common::Money::Parse(Str(s.Call("GET", "/v1/account", key).Json(), "balance"))->fen(),
             sum);
+  // And the server's own check agrees.
+  const std::string tenant(s.Call("GET", "/v1/account", key).Json().at("tenant").as_string());
+  EXPECT_TRUE(
+      s.Admin("GET", "/v1/admin/tenants/" + tenant + "/ledger/verify").Json().at("ok").as_bool());
 }
 
 TEST(Crash, KillBetweenPaymentAndDelivery) {

@@ -119,7 +119,7 @@ const std::string kOrder =
 TEST(Webhooks, SignedInOrderAndRetriedAfterA500) {
   Receiver receiver;
   receiver.Script({500});
-  Server s;
+  Server s({"--webhook-allow-private"});
   ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
                     R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
                 .status,
@@ -178,7 +178,7 @@ TEST(Webhooks, SignedInOrderAndRetriedAfterA500) {
 TEST(Webhooks, ASlowReceiverNeverBlocksTheApi) {
   Receiver receiver;
   receiver.Hold(true);
-  Server s;
+  Server s({"--webhook-allow-private"});
   auto [tenant, key] = s.NewTenant("acme", "100000.00");
   ASSERT_EQ(s.Call("POST", "/v1/webhooks", key, R"({"url": ")" + receiver.Url() + "\"}").status,
             201);
@@ -213,6 +213,27 @@ TEST(Webhooks, ValidationAndIsolation) {
   EXPECT_EQ(s.Call("DELETE", "/v1/webhooks/" + id, key_b).status, 404);
   EXPECT_EQ(s.Call("DELETE", "/v1/webhooks/" + id, key).status, 200);
   EXPECT_TRUE(s.Call("GET", "/v1/webhooks", key).Json().at("items").as_array().empty());
+}
+
+TEST(Webhooks, PrivateAddressesAreRefusedByDefault) {
+  Receiver receiver;
+  Server s;  // no --webhook-allow-private
+  auto [tenant, key] = s.NewTenant("acme", "100000.00");
+  const std::string id = Str(
+      s.Call("POST", "/v1/webhooks", key, R"({"url": ")" + receiver.Url() + "\"}").Json(), "id");
+  s.Call("POST", "/v1/orders", key, kOrder);
+  const std::string order =
+      Str(s.Call("GET", "/v1/orders", key).Json().at("items").as_array()[0], "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + order + "/pay", key).status, 200);
+  std::string error;
+  for (int i = 0; i < 200 && error.empty(); ++i) {
+    const auto log =
+        s.Call("GET", "/v1/webhooks/" + id + "/deliveries", key).Json().at("items").as_array();
+    if (!log.empty() && !log[0].at("last_error").is_null()) error = Str(log[0], "last_error");
+    if (error.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(error.find("private address"), std::string::npos) << error;
+  EXPECT_TRUE(receiver.WaitFor(0).empty());  // nothing reached it
 }
 
 }  // namespace

@@ -11,6 +11,20 @@ namespace rampart::api {
 
 void AddAdminRoutes(EndpointMap& e) {
   e.insert({
+      {"GET /v1/admin/tenants/{id}/ledger/verify",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          // The balance is derivable from the ledger: check that it is.
+          auto tenant = s.Database().Use(
+              [&](store::Connection& conn) { return account::GetTenant(conn, c.params[0]); });
+          if (!tenant) return ErrorResponse(tenant.error());
+          auto ok = s.Database().Use(
+              [&](store::Connection& conn) { return account::VerifyLedger(conn, c.params[0]); });
+          return Json(200, object{{"tenant", c.params[0]},
+                                  {"balance", tenant->balance.ToString()},
+                                  {"ok", ok.has_value()},
+                                  {"problem", ok ? value(nullptr) : value(ok.error().message)}});
+        }}},
       {"POST /v1/admin/tenants",
        {kAdmin,
         [](ApiService& s, Context& c) {

@@ -21,7 +21,24 @@ struct Outcome {
 };
 
 // POSTs `body` to an http:// URL (validated when the webhook was created).
-Outcome Post(const lifecycle::Delivery& d, int64_t timestamp, std::chrono::seconds timeout) {
+// Loopback, private (RFC 1918, RFC 4193), link-local, CGNAT, unspecified or multicast.
+bool IsPrivate(const boost::asio::ip::address& a) {
+  if (a.is_loopback() || a.is_unspecified() || a.is_multicast()) return true;
+  if (a.is_v6()) {
+    const auto v6 = a.to_v6();
+    if (v6.is_v4_mapped())
+      return IsPrivate(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6));
+    const auto b = v6.to_bytes();
+    return v6.is_link_local() || (b[0] & 0xfe) == 0xfc;
+  }
+  const auto b = a.to_v4().to_bytes();
+  return b[0] == 10 || b[0] == 0 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+         (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) ||
+         (b[0] == 100 && (b[1] & 0xc0) == 64);
+}
+
+Outcome Post(const lifecycle::Delivery& d, int64_t timestamp, std::chrono::seconds timeout,
+             bool allow_private) {
   Outcome out;
   std::string_view rest = std::string_view(d.url).substr(7);  // after "http://"
   const size_t slash = rest.find_first_of("/?#");
@@ -44,6 +61,15 @@ Outcome Post(const lifecycle::Delivery& d, int64_t timestamp, std::chrono::secon
   if (ec) {
     out.error = "cannot resolve " + host + ": " + ec.message();
     return out;
+  }
+  if (!allow_private) {
+    for (const auto& e : endpoints) {
+      if (IsPrivate(e.endpoint().address())) {
+        out.error = host + " resolves to a private address (" + e.endpoint().address().to_string() +
+                    "); webhooks go to public addresses only";
+        return out;
+      }
+    }
   }
   beast::tcp_stream stream(io);
   stream.expires_after(timeout);
@@ -93,7 +119,7 @@ int WebhookSender::RunOnce() {
     return 0;
   }
   for (const auto& d : *due) {
-    const Outcome o = Post(d, clock_.Now().time_since_epoch().count(), timeout_);
+    const Outcome o = Post(d, clock_.Now().time_since_epoch().count(), timeout_, allow_private_);
     auto recorded = db_.Transact([&](store::Connection& c) {
       return lifecycle::RecordAttempt(c, d.seq, o.ok, o.status, o.error, clock_.Now());
     });

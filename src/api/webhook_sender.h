@@ -20,10 +20,13 @@ namespace rampart::api {
 
 class WebhookSender {
  public:
-  WebhookSender(store::Database& db, common::Clock& clock,
+  // `allow_private`: also deliver to loopback, private, link-local and unspecified
+  // addresses. Off by default, so a tenant cannot aim the operator's network at itself
+  // (SSRF); tests and single-host set-ups turn it on.
+  WebhookSender(store::Database& db, common::Clock& clock, bool allow_private = false,
                 std::chrono::milliseconds poll = std::chrono::milliseconds(200),
                 std::chrono::seconds timeout = std::chrono::seconds(5))
-      : db_(db), clock_(clock), poll_(poll), timeout_(timeout) {}
+      : db_(db), clock_(clock), allow_private_(allow_private), poll_(poll), timeout_(timeout) {}
   ~WebhookSender() { Stop(); }
 
   void Start();
@@ -34,6 +37,7 @@ class WebhookSender {
  private:
   store::Database& db_;
   common::Clock& clock_;
+  bool allow_private_;
   std::chrono::milliseconds poll_;
   std::chrono::seconds timeout_;
   std::thread thread_;

@@ -40,9 +40,10 @@ struct ServeArgs {
   std::string delivery_delay = "60-300";  // seconds, "MIN-MAX"
   uint64_t seed = 0;                      // of the delivery delays
   int threads = 2;
-  int request_timeout_s = 30;     // to receive a whole request
-  int idle_timeout_s = 60;        // between requests on a kept-alive connection
-  int usage_retention_days = 90;  // stored usage kept this long (at least 4 days)
+  int request_timeout_s = 30;          // to receive a whole request
+  int idle_timeout_s = 60;             // between requests on a kept-alive connection
+  int usage_retention_days = 90;       // stored usage kept this long (at least 4 days)
+  bool webhook_allow_private = false;  // deliver webhooks to private/loopback addresses too
 };
 // Runs until SIGTERM or SIGINT, then stops gracefully.
 int RunServe(const ServeArgs& args);

@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
                  "Days of stored usage kept (4 at least: late samples re-rate 72 h back)")
       ->capture_default_str()
       ->check(CLI::Range(4, 3650));
+  sv->add_flag("--webhook-allow-private", serve.webhook_allow_private,
+               "Deliver webhooks to loopback and private addresses too (off: SSRF guard)");
   sv->set_config("--config", "", "Read these options from a TOML file (key = value)");
 
   // pricebook

@@ -259,7 +259,7 @@ int RunServe(const ServeArgs& args) {
   std::printf("rampart: listening on http://%s:%u\n", listen->first.c_str(), *port);
   std::fflush(stdout);
 
-  api::WebhookSender webhooks(db, clock);
+  api::WebhookSender webhooks(db, clock, args.webhook_allow_private);
   webhooks.Start();
 
   // On the real clock a worker runs due jobs every second; on the simulated clock jobs run

@@ -1,5 +1,7 @@
 #include "api/errors.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
 #include <map>
 
@@ -31,6 +33,7 @@ int StatusFor(std::string_view code) {
 
 HttpResponse ErrorResponse(const common::Error& error) {
   const int status = StatusFor(error.code);
+  if (status >= 500) spdlog::error("{}: {}", error.code, error.message);
   boost::json::object details;
   if (!error.field.empty()) details["field"] = error.field;
   const std::string message =

@@ -152,7 +152,8 @@ void AddResourceRoutes(EndpointMap& e) {
             return ErrorResponse("invalid_day", "give ?day=YYYY-MM-DD", "day");
           }
           auto windows = s.Database().Use([&](store::Connection& conn) {
-            return postpaid::WindowsOfDay(conn, c.who.tenant_id, c.params[0], it->second);
+            return postpaid::WindowsOfDay(conn, *s.deps().calendar, c.who.tenant_id, c.params[0],
+                                          it->second);
           });
           if (!windows) return ErrorResponse(windows.error());
           array items;

@@ -11,6 +11,7 @@
 #include "lifecycle/resources.h"
 #include "metering/day_ingest.h"
 #include "metering/day_usage.h"
+#include "postpaid/usage.h"
 
 namespace rampart::postpaid {
 
@@ -29,7 +30,6 @@ common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
                                                  std::string_view tenant_id, common::Day day) {
   const common::Instant start = calendar.DayStart(day);
   const common::Instant end = calendar.DayEnd(day);
-  const std::string day_text = common::FormatDay(day);
   auto ids =
       c.Query("SELECT id FROM resources WHERE tenant_id = $1 AND created_at < $2 ORDER BY seq",
               {std::string(tenant_id), end.time_since_epoch().count()});
@@ -53,24 +53,12 @@ common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
     for (const auto& h : *history) {
       if (h.effective_at <= start) rated.spec.forwarding_mode = h.forwarding_mode;
     }
-    auto samples = c.Query(
-        "SELECT window_start, window_s, attack_bps, in_bytes, out_bytes FROM usage_samples "
-        "WHERE resource_id = $1 AND day = $2",
-        {r->id, day_text});
-    if (!samples) return std::unexpected(samples.error());
     std::unique_ptr<metering::DayUsage> u;
-    if (!samples->empty()) {
-      u = std::make_unique<metering::DayUsage>(start, end);
-      for (const auto& s : *samples) {
-        metering::UsageSample sample;
-        sample.window_start = common::Instant(common::Seconds(Int(s[0])));
-        sample.window_s = Int(s[1]);
-        sample.attack_bps = Int(s[2]);
-        sample.in_bytes = Int(s[3]);
-        sample.out_bytes = Int(s[4]);
-        u->Add(sample);
-      }
-    }
+    auto read = ForEachWindow(c, calendar, r->id, day, [&](const metering::UsageSample& sample) {
+      if (!u) u = std::make_unique<metering::DayUsage>(start, end);
+      u->Add(sample);
+    });
+    if (!read) return std::unexpected(read.error());
     resources.push_back(std::move(rated));
     usage.push_back(std::move(u));
   }
@@ -195,7 +183,7 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
   const common::Day oldest_kept(std::chrono::sys_days(*day) -
                                 std::chrono::days(std::max(retention_days, kMinRetentionDays)));
   auto purged =
-      c.Query("DELETE FROM usage_samples WHERE day < $1", {common::FormatDay(oldest_kept)});
+      c.Query("DELETE FROM usage_blocks WHERE day < $1", {common::FormatDay(oldest_kept)});
   if (!purged) return std::unexpected(purged.error());
   return ScheduleDayClose(c, calendar,
                           common::Day(std::chrono::sys_days(*day) + std::chrono::days(1)));

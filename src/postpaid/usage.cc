@@ -1,53 +1,110 @@
 #include "postpaid/usage.h"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "lifecycle/notifications.h"
+#include "postpaid/usage_block.h"
 
 namespace rampart::postpaid {
+namespace {
 
 using store::Int;
 using store::Text;
 
-namespace {
+struct Owner {
+  std::string resource;
+  std::string tenant;
+  int64_t created_at = 0;
+  int64_t base_bps = 0;
+};
 
-// Attack notices: the resource's attack (summed over its IPs for the window) crossing its
-// base upward starts an attack, a later window back at or below the base ends it. Samples
-// arriving out of order never end an attack early.
-common::Result<void> TrackAttack(store::Connection& c, const std::string& resource,
-                                 const std::string& tenant, const metering::UsageSample& s,
-                                 common::Instant now) {
-  const int64_t window = s.window_start.time_since_epoch().count();
-  auto sums = c.Query(
-      "SELECT (SELECT sum(attack_bps) FROM usage_samples WHERE resource_id = $1 AND "
-      "window_start = $2), (SELECT base_gbps FROM resources WHERE id = $1), "
-      "(SELECT in_attack FROM attack_state WHERE resource_id = $1), "
-      "(SELECT last_window FROM attack_state WHERE resource_id = $1)",
-      {resource, window});
-  if (!sums) return std::unexpected(sums.error());
-  const auto& row = (*sums)[0];
-  const int64_t attack = Int(row[0]);
-  const int64_t base = Int(row[1]) * 1'000'000'000;
-  const bool in_attack = Int(row[2]) != 0;
-  const int64_t last = store::IsNull(row[3]) ? 0 : Int(row[3]);
-  std::string event;
-  if (attack > base && !in_attack) {
-    event = "attack_started";
-  } else if (attack <= base && in_attack && window > last) {
-    event = "attack_ended";
+struct Pending {
+  size_t index;
+  metering::UsageSample sample;
+};
+
+common::Result<std::optional<Owner>> OwnerOf(store::Connection& c, const std::string& ip) {
+  auto rows = c.Query(
+      "SELECT r.id, r.tenant_id, r.created_at, r.base_gbps FROM resource_ips i JOIN resources r "
+      "ON r.id = i.resource_id WHERE i.ip = $1",
+      {ip});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<Owner>{};
+  const auto& r = (*rows)[0];
+  return std::optional<Owner>{Owner{Text(r[0]), Text(r[1]), Int(r[2]), Int(r[3]) * 1'000'000'000}};
+}
+
+// Every block of a resource's day, decoded, keyed by (ip, window_s).
+using Blocks = std::map<std::pair<std::string, int64_t>, UsageBlock>;
+
+common::Result<Blocks> LoadBlocks(store::Connection& c, const std::string& resource,
+                                  const std::string& day) {
+  auto rows =
+      c.Query("SELECT ip, window_s, slots FROM usage_blocks WHERE resource_id = $1 AND day = $2",
+              {resource, day});
+  if (!rows) return std::unexpected(rows.error());
+  Blocks out;
+  for (const auto& r : *rows) {
+    auto block = UsageBlock::Decode(store::Bytes(r[2]));
+    if (!block) return std::unexpected(block.error());
+    out.emplace(std::make_pair(Text(r[0]), Int(r[1])), std::move(*block));
   }
-  if (!event.empty()) {
-    const std::string msg = event == "attack_started"
-                                ? "attack of " + std::to_string(attack / 1'000'000) +
-                                      " Mbps above the base from " +
-                                      common::FormatRfc3339(s.window_start)
-                                : "attack ended by " + common::FormatRfc3339(s.window_start);
-    if (auto n = lifecycle::Notify(c, tenant, event, resource, msg, now); !n) return n;
+  return out;
+}
+
+// The resource's attack at a window start: summed over its IPs and window lengths.
+int64_t AttackAt(const Blocks& blocks, common::Instant day_start, common::Instant window_start) {
+  const int64_t offset = (window_start - day_start).count();
+  int64_t sum = 0;
+  for (const auto& [key, block] : blocks) {
+    if (offset % key.second != 0) continue;
+    const auto slot = static_cast<size_t>(offset / key.second);
+    if (slot < block.slots() && block.present(slot)) sum += block.at(slot).attack_bps;
+  }
+  return sum;
+}
+
+// Attack notices: the resource's attack crossing its base upward starts an attack, a later
+// window at or below the base ends it. Windows older than the last one seen never end an
+// attack early.
+common::Result<void> TrackAttacks(store::Connection& c, const Owner& owner, const Blocks& blocks,
+                                  common::Instant day_start, std::vector<common::Instant> windows,
+                                  common::Instant now) {
+  std::sort(windows.begin(), windows.end());
+  windows.erase(std::unique(windows.begin(), windows.end()), windows.end());
+  auto state = c.Query("SELECT in_attack, last_window FROM attack_state WHERE resource_id = $1",
+                       {owner.resource});
+  if (!state) return std::unexpected(state.error());
+  bool in_attack = !state->empty() && Int((*state)[0][0]) != 0;
+  int64_t last = state->empty() ? 0 : Int((*state)[0][1]);
+  for (const auto& w : windows) {
+    const int64_t attack = AttackAt(blocks, day_start, w);
+    const int64_t at = w.time_since_epoch().count();
+    std::string event, message;
+    if (attack > owner.base_bps && !in_attack) {
+      event = "attack_started";
+      message = "attack of " + std::to_string(attack / 1'000'000) + " Mbps above the base from " +
+                common::FormatRfc3339(w);
+      in_attack = true;
+    } else if (attack <= owner.base_bps && in_attack && at > last) {
+      event = "attack_ended";
+      message = "attack ended by " + common::FormatRfc3339(w);
+      in_attack = false;
+    }
+    if (!event.empty()) {
+      if (auto n = lifecycle::Notify(c, owner.tenant, event, owner.resource, message, now); !n) {
+        return n;
+      }
+    }
+    last = std::max(last, at);
   }
   auto q = c.Query(
       "INSERT INTO attack_state (resource_id, in_attack, last_window) VALUES ($1, $2, $3) "
       "ON CONFLICT (resource_id) DO UPDATE SET in_attack = excluded.in_attack, "
-      "last_window = CASE WHEN excluded.last_window > attack_state.last_window THEN "
-      "excluded.last_window ELSE attack_state.last_window END",
-      {resource, int64_t{event.empty() ? in_attack : event == "attack_started"}, window});
+      "last_window = excluded.last_window",
+      {owner.resource, int64_t{in_attack}, last});
   if (!q) return std::unexpected(q.error());
   return {};
 }
@@ -60,73 +117,96 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
                                            const std::vector<IncomingSample>& samples,
                                            common::Instant now) {
   IngestReport report;
+  // Group the valid samples by (ip, billing day, window length): each group is one block,
+  // read, merged and written once.
+  std::map<std::tuple<std::string, std::string, int64_t>, std::vector<Pending>> groups;
   for (const auto& in : samples) {
     if (!in.sample) {
       report.rejected.push_back({in.index, in.parse_error});
       continue;
     }
-    const metering::UsageSample& s = *in.sample;
-    if (auto bad = metering::ValidateSample(s, now)) {
+    if (auto bad = metering::ValidateSample(*in.sample, now)) {
       report.rejected.push_back({in.index, *bad});
       continue;
     }
-    const std::string ip = s.ip.ToString();
-    auto owner = c.Query(
-        "SELECT r.id, r.tenant_id, r.created_at FROM resource_ips i JOIN resources r ON "
-        "r.id = i.resource_id WHERE i.ip = $1",
-        {ip});
-    if (!owner) return std::unexpected(owner.error());
-    const bool known = !owner->empty() &&
-                       (tenant_id.empty() || Text((*owner)[0][1]) == tenant_id) &&
-                       Int((*owner)[0][2]) <= s.window_start.time_since_epoch().count();
-    if (!known) {
-      // The same answer whether the IP is unprotected or another tenant's.
-      report.rejected.push_back(
-          {in.index, {"unknown_ip", "no resource protects " + ip + " at that window", "ip"}});
-      continue;
+    groups[{in.sample->ip.ToString(), common::FormatDay(calendar.DayOf(in.sample->window_start)),
+            in.sample->window_s}]
+        .push_back({in.index, *in.sample});
+  }
+  std::map<std::string, std::optional<Owner>> owners;
+  for (auto& [key, pending] : groups) {
+    const auto& [ip, day, window_s] = key;
+    auto cached = owners.find(ip);
+    if (cached == owners.end()) {
+      auto owner = OwnerOf(c, ip);
+      if (!owner) return std::unexpected(owner.error());
+      cached = owners.emplace(ip, *owner).first;
     }
-    const std::string day = common::FormatDay(calendar.DayOf(s.window_start));
-    auto inserted = c.Query(
-        "INSERT INTO usage_samples (ip, window_start, window_s, resource_id, day, attack_bps, "
-        "in_bytes, out_bytes, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-        "ON CONFLICT (ip, window_start, window_s) DO NOTHING RETURNING ip",
-        {ip, s.window_start.time_since_epoch().count(), s.window_s, Text((*owner)[0][0]), day,
-         s.attack_bps, s.in_bytes, s.out_bytes, now.time_since_epoch().count()});
-    if (!inserted) return std::unexpected(inserted.error());
-    if (!inserted->empty()) {
-      ++report.accepted;
-      // A sample for a day already billed: the next day close re-rates that day.
-      auto late = c.Query(
-          "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
-          "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
-          {Text((*owner)[0][1]), day});
-      if (!late) return std::unexpected(late.error());
-      if (auto a = TrackAttack(c, Text((*owner)[0][0]), Text((*owner)[0][1]), s, now); !a) {
-        return std::unexpected(a.error());
+    const std::optional<Owner>& owner = cached->second;
+    const common::Day d = *common::ParseDay(day);
+    const common::Instant day_start = calendar.DayStart(d);
+    const auto slots = static_cast<size_t>((calendar.DayEnd(d) - day_start).count() / window_s);
+    std::optional<Blocks> blocks;
+    UsageBlock* block = nullptr;
+    std::vector<common::Instant> accepted_windows;
+    for (const auto& p : pending) {
+      // The same answer whether the IP is unprotected, another tenant's, or not yet
+      // protected at that window.
+      if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id) ||
+          owner->created_at > p.sample.window_start.time_since_epoch().count()) {
+        report.rejected.push_back(
+            {p.index, {"unknown_ip", "no resource protects " + ip + " at that window", "ip"}});
+        continue;
       }
-      continue;
+      if (!blocks) {
+        auto loaded = LoadBlocks(c, owner->resource, day);
+        if (!loaded) return std::unexpected(loaded.error());
+        blocks = std::move(*loaded);
+        block = &blocks->try_emplace({ip, window_s}, UsageBlock(slots)).first->second;
+      }
+      const auto slot = static_cast<size_t>((p.sample.window_start - day_start).count() / window_s);
+      const WindowValues v{p.sample.attack_bps, p.sample.in_bytes, p.sample.out_bytes};
+      if (!block->present(slot)) {
+        block->Set(slot, v);
+        accepted_windows.push_back(p.sample.window_start);
+        ++report.accepted;
+      } else if (block->at(slot) == v) {
+        ++report.duplicates;
+      } else {
+        report.rejected.push_back(
+            {p.index,
+             {"conflict",
+              "a different sample for " + ip + " at " +
+                  common::FormatRfc3339(p.sample.window_start) + " was already accepted",
+              "window_start"}});
+      }
     }
-    auto existing = c.Query(
-        "SELECT attack_bps, in_bytes, out_bytes FROM usage_samples WHERE ip = $1 AND "
-        "window_start = $2 AND window_s = $3",
-        {ip, s.window_start.time_since_epoch().count(), s.window_s});
-    if (!existing) return std::unexpected(existing.error());
-    const auto& e = (*existing)[0];
-    if (Int(e[0]) == s.attack_bps && Int(e[1]) == s.in_bytes && Int(e[2]) == s.out_bytes) {
-      ++report.duplicates;
-    } else {
-      report.rejected.push_back(
-          {in.index,
-           {"conflict",
-            "a different sample for " + ip + " at " + common::FormatRfc3339(s.window_start) +
-                " was already accepted",
-            "window_start"}});
+    if (accepted_windows.empty()) continue;
+    auto saved = c.Query(
+        "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (resource_id, day, ip, window_s) "
+        "DO UPDATE SET slots = excluded.slots, updated_at = excluded.updated_at",
+        {owner->resource, day, ip, window_s, owner->tenant, store::Blob{block->Encode()},
+         now.time_since_epoch().count()});
+    if (!saved) return std::unexpected(saved.error());
+    // Samples for a day already billed: the next day close re-rates that day.
+    auto late = c.Query(
+        "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
+        "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
+        {owner->tenant, day});
+    if (!late) return std::unexpected(late.error());
+    if (auto a = TrackAttacks(c, *owner, *blocks, day_start, std::move(accepted_windows), now);
+        !a) {
+      return std::unexpected(a.error());
     }
   }
+  std::sort(report.rejected.begin(), report.rejected.end(),
+            [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
   return report;
 }
 
 common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
+                                                       const common::BillingCalendar& calendar,
                                                        std::string_view tenant_id,
                                                        std::string_view resource_id,
                                                        std::string_view day) {
@@ -134,17 +214,43 @@ common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
                        {std::string(resource_id), std::string(tenant_id)});
   if (!owner) return std::unexpected(owner.error());
   if (Int((*owner)[0][0]) == 0) return common::Fail("not_found", "no such resource");
-  auto rows = c.Query(
-      "SELECT ip, window_start, window_s, attack_bps, in_bytes, out_bytes FROM usage_samples "
-      "WHERE resource_id = $1 AND day = $2 ORDER BY window_start, ip",
-      {std::string(resource_id), std::string(day)});
-  if (!rows) return std::unexpected(rows.error());
+  auto blocks = LoadBlocks(c, std::string(resource_id), std::string(day));
+  if (!blocks) return std::unexpected(blocks.error());
+  const common::Instant day_start = calendar.DayStart(*common::ParseDay(day));
   std::vector<StoredWindow> out;
-  for (const auto& r : *rows) {
-    out.push_back({Text(r[0]), common::Instant(common::Seconds(Int(r[1]))), Int(r[2]), Int(r[3]),
-                   Int(r[4]), Int(r[5])});
+  for (const auto& [key, block] : *blocks) {
+    for (size_t i = 0; i < block.slots(); ++i) {
+      if (!block.present(i)) continue;
+      const auto& v = block.at(i);
+      out.push_back({key.first, day_start + common::Seconds(static_cast<int64_t>(i) * key.second),
+                     key.second, v.attack_bps, v.in_bytes, v.out_bytes});
+    }
   }
+  std::sort(out.begin(), out.end(), [](const StoredWindow& a, const StoredWindow& b) {
+    return std::tie(a.window_start, a.ip) < std::tie(b.window_start, b.ip);
+  });
   return out;
+}
+
+common::Result<void> ForEachWindow(store::Connection& c, const common::BillingCalendar& calendar,
+                                   std::string_view resource_id, common::Day day,
+                                   const std::function<void(const metering::UsageSample&)>& f) {
+  auto blocks = LoadBlocks(c, std::string(resource_id), common::FormatDay(day));
+  if (!blocks) return std::unexpected(blocks.error());
+  const common::Instant day_start = calendar.DayStart(day);
+  for (const auto& [key, block] : *blocks) {
+    metering::UsageSample s;
+    s.window_s = key.second;
+    for (size_t i = 0; i < block.slots(); ++i) {
+      if (!block.present(i)) continue;
+      s.window_start = day_start + common::Seconds(static_cast<int64_t>(i) * key.second);
+      s.attack_bps = block.at(i).attack_bps;
+      s.in_bytes = block.at(i).in_bytes;
+      s.out_bytes = block.at(i).out_bytes;
+      f(s);
+    }
+  }
+  return {};
 }
 
 }  // namespace rampart::postpaid

@@ -3,8 +3,13 @@
 // repeat of (ip, window_start, window_s) is a duplicate, a different one a conflict. One
 // reason per rejected sample; the rest of the batch is accepted. A meter key reports only
 // its tenant's IPs. Runs inside the caller's transaction: a batch is stored whole or not.
+//
+// Storage is built for volume: one block per (resource, day, IP, window length)
+// (postpaid/usage_block.h); a batch is grouped by block and each block read, merged and
+// written once.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,8 +56,15 @@ struct StoredWindow {
   int64_t out_bytes = 0;
 };
 common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
+                                                       const common::BillingCalendar& calendar,
                                                        std::string_view tenant_id,
                                                        std::string_view resource_id,
                                                        std::string_view day);
+
+// Calls `f` with every stored window of a resource's day (any order): day close reads
+// usage through this.
+common::Result<void> ForEachWindow(store::Connection& c, const common::BillingCalendar& calendar,
+                                   std::string_view resource_id, common::Day day,
+                                   const std::function<void(const metering::UsageSample&)>& f);
 
 }  // namespace rampart::postpaid

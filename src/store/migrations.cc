@@ -243,6 +243,22 @@ CREATE TABLE attack_state (
   last_window INTEGER NOT NULL
 );
 )SQL",
+    // 8: usage for volume: one block per (IP, billing day, window length) holding that
+    // day's windows (postpaid/usage_block.h) instead of a row per sample. No deployment
+    // had stored samples yet, so the row table is dropped rather than converted.
+    R"SQL(
+DROP TABLE usage_samples;
+CREATE TABLE usage_blocks (
+  ip TEXT NOT NULL,
+  day TEXT NOT NULL,
+  window_s INTEGER NOT NULL,
+  resource_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  slots BLOB NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (resource_id, day, ip, window_s)
+);
+)SQL",
 };
 
 }  // namespace

@@ -17,4 +17,11 @@ const std::string& Text(const Value& v) {
   return std::get<std::string>(v);
 }
 
+const std::string& Bytes(const Value& v) {
+  static const std::string kEmpty;
+  if (IsNull(v)) return kEmpty;
+  assert(std::holds_alternative<Blob>(v));
+  return std::get<Blob>(v).bytes;
+}
+
 }  // namespace rampart::store

@@ -1,6 +1,6 @@
 // The SQL the modules speak, independent of the engine: statements with numbered parameters
-// ($1, $2, ...; both SQLite and PostgreSQL accept them), values that are NULL, an integer or
-// text, and rows as vectors of values. The embedded SQLite engine implements it today
+// ($1, $2, ...; both SQLite and PostgreSQL accept them), values that are NULL, an integer,
+// text or a blob, and rows as vectors of values. The embedded SQLite engine implements it today
 // (sqlite/); PostgreSQL is meant to implement the same interface.
 //
 // A Connection is not thread-safe; Database (database.h) serialises access to one.
@@ -17,7 +17,12 @@
 
 namespace rampart::store {
 
-using Value = std::variant<std::monostate, int64_t, std::string>;
+// Bytes that are not text (stored as a BLOB / bytea).
+struct Blob {
+  std::string bytes;
+};
+
+using Value = std::variant<std::monostate, int64_t, std::string, Blob>;
 using Row = std::vector<Value>;
 
 inline bool IsNull(const Value& v) { return std::holds_alternative<std::monostate>(v); }
@@ -25,6 +30,8 @@ inline bool IsNull(const Value& v) { return std::holds_alternative<std::monostat
 int64_t Int(const Value& v);
 // The text in `v`; "" for NULL.
 const std::string& Text(const Value& v);
+// The bytes of a blob in `v`; "" for NULL.
+const std::string& Bytes(const Value& v);
 
 class Connection {
  public:

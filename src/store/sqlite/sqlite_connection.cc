@@ -54,6 +54,9 @@ common::Result<std::vector<Row>> SqliteConnection::Query(std::string_view sql,
       sqlite3_bind_null(stmt, index);
     } else if (const auto* n = std::get_if<int64_t>(&v)) {
       sqlite3_bind_int64(stmt, index, *n);
+    } else if (const auto* b = std::get_if<Blob>(&v)) {
+      sqlite3_bind_blob(stmt, index, b->bytes.data(), static_cast<int>(b->bytes.size()),
+                        SQLITE_TRANSIENT);
     } else {
       const std::string& s = std::get<std::string>(v);
       sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
@@ -71,6 +74,12 @@ common::Result<std::vector<Row>> SqliteConnection::Query(std::string_view sql,
         case SQLITE_INTEGER:
           row[static_cast<size_t>(c)] = static_cast<int64_t>(sqlite3_column_int64(stmt, c));
           break;
+        case SQLITE_BLOB: {
+          const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, c));
+          row[static_cast<size_t>(c)] =
+              Blob{std::string(data, static_cast<size_t>(sqlite3_column_bytes(stmt, c)))};
+          break;
+        }
         default:
           row[static_cast<size_t>(c)] =
               std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),

@@ -1,0 +1,46 @@
+// UsageBlock: one IP's windows of one length over one billing day, stored as one compact
+// value (the volume layout of the metering issue): a presence bitmap, then the present
+// windows' (attack_bps, in_bytes, out_bytes) only. A full day of one-minute windows is
+// ~34.7 KB; an IP with a few windows a few hundred bytes. Ingestion merges a batch into the
+// block in memory and writes it back once, instead of a row (and an index entry) per sample.
+// Value type; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace rampart::postpaid {
+
+struct WindowValues {
+  int64_t attack_bps = 0;
+  int64_t in_bytes = 0;
+  int64_t out_bytes = 0;
+  bool operator==(const WindowValues&) const = default;
+};
+
+class UsageBlock {
+ public:
+  explicit UsageBlock(size_t slots) : present_(slots, false), values_(slots) {}
+  // `invalid_block` for a value this code did not write.
+  static common::Result<UsageBlock> Decode(std::string_view bytes);
+  std::string Encode() const;
+
+  size_t slots() const { return values_.size(); }
+  bool present(size_t slot) const { return present_[slot]; }
+  const WindowValues& at(size_t slot) const { return values_[slot]; }
+  void Set(size_t slot, const WindowValues& v) {
+    present_[slot] = true;
+    values_[slot] = v;
+  }
+
+ private:
+  std::vector<bool> present_;
+  std::vector<WindowValues> values_;
+};
+
+}  // namespace rampart::postpaid

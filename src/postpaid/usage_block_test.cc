@@ -1,0 +1,35 @@
+#include "postpaid/usage_block.h"
+
+#include <gtest/gtest.h>
+
+namespace rampart::postpaid {
+namespace {
+
+TEST(UsageBlock, RoundTripsSparseAndFullDays) {
+  UsageBlock sparse(1440);
+  sparse.Set(0, {1, 2, 3});
+  sparse.Set(1439, {-4, 5, 6});
+  const std::string bytes = sparse.Encode();
+  EXPECT_EQ(bytes.size(), 8u + 180u + 2 * 24u);
+  auto back = UsageBlock::Decode(bytes).value();
+  EXPECT_TRUE(back.present(0));
+  EXPECT_FALSE(back.present(1));
+  EXPECT_EQ(back.at(1439), (WindowValues{-4, 5, 6}));
+  UsageBlock full(288);
+  for (size_t i = 0; i < 288; ++i) full.Set(i, {int64_t(i), int64_t(i) * 2, int64_t(i) * 3});
+  auto f = UsageBlock::Decode(full.Encode()).value();
+  EXPECT_EQ(f.at(287), (WindowValues{287, 574, 861}));
+}
+
+TEST(UsageBlock, RefusesCorruptBytes) {
+  UsageBlock b(60);
+  b.Set(3, {1, 1, 1});
+  std::string bytes = b.Encode();
+  EXPECT_FALSE(UsageBlock::Decode(bytes.substr(0, bytes.size() - 1)).has_value());
+  EXPECT_FALSE(UsageBlock::Decode("junk").has_value());
+  bytes[0] = 9;  // version
+  EXPECT_FALSE(UsageBlock::Decode(bytes).has_value());
+}
+
+}  // namespace
+}  // namespace rampart::postpaid

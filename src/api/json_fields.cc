@@ -1,5 +1,6 @@
 #include "api/json_fields.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -24,7 +25,7 @@ void FieldReader::Problem(std::string code, std::string message, std::string fie
 
 const boost::json::value* FieldReader::Find(std::string_view key, bool required) {
   if (!object_) return nullptr;
-  read_.emplace(key);
+  read_.push_back(key);
   const boost::json::value* v = object_->if_contains(key);
   if (v && v->is_null()) v = nullptr;  // null means absent
   if (!v && required) {
@@ -106,13 +107,13 @@ const boost::json::array* FieldReader::Array(std::string_view key, bool required
 }
 
 void FieldReader::Ignore(std::initializer_list<std::string_view> keys) {
-  for (auto k : keys) read_.emplace(k);
+  for (auto k : keys) read_.push_back(k);
 }
 
 std::optional<common::Error> FieldReader::Finish() {
   if (error_ || !object_) return error_;
   for (const auto& [key, _] : *object_) {
-    if (!read_.contains(std::string_view(key))) {
+    if (std::find(read_.begin(), read_.end(), std::string_view(key)) == read_.end()) {
       return common::Error{"unknown_field", PathOf(key) + " is not a known field", PathOf(key)};
     }
   }

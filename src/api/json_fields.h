@@ -1,6 +1,8 @@
 // FieldReader: strict reading of one JSON object at the API boundary.
 //
-// Each getter returns the field's value (or a default) and remembers the first problem:
+// Field names are taken as string views and kept: pass literals (or strings that outlive
+// the reader). Each getter returns the field's value (or a default) and remembers the first
+// problem:
 // a missing required field, a wrong type, a number out of range. Finish() then also refuses
 // fields that were never read, so unknown fields (typos) are errors, not silently ignored.
 // Every error names its field with a dotted path ("origins[2].port"). Not thread-safe.
@@ -10,9 +12,9 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 
@@ -48,7 +50,9 @@ class FieldReader {
 
   const boost::json::object* object_ = nullptr;
   std::string path_;
-  std::set<std::string, std::less<>> read_;
+  // The keys asked for; views of the callers' literals (a handful per object, so a flat
+  // vector beats a set and allocates nothing per key).
+  std::vector<std::string_view> read_;
   std::optional<common::Error> error_;
 };
 

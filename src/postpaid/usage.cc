@@ -119,7 +119,11 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
   IngestReport report;
   // Group the valid samples by (ip, billing day, window length): each group is one block,
   // read, merged and written once.
-  std::map<std::tuple<std::string, std::string, int64_t>, std::vector<Pending>> groups;
+  // Keyed by (IP, the day's start, window length); the time-zone lookup is done once per
+  // day seen, not per sample.
+  std::map<std::tuple<common::IpAddress, int64_t, int64_t>, std::vector<Pending>> groups;
+  std::map<int64_t, std::string> day_names;  // day start -> "YYYY-MM-DD"
+  common::Instant cached_start{}, cached_end{};
   for (const auto& in : samples) {
     if (!in.sample) {
       report.rejected.push_back({in.index, in.parse_error});
@@ -129,13 +133,21 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
       report.rejected.push_back({in.index, *bad});
       continue;
     }
-    groups[{in.sample->ip.ToString(), common::FormatDay(calendar.DayOf(in.sample->window_start)),
-            in.sample->window_s}]
-        .push_back({in.index, *in.sample});
+    const common::Instant t = in.sample->window_start;
+    if (t < cached_start || t >= cached_end) {
+      const common::Day d = calendar.DayOf(t);
+      cached_start = calendar.DayStart(d);
+      cached_end = calendar.DayEnd(d);
+      day_names.try_emplace(cached_start.time_since_epoch().count(), common::FormatDay(d));
+    }
+    groups[{in.sample->ip, cached_start.time_since_epoch().count(), in.sample->window_s}].push_back(
+        {in.index, *in.sample});
   }
   std::map<std::string, std::optional<Owner>> owners;
   for (auto& [key, pending] : groups) {
-    const auto& [ip, day, window_s] = key;
+    const std::string ip = std::get<0>(key).ToString();
+    const std::string& day = day_names.at(std::get<1>(key));
+    const int64_t window_s = std::get<2>(key);
     auto cached = owners.find(ip);
     if (cached == owners.end()) {
       auto owner = OwnerOf(c, ip);

@@ -42,6 +42,7 @@ class Server {
                   bool simulated = true)
       : simulated_(simulated) {
     data_ = data_dir.empty() ? MakeDataDir() : data_dir;
+    database_ = BackendDatabase();
     owns_data_ = data_dir.empty();
     Start(std::move(extra_args));
   }
@@ -62,6 +63,7 @@ class Server {
       setenv("RAMPART_ADMIN_KEY", kAdminKey.c_str(), 1);
       std::vector<std::string> args = {RAMPART_BINARY, "serve", "--listen", "127.0.0.1:0",
                                        "--data",       data_,   "--seed",   "7"};
+      if (!database_.empty()) args.insert(args.end(), {"--database", database_});
       if (simulated_) {
         args.insert(args.end(), {"--simulated-clock", "--start", "2026-11-26T00:00:00Z"});
       } else {
@@ -171,12 +173,29 @@ class Server {
   }
 
  private:
+  // With RAMPART_TEST_BACKEND=postgres, a fresh database on the cluster named by
+  // RAMPART_TEST_POSTGRES_URL (scripts/pg-test-cluster), one per server.
+  static std::string BackendDatabase() {
+    const char* backend = std::getenv("RAMPART_TEST_BACKEND");
+    if (!backend || std::string(backend) != "postgres") return "";
+    const char* url = std::getenv("RAMPART_TEST_POSTGRES_URL");
+    if (!url || !*url) throw std::runtime_error("RAMPART_TEST_POSTGRES_URL is not set");
+    static int counter = 0;
+    const std::string name = "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    const std::string cmd =
+        "psql -q \"" + std::string(url) + "\" -c \"CREATE DATABASE " + name + "\" >/dev/null";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot create " + name);
+    std::string base(url);
+    return base.substr(0, base.rfind('/') + 1) + name;
+  }
+
   static std::string MakeDataDir() {
     char tmpl[] = "/tmp/rampart_test_XXXXXX";
     return mkdtemp(tmpl);
   }
 
   bool simulated_ = true;
+  std::string database_;  // PostgreSQL URL of this server's own database, or "" (SQLite)
   std::string data_;
   bool owns_data_ = true;
   std::vector<std::string> extra_args_;

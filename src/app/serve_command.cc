@@ -24,6 +24,7 @@
 #include "ordering/orders.h"
 #include "postpaid/day_close.h"
 #include "store/migrations.h"
+#include "store/postgres/postgres_connection.h"
 #include "store/sqlite/sqlite_connection.h"
 
 namespace rampart::app {
@@ -167,9 +168,22 @@ int RunServe(const ServeArgs& args) {
   std::error_code ec;
   fs::create_directories(data, ec);
   fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
-  auto connection = store::SqliteConnection::Open((data / "rampart.db").string());
-  if (!connection) return Fail(connection.error());
-  store::Database db(std::move(*connection));
+  std::unique_ptr<store::Connection> connection;
+  if (args.database.empty()) {
+    auto sqlite = store::SqliteConnection::Open((data / "rampart.db").string());
+    if (!sqlite) return Fail(sqlite.error());
+    connection = std::move(*sqlite);
+  } else {
+    if (args.database.rfind("postgres://", 0) != 0 &&
+        args.database.rfind("postgresql://", 0) != 0) {
+      return Fail(common::Error{"invalid_option", "--database must be a postgres:// URL", ""});
+    }
+    auto pg = store::PostgresConnection::Open(args.database);
+    if (!pg) return Fail(pg.error());
+    connection = std::move(*pg);
+    spdlog::info("store: PostgreSQL");
+  }
+  store::Database db(std::move(connection));
   if (auto m = store::Migrate(db); !m) return Fail(m.error());
 
   common::SystemClock system_clock;

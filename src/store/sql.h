@@ -33,9 +33,13 @@ const std::string& Text(const Value& v);
 // The bytes of a blob in `v`; "" for NULL.
 const std::string& Bytes(const Value& v);
 
+// The SQL dialect, for the few statements that differ (migrations' DDL).
+enum class Dialect { kSqlite, kPostgres };
+
 class Connection {
  public:
   virtual ~Connection() = default;
+  virtual Dialect dialect() const = 0;
   // Runs one statement with its parameters and returns every row it produces. Errors:
   // `conflict` for a violated unique/primary key, `storage_error` otherwise.
   virtual common::Result<std::vector<Row>> Query(std::string_view sql,

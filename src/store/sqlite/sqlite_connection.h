@@ -26,6 +26,7 @@ class SqliteConnection final : public Connection {
   common::Result<void> Begin() override;
   common::Result<void> Commit() override;
   void Rollback() override;
+  Dialect dialect() const override { return Dialect::kSqlite; }
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}

@@ -135,16 +135,20 @@ Result<bool> AnyAdminKey(store::Connection& c) {
 Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::string_view kind,
                          Money amount, std::string_view reference, Instant now,
                          bool allow_negative) {
-  auto tenant = GetTenant(c, tenant_id);
-  if (!tenant) return std::unexpected(tenant.error());
-  const Money after = tenant->balance + amount;
+  // One atomic read-modify-write of the balance: the row stays locked until the caller's
+  // transaction ends, so concurrent movements (several nodes on one PostgreSQL) serialise
+  // instead of losing an update. A debit the balance cannot cover fails, and the caller's
+  // transaction rolls the update back.
+  auto updated = c.Query(
+      "UPDATE tenants SET balance_fen = balance_fen + $2 WHERE id = $1 RETURNING balance_fen",
+      {std::string(tenant_id), amount.fen()});
+  if (!updated) return std::unexpected(updated.error());
+  if (updated->empty()) return common::Fail("not_found", "no such tenant");
+  const Money after = Money::FromFen(Int((*updated)[0][0]));
   if (amount < Money() && after < Money() && !allow_negative) {
-    return common::Fail("insufficient_balance", "the balance " + tenant->balance.ToString() +
+    return common::Fail("insufficient_balance", "the balance " + (after - amount).ToString() +
                                                     " does not cover " + (-amount).ToString());
   }
-  auto updated = c.Query("UPDATE tenants SET balance_fen = $2 WHERE id = $1",
-                         {std::string(tenant_id), after.fen()});
-  if (!updated) return std::unexpected(updated.error());
   auto rows = c.Query(
       "INSERT INTO ledger (tenant_id, kind, amount_fen, balance_after_fen, reference, at) "
       "VALUES ($1, $2, $3, $4, $5, $6) "

@@ -181,12 +181,19 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
                             (order->status == "unpaid" ? std::string("lapsed") : order->status) +
                             "; only an unpaid order can be paid");
   }
+  // The status moves only from unpaid: of two concurrent payments (two nodes), the second
+  // waits on the row, then finds it paid and rolls back — charged once.
+  auto paid = c.Query(
+      "UPDATE orders SET status = 'paid', paid_at = $2 WHERE id = $1 AND status = 'unpaid' "
+      "RETURNING id",
+      {order->id, Epoch(now)});
+  if (!paid) return std::unexpected(paid.error());
+  if (paid->empty()) {
+    return common::Fail("order_not_payable", "order " + order->id + " was paid meanwhile");
+  }
   auto debit =
       lifecycle::PostMovement(c, tenant_id, "order_payment", -order->amount, order->id, now);
   if (!debit) return std::unexpected(debit.error());
-  auto paid = c.Query("UPDATE orders SET status = 'paid', paid_at = $2 WHERE id = $1",
-                      {order->id, Epoch(now)});
-  if (!paid) return std::unexpected(paid.error());
   if (auto j = lifecycle::CancelJob(c, kLapseJob, order->id, now); !j) {
     return std::unexpected(j.error());
   }

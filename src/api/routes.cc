@@ -64,36 +64,43 @@ HttpResponse Mutate(ApiService& s, Context& c,
   }
   const std::string scope = c.who.key_id + " " + c.req.method + " " + c.req.path;
   const std::string hash = common::Sha256Hex(c.req.body);
-  auto result = s.deps().db->Transact([&](store::Connection& conn) -> Result<HttpResponse> {
-    if (idempotent) {
-      auto seen = conn.Query(
-          "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2",
-          {scope, c.req.idempotency_key});
-      if (!seen) return std::unexpected(seen.error());
-      if (!seen->empty()) {
-        const auto& row = (*seen)[0];
-        if (store::Text(row[0]) != hash) {
-          return common::Fail("idempotency_mismatch",
-                              "this Idempotency-Key was used with a different body");
+  auto attempt = [&] {
+    return s.deps().db->Transact([&](store::Connection& conn) -> Result<HttpResponse> {
+      if (idempotent) {
+        auto seen = conn.Query(
+            "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2",
+            {scope, c.req.idempotency_key});
+        if (!seen) return std::unexpected(seen.error());
+        if (!seen->empty()) {
+          const auto& row = (*seen)[0];
+          if (store::Text(row[0]) != hash) {
+            return common::Fail("idempotency_mismatch",
+                                "this Idempotency-Key was used with a different body");
+          }
+          HttpResponse r;
+          r.status = static_cast<int>(store::Int(row[1]));
+          r.body = store::Text(row[2]);
+          r.headers.emplace_back("Idempotent-Replayed", "true");
+          return r;
         }
-        HttpResponse r;
-        r.status = static_cast<int>(store::Int(row[1]));
-        r.body = store::Text(row[2]);
-        r.headers.emplace_back("Idempotent-Replayed", "true");
-        return r;
       }
-    }
-    Result<HttpResponse> r = work(conn);
-    if (r && idempotent && r->status < 300) {
-      auto saved = conn.Query(
-          "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6)",
-          {scope, c.req.idempotency_key, hash, int64_t{r->status}, r->body,
-           s.deps().clock->Now().time_since_epoch().count()});
-      if (!saved) return std::unexpected(saved.error());
-    }
-    return r;
-  });
+      Result<HttpResponse> r = work(conn);
+      if (r && idempotent && r->status < 300) {
+        auto saved = conn.Query(
+            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            {scope, c.req.idempotency_key, hash, int64_t{r->status}, r->body,
+             s.deps().clock->Now().time_since_epoch().count()});
+        if (!saved) return std::unexpected(saved.error());
+      }
+      return r;
+    });
+  };
+  auto result = attempt();
+  // Two nodes handling the same key at once: the second waits on the first's rows, then
+  // fails (the order is paid, or the key is taken) and rolls back whole. Run once more, it
+  // finds the first node's answer and replays it, as a later retry would.
+  if (!result && idempotent) result = attempt();
   if (!result) return ErrorResponse(result.error());
   return *result;
 }

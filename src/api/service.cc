@@ -50,6 +50,16 @@ ApiService::ApiService(ServiceDeps deps) : d_(deps), endpoints_(AllEndpoints()) 
 
 HttpResponse ApiService::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
+  if (d_.simulated) {
+    // Several nodes share one simulated clock through the database: catch up with it.
+    auto now = d_.db->Use([](store::Connection& c) {
+      return c.Query("SELECT value FROM meta WHERE key = 'simulated_now'");
+    });
+    if (now && !now->empty()) {
+      d_.simulated->AdvanceTo(
+          common::Instant(common::Seconds(std::stoll(store::Text((*now)[0][0])))));
+    }
+  }
   std::string route = "unmatched";
   HttpResponse response = Route(request, &route);
   if (d_.metrics) {

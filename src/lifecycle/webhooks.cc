@@ -152,6 +152,14 @@ common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common
     out.push_back(DeliveryFrom(r));
     out.back().url = Text(r[11]);
     out.back().secret = Text(r[12]);
+    // Claimed for a minute (a lease): another sender (another node) leaves it alone while
+    // it is being sent; if this one dies, the delivery is due again after the lease.
+    auto claimed = c.Query(
+        "UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE seq = $1 AND "
+        "next_attempt_at <= $3 RETURNING seq",
+        {out.back().seq, Epoch(now) + kClaimLeaseSeconds, Epoch(now)});
+    if (!claimed) return std::unexpected(claimed.error());
+    if (claimed->empty()) out.pop_back();  // another sender claimed it first
   }
   return out;
 }

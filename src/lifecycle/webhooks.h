@@ -17,6 +17,7 @@ namespace rampart::lifecycle {
 
 inline constexpr int64_t kMaxWebhooks = 10;
 inline constexpr int64_t kMaxAttempts = 8;
+inline constexpr int64_t kClaimLeaseSeconds = 60;
 
 struct Webhook {
   int64_t seq = 0;
@@ -60,7 +61,8 @@ common::Result<std::vector<Delivery>> ListDeliveries(store::Connection& c,
                                                      std::string_view tenant_id,
                                                      std::string_view webhook_id, int64_t after_seq,
                                                      int64_t limit);
-// The oldest pending delivery of each webhook, when it is due: order is kept per webhook.
+// Claims the oldest pending delivery of each webhook, when it is due (order is kept per
+// webhook), for kClaimLeaseSeconds: senders on several nodes never send one twice at once.
 common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common::Instant now,
                                                     int64_t limit);
 // Records an attempt: delivered (2xx), or failed and retried after 10 s x 2^(attempts-1)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/json.hpp>
@@ -38,11 +39,12 @@ class Server {
   // Starts `rampart serve` on a fresh data dir (or `data_dir`, to restart on old data).
   // `simulated`: on the simulated clock from 2026-11-26T00:00:00Z (otherwise the real clock
   // with deliveries due at once).
+  // `database`: a PostgreSQL URL to share with other nodes (see BackendDatabase()).
   explicit Server(std::vector<std::string> extra_args = {}, std::string data_dir = "",
-                  bool simulated = true)
+                  bool simulated = true, std::string database = "")
       : simulated_(simulated) {
     data_ = data_dir.empty() ? MakeDataDir() : data_dir;
-    database_ = BackendDatabase();
+    database_ = database.empty() ? BackendDatabase() : database;
     owns_data_ = data_dir.empty();
     Start(std::move(extra_args));
   }
@@ -67,7 +69,10 @@ class Server {
       if (simulated_) {
         args.insert(args.end(), {"--simulated-clock", "--start", "2026-11-26T00:00:00Z"});
       } else {
-        args.insert(args.end(), {"--delivery-delay", "0-0"});
+        if (std::find(extra_args.begin(), extra_args.end(), "--delivery-delay") ==
+            extra_args.end()) {
+          args.insert(args.end(), {"--delivery-delay", "0-0"});
+        }
       }
       args.insert(args.end(), extra_args.begin(), extra_args.end());
       std::vector<char*> argv;
@@ -174,7 +179,8 @@ class Server {
 
  private:
   // With RAMPART_TEST_BACKEND=postgres, a fresh database on the cluster named by
-  // RAMPART_TEST_POSTGRES_URL (scripts/pg-test-cluster), one per server.
+  // RAMPART_TEST_POSTGRES_URL (scripts/pg-test-cluster), one per server; "" otherwise.
+ public:
   static std::string BackendDatabase() {
     const char* backend = std::getenv("RAMPART_TEST_BACKEND");
     if (!backend || std::string(backend) != "postgres") return "";
@@ -189,6 +195,7 @@ class Server {
     return base.substr(0, base.rfind('/') + 1) + name;
   }
 
+ private:
   static std::string MakeDataDir() {
     char tmpl[] = "/tmp/rampart_test_XXXXXX";
     return mkdtemp(tmpl);

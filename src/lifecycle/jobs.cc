@@ -46,10 +46,11 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
       // mid-job aborts its transaction, which frees the row for the next node: no lease
       // is needed because no job's work outlives its transaction.
       const bool shared = c.dialect() == store::Dialect::kPostgres;
-      auto rows = c.Query(std::string("SELECT seq, kind, subject, due_at FROM jobs WHERE done_at IS "
-                                      "NULL AND due_at <= $1 ORDER BY due_at, seq LIMIT 1") +
-                              (shared ? " FOR UPDATE SKIP LOCKED" : ""),
-                          {until.time_since_epoch().count()});
+      auto rows =
+          c.Query(std::string("SELECT seq, kind, subject, due_at FROM jobs WHERE done_at IS "
+                              "NULL AND due_at <= $1 ORDER BY due_at, seq LIMIT 1") +
+                      (shared ? " FOR UPDATE SKIP LOCKED" : ""),
+                  {until.time_since_epoch().count()});
       if (!rows) return std::unexpected(rows.error());
       if (rows->empty()) return false;
       const auto& r = (*rows)[0];

@@ -1,0 +1,142 @@
+// Several Rampart nodes on one PostgreSQL (issue: scale out): 500 orders created and paid
+// concurrently through random nodes, with client retries, while one node is killed -9 in
+// the middle. Each order is charged once and delivered once; the ledger balances; the
+// killed node's jobs are finished by the others.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "tests/server_harness.h"
+
+namespace rampart::testing {
+namespace {
+
+constexpr int kOrders = 500;
+const std::string kOrder =
+    R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})";
+
+TEST(MultiNode, FiveHundredOrdersThroughThreeNodesWithOneKilled) {
+  const std::string db = Server::BackendDatabase();
+  if (db.empty()) GTEST_SKIP() << "PostgreSQL only (RAMPART_TEST_BACKEND=postgres)";
+  std::vector<std::unique_ptr<Server>> nodes;
+  for (int i = 0; i < 3; ++i) {
+    nodes.push_back(std::make_unique<Server>(
+        std::vector<std::string>{"--delivery-delay", "0-2", "--threads", "2"}, "", false, db));
+  }
+  Server& first = *nodes[0];
+  ASSERT_EQ(first
+                .Admin("POST", "/v1/admin/ip-pools",
+                       R"({"region": "cn-south", "line": "bgp", "cidr": "10.30.0.0/23"})")
+                .status,
+            201);
+  auto [tenant, key] = first.NewTenant("acme", "5000000.00");
+
+  std::vector<uint16_t> ports;
+  for (auto& n : nodes) ports.push_back(n->port());
+  std::atomic<bool> killed{false};
+  std::atomic<int> done{0};
+  // A request retried on random live nodes until it gets an answer.
+  auto call = [&](std::mt19937& rng, const std::string& method, const std::string& path,
+                  const std::string& body, const std::string& idem) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      size_t n = rng() % ports.size();
+      if (killed && n == 1) n = 0;
+      const Reply r =
+          Server::HttpCall(ports[n], method, path, key, body, {{"Idempotency-Key", idem}});
+      if (r.status > 0 && r.status < 500) return r;
+    }
+    return Reply{};
+  };
+  std::vector<std::thread> clients;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      std::mt19937 rng(1000 + t);
+      for (int i = t; i < kOrders; i += 4) {
+        const Reply created =
+            call(rng, "POST", "/v1/orders", kOrder, "create-" + std::to_string(i));
+        if (created.status != 201) {
+          ++failures;
+          continue;
+        }
+        const std::string id(created.Json().at("id").as_string());
+        const Reply paid =
+            call(rng, "POST", "/v1/orders/" + id + "/pay", "", "pay-" + std::to_string(i));
+        if (paid.status != 200) ++failures;
+        ++done;
+      }
+    });
+  }
+  // Kill node 1 mid-burst (from this thread, which started it).
+  while (done < kOrders / 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  nodes[1]->Crash();
+  killed = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  // The survivors deliver everything, the killed node's share included (bounded wait).
+  int delivered = 0;
+  for (int i = 0; i < 300 && delivered < kOrders; ++i) {
+    delivered = 0;
+    std::string cursor;
+    while (true) {
+      const auto page =
+          first
+              .Call("GET", "/v1/orders?limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                    key)
+              .Json();
+      for (const auto& o : page.at("items").as_array())
+        delivered += Str(o, "status") == "delivered";
+      if (page.at("next_cursor").is_null()) break;
+      cursor = Str(page, "next_cursor");
+    }
+    if (delivered < kOrders) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(delivered, kOrders);
+
+  // Once each: 500 orders, 500 resources with 500 distinct IPs, 500 payments.
+  std::set<std::string> ips;
+  int resources = 0;
+  std::string cursor;
+  while (true) {
+    const auto page =
+        first
+            .Call("GET", "/v1/resources?limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                  key)
+            .Json();
+    for (const auto& r : page.at("items").as_array()) {
+      ++resources;
+      for (const auto& ip : r.at("ips").as_array()) ips.insert(std::string(ip.as_string()));
+    }
+    if (page.at("next_cursor").is_null()) break;
+    cursor = Str(page, "next_cursor");
+  }
+  EXPECT_EQ(resources, kOrders);
+  EXPECT_EQ(static_cast<int>(ips.size()), kOrders);
+  int payments = 0;
+  cursor.clear();
+  while (true) {
+    const auto page =
+        first
+            .Call("GET",
+                  "/v1/account/ledger?limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor), key)
+            .Json();
+    for (const auto& e : page.at("items").as_array()) payments += Str(e, "kind") == "order_payment";
+    if (page.at("next_cursor").is_null()) break;
+    cursor = Str(page, "next_cursor");
+  }
+  EXPECT_EQ(payments, kOrders);
+  EXPECT_EQ(Str(first.Call("GET", "/v1/account", key).Json(), "balance"),
+            "700000.00");  // 5M - 500 x 8,600
+  EXPECT_TRUE(first.Admin("GET", "/v1/admin/tenants/" + tenant + "/ledger/verify")
+                  .Json()
+                  .at("ok")
+                  .as_bool());
+}
+
+}  // namespace
+}  // namespace rampart::testing

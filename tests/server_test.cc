@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
@@ -348,6 +349,25 @@ TEST(Service, RealClockDeliversByItself) {
   EXPECT_EQ(status, "delivered");
   EXPECT_EQ(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 1})").status,
             409);  // not simulated
+}
+
+TEST(Service, ReadsOptionsFromAConfigFile) {
+  const std::string path = std::filesystem::temp_directory_path() /
+                           ("rampart_cfg_" + std::to_string(getpid()) + ".toml");
+  std::ofstream(path) << "# serve options\ndelivery-delay = \"120-120\"\n";
+  Server s({"--config", path});
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "300000.00");
+  const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + id + "/pay", key).status, 200);
+  s.Advance(119);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/orders/" + id, key).Json(), "status"), "paid");
+  s.Advance(1);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/orders/" + id, key).Json(), "status"), "delivered");
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // rampart: one binary, one subcommand per job (api.md "Command line").
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
 
@@ -28,6 +29,44 @@ struct QuoteFlags {
     return boost::json::serialize(o);
   }
 };
+
+// `rampart serve --config FILE`: the file's `name = value` lines become options placed
+// before the command line's own, so what is typed wins. Returns an error message or "".
+std::string ExpandConfig(std::vector<std::string>& args) {
+  auto it = std::find_if(args.begin(), args.end(), [](const std::string& a) {
+    return a == "--config" || a.rfind("--config=", 0) == 0;
+  });
+  if (it == args.end() || std::find(args.begin(), it, "serve") == it) return "";
+  std::string path;
+  if (*it == "--config") {
+    if (std::next(it) == args.end()) return "--config needs a file";
+    path = *std::next(it);
+    it = args.erase(it, std::next(it, 2));
+  } else {
+    path = it->substr(9);
+    it = args.erase(it);
+  }
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::Error& e) {
+    return path + ": " + e.what();
+  }
+  std::vector<std::string> from_file;
+  for (const auto& item : items) {
+    if (item.name == "++" || item.name == "--" || item.inputs.empty()) continue;  // sections
+    const std::string& value = item.inputs.front();
+    if (value == "true") {
+      from_file.push_back("--" + item.name);
+    } else if (value != "false") {
+      from_file.push_back("--" + item.name);
+      from_file.push_back(value);
+    }
+  }
+  const auto serve = std::find(args.begin(), args.end(), "serve");
+  args.insert(std::next(serve), from_file.begin(), from_file.end());
+  return "";
+}
 
 }  // namespace
 
@@ -110,7 +149,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(4, 3650));
   sv->add_flag("--webhook-allow-private", serve.webhook_allow_private,
                "Deliver webhooks to loopback and private addresses too (off: SSRF guard)");
-  sv->set_config("--config", "", "Read these options from a TOML file (key = value)");
+  std::string config_file;  // read before parsing: see ExpandConfig
+  sv->add_option("--config", config_file,
+                 "Read options from a TOML file: one `name = value` per option (listen, data, "
+                 "database, usage-retention-days, ...); the command line wins");
 
   // pricebook
   auto* pb = app.add_subcommand("pricebook", "Price book tools");
@@ -120,7 +162,18 @@ int main(int argc, char** argv) {
   check->add_option("FILE", check_path, "Price book TOML")->required();
   auto* show_default = pb->add_subcommand("default", "Print the built-in price book (a template)");
 
-  CLI11_PARSE(app, argc, argv);
+  std::vector<std::string> args(argv, argv + argc);
+  if (auto expanded = ExpandConfig(args); !expanded.empty()) {
+    std::cerr << "error: " << expanded << "\n";
+    return 2;
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes arguments in reverse order
+  args.pop_back();                         // without the program name
+  try {
+    app.parse(std::move(args));
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
 
   if (q->parsed()) {
     if (!pricebook_q.empty()) quote.pricebook.path = pricebook_q;

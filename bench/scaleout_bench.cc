@@ -44,14 +44,20 @@ struct Result {
 Result Measure(int node_count, const std::string& database) {
   std::vector<std::unique_ptr<Server>> nodes;
   for (int i = 0; i < node_count; ++i) {
-    nodes.push_back(std::make_unique<Server>(std::vector<std::string>{"--threads", "2"}, "", true, database));
+    nodes.push_back(
+        std::make_unique<Server>(std::vector<std::string>{"--threads", "2"}, "", true, database));
   }
   Server& first = *nodes[0];
-  first.Admin("POST", "/v1/admin/ip-pools", R"({"region": "cn-south", "line": "bgp", "cidr": "10.9.0.0/22"})");
+  first.Admin("POST", "/v1/admin/ip-pools",
+              R"({"region": "cn-south", "line": "bgp", "cidr": "10.9.0.0/22"})");
   auto [tenant, key] = first.NewTenant("bench", "100000000.00");
-  const std::string meter(first.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})")
-                              .Json().at("key").as_string());
-  const std::string order = R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})";
+  const std::string meter(
+      first.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})")
+          .Json()
+          .at("key")
+          .as_string());
+  const std::string order =
+      R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})";
   std::atomic<int> next{0};
   const auto start = Clock::now();
   std::vector<std::thread> clients;
@@ -79,14 +85,16 @@ Result Measure(int node_count, const std::string& database) {
     meters.emplace_back([&, t] {
       for (int b = batch++; b < kBatches; b = batch++) {
         const uint16_t port = nodes[static_cast<size_t>((b + t) % node_count)]->port();
-        const auto res = Server::HttpCall(port, "POST", "/v1/usage", meter, batches[static_cast<size_t>(b)],
-                                          {{"Content-Type", "application/x-ndjson"}});
+        const auto res =
+            Server::HttpCall(port, "POST", "/v1/usage", meter, batches[static_cast<size_t>(b)],
+                             {{"Content-Type", "application/x-ndjson"}});
         accepted += res.Json().at("accepted").as_int64();
       }
     });
   }
   for (auto& m : meters) m.join();
-  r.samples_per_s = static_cast<double>(accepted) / std::chrono::duration<double>(Clock::now() - s0).count();
+  r.samples_per_s =
+      static_cast<double>(accepted) / std::chrono::duration<double>(Clock::now() - s0).count();
   return r;
 }
 
@@ -95,7 +103,8 @@ Result Measure(int node_count, const std::string& database) {
 int main() {
   const char* url = std::getenv("RAMPART_TEST_POSTGRES_URL");
   if (!url) {
-    std::fprintf(stderr, "scaleout_bench: RAMPART_TEST_POSTGRES_URL is not set (scripts/bench sets it)\n");
+    std::fprintf(stderr,
+                 "scaleout_bench: RAMPART_TEST_POSTGRES_URL is not set (scripts/bench sets it)\n");
     return 2;
   }
   const Result sqlite = Measure(1, "");
@@ -108,8 +117,9 @@ int main() {
   std::printf("%-22s %12.0f %16.0f\n", "PostgreSQL, 2 nodes", pg2.orders_per_s, pg2.samples_per_s);
   std::printf("PostgreSQL 1 node / SQLite:  orders %.2fx, samples %.2fx\n",
               pg1.orders_per_s / sqlite.orders_per_s, pg1.samples_per_s / sqlite.samples_per_s);
-  std::printf("PostgreSQL 2 nodes / 1 node: orders %.2fx, samples %.2fx (one 2-core machine runs "
-              "the database, the nodes and the clients)\n",
-              pg2.orders_per_s / pg1.orders_per_s, pg2.samples_per_s / pg1.samples_per_s);
+  std::printf(
+      "PostgreSQL 2 nodes / 1 node: orders %.2fx, samples %.2fx (one 2-core machine runs "
+      "the database, the nodes and the clients)\n",
+      pg2.orders_per_s / pg1.orders_per_s, pg2.samples_per_s / pg1.samples_per_s);
   return 0;
 }

@@ -418,5 +418,32 @@ TEST_F(Postpaid, HostileBodiesNeverCrashNorHalfWrite) {
   EXPECT_EQ(s_.Call("GET", "/healthz").status, 200);
 }
 
+TEST(PostpaidPartitions, UsageIsPartitionedByDayOnPostgres) {
+  Server s({"--usage-retention-days", "4"});
+  if (s.database().empty()) GTEST_SKIP() << "PostgreSQL only";
+  auto partitions = [&] {
+    const std::string cmd =
+        "psql -Atq \"" + s.database() +
+        "\" -c \"SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = "
+        "i.inhrelid WHERE i.inhparent = 'usage_blocks'::regclass ORDER BY 1\"";
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[256];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+    return out;
+  };
+  // Started on 2026-11-26 (UTC+8): that day and the next three exist ahead of any sample.
+  EXPECT_EQ(partitions(),
+            "usage_blocks_default\nusage_blocks_p20261126\nusage_blocks_p20261127\n"
+            "usage_blocks_p20261128\nusage_blocks_p20261129\n");
+  // Closing 2026-12-01 keeps four days back (from 11-27): 11-26 is dropped, days ahead added.
+  s.Admin("POST", "/v1/admin/clock", R"({"now": "2026-12-01T17:00:00Z"})");
+  const std::string after = partitions();
+  EXPECT_EQ(after.find("p20261126"), std::string::npos) << after;
+  EXPECT_NE(after.find("p20261127"), std::string::npos) << after;
+  EXPECT_NE(after.find("p20261204"), std::string::npos) << after;
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -115,6 +115,7 @@ class Server {
 
   uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_; }
+  const std::string& database() const { return database_; }  // "" on SQLite
 
   Reply Call(const std::string& method, const std::string& target, const std::string& key = "",
              const std::string& body = "", std::map<std::string, std::string> headers = {}) const {

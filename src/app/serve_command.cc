@@ -231,7 +231,15 @@ int RunServe(const ServeArgs& args) {
     if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
     return r;
   });
-  // Today's close is always scheduled; each close schedules the next.
+  // Today's close is always scheduled; each close schedules the next (and, on PostgreSQL,
+  // creates the coming days' usage partitions: here too, for a new database).
+  if (auto p = db.Transact([&](store::Connection& c) {
+        return postpaid::EnsureUsagePartitions(c, calendar->DayOf(clock.Now()), 3);
+      });
+      !p) {
+    // Another node starting at the same moment may have created them: not fatal.
+    spdlog::warn("usage partitions: {}", p.error().message);
+  }
   if (auto d = db.Transact([&](store::Connection& c) {
         return postpaid::ScheduleDayClose(c, *calendar, calendar->DayOf(clock.Now()));
       });

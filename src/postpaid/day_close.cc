@@ -24,6 +24,29 @@ common::Result<void> ScheduleDayClose(store::Connection& c, const common::Billin
                                 calendar.DayEnd(day) + kGrace);
 }
 
+common::Result<void> EnsureUsagePartitions(store::Connection& c, common::Day day, int ahead) {
+  if (c.dialect() != store::Dialect::kPostgres) return {};
+  for (int i = 0; i <= ahead; ++i) {
+    const std::string d =
+        common::FormatDay(common::Day(std::chrono::sys_days(day) + std::chrono::days(i)));
+    std::string table = "usage_blocks_p" + d;
+    table.erase(std::remove(table.begin(), table.end(), '-'), table.end());
+    auto exists = c.Query(
+        "SELECT (SELECT count(*) FROM pg_class WHERE relname = $1), (SELECT count(*) FROM "
+        "usage_blocks_default WHERE day = $2)",
+        {table, d});
+    if (!exists) return std::unexpected(exists.error());
+    if (Int((*exists)[0][0]) > 0 || Int((*exists)[0][1]) > 0) continue;
+    // `d` is a formatted date: safe to splice into DDL, which takes no parameters.
+    if (auto r = c.ExecScript("CREATE TABLE " + table +
+                              " PARTITION OF usage_blocks FOR VALUES IN ('" + d + "')");
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
 common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
                                                  const catalog::PriceBook& book,
                                                  const common::BillingCalendar& calendar,
@@ -185,6 +208,23 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
   auto purged =
       c.Query("DELETE FROM usage_blocks WHERE day < $1", {common::FormatDay(oldest_kept)});
   if (!purged) return std::unexpected(purged.error());
+  if (c.dialect() == store::Dialect::kPostgres) {
+    // Old days' partitions go whole, after their rows.
+    auto old = c.Query(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
+        "i.inhparent = 'usage_blocks'::regclass AND c.relname < $1 AND c.relname <> "
+        "'usage_blocks_default'",
+        {"usage_blocks_p" + [&] {
+          std::string d = common::FormatDay(oldest_kept);
+          d.erase(std::remove(d.begin(), d.end(), '-'), d.end());
+          return d;
+        }()});
+    if (!old) return std::unexpected(old.error());
+    for (const auto& row : *old) {
+      if (auto r = c.ExecScript("DROP TABLE " + Text(row[0])); !r) return r;
+    }
+  }
+  if (auto p = EnsureUsagePartitions(c, *day, 3); !p) return p;
   return ScheduleDayClose(c, calendar,
                           common::Day(std::chrono::sys_days(*day) + std::chrono::days(1)));
 }

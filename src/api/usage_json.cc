@@ -1,6 +1,8 @@
 #include "api/usage_json.h"
 
 #include <boost/json.hpp>
+#include <charconv>
+#include <optional>
 
 #include "api/json_fields.h"
 
@@ -46,6 +48,84 @@ postpaid::IncomingSample ReadSample(const boost::json::value& v, size_t index) {
   return in;
 }
 
+// The fast path for the common line: one flat object whose keys are among the six sample
+// fields, each at most once, with plain strings (no escapes) for ip and window_start and
+// plain integers for the rest. It reads such a line exactly as the strict path would; any
+// other line (whitespace in odd places is fine; anything unusual is not) returns nullopt
+// and goes through the strict reader, which gives the precise reason.
+std::optional<postpaid::IncomingSample> ReadPlainSample(std::string_view line, size_t index) {
+  size_t i = 0;
+  auto skip = [&] {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  };
+  auto string = [&](std::string_view* out) {
+    if (i >= line.size() || line[i] != '"') return false;
+    const size_t end = line.find('"', i + 1);
+    if (end == std::string_view::npos) return false;
+    *out = line.substr(i + 1, end - i - 1);
+    if (out->find('\\') != std::string_view::npos) return false;
+    i = end + 1;
+    return true;
+  };
+  skip();
+  if (i >= line.size() || line[i++] != '{') return std::nullopt;
+  metering::UsageSample s;
+  std::string_view ip, start;
+  int64_t* ints[] = {&s.window_s, &s.attack_bps, &s.in_bytes, &s.out_bytes};
+  constexpr std::string_view kInts[] = {"window_s", "attack_bps", "in_bytes", "out_bytes"};
+  unsigned seen = 0;
+  skip();
+  while (i < line.size() && line[i] != '}') {
+    std::string_view key;
+    if (!string(&key)) return std::nullopt;
+    skip();
+    if (i >= line.size() || line[i++] != ':') return std::nullopt;
+    skip();
+    unsigned bit = 0;
+    if (key == "ip" || key == "window_start") {
+      bit = key == "ip" ? 1u : 2u;
+      if (!string(key == "ip" ? &ip : &start)) return std::nullopt;
+    } else {
+      size_t k = 0;
+      while (k < 4 && kInts[k] != key) ++k;
+      if (k == 4) return std::nullopt;
+      bit = 4u << k;
+      const char* first = line.data() + i;
+      auto [end, ec] = std::from_chars(first, line.data() + line.size(), *ints[k]);
+      if (ec != std::errc() || end == first || (*first == '0' && end - first > 1) ||
+          (*first == '-' && (end - first == 1 || first[1] == '0'))) {
+        return std::nullopt;
+      }
+      i += static_cast<size_t>(end - first);
+      if (i < line.size() && (line[i] == '.' || line[i] == 'e' || line[i] == 'E'))
+        return std::nullopt;
+    }
+    if (seen & bit) return std::nullopt;  // a repeated key: let the strict path decide
+    seen |= bit;
+    skip();
+    if (i < line.size() && line[i] == ',') {
+      ++i;
+      skip();
+      if (i >= line.size() || line[i] != '"') return std::nullopt;  // no trailing comma
+    } else if (i >= line.size() || line[i] != '}') {
+      return std::nullopt;  // pairs must be separated by commas
+    }
+  }
+  if (i >= line.size() || line[i++] != '}') return std::nullopt;
+  skip();
+  if (i != line.size() || !(seen & 1u) || !(seen & 2u)) return std::nullopt;
+  auto addr = common::IpAddress::Parse(ip);
+  auto t = common::ParseRfc3339(start);
+  if (!addr || !t) return std::nullopt;
+  if (!(seen & 4u)) s.window_s = 60;
+  s.ip = *addr;
+  s.window_start = *t;
+  postpaid::IncomingSample in;
+  in.index = index;
+  in.sample = s;
+  return in;
+}
+
 }  // namespace
 
 common::Result<std::vector<postpaid::IncomingSample>> ParseUsageBody(std::string_view body,
@@ -78,6 +158,11 @@ common::Result<std::vector<postpaid::IncomingSample>> ParseUsageBody(std::string
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     if (out.size() >= kMaxSamplesPerBatch) {
       return common::Fail("payload_too_large", "at most 100,000 samples per request");
+    }
+    if (auto fast = ReadPlainSample(line, index)) {
+      out.push_back(std::move(*fast));
+      ++index;
+      continue;
     }
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(line, ec, {}, opts);

@@ -2,9 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/database.h"
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_connection.h"
+#include "store/test_database.h"
 
 namespace rampart::account {
 namespace {
@@ -13,10 +11,7 @@ const Instant kNow = common::ParseRfc3339("2026-11-26T00:00:00Z").value();
 
 class Account : public ::testing::Test {
  protected:
-  void SetUp() override {
-    db_ = std::make_unique<store::Database>(store::SqliteConnection::Open(":memory:").value());
-    ASSERT_TRUE(store::Migrate(*db_).has_value());
-  }
+  void SetUp() override { db_ = store::MigratedMemoryDatabase(); }
   template <typename F>
   auto Tx(F&& f) {
     return db_->Transact(std::forward<F>(f));

@@ -1,5 +1,6 @@
 #include "api/routes.h"
 
+#include "api/json_fields.h"
 #include "common/crypto.h"
 
 namespace rampart::api {
@@ -51,6 +52,16 @@ Result<Page> ParsePage(const HttpRequest& req) {
     p.after = *v;
   }
   return p;
+}
+
+Result<int64_t> OneIntField(const HttpRequest& req, std::string_view name, int64_t min,
+                            int64_t max) {
+  auto body = ParseBody(req, true);
+  if (!body) return std::unexpected(body.error());
+  FieldReader fields(*body);
+  auto n = fields.Int(name, true, min, max);
+  if (auto e = fields.Finish()) return std::unexpected(*e);
+  return *n;
 }
 
 HttpResponse Mutate(ApiService& s, Context& c,

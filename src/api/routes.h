@@ -48,6 +48,11 @@ struct Page {
   int64_t after = 0;
   int64_t limit = kDefaultLimit;
 };
+// A body of exactly one required integer field in [min, max], read strictly
+// (POST /renew {"months"}, POST /upgrade {"base_gbps"}).
+Result<int64_t> OneIntField(const HttpRequest& req, std::string_view name, int64_t min,
+                            int64_t max);
+
 // ?limit= (1-200, default 50) and ?cursor= (an item's seq, as the API gave it).
 Result<Page> ParsePage(const HttpRequest& req);
 

@@ -3,7 +3,6 @@
 #include "api/objects_json.h"
 #include "api/purchase_json.h"
 #include "api/routes.h"
-#include "billing/prepaid.h"
 #include "ordering/orders.h"
 
 namespace rampart::api {
@@ -20,14 +19,8 @@ void AddPurchaseRoutes(EndpointMap& e) {
           if (!body) return ErrorResponse(body.error());
           auto options = ParsePurchaseOptions(*body);
           if (!options) return ErrorResponse(options.error());
-          auto quote = s.deps().db->Use([&](store::Connection& conn) -> Result<billing::Quote> {
-            auto prior = conn.Query(
-                "SELECT count(*) FROM orders WHERE tenant_id = $1 AND product = 'hdp' AND "
-                "paid_at IS NOT NULL AND status NOT IN ('failed', 'refunded')",
-                {c.who.tenant_id});
-            if (!prior) return std::unexpected(prior.error());
-            return billing::QuotePurchase(*s.deps().book, *options,
-                                          store::Int((*prior)[0][0]) == 0);
+          auto quote = s.Database().Use([&](store::Connection& conn) {
+            return ordering::QuoteForTenant(conn, *s.deps().book, c.who.tenant_id, *options);
           });
           if (!quote) return ErrorResponse(quote.error());
           return Json(200, QuoteToJson(*quote));

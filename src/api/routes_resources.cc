@@ -195,11 +195,8 @@ void AddResourceRoutes(EndpointMap& e) {
       {"POST /v1/resources/{id}/renew",
        {kTenant,
         [](ApiService& s, Context& c) {
-          auto body = ParseBody(c.req, true);
-          if (!body) return ErrorResponse(body.error());
-          FieldReader fields(*body);
-          auto months = fields.Int("months", true, 0, 1'000);
-          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          auto months = OneIntField(c.req, "months", 0, 1'000);
+          if (!months) return ErrorResponse(months.error());
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
             auto r = lifecycle::Renew(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
                                       c.params[0], *months, s.deps().clock->Now());
@@ -210,11 +207,8 @@ void AddResourceRoutes(EndpointMap& e) {
       {"POST /v1/resources/{id}/upgrade",
        {kTenant,
         [](ApiService& s, Context& c) {
-          auto body = ParseBody(c.req, true);
-          if (!body) return ErrorResponse(body.error());
-          FieldReader fields(*body);
-          auto base = fields.Int("base_gbps", true, 1, 100'000);
-          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          auto base = OneIntField(c.req, "base_gbps", 1, 100'000);
+          if (!base) return ErrorResponse(base.error());
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
             auto r = lifecycle::Upgrade(conn, *s.deps().book, c.who.tenant_id, c.params[0], *base,
                                         s.deps().clock->Now());

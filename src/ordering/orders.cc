@@ -115,9 +115,9 @@ common::Seconds DeliveryPolicy::DelayFor(std::string_view resource_id) const {
   return min_delay + common::Seconds(static_cast<int64_t>(h % static_cast<uint64_t>(span)));
 }
 
-Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
-                          std::string_view tenant_id, const billing::PurchaseOptions& options,
-                          Instant now) {
+Result<billing::Quote> QuoteForTenant(store::Connection& c, const catalog::PriceBook& book,
+                                      std::string_view tenant_id,
+                                      const billing::PurchaseOptions& options) {
   bool first_hdp = true;
   if (options.spec.product == catalog::Product::kHdp) {
     auto prior = c.Query(
@@ -127,7 +127,13 @@ Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
     if (!prior) return std::unexpected(prior.error());
     first_hdp = Int((*prior)[0][0]) == 0;
   }
-  auto quote = billing::QuotePurchase(book, options, first_hdp);
+  return billing::QuotePurchase(book, options, first_hdp);
+}
+
+Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
+                          std::string_view tenant_id, const billing::PurchaseOptions& options,
+                          Instant now) {
+  auto quote = QuoteForTenant(c, book, tenant_id, options);
   if (!quote) return std::unexpected(quote.error());
   Order o;
   o.id = common::NewId("ord");

@@ -51,8 +51,14 @@ struct DeliveryPolicy {
   common::Seconds DelayFor(std::string_view resource_id) const;
 };
 
-// Prices the options (QuotePurchase, the first-hdp rule from the tenant's history) and
-// records an unpaid order with a lapse job.
+// The price of `options` for this tenant: QuotePurchase with the first-hdp rule decided by
+// the tenant's paid hdp orders. POST /v1/quotes and CreateOrder both use it, so a quote is
+// always what the order will cost.
+Result<billing::Quote> QuoteForTenant(store::Connection& c, const catalog::PriceBook& book,
+                                      std::string_view tenant_id,
+                                      const billing::PurchaseOptions& options);
+
+// Prices the options (QuoteForTenant) and records an unpaid order with a lapse job.
 Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
                           std::string_view tenant_id, const billing::PurchaseOptions& options,
                           Instant now);

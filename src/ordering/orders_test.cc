@@ -8,9 +8,7 @@
 #include "catalog/pricebook_loader.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/resources.h"
-#include "store/database.h"
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_connection.h"
+#include "store/test_database.h"
 
 namespace rampart::ordering {
 namespace {
@@ -20,8 +18,7 @@ const Instant kT0 = common::ParseRfc3339("2026-11-26T00:00:00Z").value();
 class Orders : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::make_unique<store::Database>(store::SqliteConnection::Open(":memory:").value());
-    ASSERT_TRUE(store::Migrate(*db_).has_value());
+    db_ = store::MigratedMemoryDatabase();
     tenant_ =
         db_->Transact([](store::Connection& c) { return account::CreateTenant(c, "acme", kT0); })
             ->id;

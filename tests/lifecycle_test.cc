@@ -63,6 +63,13 @@ TEST_F(Lifecycle, AWholeLifeInWellUnderASecond) {
 
   // Upgrade 20 -> 30 with exactly 21 days left: 9,000 x 21 x 12 / 365 = 6,213.70.
   ClockTo("2026-12-05T00:02:00Z");
+  // The price shown before confirming is the price then charged; asking changes nothing.
+  const auto fee =
+      s_.Call("POST", "/v1/resources/" + id + "/upgrade/quote", key, R"({"base_gbps": 30})");
+  ASSERT_EQ(fee.status, 200) << fee.body;
+  EXPECT_EQ(Str(fee.Json(), "amount"), "6213.70");
+  EXPECT_FALSE(fee.Json().at("elastic_switched_off").as_bool());
+  EXPECT_EQ(Balance(key), "83400.00");
   const auto up = s_.Call("POST", "/v1/resources/" + id + "/upgrade", key, R"({"base_gbps": 30})");
   ASSERT_EQ(up.status, 200) << up.body;
   EXPECT_EQ(up.Json().at("base_gbps").as_int64(), 30);
@@ -80,6 +87,11 @@ TEST_F(Lifecycle, AWholeLifeInWellUnderASecond) {
 
   // Renewal on day 3 of expiry: a new month from now, at the upgraded price.
   ClockTo("2026-12-28T12:00:00Z");
+  const auto price =
+      s_.Call("POST", "/v1/resources/" + id + "/renew/quote", key, R"({"months": 1})");
+  ASSERT_EQ(price.status, 200) << price.body;
+  EXPECT_EQ(Str(price.Json(), "amount"), "25600.00");
+  EXPECT_EQ(Balance(key), "77186.30");
   const auto renewed = s_.Call("POST", "/v1/resources/" + id + "/renew", key, R"({"months": 1})");
   ASSERT_EQ(renewed.status, 200) << renewed.body;
   EXPECT_EQ(Str(renewed.Json(), "state"), "running");

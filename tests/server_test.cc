@@ -370,5 +370,87 @@ TEST(Service, ReadsOptionsFromAConfigFile) {
   std::filesystem::remove(path);
 }
 
+TEST(Service, ServesTheConsoleFromMemoryWithItsSecurityHeaders) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("rampart-console-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir / "assets");
+  std::ofstream(dir / "index.html") << "<!doctype html><title>console</title>";
+  std::ofstream(dir / "assets/index-abc.js") << "console.log(1)";
+  Server s({"--console-dir", dir.string()});
+  std::filesystem::remove_all(dir);  // read at start: served from memory from now on
+
+  const auto page = s.Call("GET", "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "<!doctype html><title>console</title>");
+  EXPECT_EQ(page.headers.at("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(page.headers.at("Cache-Control"), "no-cache");
+  EXPECT_NE(page.headers.at("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
+  EXPECT_EQ(page.headers.at("X-Frame-Options"), "DENY");
+  const auto js = s.Call("GET", "/assets/index-abc.js");
+  ASSERT_EQ(js.status, 200);
+  EXPECT_EQ(js.headers.at("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(js.headers.at("Cache-Control").find("immutable"), std::string::npos);
+  // Any other page path is the console's own route; an unknown asset and anything outside
+  // the directory are not found; the API stays the API.
+  EXPECT_EQ(s.Call("GET", "/resources/res_1").body, page.body);
+  EXPECT_EQ(s.Call("GET", "/assets/missing.js").status, 404);
+  EXPECT_EQ(s.Call("GET", "/assets/../../etc/passwd").status, 404);
+  EXPECT_EQ(s.Call("GET", "/v1/account").status, 401);
+  EXPECT_EQ(s.Call("GET", "/healthz").status, 200);
+  EXPECT_EQ(s.Call("POST", "/").status, 404);
+
+  // A console directory that was never built is refused at start, naming the fix.
+  const auto data = dir.string() + "-data";
+  FILE* p = popen((std::string(RAMPART_BINARY) + " serve --listen 127.0.0.1:0 --data " + data +
+                   " --console-dir " + dir.string() + " 2>&1")
+                      .c_str(),
+                  "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  EXPECT_NE(pclose(p), 0);
+  EXPECT_NE(out.find("npm ci && npm run build"), std::string::npos) << out;
+  std::filesystem::remove_all(data);
+}
+
+TEST(Service, OperatorListsPoolsAndKeysButNeverSecrets) {
+  Server s;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/30"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "100000.00");
+  const auto order = s.Call("POST", "/v1/orders", key,
+                            R"({"product": "hdip", "region": "cn-south", "line": "bgp",
+                                "base_gbps": 10, "months": 1})");
+  s.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key);
+  s.Advance(300);
+
+  const auto pools = s.Admin("GET", "/v1/admin/ip-pools").Json().at("items").as_array();
+  ASSERT_EQ(pools.size(), 1u);
+  EXPECT_EQ(Str(pools[0], "cidr"), "203.0.113.0/30");
+  EXPECT_EQ(pools[0].at("size").as_int64(), 4);
+  EXPECT_EQ(pools[0].at("in_use").as_int64(), 1);
+
+  const auto keys = s.Admin("GET", "/v1/admin/tenants/" + tenant + "/keys");
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  EXPECT_EQ(keys.body.find(key), std::string::npos);  // the secret is never shown again
+  const auto items = keys.Json().at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(Str(items[0], "role"), "tenant");
+  EXPECT_TRUE(items[0].at("revoked_at").is_null());
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/tenants/ten_nope/keys").status, 404);
+  // Tenants may not list the operator's objects.
+  EXPECT_EQ(s.Call("GET", "/v1/admin/ip-pools", key).status, 403);
+  EXPECT_EQ(s.Call("GET", "/v1/admin/tenants/" + tenant + "/keys", key).status, 403);
+
+  // The account names the service's clock and billing day (UTC+8).
+  const auto account = s.Call("GET", "/v1/account", key).Json();
+  EXPECT_EQ(Str(account, "now"), "2026-11-26T00:05:00Z");
+  EXPECT_EQ(Str(account, "billing_day"), "2026-11-26");
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -126,6 +126,21 @@ Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::st
   return {};
 }
 
+Result<std::vector<KeyInfo>> ListKeys(store::Connection& c, std::string_view tenant_id) {
+  auto rows = c.Query(
+      "SELECT id, role, created_at, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY seq",
+      {std::string(tenant_id)});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<KeyInfo> keys;
+  for (const auto& row : *rows) {
+    KeyInfo k{Text(row[0]), *ParseRole(Text(row[1])), Instant(common::Seconds(Int(row[2]))),
+              std::nullopt};
+    if (!store::IsNull(row[3])) k.revoked_at = Instant(common::Seconds(Int(row[3])));
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
 Result<bool> AnyAdminKey(store::Connection& c) {
   auto rows = c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin'");
   if (!rows) return std::unexpected(rows.error());

@@ -43,6 +43,14 @@ struct IssuedKey {
   std::string secret;     // shown once; never stored
 };
 
+// A key as the operator sees it later: never its secret.
+struct KeyInfo {
+  std::string id;
+  Role role = Role::kTenant;
+  Instant created_at;
+  std::optional<Instant> revoked_at;
+};
+
 // Who a request comes from.
 struct Principal {
   std::string key_id;
@@ -74,6 +82,8 @@ Result<IssuedKey> AdoptKey(store::Connection& c, Role role, std::string_view sec
 Result<Principal> Authenticate(store::Connection& c, std::string_view secret);
 Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::string_view key_id,
                        Instant now);
+// A tenant's keys, oldest first, revoked ones included.
+Result<std::vector<KeyInfo>> ListKeys(store::Connection& c, std::string_view tenant_id);
 Result<bool> AnyAdminKey(store::Connection& c);
 
 // Appends a movement and updates the balance. A debit that would take the balance below zero

@@ -89,8 +89,8 @@ value ResourceToJson(const lifecycle::Resource& r) {
 }
 
 value PoolToJson(const lifecycle::IpPool& p) {
-  return object{
-      {"id", p.id}, {"region", p.region}, {"line", p.line}, {"cidr", p.cidr}, {"size", p.size}};
+  return object{{"id", p.id},     {"region", p.region}, {"line", p.line},
+                {"cidr", p.cidr}, {"size", p.size},     {"in_use", p.in_use}};
 }
 
 value NotificationToJson(const lifecycle::Notification& n) {

@@ -13,28 +13,36 @@
 namespace rampart::api {
 namespace {
 
-// A bill as CSV: one row per line, the measures as a JSON cell (RFC 4180 quoting).
-HttpResponse BillCsv(const std::string& day, const value& bill) {
+// Bills as CSV: one row per line, the measures as a JSON cell (RFC 4180 quoting).
+HttpResponse BillsCsv(const std::string& file_stem, const array& bills) {
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8";
-  r.headers.emplace_back("Content-Disposition",
-                         "attachment; filename=\"rampart-bill-" + day + ".csv\"");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file_stem + ".csv\"");
   r.body = "day,resource,kind,amount,measure\n";
-  for (const auto& line : bill.at("lines").as_array()) {
-    std::string cell = "\"";
-    for (char ch : boost::json::serialize(line.at("measure"))) {
-      cell += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  for (const auto& bill : bills) {
+    const std::string day(bill.at("day").as_string());
+    for (const auto& line : bill.at("lines").as_array()) {
+      std::string cell = "\"";
+      for (char ch : boost::json::serialize(line.at("measure"))) {
+        cell += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      }
+      cell += "\"";
+      r.body += day + "," + std::string(line.at("resource").as_string()) + "," +
+                std::string(line.at("kind").as_string()) + "," +
+                std::string(line.at("amount").as_string()) + "," + cell + "\n";
     }
-    cell += "\"";
-    r.body += day + "," + std::string(line.at("resource").as_string()) + "," +
-              std::string(line.at("kind").as_string()) + "," +
-              std::string(line.at("amount").as_string()) + "," + cell + "\n";
   }
   return r;
 }
 
+bool WantsCsv(const HttpRequest& req) {
+  auto fmt = req.query.find("format");
+  return (fmt != req.query.end() && fmt->second == "csv") || req.accept.rfind("text/csv", 0) == 0;
+}
+
 // The tenant's account: balance, arrears, low-balance threshold.
 HttpResponse AccountJson(ApiService& s, const std::string& tenant_id) {
+  const common::Instant now = s.deps().clock->Now();
   auto t = s.Database().Use([&](store::Connection& conn) -> Result<object> {
     auto tenant = account::GetTenant(conn, tenant_id);
     if (!tenant) return std::unexpected(tenant.error());
@@ -45,7 +53,11 @@ HttpResponse AccountJson(ApiService& s, const std::string& tenant_id) {
                   {"balance", tenant->balance.ToString()},
                   {"currency", "CNY"},
                   {"in_arrears", tenant->balance < common::Money()},
-                  {"low_balance_threshold", threshold->ToString()}};
+                  {"low_balance_threshold", threshold->ToString()},
+                  // The service's clock (simulated or real) and its billing day, so a client
+                  // shows "today" as billing sees it.
+                  {"now", common::FormatRfc3339(now)},
+                  {"billing_day", common::FormatDay(s.deps().calendar->DayOf(now))}};
   });
   if (!t) return ErrorResponse(t.error());
   return Json(200, *t);
@@ -144,6 +156,7 @@ void AddAccountRoutes(EndpointMap& e) {
             items.push_back(boost::json::parse(b.body));
             total += common::Money::Parse(std::string(items.back().at("total").as_string()))->fen();
           }
+          if (WantsCsv(c.req)) return BillsCsv("rampart-bills-" + from + "_" + to, items);
           return Json(200, object{{"items", items},
                                   {"total", common::Money::FromFen(total).ToString()},
                                   {"currency", "CNY"},
@@ -161,12 +174,9 @@ void AddAccountRoutes(EndpointMap& e) {
           if (!bills) return ErrorResponse(bills.error());
           if (bills->empty())
             return ErrorResponse("not_found", "no closed bill for " + c.params[0]);
-          const value bill = boost::json::parse(bills->front().body);
-          auto fmt = c.req.query.find("format");
-          const bool csv = (fmt != c.req.query.end() && fmt->second == "csv") ||
-                           c.req.accept.rfind("text/csv", 0) == 0;
-          if (!csv) return Json(200, bill);
-          return BillCsv(c.params[0], bill);
+          value bill = boost::json::parse(bills->front().body);
+          if (!WantsCsv(c.req)) return Json(200, bill);
+          return BillsCsv("rampart-bill-" + c.params[0], array{std::move(bill)});
         }}},
       {"GET /v1/notifications",
        {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},

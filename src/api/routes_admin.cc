@@ -74,6 +74,29 @@ void AddAdminRoutes(EndpointMap& e) {
                                     {"key", k->secret}});
           });
         }}},
+      {"GET /v1/admin/tenants/{id}/keys",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto keys = s.deps().db->Use([&](store::Connection& conn) -> Result<array> {
+            if (auto t = account::GetTenant(conn, c.params[0]); !t) {
+              return std::unexpected(t.error());
+            }
+            auto ks = account::ListKeys(conn, c.params[0]);
+            if (!ks) return std::unexpected(ks.error());
+            array items;
+            for (const auto& k : *ks) {
+              items.push_back(
+                  object{{"id", k.id},
+                         {"role", account::ToString(k.role)},
+                         {"created_at", common::FormatRfc3339(k.created_at)},
+                         {"revoked_at", k.revoked_at ? value(common::FormatRfc3339(*k.revoked_at))
+                                                     : value(nullptr)}});
+            }
+            return items;
+          });
+          if (!keys) return ErrorResponse(keys.error());
+          return Json(200, object{{"items", *keys}, {"next_cursor", nullptr}});
+        }}},
       {"DELETE /v1/admin/tenants/{id}/keys/{id}",
        {kAdmin,
         [](ApiService& s, Context& c) {
@@ -133,6 +156,16 @@ void AddAdminRoutes(EndpointMap& e) {
             if (!p) return std::unexpected(p.error());
             return Json(201, PoolToJson(*p));
           });
+        }}},
+      {"GET /v1/admin/ip-pools",
+       {kAdmin,
+        [](ApiService& s, Context&) {
+          auto pools =
+              s.deps().db->Use([](store::Connection& conn) { return lifecycle::ListPools(conn); });
+          if (!pools) return ErrorResponse(pools.error());
+          array items;
+          for (const auto& p : *pools) items.push_back(PoolToJson(p));
+          return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
         }}},
       {"POST /v1/admin/clock",
        {kAdmin,

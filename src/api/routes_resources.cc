@@ -2,6 +2,7 @@
 #include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/protection_json.h"
+#include "api/purchase_json.h"
 #include "api/routes.h"
 #include "common/ip_address.h"
 #include "lifecycle/protection.h"
@@ -215,6 +216,32 @@ void AddResourceRoutes(EndpointMap& e) {
             if (!r) return std::unexpected(r.error());
             return Json(200, ResourceToJson(*r));
           });
+        }}},
+      {"POST /v1/resources/{id}/renew/quote",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto months = OneIntField(c.req, "months", 0, 1'000);
+          if (!months) return ErrorResponse(months.error());
+          auto q = s.deps().db->Use([&](store::Connection& conn) {
+            return lifecycle::PriceRenewal(conn, *s.deps().book, c.who.tenant_id, c.params[0],
+                                           *months);
+          });
+          if (!q) return ErrorResponse(q.error());
+          return Json(200, QuoteToJson(*q));
+        }}},
+      {"POST /v1/resources/{id}/upgrade/quote",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto base = OneIntField(c.req, "base_gbps", 1, 100'000);
+          if (!base) return ErrorResponse(base.error());
+          auto q = s.deps().db->Use([&](store::Connection& conn) {
+            return lifecycle::PriceUpgrade(conn, *s.deps().book, c.who.tenant_id, c.params[0],
+                                           *base, s.deps().clock->Now());
+          });
+          if (!q) return ErrorResponse(q.error());
+          value v = QuoteToJson(q->quote);
+          v.as_object()["elastic_switched_off"] = q->elastic_switched_off;
+          return Json(200, v);
         }}},
       {"POST /v1/resources/{id}/cancel",
        {kTenant,

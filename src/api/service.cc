@@ -95,6 +95,13 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
     return r;
   }
 
+  if (d_.console && req.method == "GET") {
+    if (auto page = d_.console->Serve(req.path)) {
+      *route = "console";
+      return *page;
+    }
+  }
+
   // Everything under /v1 is authenticated.
   if (req.path.rfind("/v1/", 0) != 0) return ErrorResponse("not_found", "no such endpoint");
   constexpr std::string_view kBearer = "Bearer ";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "account/account.h"
+#include "api/console_assets.h"
 #include "api/http.h"
 #include "api/metrics.h"
 #include "catalog/pricebook.h"
@@ -32,6 +33,7 @@ struct ServiceDeps {
   lifecycle::JobRunner* jobs = nullptr;
   ordering::DeliveryPolicy delivery;
   Metrics* metrics = nullptr;
+  const ConsoleAssets* console = nullptr;  // the browser console at `/`; none without it
 };
 
 class ApiService {

@@ -45,6 +45,7 @@ struct ServeArgs {
   int idle_timeout_s = 60;             // between requests on a kept-alive connection
   int usage_retention_days = 90;       // stored usage kept this long (at least 4 days)
   bool webhook_allow_private = false;  // deliver webhooks to private/loopback addresses too
+  std::string console_dir;  // empty: share/rampart/console beside the binary, else web/dist
 };
 // Runs until SIGTERM or SIGINT, then stops gracefully.
 int RunServe(const ServeArgs& args);

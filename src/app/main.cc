@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(4, 3650));
   sv->add_flag("--webhook-allow-private", serve.webhook_allow_private,
                "Deliver webhooks to loopback and private addresses too (off: SSRF guard)");
+  sv->add_option("--console-dir", serve.console_dir,
+                 "The built console (web/dist) served at /; default: the installed one, "
+                 "else the source tree's");
   std::string config_file;  // read before parsing: see ExpandConfig
   sv->add_option("--config", config_file,
                  "Read options from a TOML file: one `name = value` per option (listen, data, "

@@ -147,6 +147,31 @@ common::Result<ordering::DeliveryPolicy> ParseDelay(const std::string& text, uin
   }
 }
 
+// The console's files: the given directory (which must hold a built console), else the
+// installed copy beside the binary, else the source tree's web/dist. With neither, the API
+// runs alone and says so.
+common::Result<std::optional<api::ConsoleAssets>> LoadConsole(const std::string& given) {
+  if (!given.empty()) {
+    auto assets = api::ConsoleAssets::Load(given);
+    if (!assets) return std::unexpected(assets.error());
+    spdlog::info("console: {} files from {}", assets->file_count(), given);
+    return std::optional(std::move(*assets));
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (const fs::path& dir : {exe.parent_path().parent_path() / "share/rampart/console",
+                              fs::path(RAMPART_SOURCE_CONSOLE_DIR)}) {
+    if (fs::is_regular_file(dir / "index.html", ec)) {
+      auto assets = api::ConsoleAssets::Load(dir.string());
+      if (!assets) return std::unexpected(assets.error());
+      spdlog::info("console: {} files from {}", assets->file_count(), dir.string());
+      return std::optional(std::move(*assets));
+    }
+  }
+  spdlog::warn("console not built (npm ci && npm run build in web/): serving the API only");
+  return std::optional<api::ConsoleAssets>();
+}
+
 int Fail(const common::Error& e) {
   spdlog::error("{}", e.message);
   return 1;
@@ -251,6 +276,9 @@ int RunServe(const ServeArgs& args) {
             return ordering::LapseOrder(c, job.subject, now);
           });
 
+  auto console = LoadConsole(args.console_dir);
+  if (!console) return Fail(console.error());
+
   api::ServiceDeps deps;
   deps.db = &db;
   deps.book = &*book;
@@ -260,6 +288,7 @@ int RunServe(const ServeArgs& args) {
   deps.jobs = &jobs;
   deps.delivery = *delivery;
   deps.metrics = &metrics;
+  deps.console = console->has_value() ? &**console : nullptr;
   api::ApiService service(deps);
 
   // Signals are taken synchronously by this thread; block them before any thread starts.

@@ -30,6 +30,19 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
   return pool;
 }
 
+common::Result<std::vector<IpPool>> ListPools(store::Connection& c) {
+  auto rows = c.Query(
+      "SELECT p.id, p.region, p.line, p.cidr, p.size, p.next_offset - "
+      "(SELECT count(*) FROM ip_free f WHERE f.pool_id = p.id) FROM ip_pools p ORDER BY p.seq");
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<IpPool> pools;
+  for (const auto& row : *rows) {
+    pools.push_back(
+        IpPool{Text(row[0]), Text(row[1]), Text(row[2]), Text(row[3]), Int(row[4]), Int(row[5])});
+  }
+  return pools;
+}
+
 common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::string_view region,
                                                      std::string_view line) {
   auto freed = c.Query(

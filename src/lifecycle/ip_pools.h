@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "common/time.h"
@@ -18,11 +19,15 @@ struct IpPool {
   std::string line;
   std::string cidr;
   int64_t size = 0;
+  int64_t in_use = 0;  // addresses handed out and not returned
 };
 
 // `invalid_cidr` for a bad block, `conflict` when it overlaps an existing pool.
 common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, std::string_view line,
                                std::string_view cidr, common::Instant now);
+
+// Every pool, oldest first, with how many of its addresses are in use.
+common::Result<std::vector<IpPool>> ListPools(store::Connection& c);
 
 struct Allocation {
   std::string ip;

@@ -171,9 +171,9 @@ Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
   return r;
 }
 
-Result<Resource> Renew(store::Connection& c, const catalog::PriceBook& book,
-                       const common::BillingCalendar& calendar, std::string_view tenant_id,
-                       std::string_view resource_id, int64_t months, Instant now) {
+// The resource, if it may be renewed.
+Result<Resource> Renewable(store::Connection& c, std::string_view tenant_id,
+                           std::string_view resource_id) {
   auto r = Owned(c, tenant_id, resource_id);
   if (!r) return r;
   if (r->state != ResourceState::kRunning && r->state != ResourceState::kExpired) {
@@ -181,37 +181,73 @@ Result<Resource> Renew(store::Connection& c, const catalog::PriceBook& book,
                                              r->id + " is " +
                                              std::string(billing::ToString(r->state)));
   }
+  return r;
+}
+
+// The resource and its upgrade fee, if it may be upgraded.
+Result<std::pair<Resource, billing::UpgradeQuote>> Upgradable(store::Connection& c,
+                                                              const catalog::PriceBook& book,
+                                                              std::string_view tenant_id,
+                                                              std::string_view resource_id,
+                                                              int64_t new_base_gbps, Instant now) {
+  auto r = Owned(c, tenant_id, resource_id);
+  if (!r) return std::unexpected(r.error());
+  if (r->state != ResourceState::kRunning) {
+    return common::Fail("invalid_state", "only a running resource can be upgraded");
+  }
+  auto quote = billing::QuoteUpgrade(book, r->spec, new_base_gbps, *r->expires_at - now);
+  if (!quote) return std::unexpected(quote.error());
+  return std::pair(std::move(*r), std::move(*quote));
+}
+
+Result<billing::Quote> PriceRenewal(store::Connection& c, const catalog::PriceBook& book,
+                                    std::string_view tenant_id, std::string_view resource_id,
+                                    int64_t months) {
+  auto r = Renewable(c, tenant_id, resource_id);
+  if (!r) return std::unexpected(r.error());
+  return billing::QuoteRenewal(book, r->spec, months);
+}
+
+Result<billing::UpgradeQuote> PriceUpgrade(store::Connection& c, const catalog::PriceBook& book,
+                                           std::string_view tenant_id, std::string_view resource_id,
+                                           int64_t new_base_gbps, Instant now) {
+  auto u = Upgradable(c, book, tenant_id, resource_id, new_base_gbps, now);
+  if (!u) return std::unexpected(u.error());
+  return u->second;
+}
+
+Result<Resource> Renew(store::Connection& c, const catalog::PriceBook& book,
+                       const common::BillingCalendar& calendar, std::string_view tenant_id,
+                       std::string_view resource_id, int64_t months, Instant now) {
+  auto r = Renewable(c, tenant_id, resource_id);
+  if (!r) return r;
   return DoRenew(c, book, calendar, std::move(*r), months, now, "renewal");
 }
 
 Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
                          std::string_view tenant_id, std::string_view resource_id,
                          int64_t new_base_gbps, Instant now) {
-  auto r = Owned(c, tenant_id, resource_id);
-  if (!r) return r;
-  if (r->state != ResourceState::kRunning) {
-    return common::Fail("invalid_state", "only a running resource can be upgraded");
-  }
-  auto quote = billing::QuoteUpgrade(book, r->spec, new_base_gbps, *r->expires_at - now);
-  if (!quote) return std::unexpected(quote.error());
-  auto paid = PostMovement(c, r->tenant_id, "upgrade", -quote->quote.amount, r->id, now);
+  auto u = Upgradable(c, book, tenant_id, resource_id, new_base_gbps, now);
+  if (!u) return std::unexpected(u.error());
+  auto& [r, quote] = *u;
+  auto paid = PostMovement(c, r.tenant_id, "upgrade", -quote.quote.amount, r.id, now);
   if (!paid) return std::unexpected(paid.error());
-  const int64_t old_base = r->spec.base_gbps;
-  r->spec.base_gbps = new_base_gbps;
-  if (quote->elastic_switched_off) {
-    r->spec.elastic_gbps = 0;
-    if (auto e = Event(c, *r, "elastic_changed",
+  const int64_t old_base = r.spec.base_gbps;
+  r.spec.base_gbps = new_base_gbps;
+  if (quote.elastic_switched_off) {
+    r.spec.elastic_gbps = 0;
+    if (auto e = Event(c, r, "elastic_changed",
                        "elastic protection switched off: the new base reaches its peak", now);
         !e) {
       return std::unexpected(e.error());
     }
   }
-  if (auto u = UpdateResource(c, *r, now,
-                              "upgrade " + std::to_string(old_base) + " -> " +
-                                  std::to_string(new_base_gbps) + " Gbps, " +
-                                  quote->quote.amount.ToString() + " CNY");
-      !u) {
-    return std::unexpected(u.error());
+  if (auto updated = UpdateResource(c, r, now,
+                                    "upgrade " + std::to_string(old_base) + " -> " +
+                                        std::to_string(new_base_gbps) + " Gbps, " +
+                                        quote.quote.amount.ToString() + " CNY");
+      !updated) {
+    return std::unexpected(updated.error());
   }
   return r;
 }

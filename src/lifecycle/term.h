@@ -52,11 +52,21 @@ Result<Resource> Renew(store::Connection& c, const catalog::PriceBook& book,
                        const common::BillingCalendar& calendar, std::string_view tenant_id,
                        std::string_view resource_id, int64_t months, Instant now);
 
+// The price Renew would charge now, with the same checks; nothing changes.
+Result<billing::Quote> PriceRenewal(store::Connection& c, const catalog::PriceBook& book,
+                                    std::string_view tenant_id, std::string_view resource_id,
+                                    int64_t months);
+
 // Raises the base, prorated to the second over the time left (product.md §3); elastic is
 // switched off when the new base reaches it. Only a running resource.
 Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
                          std::string_view tenant_id, std::string_view resource_id,
                          int64_t new_base_gbps, Instant now);
+
+// The fee Upgrade would charge at `now`, with the same checks; nothing changes.
+Result<billing::UpgradeQuote> PriceUpgrade(store::Connection& c, const catalog::PriceBook& book,
+                                           std::string_view tenant_id, std::string_view resource_id,
+                                           int64_t new_base_gbps, Instant now);
 
 // Cancels within 5 days of purchase: refund = paid - value used (to the second); the
 // resource is released and its IPs return to the pool. `cancel_window_passed` after.

@@ -1,0 +1,453 @@
+// The console in a real browser against a real `rampart serve --simulated-clock`:
+// product.md's purchase flow, management and bills as a customer sees them (issue #6).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startServer, startBrowser, SHOTS } from "./harness.mjs";
+
+let server;
+let chrome;
+let showcase; // [tenant key, resource] of the first test: a customer with a rule and a bill
+const WIDTHS = [1280, 390];
+
+before(async () => {
+  server = await startServer();
+  chrome = await startBrowser();
+  await server.call("POST", "/v1/admin/ip-pools", {
+    region: "cn-south",
+    line: "bgp",
+    cidr: "203.0.113.0/28",
+  });
+});
+
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+async function signedIn(key, width = 1280) {
+  const context = await chrome.browser.newContext({
+    viewport: { width, height: 900 },
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on(
+    "console",
+    (m) =>
+      m.type() === "error" &&
+      !/Failed to load resource/.test(m.text()) &&
+      problems.push(m.text()),
+  );
+  await page.goto(server.url + "/");
+  // By keyboard: the key field has focus order first; Enter submits.
+  await page.getByLabel("API key").fill(key);
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  page.problems = problems;
+  return page;
+}
+
+async function shoot(page, name) {
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({
+    path: join(SHOTS, `${name}-${page.viewportSize().width}.png`),
+    fullPage: true,
+  });
+}
+
+test("a new customer buys an hdip, is delivered, adds a rule, and sees the elastic charge on the bill and in the chart", async () => {
+  const acme = await server.tenant("acme", "100000.00");
+  const page = await signedIn(acme.key);
+
+  // Purchase: the live price follows the options.
+  await page.getByLabel("Region and network").selectOption("cn-south/bgp");
+  await page.getByLabel("Base protection").selectOption("20");
+  await page.getByLabel("Elastic protection peak").fill("50");
+  await assertText(page.getByTestId("quote-total"), "¥16,600.00");
+  await page.getByLabel("Duration").selectOption("6");
+  // 16,600 × 6 × 0.85 = 84,660.00
+  await assertText(page.getByTestId("quote-total"), "¥84,660.00");
+  await page.getByLabel("Duration").selectOption("1");
+  await assertText(page.getByTestId("quote-total"), "¥16,600.00");
+  // An invalid combination is explained before any order: elastic must be above the base.
+  await page.getByLabel("Elastic protection peak").fill("10");
+  await assertText(
+    page.getByRole("alert"),
+    /elastic_gbps 10 must be 0 \(elastic off\) or above base_gbps 20/,
+  );
+  assert.equal(
+    await page.getByRole("button", { name: "Confirm order" }).isDisabled(),
+    true,
+  );
+  await page.getByLabel("Elastic protection peak").fill("50");
+  await assertText(page.getByTestId("quote-total"), "¥16,600.00");
+
+  await page.getByRole("button", { name: "Confirm order" }).click();
+  await page.getByText(/Order ord_\w+ created, unpaid/).waitFor();
+  await page
+    .getByRole("button", { name: "Pay ¥16,600.00 from balance" })
+    .click();
+  await page.getByText(/Delivering — this takes 1 to 5 minutes/).waitFor();
+  await assertText(page.getByTestId("delivery"), /provisioning/);
+  await shoot(page, "purchase-delivering");
+
+  // The clock moves past the longest delivery delay: the page updates by itself.
+  await server.advance(300);
+  await page
+    .getByText("Delivered: your resources are running.")
+    .waitFor({ timeout: 15000 });
+  await assertText(page.getByTestId("delivery"), /running 203\.0\.113\.\d+/);
+  const [resource] = (
+    await server.call("GET", "/v1/resources", undefined, acme.key)
+  ).items;
+  assert.equal(resource.state, "running");
+
+  // A forwarding rule, through the editor on the resource page.
+  await page.getByRole("link", { name: resource.id }).click();
+  await page.getByRole("heading", { name: new RegExp(resource.id) }).waitFor();
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await page.getByLabel("Frontend port").fill("443");
+  await page.getByLabel("Origin address (IP or domain)").fill("198.51.100.10");
+  await page.getByLabel("Port", { exact: true }).fill("8443");
+  await page
+    .getByRole("form", { name: "Add rule" })
+    .getByRole("button", { name: "Save" })
+    .click();
+  await page.getByRole("cell", { name: "198.51.100.10:8443 (100)" }).waitFor();
+  const rules = await server.call(
+    "GET",
+    `/v1/resources/${resource.id}/rules`,
+    undefined,
+    acme.key,
+  );
+  assert.equal(rules.items.length, 1);
+  assert.equal(rules.items[0].frontend_port, 443);
+  assert.deepEqual(rules.items[0].origins, [
+    { address: "198.51.100.10", port: 8443, weight: 100 },
+  ]);
+
+  // Usage through the API (the meter's key): a 45 Gbps attack at 10:00 Beijing time, and
+  // some forwarded traffic. Base 20, ceiling 50: excess 25 Gbps, the (20, 30] range.
+  const ip = resource.ips[0];
+  const sample = (at, attack, inb, outb) => ({
+    ip,
+    window_start: at,
+    window_s: 60,
+    attack_bps: attack,
+    in_bytes: inb,
+    out_bytes: outb,
+  });
+  await server.advance(3 * 3600); // the windows must not be in the future
+  const posted = await server.call(
+    "POST",
+    "/v1/usage",
+    [
+      sample("2026-11-26T02:00:00Z", 45e9, 2e9, 3e9),
+      sample("2026-11-26T02:01:00Z", 12e9, 1e9, 1e9),
+    ],
+    acme.meter,
+  );
+  assert.equal(posted.accepted, 2, JSON.stringify(posted.rejected));
+  // Past the end of billing day 2026-11-26 (16:00 UTC) and its hour of grace.
+  await server.advance(21 * 3600);
+
+  await page.getByRole("link", { name: "Bills" }).click();
+  await page.getByTestId("bill-2026-11-26").waitFor();
+  const bill = await server.call(
+    "GET",
+    "/v1/bills/2026-11-26",
+    undefined,
+    acme.key,
+  );
+  const elastic = bill.lines.find((l) => l.kind === "elastic");
+  assert.equal(elastic.amount, "3500.00");
+  await assertText(
+    page.getByTestId("bill-2026-11-26"),
+    /Elastic protection[\s\S]*¥3,500\.00/,
+  );
+  await assertText(
+    page.getByTestId("bill-2026-11-26"),
+    /Forwarded traffic[\s\S]*7 GB × ¥0\.80[\s\S]*¥5\.60/,
+  );
+  await assertText(page.getByTestId("month-total"), "¥3,505.60");
+  // The chart: drawn (a canvas) and its data as a table for screen readers.
+  assert.equal(
+    await page.getByTestId("elastic-chart").locator("canvas").count(),
+    1,
+  );
+  await assertText(
+    page.getByTestId("elastic-chart-data"),
+    /2026-11-26\s*45 Gbps\s*20 Gbps\s*50 Gbps\s*\(20, 30\]\s*¥3,500\.00/,
+  );
+  assert.equal(
+    await page.getByTestId("forwarding-chart").locator("canvas").count(),
+    1,
+  );
+
+  // CSV download of the day's bill.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download CSV (2026-11-26)" }).click(),
+  ]);
+  const csv = await streamText(await download.createReadStream());
+  assert.match(
+    csv,
+    /^day,resource,kind,amount,measure\n2026-11-26,res_\w+,elastic,3500\.00,/,
+  );
+  await shoot(page, "bills");
+
+  showcase = [acme.key, resource];
+  // The ledger shows the payment and the daily bill's debit; balance 100000 − 16600 − 3505.60.
+  await page.getByRole("link", { name: "Account" }).click();
+  await assertText(page.getByTestId("balance"), "¥79,894.40");
+  await page.getByRole("cell", { name: "daily_bill" }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("insufficient balance shows a clear message and creates nothing", async () => {
+  const poor = await server.tenant("poor", "100.00");
+  const page = await signedIn(poor.key);
+  await page.getByLabel("Region and network").selectOption("cn-south/bgp");
+  await assertText(page.getByTestId("quote-total"), "¥8,600.00");
+  await page.getByRole("button", { name: "Confirm order" }).click();
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await assertText(page.getByRole("alert"), /insufficient|balance/i);
+  const alert = await page.getByRole("alert").getAttribute("data-code");
+  assert.equal(alert, "insufficient_balance");
+  assert.equal(
+    (await server.call("GET", "/v1/resources", undefined, poor.key)).items
+      .length,
+    0,
+  );
+  assert.equal(
+    (await server.call("GET", "/v1/account", undefined, poor.key)).balance,
+    "100.00",
+  );
+  const orders = (await server.call("GET", "/v1/orders", undefined, poor.key))
+    .items;
+  assert.deepEqual(
+    orders.map((o) => o.status),
+    ["unpaid"],
+  );
+  await page.context().close();
+});
+
+test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
+  const shop = await server.tenant("shop", "500000.00");
+  const page = await signedIn(shop.key);
+  await page.getByRole("link", { name: "High-defense packet (hdp)" }).click();
+  await page.getByLabel("Multiple IPs").check();
+  await page.getByLabel("Number of IPs").selectOption("5");
+  await page.getByLabel("Base protection").selectOption("20");
+  await page.getByLabel("Duration").selectOption("3");
+  const quoted = await server.call(
+    "POST",
+    "/v1/quotes",
+    {
+      product: "hdp",
+      region: "cn-east",
+      scope: "multi",
+      ip_count: 5,
+      base_gbps: 20,
+      months: 3,
+    },
+    shop.key,
+  );
+  await assertText(page.getByTestId("quote-total"), formatYuan(quoted.amount));
+  // A first hdp purchase is at least 3 months: 1 month is refused before ordering.
+  await page.getByLabel("Duration").selectOption("1");
+  await assertText(page.getByRole("alert"), /3 months/);
+  await page.getByLabel("Duration").selectOption("3");
+  await assertText(page.getByTestId("quote-total"), formatYuan(quoted.amount));
+  await page.getByRole("button", { name: "Confirm order" }).click();
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await page.getByText(/Delivering/).waitFor();
+  await server.advance(300);
+  await page
+    .getByText("Delivered: your resources are running.")
+    .waitFor({ timeout: 15000 });
+  const [hdp] = (await server.call("GET", "/v1/resources", undefined, shop.key))
+    .items;
+  assert.equal(hdp.ip_count, 5);
+
+  await page.getByRole("link", { name: hdp.id }).click();
+  for (let i = 1; i <= 5; i++) {
+    await page.getByLabel("IP address").fill(`198.51.100.${i}`);
+    await page.getByRole("button", { name: "Bind IP" }).click();
+    await page
+      .getByTestId("bindings")
+      .getByText(`198.51.100.${i}`, { exact: true })
+      .waitFor();
+  }
+  await page
+    .getByRole("heading", { name: "Protected IPs (bindings) (5/5)" })
+    .waitFor();
+  assert.equal(
+    await page.getByRole("button", { name: "Bind IP" }).isDisabled(),
+    true,
+  );
+  const bindings = await server.call(
+    "GET",
+    `/v1/resources/${hdp.id}/bindings`,
+    undefined,
+    shop.key,
+  );
+  assert.deepEqual(bindings.items.map((b) => b.ip).sort(), [
+    "198.51.100.1",
+    "198.51.100.2",
+    "198.51.100.3",
+    "198.51.100.4",
+    "198.51.100.5",
+  ]);
+  await page.context().close();
+});
+
+test("the renewal and upgrade prices are shown before confirming", async () => {
+  const [key, resource] = await runningHdip("renewer");
+  const page = await signedIn(key);
+  await page.goto(`${server.url}/#/resources/${resource.id}`);
+  await page.getByLabel("Renew for").selectOption("12");
+  await page.getByRole("button", { name: "Price" }).first().click();
+  // 8,600 × 12 × 0.80 = 82,560.00
+  await page.getByText("You will be charged ¥82,560.00.").waitFor();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText("Saved.").waitFor();
+  const renewed = await server.call(
+    "GET",
+    `/v1/resources/${resource.id}`,
+    undefined,
+    key,
+  );
+  assert.notEqual(renewed.expires_at, resource.expires_at);
+
+  await page.getByLabel("New base protection").selectOption("20");
+  await page.getByRole("button", { name: "Price" }).nth(1).click();
+  const fee = await server.call(
+    "POST",
+    `/v1/resources/${resource.id}/upgrade/quote`,
+    { base_gbps: 20 },
+    key,
+  );
+  await page
+    .getByText(`You will be charged ${formatYuan(fee.amount)}.`)
+    .waitFor();
+  await page.context().close();
+});
+
+test("Simplified Chinese labels, and the operator pages", async () => {
+  const page = await signedIn("test-admin-key-0123456789");
+  await page.getByRole("heading", { name: "Tenants" }).waitFor();
+  await page.getByLabel("Language").first().selectOption("zh-CN");
+  await page.getByRole("heading", { name: "租户" }).waitFor();
+  await page.getByLabel("语言").first().selectOption("en");
+  await page.getByRole("link", { name: "IP pools" }).click();
+  await page.getByRole("cell", { name: "203.0.113.0/28" }).waitFor();
+  await page.getByRole("link", { name: "Price book" }).click();
+  await page.getByRole("heading", { name: "High-defense IP (hdip)" }).waitFor();
+  await page.context().close();
+});
+
+test("every page at 1280 and 390 px, for docs/console.md", async () => {
+  const [key, resource] = showcase ?? (await runningHdip("gallery"));
+  for (const width of WIDTHS) {
+    const page = await signedIn(key, width);
+    for (const [name, path] of [
+      ["buy-hdip", "/buy/hdip"],
+      ["buy-hdp", "/buy/hdp"],
+      ["orders", "/orders"],
+      ["resources", "/resources"],
+      ["resource-detail", `/resources/${resource.id}`],
+      ["bills", "/bills"],
+      ["account", "/account"],
+      ["notifications", "/notifications"],
+    ]) {
+      await page.goto(`${server.url}/#${path}`);
+      await page.locator("main h1").first().waitFor();
+      await shoot(page, name);
+    }
+    // No page is wider than the window at either width.
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    assert.ok(
+      overflow <= 0,
+      `the page overflows by ${overflow}px at ${width}px`,
+    );
+    await page.context().close();
+    const admin = await signedIn("test-admin-key-0123456789", width);
+    for (const [name, path] of [
+      ["admin-tenants", "/admin/tenants"],
+      ["admin-pools", "/admin/pools"],
+      ["admin-pricebook", "/admin/pricebook"],
+    ]) {
+      await admin.goto(`${server.url}/#${path}`);
+      await admin.locator("main h1").first().waitFor();
+      await shoot(admin, name);
+    }
+    await admin.context().close();
+    const signin = await (
+      await chrome.browser.newContext({ viewport: { width, height: 700 } })
+    ).newPage();
+    await signin.goto(server.url + "/");
+    await signin.getByLabel("API key").waitFor();
+    await shoot(signin, "signin");
+    await signin.context().close();
+  }
+});
+
+// A tenant with a running 10 Gbps hdip, through the API.
+async function runningHdip(name) {
+  const t = await server.tenant(name, "300000.00");
+  const order = await server.call(
+    "POST",
+    "/v1/orders",
+    {
+      product: "hdip",
+      region: "cn-south",
+      line: "bgp",
+      base_gbps: 10,
+      months: 1,
+    },
+    t.key,
+  );
+  await server.call("POST", `/v1/orders/${order.id}/pay`, {}, t.key);
+  await server.advance(300);
+  const [resource] = (
+    await server.call("GET", "/v1/resources", undefined, t.key)
+  ).items;
+  assert.equal(resource.state, "running");
+  return [t.key, resource];
+}
+
+function formatYuan(amount) {
+  const [w, f] = amount.split(".");
+  return `¥${w.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${f}`;
+}
+
+async function assertText(locator, expected, timeout = 5000) {
+  const deadline = Date.now() + timeout;
+  let last = "";
+  for (;;) {
+    last =
+      (await locator
+        .first()
+        .textContent({ timeout })
+        .catch(() => "")) ?? "";
+    if (
+      typeof expected === "string"
+        ? last.includes(expected)
+        : expected.test(last)
+    )
+      return;
+    if (Date.now() > deadline) assert.fail(`expected ${expected} in "${last}"`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function streamText(stream) {
+  let s = "";
+  for await (const chunk of stream) s += chunk;
+  return s;
+}

@@ -1,0 +1,132 @@
+// The plain lists: orders, resources, notifications. Each pages through `next_cursor`.
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, type Notification, type Order, type Page, type Resource } from "../api";
+import { ErrorBox, Loading, StateBadge, Table } from "../components/ui";
+import { money, time } from "../format";
+import { t } from "../i18n";
+
+// Items of a paginated list, with "load more" while there are more.
+function usePaged<T>(path: string) {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = async (after: string | null) => {
+    try {
+      const sep = path.includes("?") ? "&" : "?";
+      const page = await api.get<Page<T>>(
+        `${path}${sep}limit=50${after ? "&cursor=" + encodeURIComponent(after) : ""}`,
+      );
+      setItems((prev) => (after && prev ? [...prev, ...page.items] : page.items));
+      setCursor(page.next_cursor);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  useEffect(() => {
+    load(null);
+  }, [path]);
+  return { items, error, more: cursor ? () => load(cursor) : null, reload: () => load(null) };
+}
+
+type Column<T> = { label: string; cell: (row: T) => ComponentChildren; numeric?: boolean };
+
+// A paginated list as a table, with its error, loading state and "load more".
+export function PagedTable<T>({
+  path,
+  columns,
+  rowKey,
+}: {
+  path: string;
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+}) {
+  const p = usePaged<T>(path);
+  return (
+    <>
+      <ErrorBox error={p.error} />
+      {p.items ? <Table rows={p.items} rowKey={rowKey} columns={columns} /> : !p.error && <Loading />}
+      <More more={p.more} />
+    </>
+  );
+}
+
+function More({ more }: { more: (() => void) | null }) {
+  return more ? (
+    <button type="button" onClick={more}>
+      {t("more")}
+    </button>
+  ) : null;
+}
+
+export function Orders() {
+  return (
+    <section>
+      <h1>{t("nav_orders")}</h1>
+      <PagedTable<Order>
+        path="/v1/orders"
+        rowKey={(o) => o.id}
+        columns={[
+          { label: t("id"), cell: (o) => o.id },
+          {
+            label: t("product"),
+            cell: (o) => `${o.options.product} · ${o.options.region}${o.options.line ? " · " + o.options.line : ""}`,
+          },
+          { label: t("status"), cell: (o) => <StateBadge state={o.status} /> },
+          { label: t("amount"), cell: (o) => money(o.amount), numeric: true },
+          { label: t("created"), cell: (o) => time(o.created_at) },
+          { label: t("nav_resources"), cell: (o) => o.resources.map((r) => <a href={`#/resources/${r}`}>{r} </a>) },
+        ]}
+      />
+    </section>
+  );
+}
+
+export function Resources() {
+  return (
+    <section>
+      <h1>{t("nav_resources")}</h1>
+      <PagedTable<Resource>
+        path="/v1/resources"
+        rowKey={(r) => r.id}
+        columns={[
+          { label: t("id"), cell: (r) => <a href={`#/resources/${r.id}`}>{r.id}</a> },
+          { label: t("product"), cell: (r) => `${r.product} · ${r.region}${r.line ? " · " + r.line : ""}` },
+          { label: t("state"), cell: (r) => <StateBadge state={r.state} /> },
+          { label: t("ips"), cell: (r) => r.ips.join(", ") || "—" },
+          { label: t("base"), cell: (r) => t("gbps", { n: r.base_gbps }), numeric: true },
+          {
+            label: t("elastic"),
+            cell: (r) => (r.elastic_gbps ? t("gbps", { n: r.elastic_gbps }) : t("off")),
+            numeric: true,
+          },
+          { label: t("expires"), cell: (r) => time(r.expires_at) },
+          { label: t("auto_renew"), cell: (r) => (r.auto_renew ? t("on") : t("off")) },
+        ]}
+      />
+    </section>
+  );
+}
+
+export function Notifications() {
+  return (
+    <section>
+      <h1>{t("notifications")}</h1>
+      <PagedTable<Notification>
+        path="/v1/notifications"
+        rowKey={(n) => n.id}
+        columns={[
+          { label: t("at"), cell: (n) => time(n.at) },
+          { label: t("kind"), cell: (n) => <span class={"badge kind-" + n.kind}>{n.kind}</span> },
+          {
+            label: t("resource"),
+            cell: (n) => (n.resource ? <a href={`#/resources/${n.resource}`}>{n.resource}</a> : "—"),
+          },
+          { label: t("message"), cell: (n) => n.message },
+        ]}
+      />
+    </section>
+  );
+}
+
+export { usePaged, More };

@@ -1,0 +1,640 @@
+// One resource: its state and terms, the changes a customer makes (elastic peak, auto-renew,
+// forwarding mode, renew and upgrade with the price shown first, cancel), the forwarding
+// rules of an hdip, the bindings of an hdp, the protection policy and a day's attack chart.
+import { useEffect, useState } from "preact/hooks";
+import { api, type Account, type Page, type Quote, type Resource, type Rule } from "../api";
+import { catalog } from "../catalog";
+import { Chart } from "../components/Chart";
+import { ErrorBox, Field, Loading, Notice, StateBadge, Table, useAction, useLoad, value } from "../components/ui";
+import { bps, money, time } from "../format";
+import { t } from "../i18n";
+
+export function ResourceDetail({ id }: { id: string }) {
+  const res = useLoad(() => api.get<Resource>(`/v1/resources/${id}`), [id]);
+  if (res.error) return <ErrorBox error={res.error} />;
+  if (!res.data) return <Loading />;
+  const r = res.data;
+  const update = (next: Resource) => res.setData(next);
+  return (
+    <section aria-labelledby="res-title">
+      <p>
+        <a href="#/resources">← {t("nav_resources")}</a>
+      </p>
+      <h1 id="res-title">
+        {r.id} <StateBadge state={r.state} />
+      </h1>
+      <dl class="facts card">
+        <dt>{t("product")}</dt>
+        <dd>{`${r.product} · ${r.region}${r.line ? " · " + r.line : ""}${r.scope ? " · " + r.scope + " × " + r.ip_count : ""}`}</dd>
+        <dt>{t("ips")}</dt>
+        <dd data-testid="ips">{r.ips.join(", ") || "—"}</dd>
+        <dt>{t("base")}</dt>
+        <dd>{t("gbps", { n: r.base_gbps })}</dd>
+        <dt>{t("elastic")}</dt>
+        <dd>{r.elastic_gbps ? t("gbps", { n: r.elastic_gbps }) : t("off")}</dd>
+        {r.product === "hdip" && (
+          <>
+            <dt>{t("forwarding_mode")}</dt>
+            <dd>
+              {t(r.forwarding_mode as "by_traffic")}
+              {r.pending_forwarding_mode &&
+                ` (${t("pending_mode", { mode: t(r.pending_forwarding_mode as "by_traffic") })})`}
+            </dd>
+          </>
+        )}
+        <dt>{t("expires")}</dt>
+        <dd>{time(r.expires_at)}</dd>
+        <dt>{t("auto_renew")}</dt>
+        <dd>{r.auto_renew ? t("on") : t("off")}</dd>
+      </dl>
+      {(r.state === "running" || r.state === "provisioning" || r.state === "expired") && (
+        <Settings r={r} onChange={update} />
+      )}
+      {(r.state === "running" || r.state === "expired") && <Renew r={r} onChange={update} />}
+      {r.state === "running" && <Upgrade r={r} onChange={update} />}
+      {r.product === "hdip" && r.state !== "released" && r.state !== "failed" && <Rules id={r.id} />}
+      {r.product === "hdp" && r.state !== "released" && r.state !== "failed" && <Bindings r={r} />}
+      {r.state !== "released" && r.state !== "failed" && <Policy id={r.id} />}
+      <UsageChart r={r} />
+      {(r.state === "running" || r.state === "provisioning") && <Cancel r={r} onChange={update} />}
+    </section>
+  );
+}
+
+function Settings({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }) {
+  const [elastic, setElastic] = useState(r.elastic_gbps);
+  const [note, setNote] = useState("");
+  const a = useAction();
+  const patch = (body: Record<string, unknown>, message = t("saved")) =>
+    a.run(async () => {
+      onChange(await api.patch<Resource>(`/v1/resources/${r.id}`, body));
+      setNote(message);
+    });
+  return (
+    <div class="card">
+      <h2>{t("elastic")}</h2>
+      <form class="row" onSubmit={(e) => (e.preventDefault(), patch({ elastic_gbps: elastic }))}>
+        <Field id="res-elastic" label={t("elastic")} help={t("elastic_help")}>
+          <input
+            id="res-elastic"
+            type="number"
+            min={0}
+            value={elastic}
+            aria-describedby="res-elastic-help"
+            onInput={(e) => setElastic(Math.max(0, Math.trunc(+value(e) || 0)))}
+          />
+        </Field>
+        <button type="submit" disabled={a.busy}>
+          {t("save")}
+        </button>
+      </form>
+      <label class="inline">
+        <input
+          type="checkbox"
+          checked={r.auto_renew}
+          disabled={a.busy}
+          onChange={(e) => patch({ auto_renew: e.currentTarget.checked })}
+        />
+        {t("auto_renew")}
+      </label>
+      {r.product === "hdip" && (
+        <Field id="res-mode" label={t("forwarding_mode")}>
+          <select
+            id="res-mode"
+            value={r.pending_forwarding_mode ?? r.forwarding_mode ?? "by_traffic"}
+            disabled={a.busy}
+            onChange={(e) =>
+              patch({ forwarding_mode: value(e) }, t("next_day_mode", { mode: t(value(e) as "by_traffic") }))
+            }
+          >
+            <option value="by_traffic">{t("by_traffic")}</option>
+            <option value="by_bandwidth">{t("by_bandwidth")}</option>
+          </select>
+        </Field>
+      )}
+      {note && !a.error && <Notice>{note}</Notice>}
+      <ErrorBox error={a.error} />
+    </div>
+  );
+}
+
+// A priced change: choose, see the price from the server, then confirm.
+function PricedChange(props: {
+  title: string;
+  id: string;
+  label: string;
+  options: { value: number; label: string }[];
+  initial: number;
+  quote: (v: number) => Promise<Quote>;
+  apply: (v: number) => Promise<void>;
+}) {
+  const [choice, setChoice] = useState(props.initial);
+  const [quote, setQuote] = useState<Quote | null>(null);
+  const [done, setDone] = useState(false);
+  const a = useAction();
+  return (
+    <div class="card">
+      <h2>{props.title}</h2>
+      <div class="row">
+        <Field id={props.id} label={props.label}>
+          <select id={props.id} value={choice} onChange={(e) => (setChoice(+value(e)), setQuote(null), setDone(false))}>
+            {props.options.map((o) => (
+              <option value={o.value}>{o.label}</option>
+            ))}
+          </select>
+        </Field>
+        <button type="button" disabled={a.busy} onClick={() => a.run(async () => setQuote(await props.quote(choice)))}>
+          {t("price")}
+        </button>
+      </div>
+      {quote && !done && (
+        <div class="confirm-box">
+          <p>{t("price_before", { amount: money(quote.amount) })}</p>
+          {quote.elastic_switched_off && <Notice kind="warn">{t("elastic_will_switch_off")}</Notice>}
+          <button
+            type="button"
+            class="primary"
+            disabled={a.busy}
+            onClick={() => a.run(async () => (await props.apply(choice), setDone(true), setQuote(null)))}
+          >
+            {t("confirm")}
+          </button>
+          <button type="button" onClick={() => setQuote(null)}>
+            {t("cancel")}
+          </button>
+        </div>
+      )}
+      {done && <Notice>{t("saved")}</Notice>}
+      <ErrorBox error={a.error} />
+    </div>
+  );
+}
+
+function Renew({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }) {
+  const cat = useLoad(catalog);
+  if (!cat.data) return null;
+  return (
+    <PricedChange
+      title={t("renew")}
+      id="renew-months"
+      label={t("renew_for")}
+      options={cat.data.months.map((m) => ({ value: m, label: t("months_n", { n: m }) }))}
+      initial={1}
+      quote={(months) => api.post<Quote>(`/v1/resources/${r.id}/renew/quote`, { months })}
+      apply={async (months) => onChange(await api.post<Resource>(`/v1/resources/${r.id}/renew`, { months }))}
+    />
+  );
+}
+
+function Upgrade({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }) {
+  const cat = useLoad(catalog);
+  if (!cat.data) return null;
+  const cls =
+    r.product === "hdip"
+      ? cat.data.products.hdip.networks.find((n) => n.region === r.region && n.line === r.line)
+      : cat.data.products.hdp.regions.find((x) => x.region === r.region);
+  const higher = (cls?.base ?? []).filter((b) => b.gbps > r.base_gbps);
+  if (higher.length === 0) return null;
+  return (
+    <PricedChange
+      title={t("upgrade")}
+      id="upgrade-base"
+      label={t("new_base")}
+      options={higher.map((b) => ({ value: b.gbps, label: t("gbps", { n: b.gbps }) }))}
+      initial={higher[0].gbps}
+      quote={(base_gbps) => api.post<Quote>(`/v1/resources/${r.id}/upgrade/quote`, { base_gbps })}
+      apply={async (base_gbps) => onChange(await api.post<Resource>(`/v1/resources/${r.id}/upgrade`, { base_gbps }))}
+    />
+  );
+}
+
+function Cancel({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }) {
+  const [asking, setAsking] = useState(false);
+  const [refund, setRefund] = useState("");
+  const a = useAction();
+  return (
+    <div class="card danger">
+      <h2>{t("cancel_resource")}</h2>
+      {!asking ? (
+        <button type="button" onClick={() => setAsking(true)}>
+          {t("cancel_resource")}…
+        </button>
+      ) : (
+        <div class="confirm-box">
+          <p>{t("cancel_confirm")}</p>
+          <button
+            type="button"
+            class="danger"
+            disabled={a.busy}
+            onClick={() =>
+              a.run(async () => {
+                const out = await api.post<Resource & { refund: string }>(`/v1/resources/${r.id}/cancel`, {});
+                setRefund(out.refund);
+                onChange(out);
+              })
+            }
+          >
+            {t("confirm")}
+          </button>
+          <button type="button" onClick={() => setAsking(false)}>
+            {t("back")}
+          </button>
+        </div>
+      )}
+      {refund && <Notice>{t("refunded", { amount: money(refund) })}</Notice>}
+      <ErrorBox error={a.error} />
+    </div>
+  );
+}
+
+const emptyRule = (): Rule => ({
+  protocol: "tcp",
+  frontend_port: 80,
+  origins: [{ address: "", port: 80, weight: 100 }],
+  lb: "wrr",
+  session_persistence_s: 0,
+  health_check: { enabled: true, interval_s: 5, timeout_s: 3, unhealthy_after: 3, healthy_after: 3 },
+});
+
+function Rules({ id }: { id: string }) {
+  const rules = useLoad(() => api.get<Page<Rule>>(`/v1/resources/${id}/rules`), [id]);
+  const [editing, setEditing] = useState<Rule | null>(null);
+  const a = useAction();
+  const save = (rule: Rule) =>
+    a.run(async () => {
+      const { id: ruleId, ...body } = rule;
+      if (ruleId) await api.put(`/v1/resources/${id}/rules/${ruleId}`, body);
+      else await api.post(`/v1/resources/${id}/rules`, body);
+      setEditing(null);
+      rules.reload();
+    });
+  return (
+    <div class="card">
+      <h2>{t("rules")}</h2>
+      <ErrorBox error={rules.error} />
+      {rules.data && (
+        <Table
+          rows={rules.data.items}
+          rowKey={(r) => r.id!}
+          columns={[
+            { label: t("protocol"), cell: (r) => r.protocol.toUpperCase() },
+            { label: t("frontend_port"), cell: (r) => r.frontend_port, numeric: true },
+            {
+              label: t("origins"),
+              cell: (r) => r.origins.map((o) => `${o.address}:${o.port} (${o.weight})`).join(", "),
+            },
+            { label: t("lb"), cell: (r) => t(r.lb) },
+            {
+              label: t("actions"),
+              cell: (r) => (
+                <>
+                  <button type="button" onClick={() => setEditing(structuredClone(r))}>
+                    {t("edit")} <span class="sr-only">{r.frontend_port}</span>
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      a.run(async () => (await api.del(`/v1/resources/${id}/rules/${r.id}`), rules.reload()))
+                    }
+                  >
+                    {t("delete")}
+                  </button>
+                </>
+              ),
+            },
+          ]}
+        />
+      )}
+      {!editing && (
+        <button type="button" onClick={() => setEditing(emptyRule())}>
+          {t("add_rule")}
+        </button>
+      )}
+      {editing && <RuleEditor rule={editing} onSave={save} onCancel={() => setEditing(null)} busy={a.busy} />}
+      <ErrorBox error={a.error} />
+    </div>
+  );
+}
+
+function RuleEditor({
+  rule,
+  onSave,
+  onCancel,
+  busy,
+}: {
+  rule: Rule;
+  onSave: (r: Rule) => void;
+  onCancel: () => void;
+  busy: boolean;
+}) {
+  const [r, setR] = useState(rule);
+  const setOrigin = (i: number, patch: Partial<Rule["origins"][0]>) =>
+    setR({ ...r, origins: r.origins.map((o, j) => (i === j ? { ...o, ...patch } : o)) });
+  return (
+    <form
+      class="rule-editor"
+      aria-label={rule.id ? `${t("edit")} ${rule.frontend_port}` : t("add_rule")}
+      onSubmit={(e) => (e.preventDefault(), onSave(r))}
+    >
+      <div class="row">
+        <Field id="rule-protocol" label={t("protocol")}>
+          <select
+            id="rule-protocol"
+            value={r.protocol}
+            onChange={(e) => setR({ ...r, protocol: value(e) as Rule["protocol"] })}
+          >
+            <option value="tcp">TCP</option>
+            <option value="udp">UDP</option>
+          </select>
+        </Field>
+        <Field id="rule-port" label={t("frontend_port")}>
+          <input
+            id="rule-port"
+            type="number"
+            min={1}
+            max={65535}
+            required
+            value={r.frontend_port}
+            onInput={(e) => setR({ ...r, frontend_port: +value(e) })}
+          />
+        </Field>
+        <Field id="rule-lb" label={t("lb")}>
+          <select id="rule-lb" value={r.lb} onChange={(e) => setR({ ...r, lb: value(e) as Rule["lb"] })}>
+            <option value="wrr">{t("wrr")}</option>
+            <option value="source_hash">{t("source_hash")}</option>
+          </select>
+        </Field>
+        <Field id="rule-persist" label={t("persistence")}>
+          <input
+            id="rule-persist"
+            type="number"
+            min={0}
+            value={r.session_persistence_s}
+            onInput={(e) => setR({ ...r, session_persistence_s: +value(e) })}
+          />
+        </Field>
+      </div>
+      <fieldset>
+        <legend>{t("origins")}</legend>
+        {r.origins.map((o, i) => (
+          <div class="row">
+            <Field id={`origin-${i}-address`} label={t("origin_address")}>
+              <input
+                id={`origin-${i}-address`}
+                required
+                value={o.address}
+                onInput={(e) => setOrigin(i, { address: value(e).trim() })}
+              />
+            </Field>
+            <Field id={`origin-${i}-port`} label={t("origin_port")}>
+              <input
+                id={`origin-${i}-port`}
+                type="number"
+                min={1}
+                max={65535}
+                required
+                value={o.port}
+                onInput={(e) => setOrigin(i, { port: +value(e) })}
+              />
+            </Field>
+            <Field id={`origin-${i}-weight`} label={t("weight")}>
+              <input
+                id={`origin-${i}-weight`}
+                type="number"
+                min={0}
+                max={100}
+                required
+                value={o.weight}
+                onInput={(e) => setOrigin(i, { weight: +value(e) })}
+              />
+            </Field>
+            {r.origins.length > 1 && (
+              <button type="button" onClick={() => setR({ ...r, origins: r.origins.filter((_, j) => j !== i) })}>
+                {t("delete")}
+              </button>
+            )}
+          </div>
+        ))}
+        <button
+          type="button"
+          onClick={() => setR({ ...r, origins: [...r.origins, { address: "", port: 80, weight: 100 }] })}
+        >
+          {t("add_origin")}
+        </button>
+      </fieldset>
+      <label class="inline">
+        <input
+          type="checkbox"
+          checked={r.health_check.enabled}
+          onChange={(e) => setR({ ...r, health_check: { ...r.health_check, enabled: e.currentTarget.checked } })}
+        />
+        {t("health_check")}
+      </label>
+      <div class="buttons">
+        <button type="submit" class="primary" disabled={busy}>
+          {t("save")}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t("cancel")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Bindings({ r }: { r: Resource }) {
+  const list = useLoad(() => api.get<Page<{ ip: string }>>(`/v1/resources/${r.id}/bindings`), [r.id]);
+  const [ip, setIp] = useState("");
+  const a = useAction();
+  const count = list.data?.items.length ?? 0;
+  return (
+    <div class="card">
+      <h2>
+        {t("bindings")} ({count}/{r.ip_count})
+      </h2>
+      <ErrorBox error={list.error} />
+      {list.data && (
+        <ul class="plain bindings" data-testid="bindings">
+          {list.data.items.map((b) => (
+            <li>
+              <code>{b.ip}</code>{" "}
+              <button
+                type="button"
+                aria-label={`${t("delete")} ${b.ip}`}
+                onClick={() =>
+                  a.run(async () => (await api.del(`/v1/resources/${r.id}/bindings/${b.ip}`), list.reload()))
+                }
+              >
+                {t("delete")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        class="row"
+        onSubmit={(e) => (
+          e.preventDefault(),
+          a.run(async () => (await api.post(`/v1/resources/${r.id}/bindings`, { ip }), setIp(""), list.reload()))
+        )}
+      >
+        <Field id="binding-ip" label={t("ip")}>
+          <input
+            id="binding-ip"
+            required
+            value={ip}
+            placeholder="198.51.100.10"
+            onInput={(e) => setIp(value(e).trim())}
+          />
+        </Field>
+        <button type="submit" disabled={a.busy || count >= r.ip_count}>
+          {t("add_binding")}
+        </button>
+      </form>
+      <ErrorBox error={a.error} />
+    </div>
+  );
+}
+
+interface PolicyBody {
+  per_source: { max_connections: number; max_new_connections_per_s: number; max_pps: number; max_bps: number };
+  reflection_filter: { udp_source_ports: number[] };
+}
+
+function Policy({ id }: { id: string }) {
+  const policy = useLoad(() => api.get<PolicyBody>(`/v1/resources/${id}/policy`), [id]);
+  if (policy.error) return <ErrorBox error={policy.error} />;
+  if (!policy.data) return null;
+  return <PolicyForm id={id} initial={policy.data} />;
+}
+
+function PolicyForm({ id, initial }: { id: string; initial: PolicyBody }) {
+  const [p, setP] = useState(initial.per_source);
+  const [ports, setPorts] = useState(initial.reflection_filter.udp_source_ports.join(", "));
+  const [saved, setSaved] = useState(false);
+  const a = useAction();
+  const submit = () =>
+    a.run(async () => {
+      const list = ports
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(Number);
+      await api.put(`/v1/resources/${id}/policy`, { per_source: p, reflection_filter: { udp_source_ports: list } });
+      setSaved(true);
+    });
+  const keys = ["max_connections", "max_new_connections_per_s", "max_pps", "max_bps"] as const;
+  return (
+    <form class="card" onSubmit={(e) => (e.preventDefault(), submit())}>
+      <h2>{t("policy")}</h2>
+      <fieldset>
+        <legend>{t("per_source")}</legend>
+        <div class="row">
+          {keys.map((k) => (
+            <Field id={`policy-${k}`} label={t(k)}>
+              <input
+                id={`policy-${k}`}
+                type="number"
+                min={0}
+                value={p[k]}
+                onInput={(e) => (setP({ ...p, [k]: Math.max(0, Math.trunc(+value(e) || 0)) }), setSaved(false))}
+              />
+            </Field>
+          ))}
+        </div>
+      </fieldset>
+      <Field id="policy-ports" label={t("reflection_ports")}>
+        <input
+          id="policy-ports"
+          value={ports}
+          placeholder="19, 123, 1900, 11211"
+          onInput={(e) => (setPorts(value(e)), setSaved(false))}
+        />
+      </Field>
+      <button type="submit" disabled={a.busy}>
+        {t("save")}
+      </button>
+      {saved && <Notice>{t("saved")}</Notice>}
+      <ErrorBox error={a.error} />
+    </form>
+  );
+}
+
+// The windows of one billing day: attack bandwidth per window against base and ceiling.
+function UsageChart({ r }: { r: Resource }) {
+  const [day, setDay] = useState("");
+  // The service's billing day (its clock may be simulated), not the browser's date.
+  useEffect(() => {
+    api.get<Account>("/v1/account").then(
+      (a) => setDay((d) => d || a.billing_day),
+      () => {},
+    );
+  }, []);
+  const usage = useLoad(
+    async () =>
+      day
+        ? api.get<{ windows: { window_start: string; attack_bps: number; ip: string }[] }>(
+            `/v1/resources/${r.id}/usage?day=${day}`,
+          )
+        : { windows: [] },
+    [r.id, day],
+  );
+  const sums = new Map<string, number>();
+  for (const w of usage.data?.windows ?? []) sums.set(w.window_start, (sums.get(w.window_start) ?? 0) + w.attack_bps);
+  const points = [...sums.entries()].sort();
+  const gb = (n: number) => +(n / 1e9).toFixed(3);
+  return (
+    <div class="card">
+      <h2>{t("usage_chart")}</h2>
+      <Field id="usage-day" label={t("pick_day")}>
+        <input id="usage-day" type="date" value={day} onChange={(e) => value(e) && setDay(value(e))} />
+      </Field>
+      <ErrorBox error={usage.error} />
+      <Chart
+        label={t("usage_chart")}
+        height={240}
+        option={{
+          tooltip: { trigger: "axis" },
+          legend: {},
+          grid: { left: 50, right: 20, top: 40, bottom: 40 },
+          xAxis: { type: "time" },
+          yAxis: { type: "value", name: "Gbps" },
+          series: [
+            {
+              name: t("attack_peak"),
+              type: "bar",
+              data: points.map(([at, v]) => [at, gb(v)]),
+              itemStyle: { color: "#d9480f" },
+            },
+            {
+              name: t("base"),
+              type: "line",
+              showSymbol: false,
+              data: points.length
+                ? [
+                    [points[0][0], r.base_gbps],
+                    [points[points.length - 1][0], r.base_gbps],
+                  ]
+                : [],
+            },
+            {
+              name: t("ceiling"),
+              type: "line",
+              showSymbol: false,
+              lineStyle: { type: "dashed" },
+              data:
+                points.length && r.elastic_gbps
+                  ? [
+                      [points[0][0], r.elastic_gbps],
+                      [points[points.length - 1][0], r.elastic_gbps],
+                    ]
+                  : [],
+            },
+          ],
+        }}
+      />
+      <p class="help">
+        {points.length ? `${points.length} windows; max ${bps(Math.max(...points.map((p) => p[1])))}` : t("none_yet")}
+      </p>
+    </div>
+  );
+}

@@ -26,18 +26,17 @@ after(async () => {
 });
 
 async function signedIn(key, width = 1280) {
+  // Reduced motion: charts draw at once, so screenshots show them whole.
   const context = await chrome.browser.newContext({
     viewport: { width, height: 900 },
+    reducedMotion: "reduce",
   });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
   page.on(
     "console",
-    (m) =>
-      m.type() === "error" &&
-      !/Failed to load resource/.test(m.text()) &&
-      problems.push(m.text()),
+    (m) => m.type() === "error" && !/Failed to load resource/.test(m.text()) && problems.push(m.text()),
   );
   await page.goto(server.url + "/");
   // By keyboard: the key field has focus order first; Enter submits.
@@ -72,35 +71,23 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await assertText(page.getByTestId("quote-total"), "¥16,600.00");
   // An invalid combination is explained before any order: elastic must be above the base.
   await page.getByLabel("Elastic protection peak").fill("10");
-  await assertText(
-    page.getByRole("alert"),
-    /elastic_gbps 10 must be 0 \(elastic off\) or above base_gbps 20/,
-  );
-  assert.equal(
-    await page.getByRole("button", { name: "Confirm order" }).isDisabled(),
-    true,
-  );
+  await assertText(page.getByRole("alert"), /elastic_gbps 10 must be 0 \(elastic off\) or above base_gbps 20/);
+  assert.equal(await page.getByRole("button", { name: "Confirm order" }).isDisabled(), true);
   await page.getByLabel("Elastic protection peak").fill("50");
   await assertText(page.getByTestId("quote-total"), "¥16,600.00");
 
   await page.getByRole("button", { name: "Confirm order" }).click();
   await page.getByText(/Order ord_\w+ created, unpaid/).waitFor();
-  await page
-    .getByRole("button", { name: "Pay ¥16,600.00 from balance" })
-    .click();
+  await page.getByRole("button", { name: "Pay ¥16,600.00 from balance" }).click();
   await page.getByText(/Delivering — this takes 1 to 5 minutes/).waitFor();
   await assertText(page.getByTestId("delivery"), /provisioning/);
   await shoot(page, "purchase-delivering");
 
   // The clock moves past the longest delivery delay: the page updates by itself.
   await server.advance(300);
-  await page
-    .getByText("Delivered: your resources are running.")
-    .waitFor({ timeout: 15000 });
+  await page.getByText("Delivered: your resources are running.").waitFor({ timeout: 15000 });
   await assertText(page.getByTestId("delivery"), /running 203\.0\.113\.\d+/);
-  const [resource] = (
-    await server.call("GET", "/v1/resources", undefined, acme.key)
-  ).items;
+  const [resource] = (await server.call("GET", "/v1/resources", undefined, acme.key)).items;
   assert.equal(resource.state, "running");
 
   // A forwarding rule, through the editor on the resource page.
@@ -110,22 +97,12 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await page.getByLabel("Frontend port").fill("443");
   await page.getByLabel("Origin address (IP or domain)").fill("198.51.100.10");
   await page.getByLabel("Port", { exact: true }).fill("8443");
-  await page
-    .getByRole("form", { name: "Add rule" })
-    .getByRole("button", { name: "Save" })
-    .click();
+  await page.getByRole("form", { name: "Add rule" }).getByRole("button", { name: "Save" }).click();
   await page.getByRole("cell", { name: "198.51.100.10:8443 (100)" }).waitFor();
-  const rules = await server.call(
-    "GET",
-    `/v1/resources/${resource.id}/rules`,
-    undefined,
-    acme.key,
-  );
+  const rules = await server.call("GET", `/v1/resources/${resource.id}/rules`, undefined, acme.key);
   assert.equal(rules.items.length, 1);
   assert.equal(rules.items[0].frontend_port, 443);
-  assert.deepEqual(rules.items[0].origins, [
-    { address: "198.51.100.10", port: 8443, weight: 100 },
-  ]);
+  assert.deepEqual(rules.items[0].origins, [{ address: "198.51.100.10", port: 8443, weight: 100 }]);
 
   // Usage through the API (the meter's key): a 45 Gbps attack at 10:00 Beijing time, and
   // some forwarded traffic. Base 20, ceiling 50: excess 25 Gbps, the (20, 30] range.
@@ -142,10 +119,7 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   const posted = await server.call(
     "POST",
     "/v1/usage",
-    [
-      sample("2026-11-26T02:00:00Z", 45e9, 2e9, 3e9),
-      sample("2026-11-26T02:01:00Z", 12e9, 1e9, 1e9),
-    ],
+    [sample("2026-11-26T02:00:00Z", 45e9, 2e9, 3e9), sample("2026-11-26T02:01:00Z", 12e9, 1e9, 1e9)],
     acme.meter,
   );
   assert.equal(posted.accepted, 2, JSON.stringify(posted.rejected));
@@ -154,36 +128,19 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
 
   await page.getByRole("link", { name: "Bills" }).click();
   await page.getByTestId("bill-2026-11-26").waitFor();
-  const bill = await server.call(
-    "GET",
-    "/v1/bills/2026-11-26",
-    undefined,
-    acme.key,
-  );
+  const bill = await server.call("GET", "/v1/bills/2026-11-26", undefined, acme.key);
   const elastic = bill.lines.find((l) => l.kind === "elastic");
   assert.equal(elastic.amount, "3500.00");
-  await assertText(
-    page.getByTestId("bill-2026-11-26"),
-    /Elastic protection[\s\S]*¥3,500\.00/,
-  );
-  await assertText(
-    page.getByTestId("bill-2026-11-26"),
-    /Forwarded traffic[\s\S]*7 GB × ¥0\.80[\s\S]*¥5\.60/,
-  );
+  await assertText(page.getByTestId("bill-2026-11-26"), /Elastic protection[\s\S]*¥3,500\.00/);
+  await assertText(page.getByTestId("bill-2026-11-26"), /Forwarded traffic[\s\S]*7 GB × ¥0\.80[\s\S]*¥5\.60/);
   await assertText(page.getByTestId("month-total"), "¥3,505.60");
   // The chart: drawn (a canvas) and its data as a table for screen readers.
-  assert.equal(
-    await page.getByTestId("elastic-chart").locator("canvas").count(),
-    1,
-  );
+  assert.equal(await page.getByTestId("elastic-chart").locator("canvas").count(), 1);
   await assertText(
     page.getByTestId("elastic-chart-data"),
     /2026-11-26\s*45 Gbps\s*20 Gbps\s*50 Gbps\s*\(20, 30\]\s*¥3,500\.00/,
   );
-  assert.equal(
-    await page.getByTestId("forwarding-chart").locator("canvas").count(),
-    1,
-  );
+  assert.equal(await page.getByTestId("forwarding-chart").locator("canvas").count(), 1);
 
   // CSV download of the day's bill.
   const [download] = await Promise.all([
@@ -191,10 +148,7 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
     page.getByRole("button", { name: "Download CSV (2026-11-26)" }).click(),
   ]);
   const csv = await streamText(await download.createReadStream());
-  assert.match(
-    csv,
-    /^day,resource,kind,amount,measure\n2026-11-26,res_\w+,elastic,3500\.00,/,
-  );
+  assert.match(csv, /^day,resource,kind,amount,measure\n2026-11-26,res_\w+,elastic,3500\.00,/);
   await shoot(page, "bills");
 
   showcase = [acme.key, resource];
@@ -216,17 +170,9 @@ test("insufficient balance shows a clear message and creates nothing", async () 
   await assertText(page.getByRole("alert"), /insufficient|balance/i);
   const alert = await page.getByRole("alert").getAttribute("data-code");
   assert.equal(alert, "insufficient_balance");
-  assert.equal(
-    (await server.call("GET", "/v1/resources", undefined, poor.key)).items
-      .length,
-    0,
-  );
-  assert.equal(
-    (await server.call("GET", "/v1/account", undefined, poor.key)).balance,
-    "100.00",
-  );
-  const orders = (await server.call("GET", "/v1/orders", undefined, poor.key))
-    .items;
+  assert.equal((await server.call("GET", "/v1/resources", undefined, poor.key)).items.length, 0);
+  assert.equal((await server.call("GET", "/v1/account", undefined, poor.key)).balance, "100.00");
+  const orders = (await server.call("GET", "/v1/orders", undefined, poor.key)).items;
   assert.deepEqual(
     orders.map((o) => o.status),
     ["unpaid"],
@@ -265,35 +211,19 @@ test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
   await page.getByRole("button", { name: /^Pay / }).click();
   await page.getByText(/Delivering/).waitFor();
   await server.advance(300);
-  await page
-    .getByText("Delivered: your resources are running.")
-    .waitFor({ timeout: 15000 });
-  const [hdp] = (await server.call("GET", "/v1/resources", undefined, shop.key))
-    .items;
+  await page.getByText("Delivered: your resources are running.").waitFor({ timeout: 15000 });
+  const [hdp] = (await server.call("GET", "/v1/resources", undefined, shop.key)).items;
   assert.equal(hdp.ip_count, 5);
 
   await page.getByRole("link", { name: hdp.id }).click();
   for (let i = 1; i <= 5; i++) {
     await page.getByLabel("IP address").fill(`198.51.100.${i}`);
     await page.getByRole("button", { name: "Bind IP" }).click();
-    await page
-      .getByTestId("bindings")
-      .getByText(`198.51.100.${i}`, { exact: true })
-      .waitFor();
+    await page.getByTestId("bindings").getByText(`198.51.100.${i}`, { exact: true }).waitFor();
   }
-  await page
-    .getByRole("heading", { name: "Protected IPs (bindings) (5/5)" })
-    .waitFor();
-  assert.equal(
-    await page.getByRole("button", { name: "Bind IP" }).isDisabled(),
-    true,
-  );
-  const bindings = await server.call(
-    "GET",
-    `/v1/resources/${hdp.id}/bindings`,
-    undefined,
-    shop.key,
-  );
+  await page.getByRole("heading", { name: "Protected IPs (bindings) (5/5)" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Bind IP" }).isDisabled(), true);
+  const bindings = await server.call("GET", `/v1/resources/${hdp.id}/bindings`, undefined, shop.key);
   assert.deepEqual(bindings.items.map((b) => b.ip).sort(), [
     "198.51.100.1",
     "198.51.100.2",
@@ -314,25 +244,13 @@ test("the renewal and upgrade prices are shown before confirming", async () => {
   await page.getByText("You will be charged ¥82,560.00.").waitFor();
   await page.getByRole("button", { name: "Confirm" }).click();
   await page.getByText("Saved.").waitFor();
-  const renewed = await server.call(
-    "GET",
-    `/v1/resources/${resource.id}`,
-    undefined,
-    key,
-  );
+  const renewed = await server.call("GET", `/v1/resources/${resource.id}`, undefined, key);
   assert.notEqual(renewed.expires_at, resource.expires_at);
 
   await page.getByLabel("New base protection").selectOption("20");
   await page.getByRole("button", { name: "Price" }).nth(1).click();
-  const fee = await server.call(
-    "POST",
-    `/v1/resources/${resource.id}/upgrade/quote`,
-    { base_gbps: 20 },
-    key,
-  );
-  await page
-    .getByText(`You will be charged ${formatYuan(fee.amount)}.`)
-    .waitFor();
+  const fee = await server.call("POST", `/v1/resources/${resource.id}/upgrade/quote`, { base_gbps: 20 }, key);
+  await page.getByText(`You will be charged ${formatYuan(fee.amount)}.`).waitFor();
   await page.context().close();
 });
 
@@ -366,15 +284,10 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       await page.goto(`${server.url}/#${path}`);
       await page.locator("main h1").first().waitFor();
       await shoot(page, name);
+      // No page is wider than the window.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }
-    // No page is wider than the window at either width.
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - window.innerWidth,
-    );
-    assert.ok(
-      overflow <= 0,
-      `the page overflows by ${overflow}px at ${width}px`,
-    );
     await page.context().close();
     const admin = await signedIn("test-admin-key-0123456789", width);
     for (const [name, path] of [
@@ -385,11 +298,11 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       await admin.goto(`${server.url}/#${path}`);
       await admin.locator("main h1").first().waitFor();
       await shoot(admin, name);
+      const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }
     await admin.context().close();
-    const signin = await (
-      await chrome.browser.newContext({ viewport: { width, height: 700 } })
-    ).newPage();
+    const signin = await (await chrome.browser.newContext({ viewport: { width, height: 700 } })).newPage();
     await signin.goto(server.url + "/");
     await signin.getByLabel("API key").waitFor();
     await shoot(signin, "signin");
@@ -414,9 +327,7 @@ async function runningHdip(name) {
   );
   await server.call("POST", `/v1/orders/${order.id}/pay`, {}, t.key);
   await server.advance(300);
-  const [resource] = (
-    await server.call("GET", "/v1/resources", undefined, t.key)
-  ).items;
+  const [resource] = (await server.call("GET", "/v1/resources", undefined, t.key)).items;
   assert.equal(resource.state, "running");
   return [t.key, resource];
 }
@@ -435,12 +346,7 @@ async function assertText(locator, expected, timeout = 5000) {
         .first()
         .textContent({ timeout })
         .catch(() => "")) ?? "";
-    if (
-      typeof expected === "string"
-        ? last.includes(expected)
-        : expected.test(last)
-    )
-      return;
+    if (typeof expected === "string" ? last.includes(expected) : expected.test(last)) return;
     if (Date.now() > deadline) assert.fail(`expected ${expected} in "${last}"`);
     await new Promise((r) => setTimeout(r, 50));
   }

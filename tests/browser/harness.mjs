@@ -6,10 +6,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const SOURCE_DIR =
-  process.env.RAMPART_SOURCE_DIR ?? new URL("../..", import.meta.url).pathname;
-const BINARY =
-  process.env.RAMPART_BINARY ?? join(SOURCE_DIR, "build/dev/src/app/rampart");
+export const SOURCE_DIR = process.env.RAMPART_SOURCE_DIR ?? new URL("../..", import.meta.url).pathname;
+const BINARY = process.env.RAMPART_BINARY ?? join(SOURCE_DIR, "build/dev/src/app/rampart");
 export const ADMIN_KEY = "test-admin-key-0123456789";
 const require = createRequire(join(SOURCE_DIR, "web/package.json"));
 const { chromium } = require("playwright-core");
@@ -44,10 +42,7 @@ export async function startServer() {
     return new Error(message + "\n" + log);
   };
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(fail("rampart did not start:")),
-      15000,
-    );
+    const timer = setTimeout(() => reject(fail("rampart did not start:")), 15000);
     child.stdout.on("data", (d) => {
       log += d;
       const m = log.match(/listening on (http:\/\/[\d.]+:\d+)/);
@@ -56,12 +51,9 @@ export async function startServer() {
         resolve(m[1]);
       }
     });
-    child.on("exit", (code) =>
-      reject(new Error(`rampart exited ${code}:\n${log}`)),
-    );
+    child.on("exit", (code) => reject(new Error(`rampart exited ${code}:\n${log}`)));
   });
-  if (!/console: \d+ files/.test(log))
-    throw fail("rampart serves no console (build web/ first):");
+  if (!/console: \d+ files/.test(log)) throw fail("rampart serves no console (build web/ first):");
   const call = async (method, path, body, key = ADMIN_KEY) => {
     const res = await fetch(url + path, {
       method,
@@ -69,34 +61,21 @@ export async function startServer() {
         Authorization: `Bearer ${key}`,
         "Content-Type": "application/json",
       },
-      body:
-        body === undefined
-          ? undefined
-          : typeof body === "string"
-            ? body
-            : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const json = await res.json();
-    if (!res.ok)
-      throw new Error(
-        `${method} ${path}: ${res.status} ${JSON.stringify(json)}`,
-      );
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
   return {
     url,
     call,
-    advance: (seconds) =>
-      call("POST", "/v1/admin/clock", { advance_s: seconds }),
+    advance: (seconds) => call("POST", "/v1/admin/clock", { advance_s: seconds }),
     // A tenant with a balance and its tenant and meter keys.
     async tenant(name, balance) {
       const t = await call("POST", "/v1/admin/tenants", { name });
-      const key = (
-        await call("POST", `/v1/admin/tenants/${t.id}/keys`, { role: "tenant" })
-      ).key;
-      const meter = (
-        await call("POST", `/v1/admin/tenants/${t.id}/keys`, { role: "meter" })
-      ).key;
+      const key = (await call("POST", `/v1/admin/tenants/${t.id}/keys`, { role: "tenant" })).key;
+      const meter = (await call("POST", `/v1/admin/tenants/${t.id}/keys`, { role: "meter" })).key;
       if (balance)
         await call("POST", `/v1/admin/tenants/${t.id}/topup`, {
           amount: balance,
@@ -105,9 +84,7 @@ export async function startServer() {
     },
     async stop() {
       child.kill("SIGTERM");
-      await new Promise((r) =>
-        child.exitCode !== null ? r() : child.on("exit", r),
-      );
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
       rmSync(data, { recursive: true, force: true });
     },
   };

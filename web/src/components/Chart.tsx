@@ -37,7 +37,9 @@ export function Chart(props: { option: EChartsCoreOption; label: string; testId?
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption(props.option, true);
+    // Legend on top, and no animation for those who ask for less motion.
+    const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    chart.current?.setOption({ animation: !still, ...props.option }, true);
   }, [props.option]);
   return (
     <div

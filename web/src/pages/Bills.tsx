@@ -169,7 +169,7 @@ function ElasticChart({ bills }: { bills: Bill[] }) {
         label={t("elastic_chart")}
         option={{
           tooltip: { trigger: "axis" },
-          legend: { data: [t("charged_range"), t("attack_peak"), t("base"), t("ceiling")] },
+          legend: { top: 0, data: [t("charged_range"), t("attack_peak"), t("base"), t("ceiling")] },
           grid: { left: 50, right: 20, top: 50, bottom: 30 },
           xAxis: { type: "category", data: days },
           yAxis: { type: "value", name: "Gbps" },
@@ -209,31 +209,33 @@ function ElasticChart({ bills }: { bills: Bill[] }) {
           ],
         }}
       />
-      <table class="sr-only" data-testid="elastic-chart-data">
-        <caption>{t("elastic_chart")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("day")}</th>
-            <th scope="col">{t("attack_peak")}</th>
-            <th scope="col">{t("base")}</th>
-            <th scope="col">{t("ceiling")}</th>
-            <th scope="col">{t("charged_range")}</th>
-            <th scope="col">{t("amount")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
+      <div class="sr-only">
+        <table data-testid="elastic-chart-data">
+          <caption>{t("elastic_chart")}</caption>
+          <thead>
             <tr>
-              <td>{r.day}</td>
-              <td>{r.peak} Gbps</td>
-              <td>{r.base} Gbps</td>
-              <td>{r.ceiling} Gbps</td>
-              <td>{r.lo === null ? "—" : `(${r.lo}, ${r.hi}]`}</td>
-              <td>{r.price ? money(r.price) : "—"}</td>
+              <th scope="col">{t("day")}</th>
+              <th scope="col">{t("attack_peak")}</th>
+              <th scope="col">{t("base")}</th>
+              <th scope="col">{t("ceiling")}</th>
+              <th scope="col">{t("charged_range")}</th>
+              <th scope="col">{t("amount")}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td>{r.day}</td>
+                <td>{r.peak} Gbps</td>
+                <td>{r.base} Gbps</td>
+                <td>{r.ceiling} Gbps</td>
+                <td>{r.lo === null ? "—" : `(${r.lo}, ${r.hi}]`}</td>
+                <td>{r.price ? money(r.price) : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
@@ -258,7 +260,7 @@ function ForwardingChart({ bills }: { bills: Bill[] }) {
         label={t("forwarding_chart")}
         option={{
           tooltip: { trigger: "axis" },
-          legend: {},
+          legend: { top: 0 },
           grid: { left: 50, right: 50, top: 50, bottom: 30 },
           xAxis: { type: "category", data: rows.map((r) => r.day) },
           yAxis: [
@@ -277,18 +279,20 @@ function ForwardingChart({ bills }: { bills: Bill[] }) {
           ],
         }}
       />
-      <table class="sr-only">
-        <caption>{t("forwarding_chart")}</caption>
-        <tbody>
-          {rows.map((r) => (
-            <tr>
-              <td>{r.day}</td>
-              <td>{r.gb} GB</td>
-              <td>{r.mbps} Mbps</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="sr-only">
+        <table>
+          <caption>{t("forwarding_chart")}</caption>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td>{r.day}</td>
+                <td>{r.gb} GB</td>
+                <td>{r.mbps} Mbps</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -594,7 +594,7 @@ function UsageChart({ r }: { r: Resource }) {
         height={240}
         option={{
           tooltip: { trigger: "axis" },
-          legend: {},
+          legend: { top: 0 },
           grid: { left: 50, right: 20, top: 40, bottom: 40 },
           xAxis: { type: "time" },
           yAxis: { type: "value", name: "Gbps" },

@@ -1,11 +1,11 @@
 // The postpaid half through the real server on the simulated clock: usage ingestion
 // (idempotent, validated per sample), day close (exactly once, debited), bills.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <map>
 
+#include "common/gzip.h"
 #include "tests/server_harness.h"
 
 namespace rampart::testing {
@@ -240,16 +240,7 @@ TEST_F(Postpaid, ADebtPutsTheAccountInArrearsAndWindowsThenCarryNoElastic) {
 TEST_F(Postpaid, GzipBodiesAreInflatedAndBrokenOnesRefused) {
   ClockTo("2026-11-26T02:05:00Z");
   const std::string body = "[" + Sample("2026-11-26T02:00:00Z", 45) + "]";
-  z_stream z{};
-  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string gz(deflateBound(&z, body.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
-  z.avail_in = static_cast<uInt>(body.size());
-  z.next_out = reinterpret_cast<Bytef*>(gz.data());
-  z.avail_out = static_cast<uInt>(gz.size());
-  deflate(&z, Z_FINISH);
-  gz.resize(z.total_out);
-  deflateEnd(&z);
+  const std::string gz = common::Gzip(body);
   const auto ok = s_.Call("POST", "/v1/usage", meter_, gz,
                           {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
   ASSERT_EQ(ok.status, 200) << ok.body;

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "common/gzip.h"
 #include "common/time.h"
 #include "tests/server_harness.h"
 
@@ -375,7 +376,9 @@ TEST(Service, ServesTheConsoleFromMemoryWithItsSecurityHeaders) {
                    ("rampart-console-" + std::to_string(std::random_device{}()));
   std::filesystem::create_directories(dir / "assets");
   std::ofstream(dir / "index.html") << "<!doctype html><title>console</title>";
-  std::ofstream(dir / "assets/index-abc.js") << "console.log(1)";
+  std::string script;
+  for (int i = 0; i < 500; ++i) script += "console.log(" + std::to_string(i) + ");\n";
+  std::ofstream(dir / "assets/index-abc.js") << script;
   Server s({"--console-dir", dir.string()});
   std::filesystem::remove_all(dir);  // read at start: served from memory from now on
 
@@ -391,6 +394,14 @@ TEST(Service, ServesTheConsoleFromMemoryWithItsSecurityHeaders) {
   ASSERT_EQ(js.status, 200);
   EXPECT_EQ(js.headers.at("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_NE(js.headers.at("Cache-Control").find("immutable"), std::string::npos);
+  EXPECT_EQ(js.body, script);
+  EXPECT_EQ(js.headers.count("Content-Encoding"), 0u);
+  // Compressed once at start for clients that accept gzip.
+  const auto gz = s.Call("GET", "/assets/index-abc.js", "", "", {{"Accept-Encoding", "gzip, br"}});
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.headers.at("Content-Encoding"), "gzip");
+  EXPECT_LT(gz.body.size(), script.size() / 3);
+  EXPECT_EQ(common::Gunzip(gz.body, 1 << 20).value(), script);
   // Any other page path is the console's own route; an unknown asset and anything outside
   // the directory are not found; the API stays the API.
   EXPECT_EQ(s.Call("GET", "/resources/res_1").body, page.body);

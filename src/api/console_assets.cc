@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/gzip.h"
+
 namespace rampart::api {
 namespace {
 
@@ -49,13 +51,19 @@ common::Result<ConsoleAssets> ConsoleAssets::Load(const std::string& dir) {
     body << in.rdbuf();
     if (!in && !in.eof()) return common::Fail("io_error", "cannot read " + it->path().string());
     const std::string rel = "/" + fs::relative(it->path(), dir).generic_string();
-    assets.files_[rel] = File{ContentType(it->path()), body.str()};
+    File file{ContentType(it->path()), body.str(), ""};
+    if (file.body.size() > 1024 && file.content_type.find("image/png") == std::string::npos) {
+      file.gzipped = common::Gzip(file.body);
+      if (file.gzipped.size() >= file.body.size()) file.gzipped.clear();
+    }
+    assets.files_[rel] = std::move(file);
   }
   if (ec) return common::Fail("io_error", "cannot list " + dir + ": " + ec.message());
   return assets;
 }
 
-std::optional<HttpResponse> ConsoleAssets::Serve(const std::string& path) const {
+std::optional<HttpResponse> ConsoleAssets::Serve(const HttpRequest& request) const {
+  const std::string& path = request.path;
   if (path == "/healthz" || path == "/metrics" || path == "/v1" || path.rfind("/v1/", 0) == 0) {
     return std::nullopt;
   }
@@ -69,7 +77,14 @@ std::optional<HttpResponse> ConsoleAssets::Serve(const std::string& path) const 
   }
   HttpResponse r;
   r.content_type = it->second.content_type;
-  r.body = it->second.body;
+  // "gzip" among the accepted codings (a q=0 refusal is rare enough to ignore).
+  if (!it->second.gzipped.empty() && request.accept_encoding.find("gzip") != std::string::npos) {
+    r.body = it->second.gzipped;
+    r.headers.emplace_back("Content-Encoding", "gzip");
+  } else {
+    r.body = it->second.body;
+  }
+  r.headers.emplace_back("Vary", "Accept-Encoding");
   // Vite names assets by content hash: they never change. The page itself always revalidates.
   r.headers.emplace_back("Cache-Control",
                          hashed ? "public, max-age=31536000, immutable" : "no-cache");

@@ -20,8 +20,8 @@ class ConsoleAssets {
   static common::Result<ConsoleAssets> Load(const std::string& dir);
 
   // The answer to GET `path` ("/", "/assets/index-3f2a.js", ...); nullopt for paths the
-  // console does not own (/v1, /healthz, /metrics).
-  std::optional<HttpResponse> Serve(const std::string& path) const;
+  // console does not own (/v1, /healthz, /metrics). Gzipped when the request accepts it.
+  std::optional<HttpResponse> Serve(const HttpRequest& request) const;
 
   size_t file_count() const { return files_.size(); }
   size_t total_bytes() const;
@@ -30,6 +30,7 @@ class ConsoleAssets {
   struct File {
     std::string content_type;
     std::string body;
+    std::string gzipped;  // empty when compression would not pay (images, tiny files)
   };
   std::map<std::string, File> files_;  // "/index.html", "/assets/..."
 };

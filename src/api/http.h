@@ -20,6 +20,7 @@ struct HttpRequest {
   std::string content_type;
   std::string content_encoding;
   std::string accept;
+  std::string accept_encoding;
 };
 
 struct HttpResponse {

@@ -133,6 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.content_type = std::string(msg[http::field::content_type]);
     req.content_encoding = std::string(msg[http::field::content_encoding]);
     req.accept = std::string(msg[http::field::accept]);
+    req.accept_encoding = std::string(msg[http::field::accept_encoding]);
     HttpResponse resp = server_.handler(req);
     Write(std::move(resp), msg.keep_alive(), msg.version());
   }

@@ -96,7 +96,7 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
   }
 
   if (d_.console && req.method == "GET") {
-    if (auto page = d_.console->Serve(req.path)) {
+    if (auto page = d_.console->Serve(req)) {
       *route = "console";
       return *page;
     }

@@ -36,4 +36,19 @@ Result<std::string> Gunzip(std::string_view compressed, size_t max_size) {
   return out;
 }
 
+std::string Gzip(std::string_view data) {
+  z_stream z{};
+  // 15 window bits + 16: a gzip header rather than zlib's.
+  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);  // the bound guarantees one call finishes
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
 }  // namespace rampart::common

@@ -180,6 +180,52 @@ test("insufficient balance shows a clear message and creates nothing", async () 
   await page.context().close();
 });
 
+test("a wrong key and a meter key cannot sign in, each told why", async () => {
+  const t = await server.tenant("metered");
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(server.url + "/");
+  await page.getByLabel("API key").fill("not-a-key");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await assertText(page.getByRole("alert"), /api key|unauthenticated|unknown|revoked/i);
+  await page.getByLabel("API key").fill(t.meter);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await assertText(page.getByRole("alert"), "A meter key can only post usage");
+  assert.equal(await page.getByRole("button", { name: "Sign out" }).count(), 0);
+  await context.close();
+});
+
+test("an account in arrears sees the banner on every page", async () => {
+  // 8,600 for the hdip leaves 100; the day's elastic charge takes the balance below zero.
+  const t = await server.tenant("short", "8700.00");
+  const order = await server.call(
+    "POST",
+    "/v1/orders",
+    { product: "hdip", region: "cn-south", line: "bgp", base_gbps: 10, elastic_gbps: 50, months: 1 },
+    t.key,
+  );
+  await server.call("POST", `/v1/orders/${order.id}/pay`, {}, t.key);
+  await server.advance(300);
+  const [resource] = (await server.call("GET", "/v1/resources", undefined, t.key)).items;
+  // Earlier tests moved the clock: the attack is ten minutes ago, and the day then closes.
+  await server.advance(3600);
+  const now = Date.parse((await server.call("GET", "/v1/account", undefined, t.key)).now);
+  const windowStart = new Date(Math.floor((now - 600e3) / 60e3) * 60e3).toISOString().replace(".000", "");
+  const sample = { window_start: windowStart, window_s: 60, attack_bps: 15e9, in_bytes: 0, out_bytes: 0 };
+  const posted = await server.call("POST", "/v1/usage", [{ ip: resource.ips[0], ...sample }], t.meter);
+  assert.equal(posted.accepted, 1, JSON.stringify(posted.rejected));
+  await server.advance(26 * 3600);
+  const account = await server.call("GET", "/v1/account", undefined, t.key);
+  assert.equal(account.in_arrears, true, JSON.stringify(account));
+  const page = await signedIn(t.key);
+  await assertText(page.getByRole("alert"), "Your account is in arrears");
+  await page.getByRole("link", { name: "Bills" }).click();
+  await assertText(page.getByRole("alert"), "Your account is in arrears");
+  await page.getByRole("link", { name: "Account" }).click();
+  await assertText(page.getByTestId("balance"), "−¥");
+  await page.context().close();
+});
+
 test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
   const shop = await server.tenant("shop", "500000.00");
   const page = await signedIn(shop.key);
@@ -310,19 +356,13 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
   }
 });
 
-// A tenant with a running 10 Gbps hdip, through the API.
-async function runningHdip(name) {
-  const t = await server.tenant(name, "300000.00");
+// A tenant with a running 10 Gbps hdip (elastic peak as given), through the API.
+async function runningHdip(name, balance = "300000.00", elastic_gbps = 0) {
+  const t = await server.tenant(name, balance);
   const order = await server.call(
     "POST",
     "/v1/orders",
-    {
-      product: "hdip",
-      region: "cn-south",
-      line: "bgp",
-      base_gbps: 10,
-      months: 1,
-    },
+    { product: "hdip", region: "cn-south", line: "bgp", base_gbps: 10, elastic_gbps, months: 1 },
     t.key,
   );
   await server.call("POST", `/v1/orders/${order.id}/pay`, {}, t.key);

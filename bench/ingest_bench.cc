@@ -2,9 +2,11 @@
 // 10,000 samples over loopback, beside the in-process path (the same parsing and
 // postpaid::IngestSamples on the same database, no HTTP) as the baseline. Prints samples/s
 // and the ratio. Bounded: 20 batches each.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
+#include <thread>
 
 #include "api/usage_json.h"
 #include "common/calendar.h"
@@ -19,14 +21,15 @@ using Clock = std::chrono::steady_clock;
 constexpr int kResources = 100;
 constexpr int kBatches = 20;
 constexpr int kBatch = 10'000;
+constexpr int kMeters = 2;  // concurrent HTTP clients
 
-// Batch `b` of run `day_offset`: 100 IPs x 100 consecutive minutes from 00:10Z that day.
-// (The second run's first 560 minutes repeat the first run's last ones: duplicates, which
-// cost a lookup each.)
-std::string Batch(int day_offset, int b) {
+// Batch `b` of a run starting `minutes` after 2026-11-26T13:00Z: 100 IPs x 100 consecutive
+// minutes. A run of 20 batches spans 2,000 minutes; the in-process run starts after the HTTP
+// run ends, so both accept every sample (nothing is a duplicate) and do the same work.
+std::string Batch(int minutes, int b) {
   std::ostringstream out;
-  const auto base = rampart::common::ParseRfc3339("2026-11-26T00:10:00Z").value() +
-                    std::chrono::days(day_offset) + std::chrono::minutes(b * (kBatch / kResources));
+  const auto base = rampart::common::ParseRfc3339("2026-11-26T13:00:00Z").value() +
+                    std::chrono::minutes(minutes + b * (kBatch / kResources));
   for (int m = 0; m < kBatch / kResources; ++m) {
     const std::string at = rampart::common::FormatRfc3339(base + std::chrono::minutes(m));
     for (int r = 0; r < kResources; ++r) {
@@ -67,30 +70,38 @@ int main() {
       server.Call("POST", "/v1/orders/" + std::string(o.at("id").as_string()) + "/pay", key);
     }
     server.Advance(300);
-    server.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-28T12:00:00Z"})");
+    server.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-29T12:00:00Z"})");
     std::vector<std::string> batches;
     for (int b = 0; b < kBatches; ++b) batches.push_back(Batch(0, b));
+    // Two meters posting at once (each its own connection, every other batch), as meters
+    // do: the server parses on both cores while one writer holds the database.
     const auto start = Clock::now();
-    int64_t accepted = 0;
-    for (const auto& body : batches) {
-      const auto r =
-          server.Call("POST", "/v1/usage", meter, body, {{"Content-Type", "application/x-ndjson"}});
-      if (r.status != 200)
-        std::fprintf(stderr, "usage: %d %s\n", r.status, r.body.substr(0, 300).c_str());
-      accepted += r.Json().at("accepted").as_int64();
+    std::atomic<int64_t> accepted = 0;
+    std::vector<std::thread> meters;
+    for (int t = 0; t < kMeters; ++t) {
+      meters.emplace_back([&, t] {
+        for (int b = t; b < kBatches; b += kMeters) {
+          const auto r = server.Call("POST", "/v1/usage", meter, batches[b],
+                                     {{"Content-Type", "application/x-ndjson"}});
+          if (r.status != 200)
+            std::fprintf(stderr, "usage: %d %s\n", r.status, r.body.substr(0, 300).c_str());
+          accepted += r.Json().at("accepted").as_int64();
+        }
+      });
     }
+    for (auto& m : meters) m.join();
     const double s = std::chrono::duration<double>(Clock::now() - start).count();
     http_rate = static_cast<double>(accepted) / s;
-    std::printf("HTTP  POST /v1/usage:  %8.0f samples/s  (%lld samples in %.2f s)\n", http_rate,
-                static_cast<long long>(accepted), s);
+    std::printf("HTTP  POST /v1/usage:  %8.0f samples/s  (%lld samples in %.2f s, %d meters)\n",
+                http_rate, static_cast<long long>(accepted.load()), s, kMeters);
   }
   // The same work in process, on the same database, the next day's samples.
   rampart::store::Database db(
       rampart::store::SqliteConnection::Open(data_dir + "/rampart.db").value());
   const auto calendar = rampart::common::BillingCalendar::Create("Asia/Shanghai").value();
-  const auto now = rampart::common::ParseRfc3339("2026-11-28T12:00:00Z").value();
+  const auto now = rampart::common::ParseRfc3339("2026-11-29T12:00:00Z").value();
   std::vector<std::string> batches;
-  for (int b = 0; b < kBatches; ++b) batches.push_back(Batch(1, b));
+  for (int b = 0; b < kBatches; ++b) batches.push_back(Batch(kBatches * 100 + 10, b));
   const auto start = Clock::now();
   int64_t accepted = 0;
   for (const auto& body : batches) {

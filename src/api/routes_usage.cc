@@ -34,9 +34,12 @@ void AddUsageRoutes(EndpointMap& e) {
           auto samples = ParseUsageBody(*raw, ndjson);
           if (!samples) return ErrorResponse(samples.error());
           const std::string scope = c.who.role == Role::kAdmin ? "" : c.who.tenant_id;
+          // Checking and grouping need no database: done here, on this request's thread, so
+          // concurrent meters use every core and the writer holds the store only to store.
+          const common::Instant now = s.deps().clock->Now();
+          const auto batch = postpaid::PrepareSamples(*s.deps().calendar, *samples, now);
           auto report = s.Database().Transact([&](store::Connection& conn) {
-            return postpaid::IngestSamples(conn, *s.deps().calendar, scope, *samples,
-                                           s.deps().clock->Now());
+            return postpaid::StoreSamples(conn, scope, batch, now);
           });
           if (!report) return ErrorResponse(report.error());
           array rejected;

@@ -20,11 +20,6 @@ struct Owner {
   int64_t base_bps = 0;
 };
 
-struct Pending {
-  size_t index;
-  metering::UsageSample sample;
-};
-
 common::Result<std::optional<Owner>> OwnerOf(store::Connection& c, const std::string& ip) {
   auto rows = c.Query(
       "SELECT r.id, r.tenant_id, r.created_at, r.base_gbps FROM resource_ips i JOIN resources r "
@@ -111,26 +106,21 @@ common::Result<void> TrackAttacks(store::Connection& c, const Owner& owner, cons
 
 }  // namespace
 
-common::Result<IngestReport> IngestSamples(store::Connection& c,
-                                           const common::BillingCalendar& calendar,
-                                           std::string_view tenant_id,
-                                           const std::vector<IncomingSample>& samples,
-                                           common::Instant now) {
-  IngestReport report;
-  // Group the valid samples by (ip, billing day, window length): each group is one block,
-  // read, merged and written once.
-  // Keyed by (IP, the day's start, window length); the time-zone lookup is done once per
-  // day seen, not per sample.
-  std::map<std::tuple<common::IpAddress, int64_t, int64_t>, std::vector<Pending>> groups;
-  std::map<int64_t, std::string> day_names;  // day start -> "YYYY-MM-DD"
+PreparedBatch PrepareSamples(const common::BillingCalendar& calendar,
+                             const std::vector<IncomingSample>& samples, common::Instant now) {
+  PreparedBatch batch;
+  // Keyed by (IP, the day's start, window length): each group is one block, read, merged and
+  // written once. The time-zone lookup is done once per day seen, not per sample.
+  std::map<std::tuple<common::IpAddress, int64_t, int64_t>, std::vector<SampleGroup::Entry>> groups;
+  std::map<int64_t, std::pair<std::string, int64_t>> days;  // start -> ("YYYY-MM-DD", length s)
   common::Instant cached_start{}, cached_end{};
   for (const auto& in : samples) {
     if (!in.sample) {
-      report.rejected.push_back({in.index, in.parse_error});
+      batch.rejected.push_back({in.index, in.parse_error});
       continue;
     }
     if (auto bad = metering::ValidateSample(*in.sample, now)) {
-      report.rejected.push_back({in.index, *bad});
+      batch.rejected.push_back({in.index, *bad});
       continue;
     }
     const common::Instant t = in.sample->window_start;
@@ -138,16 +128,41 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
       const common::Day d = calendar.DayOf(t);
       cached_start = calendar.DayStart(d);
       cached_end = calendar.DayEnd(d);
-      day_names.try_emplace(cached_start.time_since_epoch().count(), common::FormatDay(d));
+      days.try_emplace(cached_start.time_since_epoch().count(), common::FormatDay(d),
+                       (cached_end - cached_start).count());
     }
     groups[{in.sample->ip, cached_start.time_since_epoch().count(), in.sample->window_s}].push_back(
         {in.index, *in.sample});
   }
+  batch.groups.reserve(groups.size());
+  for (auto& [key, entries] : groups) {
+    const auto& [ip, start, window_s] = key;
+    const auto& [day, length] = days.at(start);
+    batch.groups.push_back(SampleGroup{ip.ToString(), day, common::Instant(common::Seconds(start)),
+                                       window_s, static_cast<size_t>(length / window_s),
+                                       std::move(entries)});
+  }
+  return batch;
+}
+
+common::Result<IngestReport> IngestSamples(store::Connection& c,
+                                           const common::BillingCalendar& calendar,
+                                           std::string_view tenant_id,
+                                           const std::vector<IncomingSample>& samples,
+                                           common::Instant now) {
+  return StoreSamples(c, tenant_id, PrepareSamples(calendar, samples, now), now);
+}
+
+common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view tenant_id,
+                                          const PreparedBatch& batch, common::Instant now) {
+  IngestReport report;
+  report.rejected = batch.rejected;
   std::map<std::string, std::optional<Owner>> owners;
-  for (auto& [key, pending] : groups) {
-    const std::string ip = std::get<0>(key).ToString();
-    const std::string& day = day_names.at(std::get<1>(key));
-    const int64_t window_s = std::get<2>(key);
+  for (const auto& group : batch.groups) {
+    const std::string& ip = group.ip;
+    const std::string& day = group.day;
+    const int64_t window_s = group.window_s;
+    const common::Instant day_start = group.day_start;
     auto cached = owners.find(ip);
     if (cached == owners.end()) {
       auto owner = OwnerOf(c, ip);
@@ -155,13 +170,10 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
       cached = owners.emplace(ip, *owner).first;
     }
     const std::optional<Owner>& owner = cached->second;
-    const common::Day d = *common::ParseDay(day);
-    const common::Instant day_start = calendar.DayStart(d);
-    const auto slots = static_cast<size_t>((calendar.DayEnd(d) - day_start).count() / window_s);
     std::optional<Blocks> blocks;
     UsageBlock* block = nullptr;
     std::vector<common::Instant> accepted_windows;
-    for (const auto& p : pending) {
+    for (const auto& p : group.entries) {
       // The same answer whether the IP is unprotected, another tenant's, or not yet
       // protected at that window.
       if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id) ||
@@ -174,7 +186,7 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
         auto loaded = LoadBlocks(c, owner->resource, day);
         if (!loaded) return std::unexpected(loaded.error());
         blocks = std::move(*loaded);
-        block = &blocks->try_emplace({ip, window_s}, UsageBlock(slots)).first->second;
+        block = &blocks->try_emplace({ip, window_s}, UsageBlock(group.slots)).first->second;
       }
       const auto slot = static_cast<size_t>((p.sample.window_start - day_start).count() / window_s);
       const WindowValues v{p.sample.attack_bps, p.sample.in_bytes, p.sample.out_bytes};

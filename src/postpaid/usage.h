@@ -39,7 +39,33 @@ struct IncomingSample {
   common::Error parse_error;
 };
 
-// `tenant_id` limits the IPs to that tenant's (a meter key); empty for admin keys.
+// A batch checked (§7 rules against `now`) and grouped by block, before any storage. Pure:
+// the service prepares on its request threads and holds the database only to store.
+struct SampleGroup {
+  std::string ip;
+  std::string day;  // "YYYY-MM-DD" in the billing zone
+  common::Instant day_start;
+  int64_t window_s = 60;
+  size_t slots = 0;  // windows of this length in the day
+  struct Entry {
+    size_t index;
+    metering::UsageSample sample;
+  };
+  std::vector<Entry> entries;
+};
+struct PreparedBatch {
+  std::vector<SampleGroup> groups;  // one per (ip, day, window length)
+  std::vector<Rejection> rejected;  // unreadable or invalid samples
+};
+PreparedBatch PrepareSamples(const common::BillingCalendar& calendar,
+                             const std::vector<IncomingSample>& samples, common::Instant now);
+
+// Stores a prepared batch. `tenant_id` limits the IPs to that tenant's (a meter key); empty
+// for admin keys.
+common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view tenant_id,
+                                          const PreparedBatch& batch, common::Instant now);
+
+// PrepareSamples then StoreSamples.
 common::Result<IngestReport> IngestSamples(store::Connection& c,
                                            const common::BillingCalendar& calendar,
                                            std::string_view tenant_id,

@@ -80,6 +80,9 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await page.getByText(/Order ord_\w+ created, unpaid/).waitFor();
   await page.getByRole("button", { name: "Pay ¥16,600.00 from balance" }).click();
   await page.getByText(/Delivering — this takes 1 to 5 minutes/).waitFor();
+  // The header's balance follows the payment: 100,000 − 16,600.
+  await assertText(page.getByTestId("header-balance"), "¥83,400.00");
+  await assertText(page.getByTestId("quote"), "¥16,600.00 × 1 month × 1 resource(s)");
   await assertText(page.getByTestId("delivery"), /provisioning/);
   await shoot(page, "purchase-delivering");
 

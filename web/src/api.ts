@@ -72,6 +72,11 @@ export const api = {
   del: <T>(path: string) => call<T>("DELETE", path),
 };
 
+// Tells the header's balance to refresh after something moved money.
+export function accountChanged() {
+  window.dispatchEvent(new Event("rampart:account"));
+}
+
 // Checks a key and finds its role: a tenant key reads its account, an admin key lists
 // tenants; a meter key can do neither and cannot sign in.
 export async function signIn(key: string): Promise<Role> {

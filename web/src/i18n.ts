@@ -36,6 +36,8 @@ const en = {
   elastic_off: "Off",
   elastic_help:
     "Total ceiling in Gbps, above the base; 0 turns elastic protection off. Charged daily only for attacks above the base.",
+  elastic_note: "Elastic protection is postpaid: charged per day only when an attack exceeds the base.",
+  quantity_n: "{n} resource(s)",
   forwarding_mode: "Forwarding billing",
   by_traffic: "By traffic (per GB)",
   by_bandwidth: "By bandwidth (per Mbps per day)",
@@ -208,6 +210,8 @@ const zh: Record<Key, string> = {
   elastic: "弹性防护峰值",
   elastic_off: "关闭",
   elastic_help: "总防护上限 (Gbps)，须高于保底；0 表示关闭弹性防护。仅对超过保底的攻击按天计费。",
+  elastic_note: "弹性防护为后付费：仅在攻击超过保底的当天按天计费。",
+  quantity_n: "{n} 个资源",
   forwarding_mode: "转发计费方式",
   by_traffic: "按流量 (每 GB)",
   by_bandwidth: "按带宽 (每 Mbps 每天)",
@@ -362,7 +366,9 @@ export function setLang(l: Lang) {
 }
 
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
-  let s: string = dictionaries[current][key] ?? en[key];
+  // English singular: "1 month", not "1 months".
+  const singular = current === "en" && vars.n === 1 && key === "months_n";
+  let s: string = singular ? "{n} month" : (dictionaries[current][key] ?? en[key]);
   for (const [k, v] of Object.entries(vars)) s = s.replace(`{${k}}`, String(v));
   return s;
 }

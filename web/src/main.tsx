@@ -60,7 +60,10 @@ function Page({ path, role }: { path: string; role: "tenant" | "admin" }) {
 function AccountBar({ path }: { path: string }) {
   const [acc, setAcc] = useState<AccountT | null>(null);
   useEffect(() => {
-    api.get<AccountT>("/v1/account").then(setAcc, () => {});
+    const load = () => api.get<AccountT>("/v1/account").then(setAcc, () => {});
+    load();
+    window.addEventListener("rampart:account", load);
+    return () => window.removeEventListener("rampart:account", load);
   }, [path]);
   if (!acc) return null;
   return (

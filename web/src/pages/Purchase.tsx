@@ -1,7 +1,7 @@
 // Purchase: every option of product.md §1, the live price as options change (a quote per
 // change), confirm → unpaid order → pay from balance → "delivering" until running.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { api, ApiError, type Order, type Quote, type Resource } from "../api";
+import { accountChanged, api, ApiError, type Order, type Quote, type Resource } from "../api";
 import { catalog, type Catalog } from "../catalog";
 import { ErrorBox, Field, Loading, Notice, useAction, useLoad, value } from "../components/ui";
 import { money } from "../format";
@@ -102,7 +102,11 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
   }, [JSON.stringify(o)]);
 
   const confirm = () => action.run(async () => setOrder(await api.post<Order>("/v1/orders", body(o))));
-  const pay = () => action.run(async () => setOrder(await api.post<Order>(`/v1/orders/${order!.id}/pay`, {})));
+  const pay = () =>
+    action.run(async () => {
+      setOrder(await api.post<Order>(`/v1/orders/${order!.id}/pay`, {}));
+      accountChanged();
+    });
 
   const networks = cat.products.hdip.networks;
   const base = cls?.base ?? [];
@@ -249,7 +253,7 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
                     <>
                       <tr>
                         <th scope="row">{t("list_price")}</th>
-                        <td class="num">{`${money(l.unit_price)} × ${l.months} × ${l.quantity}`}</td>
+                        <td class="num">{`${money(l.unit_price)} × ${t("months_n", { n: l.months })} × ${t("quantity_n", { n: l.quantity })}`}</td>
                       </tr>
                       <tr>
                         <th scope="row">{t("discount")}</th>
@@ -265,7 +269,7 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
                   </tr>
                 </tbody>
               </table>
-              <p class="help">{o.elastic_gbps > 0 ? t("elastic_help") : ""}</p>
+              {o.elastic_gbps > 0 && <p class="help">{t("elastic_note")}</p>}
             </>
           )}
           {quoting && !quote && <Loading />}

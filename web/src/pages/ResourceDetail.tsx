@@ -2,7 +2,7 @@
 // forwarding mode, renew and upgrade with the price shown first, cancel), the forwarding
 // rules of an hdip, the bindings of an hdp, the protection policy and a day's attack chart.
 import { useEffect, useState } from "preact/hooks";
-import { api, type Account, type Page, type Quote, type Resource, type Rule } from "../api";
+import { accountChanged, api, type Account, type Page, type Quote, type Resource, type Rule } from "../api";
 import { catalog } from "../catalog";
 import { Chart } from "../components/Chart";
 import { ErrorBox, Field, Loading, Notice, StateBadge, Table, useAction, useLoad, value } from "../components/ui";
@@ -181,7 +181,10 @@ function Renew({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }
       options={cat.data.months.map((m) => ({ value: m, label: t("months_n", { n: m }) }))}
       initial={1}
       quote={(months) => api.post<Quote>(`/v1/resources/${r.id}/renew/quote`, { months })}
-      apply={async (months) => onChange(await api.post<Resource>(`/v1/resources/${r.id}/renew`, { months }))}
+      apply={async (months) => (
+        onChange(await api.post<Resource>(`/v1/resources/${r.id}/renew`, { months })),
+        accountChanged()
+      )}
     />
   );
 }
@@ -203,7 +206,10 @@ function Upgrade({ r, onChange }: { r: Resource; onChange: (r: Resource) => void
       options={higher.map((b) => ({ value: b.gbps, label: t("gbps", { n: b.gbps }) }))}
       initial={higher[0].gbps}
       quote={(base_gbps) => api.post<Quote>(`/v1/resources/${r.id}/upgrade/quote`, { base_gbps })}
-      apply={async (base_gbps) => onChange(await api.post<Resource>(`/v1/resources/${r.id}/upgrade`, { base_gbps }))}
+      apply={async (base_gbps) => (
+        onChange(await api.post<Resource>(`/v1/resources/${r.id}/upgrade`, { base_gbps })),
+        accountChanged()
+      )}
     />
   );
 }
@@ -231,6 +237,7 @@ function Cancel({ r, onChange }: { r: Resource; onChange: (r: Resource) => void 
                 const out = await api.post<Resource & { refund: string }>(`/v1/resources/${r.id}/cancel`, {});
                 setRefund(out.refund);
                 onChange(out);
+                accountChanged();
               })
             }
           >

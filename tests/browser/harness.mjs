@@ -1,6 +1,6 @@
 // Starts a real `rampart serve --simulated-clock` on a free loopback port with a fresh data
 // directory, and a headless Debian Chromium driven by playwright-core. Both stop with the test.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -11,6 +11,17 @@ const BINARY = process.env.RAMPART_BINARY ?? join(SOURCE_DIR, "build/dev/src/app
 export const ADMIN_KEY = "test-admin-key-0123456789";
 const require = createRequire(join(SOURCE_DIR, "web/package.json"));
 const { chromium } = require("playwright-core");
+
+// With RAMPART_TEST_BACKEND=postgres (CTest's pg. runs), a fresh database on the test
+// cluster of RAMPART_TEST_POSTGRES_URL; otherwise the embedded SQLite in the data directory.
+function backendArgs() {
+  if (process.env.RAMPART_TEST_BACKEND !== "postgres") return [];
+  const url = process.env.RAMPART_TEST_POSTGRES_URL;
+  if (!url) throw new Error("RAMPART_TEST_POSTGRES_URL is not set");
+  const name = `browser_${process.pid}_${Date.now()}`;
+  execFileSync("psql", ["-q", url, "-c", `CREATE DATABASE ${name}`]);
+  return ["--database", url.slice(0, url.lastIndexOf("/") + 1) + name];
+}
 
 export async function startServer() {
   const data = mkdtempSync(join(tmpdir(), "rampart-browser-"));
@@ -27,6 +38,7 @@ export async function startServer() {
       data,
       "--seed",
       "7",
+      ...backendArgs(),
     ],
     {
       env: { ...process.env, RAMPART_ADMIN_KEY: ADMIN_KEY },

@@ -47,8 +47,21 @@ async function signedIn(key, width = 1280) {
   return page;
 }
 
+// Closes a page from signedIn, which must have logged no script error and no
+// Content-Security-Policy violation.
+async function finish(page) {
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+}
+
+// A screenshot once the page has its data: nothing "Loading…", every chart drawn.
 async function shoot(page, name) {
   await page.waitForLoadState("networkidle");
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll(".loading").length === 0 &&
+      [...document.querySelectorAll(".chart")].every((c) => c.querySelector("canvas")),
+  );
   await page.screenshot({
     path: join(SHOTS, `${name}-${page.viewportSize().width}.png`),
     fullPage: true,
@@ -159,8 +172,7 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await page.getByRole("link", { name: "Account" }).click();
   await assertText(page.getByTestId("balance"), "¥79,894.40");
   await page.getByRole("cell", { name: "daily_bill" }).waitFor();
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await finish(page);
 });
 
 test("insufficient balance shows a clear message and creates nothing", async () => {
@@ -180,7 +192,7 @@ test("insufficient balance shows a clear message and creates nothing", async () 
     orders.map((o) => o.status),
     ["unpaid"],
   );
-  await page.context().close();
+  await finish(page);
 });
 
 test("a wrong key and a meter key cannot sign in, each told why", async () => {
@@ -226,7 +238,7 @@ test("an account in arrears sees the banner on every page", async () => {
   await assertText(page.getByRole("alert"), "Your account is in arrears");
   await page.getByRole("link", { name: "Account" }).click();
   await assertText(page.getByTestId("balance"), "−¥");
-  await page.context().close();
+  await finish(page);
 });
 
 test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
@@ -280,7 +292,7 @@ test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
     "198.51.100.4",
     "198.51.100.5",
   ]);
-  await page.context().close();
+  await finish(page);
 });
 
 test("the renewal and upgrade prices are shown before confirming", async () => {
@@ -300,7 +312,7 @@ test("the renewal and upgrade prices are shown before confirming", async () => {
   await page.getByRole("button", { name: "Price" }).nth(1).click();
   const fee = await server.call("POST", `/v1/resources/${resource.id}/upgrade/quote`, { base_gbps: 20 }, key);
   await page.getByText(`You will be charged ${formatYuan(fee.amount)}.`).waitFor();
-  await page.context().close();
+  await finish(page);
 });
 
 test("Simplified Chinese labels, and the operator pages", async () => {
@@ -313,7 +325,7 @@ test("Simplified Chinese labels, and the operator pages", async () => {
   await page.getByRole("cell", { name: "203.0.113.0/28" }).waitFor();
   await page.getByRole("link", { name: "Price book" }).click();
   await page.getByRole("heading", { name: "High-defense IP (hdip)" }).waitFor();
-  await page.context().close();
+  await finish(page);
 });
 
 test("every page at 1280 and 390 px, for docs/console.md", async () => {
@@ -337,7 +349,7 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }
-    await page.context().close();
+    await finish(page);
     const admin = await signedIn("test-admin-key-0123456789", width);
     for (const [name, path] of [
       ["admin-tenants", "/admin/tenants"],
@@ -350,7 +362,7 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }
-    await admin.context().close();
+    await finish(admin);
     const signin = await (await chrome.browser.newContext({ viewport: { width, height: 700 } })).newPage();
     await signin.goto(server.url + "/");
     await signin.getByLabel("API key").waitFor();

@@ -1,45 +1,34 @@
-// An ECharts chart as a component. Only the chart types and components the console uses are
-// registered, which keeps the bundle small; the canvas resizes with its box.
+// An ECharts chart as a component: the library loads on first use, the canvas resizes with
+// its box, and under reduced motion the chart draws at once.
 import { useEffect, useRef } from "preact/hooks";
-import * as echarts from "echarts/core";
-import { BarChart, LineChart } from "echarts/charts";
-import {
-  GridComponent,
-  LegendComponent,
-  MarkAreaComponent,
-  TooltipComponent,
-  TitleComponent,
-} from "echarts/components";
-import { CanvasRenderer } from "echarts/renderers";
-import type { EChartsCoreOption } from "echarts/core";
+import type { EChartsCoreOption, EChartsType } from "echarts/core";
 
-echarts.use([
-  BarChart,
-  LineChart,
-  GridComponent,
-  LegendComponent,
-  MarkAreaComponent,
-  TooltipComponent,
-  TitleComponent,
-  CanvasRenderer,
-]);
+const library = () => import("./echarts");
 
 export function Chart(props: { option: EChartsCoreOption; label: string; testId?: string; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
+  const chart = useRef<EChartsType | null>(null);
+  const option = useRef(props.option);
+  option.current = props.option;
   useEffect(() => {
-    chart.current = echarts.init(box.current!);
-    const observer = new ResizeObserver(() => chart.current?.resize());
-    observer.observe(box.current!);
+    let live = true;
+    let observer: ResizeObserver | null = null;
+    library().then(({ init }) => {
+      if (!live || !box.current) return;
+      chart.current = init(box.current);
+      draw(chart.current, option.current);
+      observer = new ResizeObserver(() => chart.current?.resize());
+      observer.observe(box.current);
+    });
     return () => {
-      observer.disconnect();
+      live = false;
+      observer?.disconnect();
       chart.current?.dispose();
+      chart.current = null;
     };
   }, []);
   useEffect(() => {
-    // Legend on top, and no animation for those who ask for less motion.
-    const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
-    chart.current?.setOption({ animation: !still, ...props.option }, true);
+    if (chart.current) draw(chart.current, props.option);
   }, [props.option]);
   return (
     <div
@@ -51,4 +40,9 @@ export function Chart(props: { option: EChartsCoreOption; label: string; testId?
       style={{ height: (props.height ?? 300) + "px" }}
     />
   );
+}
+
+function draw(chart: EChartsType, option: EChartsCoreOption) {
+  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  chart.setOption({ animation: !still, ...option }, true);
 }

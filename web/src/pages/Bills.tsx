@@ -85,34 +85,38 @@ function DayBill({ bill, onError }: { bill: Bill; onError: (e: unknown) => void 
       <summary>
         <span>{bill.day}</span> <strong>{money(bill.total)}</strong>
       </summary>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t("resource")}</th>
-              <th scope="col">{t("kind")}</th>
-              <th scope="col">{t("measure")}</th>
-              <th scope="col" class="num">
-                {t("amount")}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {bill.lines.map((l) => (
+      {bill.lines.length === 0 ? (
+        <p class="empty">{t("no_charges")}</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
               <tr>
-                <td data-label={t("resource")}>
-                  <a href={`#/resources/${l.resource}`}>{l.resource}</a>
-                </td>
-                <td data-label={t("kind")}>{t(("kind_" + l.kind) as Key)}</td>
-                <td data-label={t("measure")}>{describe(l)}</td>
-                <td class="num" data-label={t("amount")}>
-                  {money(l.amount)}
-                </td>
+                <th scope="col">{t("resource")}</th>
+                <th scope="col">{t("kind")}</th>
+                <th scope="col">{t("measure")}</th>
+                <th scope="col" class="num">
+                  {t("amount")}
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {bill.lines.map((l) => (
+                <tr>
+                  <td data-label={t("resource")}>
+                    <a href={`#/resources/${l.resource}`}>{l.resource}</a>
+                  </td>
+                  <td data-label={t("kind")}>{t(("kind_" + l.kind) as Key)}</td>
+                  <td data-label={t("measure")}>{describe(l)}</td>
+                  <td class="num" data-label={t("amount")}>
+                    {money(l.amount)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       <button
         type="button"
         onClick={() => download(`/v1/bills/${bill.day}?format=csv`, `rampart-bill-${bill.day}.csv`).catch(onError)}

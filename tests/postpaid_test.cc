@@ -312,6 +312,83 @@ TEST_F(Postpaid, AttacksAboveTheBaseStartAndEnd) {
   EXPECT_EQ(kinds().size(), 2u);
 }
 
+// product.md §7: a sample belongs to the resource protecting its IP at the window's start —
+// also after the IP moved. Here an address bound to one tenant's hdp moves at 03:00 to
+// another tenant's hdp; late samples from before the move still go to the first packet.
+TEST_F(Postpaid, ASampleGoesToWhoeverProtectedItsIpAtTheWindow) {
+  auto [other, other_key] = s_.NewTenant("globex", "100000.00");
+  const std::string other_meter =
+      Str(s_.Admin("POST", "/v1/admin/tenants/" + other + "/keys", R"({"role": "meter"})").Json(),
+          "key");
+  const std::string hdp =
+      R"({"product": "hdp", "region": "cn-east", "scope": "single", "base_gbps": 10, "elastic_gbps": 50, "months": 3})";
+  auto buy = [&](const std::string& key) {
+    const auto o = s_.Call("POST", "/v1/orders", key, hdp);
+    const auto paid = s_.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key);
+    EXPECT_EQ(paid.status, 200) << paid.body;
+    return std::string(paid.Json().at("resources").as_array()[0].as_string());
+  };
+  const std::string first = buy(key_);
+  const std::string second = buy(other_key);
+  s_.Advance(300);
+  ClockTo("2026-11-26T01:00:00Z");
+  ASSERT_EQ(s_.Call("POST", "/v1/resources/" + first + "/bindings", key_, R"({"ip": "192.0.2.9"})")
+                .status,
+            201);
+  ClockTo("2026-11-26T03:00:00Z");
+  ASSERT_EQ(s_.Call("DELETE", "/v1/resources/" + first + "/bindings/192.0.2.9", key_).status, 200);
+  ASSERT_EQ(
+      s_.Call("POST", "/v1/resources/" + second + "/bindings", other_key, R"({"ip": "192.0.2.9"})")
+          .status,
+      201);
+  ClockTo("2026-11-26T04:00:00Z");
+  auto sample = [](const std::string& at, int64_t gbps) {
+    return R"({"ip": "192.0.2.9", "window_start": ")" + at +
+           R"(", "window_s": 60, "attack_bps": )" + std::to_string(gbps * 1'000'000'000) +
+           R"(, "in_bytes": 0, "out_bytes": 0})";
+  };
+  const std::string before = sample("2026-11-26T02:00:00Z", 25);  // the first packet's
+  const std::string after = sample("2026-11-26T03:30:00Z", 35);   // the second's
+  const std::string unbound = sample("2026-11-26T00:30:00Z", 5);  // nobody's yet
+  // The operator's key posts all three: each lands with its owner at its window.
+  const auto r = s_.Admin("POST", "/v1/usage", "[" + before + "," + after + "," + unbound + "]");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("accepted").as_int64(), 2);
+  const auto rejected = r.Json().at("rejected").as_array();
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].at("index").as_int64(), 2);
+  EXPECT_EQ(Str(rejected[0], "code"), "unknown_ip");
+  // A tenant's meter may report only windows when its tenant protected the IP.
+  const auto theirs =
+      s_.Call("POST", "/v1/usage", other_meter, "[" + sample("2026-11-26T02:01:00Z", 1) + "]",
+              {{"Content-Type", "application/json"}});
+  EXPECT_EQ(Str(theirs.Json().at("rejected").as_array()[0], "code"), "unknown_ip");
+
+  auto windows = [&](const std::string& key, const std::string& id) {
+    std::vector<std::string> at;
+    const auto u = s_.Call("GET", "/v1/resources/" + id + "/usage?day=2026-11-26", key).Json();
+    for (const auto& w : u.at("windows").as_array()) at.push_back(Str(w, "window_start"));
+    return at;
+  };
+  EXPECT_EQ(windows(key_, first), std::vector<std::string>{"2026-11-26T02:00:00Z"});
+  EXPECT_EQ(windows(other_key, second), std::vector<std::string>{"2026-11-26T03:30:00Z"});
+
+  // And each packet's bill charges its own attack: 25 - 10 = 15 and 35 - 10 = 25 Gbps excess.
+  ClockTo("2026-11-26T17:00:00Z");
+  const auto mine = s_.Call("GET", "/v1/bills/2026-11-26", key_).Json();
+  const auto yours = s_.Call("GET", "/v1/bills/2026-11-26", other_key).Json();
+  auto elastic_peak = [&](const boost::json::value& bill, const std::string& resource) {
+    for (const auto& l : bill.at("lines").as_array()) {
+      if (Str(l, "resource") == resource && Str(l, "kind") == "elastic") {
+        return l.at("measure").at("attack_peak_bps").as_int64();
+      }
+    }
+    return int64_t{-1};
+  };
+  EXPECT_EQ(elastic_peak(mine, first), 25'000'000'000);
+  EXPECT_EQ(elastic_peak(yours, second), 35'000'000'000);
+}
+
 TEST_F(Postpaid, HostileBodiesNeverCrashNorHalfWrite) {
   ClockTo("2026-11-29T02:05:00Z");
   const std::string ip = R"("ip": "198.51.100.7")";

@@ -99,7 +99,8 @@ void AddResourceRoutes(EndpointMap& e) {
           auto ip = common::IpAddress::Parse(*text);
           if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-            if (auto r = lifecycle::AddBinding(conn, c.who.tenant_id, c.params[0], ip->ToString());
+            if (auto r = lifecycle::AddBinding(conn, c.who.tenant_id, c.params[0], ip->ToString(),
+                                               s.deps().clock->Now());
                 !r) {
               return std::unexpected(r.error());
             }
@@ -112,8 +113,8 @@ void AddResourceRoutes(EndpointMap& e) {
           auto ip = common::IpAddress::Parse(c.params[1]);
           if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-            if (auto r =
-                    lifecycle::DeleteBinding(conn, c.who.tenant_id, c.params[0], ip->ToString());
+            if (auto r = lifecycle::DeleteBinding(conn, c.who.tenant_id, c.params[0],
+                                                  ip->ToString(), s.deps().clock->Now());
                 !r) {
               return std::unexpected(r.error());
             }

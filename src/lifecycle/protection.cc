@@ -112,7 +112,8 @@ common::Result<std::vector<std::string>> ListBindings(store::Connection& c,
 }
 
 common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id,
-                                std::string_view resource_id, std::string_view ip) {
+                                std::string_view resource_id, std::string_view ip,
+                                common::Instant now) {
   auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdp);
   if (!r) return std::unexpected(r.error());
   if (static_cast<int64_t>(r->ips.size()) >= r->spec.ip_count) {
@@ -121,7 +122,7 @@ common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id
                             (r->spec.ip_count == 1 ? " IP" : " IPs"),
                         "ip");
   }
-  auto q = AssignIp(c, resource_id, ip, "");
+  auto q = AssignIp(c, resource_id, ip, "", now);
   if (!q) {
     if (q.error().code == "conflict") {
       return common::Fail("conflict", std::string(ip) + " is already protected", "ip");
@@ -132,14 +133,12 @@ common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id
 }
 
 common::Result<void> DeleteBinding(store::Connection& c, std::string_view tenant_id,
-                                   std::string_view resource_id, std::string_view ip) {
+                                   std::string_view resource_id, std::string_view ip,
+                                   common::Instant now) {
   if (auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdp); !r) {
     return std::unexpected(r.error());
   }
-  auto q = c.Query(
-      "DELETE FROM resource_ips WHERE ip = $1 AND resource_id = $2 AND pool_id IS NULL RETURNING "
-      "ip",
-      {std::string(ip), std::string(resource_id)});
+  auto q = UnassignIps(c, resource_id, ip, now);
   if (!q) return std::unexpected(q.error());
   if (q->empty()) return common::Fail("not_found", "no such binding");
   return {};

@@ -41,10 +41,13 @@ common::Result<std::vector<std::string>> ListBindings(store::Connection& c,
                                                       std::string_view resource_id);
 // `ip` must be canonical. `limit_exceeded` beyond the packet's IP count, `conflict` when the
 // IP is already protected (by any packet of any tenant: the message does not say whose).
+// Both take effect at `now` in the IP's assignment history.
 common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id,
-                                std::string_view resource_id, std::string_view ip);
+                                std::string_view resource_id, std::string_view ip,
+                                common::Instant now);
 common::Result<void> DeleteBinding(store::Connection& c, std::string_view tenant_id,
-                                   std::string_view resource_id, std::string_view ip);
+                                   std::string_view resource_id, std::string_view ip,
+                                   common::Instant now);
 
 // The policy body, or "" when none was set.
 common::Result<std::string> GetPolicy(store::Connection& c, std::string_view tenant_id,

@@ -127,12 +127,39 @@ Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
 }
 
 Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::string_view ip,
-                      std::string_view pool_id) {
+                      std::string_view pool_id, Instant now) {
   auto q = c.Query("INSERT INTO resource_ips (ip, resource_id, pool_id) VALUES ($1, $2, $3)",
                    {std::string(ip), std::string(resource_id),
                     pool_id.empty() ? Value{} : Value{std::string(pool_id)}});
   if (!q) return std::unexpected(q.error());
+  auto h = c.Query(
+      "INSERT INTO ip_assignments (ip, resource_id, tenant_id, from_at) "
+      "SELECT $1, id, tenant_id, $3 FROM resources WHERE id = $2",
+      {std::string(ip), std::string(resource_id), now.time_since_epoch().count()});
+  if (!h) return std::unexpected(h.error());
   return {};
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> UnassignIps(store::Connection& c,
+                                                                     std::string_view resource_id,
+                                                                     std::string_view ip,
+                                                                     Instant now) {
+  const std::string one_ip = ip.empty() ? "" : " AND ip = $2";
+  auto removed =
+      c.Query("DELETE FROM resource_ips WHERE resource_id = $1" + one_ip + " RETURNING ip, pool_id",
+              ip.empty() ? std::vector<Value>{std::string(resource_id)}
+                         : std::vector<Value>{std::string(resource_id), std::string(ip)});
+  if (!removed) return std::unexpected(removed.error());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : *removed) {
+    out.emplace_back(Text(row[0]), store::IsNull(row[1]) ? "" : Text(row[1]));
+    auto h = c.Query(
+        "UPDATE ip_assignments SET to_at = $3 WHERE ip = $1 AND resource_id = $2 AND to_at IS "
+        "NULL",
+        {out.back().first, std::string(resource_id), now.time_since_epoch().count()});
+    if (!h) return std::unexpected(h.error());
+  }
+  return out;
 }
 
 Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view resource_id) {

@@ -50,8 +50,16 @@ Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string
 // delivery and expiry times) and appends a history row effective at `at`.
 Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
                             std::string_view reason);
+// Protects `ip` by the resource from `now` on (pool_id empty for an hdp binding), and
+// records it in the IP's assignment history (usage maps samples through that history).
 Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::string_view ip,
-                      std::string_view pool_id);
+                      std::string_view pool_id, Instant now);
+// Ends the protection of the resource's IPs (`ip` empty: all of them) at `now`: they leave
+// resource_ips and their assignment history closes. Returns the (ip, pool_id or "") removed.
+Result<std::vector<std::pair<std::string, std::string>>> UnassignIps(store::Connection& c,
+                                                                     std::string_view resource_id,
+                                                                     std::string_view ip,
+                                                                     Instant now);
 
 // Each row records the whole configuration from `effective_at` on. `elastic_suspended` is
 // the tenant's arrears at that moment (elastic does not apply while the balance is negative).

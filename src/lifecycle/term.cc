@@ -48,28 +48,25 @@ Result<void> Event(store::Connection& c, const Resource& r, std::string_view kin
   return Notify(c, r.tenant_id, kind, r.id, message, at);
 }
 
-Result<void> ReleaseIps(store::Connection& c, const Resource& r);
+Result<void> ReleaseIps(store::Connection& c, const Resource& r, Instant now);
 
 // Deletes the configuration of a resource leaving service: forwarding rules, policy, and
 // its IPs (pool addresses go back to their pool; hdp bindings are simply dropped).
-Result<void> DeleteConfiguration(store::Connection& c, const Resource& r) {
+Result<void> DeleteConfiguration(store::Connection& c, const Resource& r, Instant now) {
   for (const char* sql : {"DELETE FROM forwarding_rules WHERE resource_id = $1",
                           "DELETE FROM policies WHERE resource_id = $1"}) {
     if (auto q = c.Query(sql, {r.id}); !q) return std::unexpected(q.error());
   }
-  return ReleaseIps(c, r);
+  return ReleaseIps(c, r, now);
 }
 
-Result<void> ReleaseIps(store::Connection& c, const Resource& r) {
-  auto ips = c.Query("SELECT ip, pool_id FROM resource_ips WHERE resource_id = $1", {r.id});
-  if (!ips) return std::unexpected(ips.error());
-  for (const auto& row : *ips) {
-    if (!store::IsNull(row[1])) {
-      if (auto rel = ReleaseIp(c, store::Text(row[0]), store::Text(row[1])); !rel) return rel;
-    }
+Result<void> ReleaseIps(store::Connection& c, const Resource& r, Instant now) {
+  auto removed = UnassignIps(c, r.id, "", now);
+  if (!removed) return std::unexpected(removed.error());
+  for (const auto& [ip, pool] : *removed) {
+    if (pool.empty()) continue;  // an hdp binding: the customer's own address
+    if (auto rel = ReleaseIp(c, ip, pool); !rel) return rel;
   }
-  auto d = c.Query("DELETE FROM resource_ips WHERE resource_id = $1", {r.id});
-  if (!d) return std::unexpected(d.error());
   return {};
 }
 
@@ -271,7 +268,7 @@ Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view
     if (!value) return std::unexpected(value.error());
     refund = *value;
   }
-  if (auto rel = DeleteConfiguration(c, *r); !rel) return std::unexpected(rel.error());
+  if (auto rel = DeleteConfiguration(c, *r, now); !rel) return std::unexpected(rel.error());
   if (auto j = CancelJob(c, "deliver", r->id, now); !j) return std::unexpected(j.error());
   r->state = ResourceState::kReleased;
   r->expires_at.reset();  // its term jobs go stale
@@ -348,7 +345,7 @@ Result<void> OnRelease(store::Connection& c, std::string_view subject, Instant n
   if (!current) return std::unexpected(current.error());
   if (!*current || (*current)->state != ResourceState::kExpired) return {};
   Resource r = std::move(**current);
-  if (auto rel = DeleteConfiguration(c, r); !rel) return rel;
+  if (auto rel = DeleteConfiguration(c, r, now); !rel) return rel;
   r.state = ResourceState::kReleased;
   r.ips.clear();
   if (auto u = UpdateResource(c, r, now, "released"); !u) return u;

@@ -76,17 +76,11 @@ Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
   auto resources = lifecycle::ResourcesOfOrder(c, order.id);
   if (!resources) return std::unexpected(resources.error());
   for (auto& r : *resources) {
-    auto ips = c.Query("SELECT ip, pool_id FROM resource_ips WHERE resource_id = $1", {r.id});
-    if (!ips) return std::unexpected(ips.error());
-    for (const auto& row : *ips) {
-      if (!store::IsNull(row[1])) {
-        if (auto rel = lifecycle::ReleaseIp(c, Text(row[0]), Text(row[1])); !rel) {
-          return std::unexpected(rel.error());
-        }
-      }
-    }
-    if (auto d = c.Query("DELETE FROM resource_ips WHERE resource_id = $1", {r.id}); !d) {
-      return std::unexpected(d.error());
+    auto removed = lifecycle::UnassignIps(c, r.id, "", now);
+    if (!removed) return std::unexpected(removed.error());
+    for (const auto& [ip, pool] : *removed) {
+      if (pool.empty()) continue;
+      if (auto rel = lifecycle::ReleaseIp(c, ip, pool); !rel) return std::unexpected(rel.error());
     }
     r.state = ResourceState::kFailed;
     if (auto u = lifecycle::UpdateResource(c, r, now, "delivery failed"); !u) return u;
@@ -245,7 +239,7 @@ Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar
     auto ip = lifecycle::AllocateIp(c, r->spec.region, r->spec.line);
     if (!ip) return std::unexpected(ip.error());
     if (!*ip) return FailOrder(c, *order, now);  // the pool is exhausted
-    if (auto a = lifecycle::AssignIp(c, r->id, (*ip)->ip, (*ip)->pool_id); !a) return a;
+    if (auto a = lifecycle::AssignIp(c, r->id, (*ip)->ip, (*ip)->pool_id, now); !a) return a;
   }
   // hdp protects the customer's own IPs, bound after delivery: nothing to allocate.
   r->state = ResourceState::kRunning;

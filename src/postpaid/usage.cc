@@ -1,6 +1,8 @@
 #include "postpaid/usage.h"
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -13,22 +15,38 @@ namespace {
 using store::Int;
 using store::Text;
 
+// A resource that protected an IP over [from, to) (to: INT64_MAX while it still does).
 struct Owner {
   std::string resource;
   std::string tenant;
-  int64_t created_at = 0;
   int64_t base_bps = 0;
+  int64_t from = 0;
+  int64_t to = 0;
 };
 
-common::Result<std::optional<Owner>> OwnerOf(store::Connection& c, const std::string& ip) {
+// Whoever protected `ip` at some moment since `since`, from the IP's assignment history.
+common::Result<std::vector<Owner>> OwnersOf(store::Connection& c, const std::string& ip,
+                                            int64_t since) {
   auto rows = c.Query(
-      "SELECT r.id, r.tenant_id, r.created_at, r.base_gbps FROM resource_ips i JOIN resources r "
-      "ON r.id = i.resource_id WHERE i.ip = $1",
-      {ip});
+      "SELECT a.resource_id, a.tenant_id, r.base_gbps, a.from_at, a.to_at FROM ip_assignments a "
+      "JOIN resources r ON r.id = a.resource_id WHERE a.ip = $1 AND (a.to_at IS NULL OR a.to_at "
+      "> $2) ORDER BY a.from_at",
+      {ip, since});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return std::optional<Owner>{};
-  const auto& r = (*rows)[0];
-  return std::optional<Owner>{Owner{Text(r[0]), Text(r[1]), Int(r[2]), Int(r[3]) * 1'000'000'000}};
+  std::vector<Owner> owners;
+  for (const auto& r : *rows) {
+    owners.push_back(Owner{Text(r[0]), Text(r[1]), Int(r[2]) * 1'000'000'000, Int(r[3]),
+                           store::IsNull(r[4]) ? std::numeric_limits<int64_t>::max() : Int(r[4])});
+  }
+  return owners;
+}
+
+// The resource protecting the IP at `t`, if any.
+const Owner* OwnerAt(const std::vector<Owner>& owners, int64_t t) {
+  for (const auto& o : owners) {
+    if (o.from <= t && t < o.to) return &o;
+  }
+  return nullptr;
 }
 
 // Every block of a resource's day, decoded, keyed by (ip, window_s).
@@ -104,6 +122,51 @@ common::Result<void> TrackAttacks(store::Connection& c, const Owner& owner, cons
   return {};
 }
 
+// Merges one owner's samples of a group into its block and stores it.
+common::Result<void> StoreGroup(store::Connection& c, const Owner& owner, const SampleGroup& group,
+                                const std::vector<const SampleGroup::Entry*>& entries,
+                                common::Instant now, IngestReport* report) {
+  auto blocks = LoadBlocks(c, owner.resource, group.day);
+  if (!blocks) return std::unexpected(blocks.error());
+  UsageBlock& block =
+      blocks->try_emplace({group.ip, group.window_s}, UsageBlock(group.slots)).first->second;
+  std::vector<common::Instant> accepted_windows;
+  for (const auto* e : entries) {
+    const auto slot =
+        static_cast<size_t>((e->sample.window_start - group.day_start).count() / group.window_s);
+    const WindowValues v{e->sample.attack_bps, e->sample.in_bytes, e->sample.out_bytes};
+    if (!block.present(slot)) {
+      block.Set(slot, v);
+      accepted_windows.push_back(e->sample.window_start);
+      ++report->accepted;
+    } else if (block.at(slot) == v) {
+      ++report->duplicates;
+    } else {
+      report->rejected.push_back(
+          {e->index,
+           {"conflict",
+            "a different sample for " + group.ip + " at " +
+                common::FormatRfc3339(e->sample.window_start) + " was already accepted",
+            "window_start"}});
+    }
+  }
+  if (accepted_windows.empty()) return {};
+  auto saved = c.Query(
+      "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (resource_id, day, ip, window_s) "
+      "DO UPDATE SET slots = excluded.slots, updated_at = excluded.updated_at",
+      {owner.resource, group.day, group.ip, group.window_s, owner.tenant,
+       store::Blob{block.Encode()}, now.time_since_epoch().count()});
+  if (!saved) return std::unexpected(saved.error());
+  // Samples for a day already billed: the next day close re-rates that day.
+  auto late = c.Query(
+      "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
+      "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
+      {owner.tenant, group.day});
+  if (!late) return std::unexpected(late.error());
+  return TrackAttacks(c, owner, *blocks, group.day_start, std::move(accepted_windows), now);
+}
+
 }  // namespace
 
 PreparedBatch PrepareSamples(const common::BillingCalendar& calendar,
@@ -157,71 +220,37 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
                                           const PreparedBatch& batch, common::Instant now) {
   IngestReport report;
   report.rejected = batch.rejected;
-  std::map<std::string, std::optional<Owner>> owners;
+  // The oldest window a sample may have (72 h, §7) with a day of margin: assignments that
+  // ended before it cannot own any sample of this batch.
+  const int64_t since = (now - std::chrono::hours(96)).time_since_epoch().count();
+  std::map<std::string, std::vector<Owner>> owners;  // per IP, loaded once per batch
   for (const auto& group : batch.groups) {
-    const std::string& ip = group.ip;
-    const std::string& day = group.day;
-    const int64_t window_s = group.window_s;
-    const common::Instant day_start = group.day_start;
-    auto cached = owners.find(ip);
+    auto cached = owners.find(group.ip);
     if (cached == owners.end()) {
-      auto owner = OwnerOf(c, ip);
-      if (!owner) return std::unexpected(owner.error());
-      cached = owners.emplace(ip, *owner).first;
+      auto loaded = OwnersOf(c, group.ip, since);
+      if (!loaded) return std::unexpected(loaded.error());
+      cached = owners.emplace(group.ip, std::move(*loaded)).first;
     }
-    const std::optional<Owner>& owner = cached->second;
-    std::optional<Blocks> blocks;
-    UsageBlock* block = nullptr;
-    std::vector<common::Instant> accepted_windows;
-    for (const auto& p : group.entries) {
-      // The same answer whether the IP is unprotected, another tenant's, or not yet
-      // protected at that window.
-      if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id) ||
-          owner->created_at > p.sample.window_start.time_since_epoch().count()) {
+    // Each sample goes to the resource protecting its IP at the window's start: usually one
+    // for the whole group, two when the IP moved that day.
+    std::map<const Owner*, std::vector<const SampleGroup::Entry*>> by_owner;
+    for (const auto& e : group.entries) {
+      const Owner* owner =
+          OwnerAt(cached->second, e.sample.window_start.time_since_epoch().count());
+      // The same answer whether the IP is unprotected, another tenant's, or not protected at
+      // that window.
+      if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id)) {
         report.rejected.push_back(
-            {p.index, {"unknown_ip", "no resource protects " + ip + " at that window", "ip"}});
+            {e.index,
+             {"unknown_ip", "no resource protects " + group.ip + " at that window", "ip"}});
         continue;
       }
-      if (!blocks) {
-        auto loaded = LoadBlocks(c, owner->resource, day);
-        if (!loaded) return std::unexpected(loaded.error());
-        blocks = std::move(*loaded);
-        block = &blocks->try_emplace({ip, window_s}, UsageBlock(group.slots)).first->second;
-      }
-      const auto slot = static_cast<size_t>((p.sample.window_start - day_start).count() / window_s);
-      const WindowValues v{p.sample.attack_bps, p.sample.in_bytes, p.sample.out_bytes};
-      if (!block->present(slot)) {
-        block->Set(slot, v);
-        accepted_windows.push_back(p.sample.window_start);
-        ++report.accepted;
-      } else if (block->at(slot) == v) {
-        ++report.duplicates;
-      } else {
-        report.rejected.push_back(
-            {p.index,
-             {"conflict",
-              "a different sample for " + ip + " at " +
-                  common::FormatRfc3339(p.sample.window_start) + " was already accepted",
-              "window_start"}});
-      }
+      by_owner[owner].push_back(&e);
     }
-    if (accepted_windows.empty()) continue;
-    auto saved = c.Query(
-        "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (resource_id, day, ip, window_s) "
-        "DO UPDATE SET slots = excluded.slots, updated_at = excluded.updated_at",
-        {owner->resource, day, ip, window_s, owner->tenant, store::Blob{block->Encode()},
-         now.time_since_epoch().count()});
-    if (!saved) return std::unexpected(saved.error());
-    // Samples for a day already billed: the next day close re-rates that day.
-    auto late = c.Query(
-        "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
-        "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
-        {owner->tenant, day});
-    if (!late) return std::unexpected(late.error());
-    if (auto a = TrackAttacks(c, *owner, *blocks, day_start, std::move(accepted_windows), now);
-        !a) {
-      return std::unexpected(a.error());
+    for (const auto& [owner, entries] : by_owner) {
+      if (auto stored = StoreGroup(c, *owner, group, entries, now, &report); !stored) {
+        return std::unexpected(stored.error());
+      }
     }
   }
   std::sort(report.rejected.begin(), report.rejected.end(),

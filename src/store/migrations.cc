@@ -276,6 +276,24 @@ CREATE TABLE usage_blocks (
 ) PARTITION BY LIST (day);
 CREATE TABLE usage_blocks_default PARTITION OF usage_blocks DEFAULT;
 )SQL",
+    // 10: which resource protected an IP when: a sample goes to the resource protecting its
+    // IP at the window's start, even after the IP moved (an hdp binding moved to another
+    // packet, a released hdip address given to a new resource). Existing IPs are taken as
+    // protected since their resource was created.
+    R"SQL(
+CREATE TABLE ip_assignments (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ip TEXT NOT NULL,
+  resource_id TEXT NOT NULL REFERENCES resources(id),
+  tenant_id TEXT NOT NULL,
+  from_at INTEGER NOT NULL,
+  to_at INTEGER
+);
+CREATE INDEX ip_assignments_by_ip ON ip_assignments(ip, from_at);
+INSERT INTO ip_assignments (ip, resource_id, tenant_id, from_at)
+  SELECT i.ip, i.resource_id, r.tenant_id, r.created_at
+  FROM resource_ips i JOIN resources r ON r.id = i.resource_id;
+)SQL",
 };
 
 // The migrations are written for SQLite; PostgreSQL needs 64-bit integers spelled BIGINT,

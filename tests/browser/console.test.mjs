@@ -349,6 +349,17 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }
+    // The same customer in Simplified Chinese.
+    await page.getByLabel("Language").first().selectOption("zh-CN");
+    for (const [name, path] of [
+      ["zh-buy-hdip", "/buy/hdip"],
+      ["zh-bills", "/bills"],
+    ]) {
+      await page.goto(`${server.url}/#${path}`);
+      await page.locator("main h1").first().waitFor();
+      await shoot(page, name);
+    }
+    await page.getByLabel("语言").first().selectOption("en");
     await finish(page);
     const admin = await signedIn("test-admin-key-0123456789", width);
     for (const [name, path] of [

@@ -192,6 +192,13 @@ test("insufficient balance shows a clear message and creates nothing", async () 
     orders.map((o) => o.status),
     ["unpaid"],
   );
+  // Topped up, the customer pays the same order later from the order list.
+  await server.call("POST", `/v1/admin/tenants/${poor.id}/topup`, { amount: "10000.00" });
+  await page.getByRole("link", { name: "Orders" }).click();
+  await page.getByRole("button", { name: "Pay ¥8,600.00 from balance" }).click();
+  await page.getByRole("link", { name: /^res_/ }).waitFor();
+  await assertText(page.getByTestId("header-balance"), "¥1,500.00");
+  assert.equal((await server.call("GET", "/v1/resources", undefined, poor.key)).items.length, 1);
   await finish(page);
 });
 

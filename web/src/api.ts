@@ -29,6 +29,13 @@ export function signOut() {
   sessionStorage.removeItem(ROLE);
 }
 
+// 128 random bits as hex. (crypto.randomUUID exists only in secure contexts; a console
+// served over plain HTTP on a private address must still work.)
+function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function call<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
   const secret = key ?? session()?.key;
   const headers: Record<string, string> = {};
@@ -36,7 +43,7 @@ async function call<T>(method: string, path: string, body?: unknown, key?: strin
   if (body !== undefined) headers["Content-Type"] = "application/json";
   // Money-moving and creating calls carry an idempotency key: a retried click is answered
   // with the first result instead of doing the thing twice.
-  if (method === "POST") headers["Idempotency-Key"] = crypto.randomUUID();
+  if (method === "POST") headers["Idempotency-Key"] = newIdempotencyKey();
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

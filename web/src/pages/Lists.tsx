@@ -1,8 +1,8 @@
 // The plain lists: orders, resources, notifications. Each pages through `next_cursor`.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, type Notification, type Order, type Page, type Resource } from "../api";
-import { ErrorBox, Loading, StateBadge, Table } from "../components/ui";
+import { accountChanged, api, type Notification, type Order, type Page, type Resource } from "../api";
+import { ErrorBox, Loading, StateBadge, Table, useAction } from "../components/ui";
 import { money, time } from "../format";
 import { t } from "../i18n";
 
@@ -75,10 +75,49 @@ export function Orders() {
           { label: t("status"), cell: (o) => <StateBadge state={o.status} /> },
           { label: t("amount"), cell: (o) => money(o.amount), numeric: true },
           { label: t("created"), cell: (o) => time(o.created_at) },
-          { label: t("nav_resources"), cell: (o) => o.resources.map((r) => <a href={`#/resources/${r}`}>{r} </a>) },
+          {
+            label: t("nav_resources"),
+            cell: (o) => (o.status === "unpaid" ? <PayOrder order={o} /> : <ResourceLinks ids={o.resources} />),
+          },
         ]}
       />
     </section>
+  );
+}
+
+function ResourceLinks({ ids }: { ids: string[] }) {
+  return (
+    <>
+      {ids.map((r) => (
+        <a href={`#/resources/${r}`}>{r} </a>
+      ))}
+    </>
+  );
+}
+
+// An unpaid order can be paid from the list until it lapses (24 h).
+function PayOrder({ order }: { order: Order }) {
+  const [paid, setPaid] = useState<Order | null>(null);
+  const a = useAction();
+  if (paid) return <ResourceLinks ids={paid.resources} />;
+  return (
+    <>
+      <button
+        type="button"
+        class="primary"
+        disabled={a.busy}
+        onClick={() =>
+          a.run(async () => {
+            setPaid(await api.post<Order>(`/v1/orders/${order.id}/pay`, {}));
+            accountChanged();
+          })
+        }
+      >
+        {t("pay", { amount: money(order.amount) })}
+      </button>
+      <small class="help"> {t("lapses", { at: time(order.lapses_at) })}</small>
+      <ErrorBox error={a.error} />
+    </>
   );
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "lifecycle/notifications.h"
@@ -15,6 +16,20 @@ namespace {
 using store::Int;
 using store::Text;
 
+// Statements name at most this many rows or keys: well under SQLite's 32,766 parameters and
+// PostgreSQL's 65,535, and one round trip for the usual batch.
+constexpr size_t kChunk = 500;
+
+// "$first, $first+1, ..." — `count` placeholders.
+std::string Placeholders(size_t first, size_t count) {
+  std::string out;
+  for (size_t i = 0; i < count; ++i) {
+    if (i) out += ", ";
+    out += "$" + std::to_string(first + i);
+  }
+  return out;
+}
+
 // A resource that protected an IP over [from, to) (to: INT64_MAX while it still does).
 struct Owner {
   std::string resource;
@@ -24,21 +39,30 @@ struct Owner {
   int64_t to = 0;
 };
 
-// Whoever protected `ip` at some moment since `since`, from the IP's assignment history.
-common::Result<std::vector<Owner>> OwnersOf(store::Connection& c, const std::string& ip,
-                                            int64_t since) {
-  auto rows = c.Query(
-      "SELECT a.resource_id, a.tenant_id, r.base_gbps, a.from_at, a.to_at FROM ip_assignments a "
-      "JOIN resources r ON r.id = a.resource_id WHERE a.ip = $1 AND (a.to_at IS NULL OR a.to_at "
-      "> $2) ORDER BY a.from_at",
-      {ip, since});
-  if (!rows) return std::unexpected(rows.error());
-  std::vector<Owner> owners;
-  for (const auto& r : *rows) {
-    owners.push_back(Owner{Text(r[0]), Text(r[1]), Int(r[2]) * 1'000'000'000, Int(r[3]),
-                           store::IsNull(r[4]) ? std::numeric_limits<int64_t>::max() : Int(r[4])});
+// Per IP, whoever protected it at some moment since `since`, from the assignment history,
+// oldest first. One statement per kChunk IPs.
+common::Result<std::map<std::string, std::vector<Owner>>> OwnersOf(
+    store::Connection& c, const std::vector<std::string>& ips, int64_t since) {
+  std::map<std::string, std::vector<Owner>> out;
+  for (size_t at = 0; at < ips.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, ips.size() - at);
+    std::vector<store::Value> params(ips.begin() + static_cast<std::ptrdiff_t>(at),
+                                     ips.begin() + static_cast<std::ptrdiff_t>(at + n));
+    params.emplace_back(since);
+    auto rows = c.Query(
+        "SELECT a.ip, a.resource_id, a.tenant_id, r.base_gbps, a.from_at, a.to_at FROM "
+        "ip_assignments a JOIN resources r ON r.id = a.resource_id WHERE a.ip IN (" +
+            Placeholders(1, n) + ") AND (a.to_at IS NULL OR a.to_at > $" + std::to_string(n + 1) +
+            ") ORDER BY a.ip, a.from_at",
+        params);
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) {
+      out[Text(r[0])].push_back(
+          Owner{Text(r[1]), Text(r[2]), Int(r[3]) * 1'000'000'000, Int(r[4]),
+                store::IsNull(r[5]) ? std::numeric_limits<int64_t>::max() : Int(r[5])});
+    }
   }
-  return owners;
+  return out;
 }
 
 // The resource protecting the IP at `t`, if any.
@@ -51,6 +75,14 @@ const Owner* OwnerAt(const std::vector<Owner>& owners, int64_t t) {
 
 // Every block of a resource's day, decoded, keyed by (ip, window_s).
 using Blocks = std::map<std::pair<std::string, int64_t>, UsageBlock>;
+using ResourceDay = std::pair<std::string, std::string>;  // (resource id, "YYYY-MM-DD")
+
+common::Result<void> AddBlock(Blocks* blocks, const store::Row& r, size_t ip, size_t slots) {
+  auto block = UsageBlock::Decode(store::Bytes(r[slots]));
+  if (!block) return std::unexpected(block.error());
+  blocks->emplace(std::make_pair(Text(r[ip]), Int(r[ip + 1])), std::move(*block));
+  return {};
+}
 
 common::Result<Blocks> LoadBlocks(store::Connection& c, const std::string& resource,
                                   const std::string& day) {
@@ -60,9 +92,37 @@ common::Result<Blocks> LoadBlocks(store::Connection& c, const std::string& resou
   if (!rows) return std::unexpected(rows.error());
   Blocks out;
   for (const auto& r : *rows) {
-    auto block = UsageBlock::Decode(store::Bytes(r[2]));
-    if (!block) return std::unexpected(block.error());
-    out.emplace(std::make_pair(Text(r[0]), Int(r[1])), std::move(*block));
+    if (auto a = AddBlock(&out, r, 0, 2); !a) return std::unexpected(a.error());
+  }
+  return out;
+}
+
+// The blocks of many (resource, day)s: one statement per kChunk resources.
+common::Result<std::map<ResourceDay, Blocks>> LoadBlocks(store::Connection& c,
+                                                         const std::set<ResourceDay>& wanted) {
+  std::map<ResourceDay, Blocks> out;
+  std::vector<std::string> resources;
+  std::set<std::string> days;
+  for (const auto& [resource, day] : wanted) {
+    out[{resource, day}];
+    if (resources.empty() || resources.back() != resource) resources.push_back(resource);
+    days.insert(day);
+  }
+  for (size_t at = 0; at < resources.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, resources.size() - at);
+    std::vector<store::Value> params(resources.begin() + static_cast<std::ptrdiff_t>(at),
+                                     resources.begin() + static_cast<std::ptrdiff_t>(at + n));
+    params.insert(params.end(), days.begin(), days.end());
+    auto rows = c.Query(
+        "SELECT resource_id, day, ip, window_s, slots FROM usage_blocks WHERE resource_id IN (" +
+            Placeholders(1, n) + ") AND day IN (" + Placeholders(n + 1, days.size()) + ")",
+        params);
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) {
+      auto it = out.find({Text(r[0]), Text(r[1])});
+      if (it == out.end()) continue;  // another of the batch's days for this resource
+      if (auto a = AddBlock(&it->second, r, 2, 4); !a) return std::unexpected(a.error());
+    }
   }
   return out;
 }
@@ -79,92 +139,91 @@ int64_t AttackAt(const Blocks& blocks, common::Instant day_start, common::Instan
   return sum;
 }
 
+struct AttackState {
+  bool in_attack = false;
+  int64_t last_window = 0;
+};
+
 // Attack notices: the resource's attack crossing its base upward starts an attack, a later
 // window at or below the base ends it. Windows older than the last one seen never end an
 // attack early.
 common::Result<void> TrackAttacks(store::Connection& c, const Owner& owner, const Blocks& blocks,
                                   common::Instant day_start, std::vector<common::Instant> windows,
-                                  common::Instant now) {
+                                  AttackState* state, common::Instant now) {
   std::sort(windows.begin(), windows.end());
   windows.erase(std::unique(windows.begin(), windows.end()), windows.end());
-  auto state = c.Query("SELECT in_attack, last_window FROM attack_state WHERE resource_id = $1",
-                       {owner.resource});
-  if (!state) return std::unexpected(state.error());
-  bool in_attack = !state->empty() && Int((*state)[0][0]) != 0;
-  int64_t last = state->empty() ? 0 : Int((*state)[0][1]);
   for (const auto& w : windows) {
     const int64_t attack = AttackAt(blocks, day_start, w);
     const int64_t at = w.time_since_epoch().count();
     std::string event, message;
-    if (attack > owner.base_bps && !in_attack) {
+    if (attack > owner.base_bps && !state->in_attack) {
       event = "attack_started";
       message = "attack of " + std::to_string(attack / 1'000'000) + " Mbps above the base from " +
                 common::FormatRfc3339(w);
-      in_attack = true;
-    } else if (attack <= owner.base_bps && in_attack && at > last) {
+      state->in_attack = true;
+    } else if (attack <= owner.base_bps && state->in_attack && at > state->last_window) {
       event = "attack_ended";
       message = "attack ended by " + common::FormatRfc3339(w);
-      in_attack = false;
+      state->in_attack = false;
     }
     if (!event.empty()) {
       if (auto n = lifecycle::Notify(c, owner.tenant, event, owner.resource, message, now); !n) {
         return n;
       }
     }
-    last = std::max(last, at);
+    state->last_window = std::max(state->last_window, at);
   }
-  auto q = c.Query(
-      "INSERT INTO attack_state (resource_id, in_attack, last_window) VALUES ($1, $2, $3) "
-      "ON CONFLICT (resource_id) DO UPDATE SET in_attack = excluded.in_attack, "
-      "last_window = excluded.last_window",
-      {owner.resource, int64_t{in_attack}, last});
-  if (!q) return std::unexpected(q.error());
   return {};
 }
 
-// Merges one owner's samples of a group into its block and stores it.
-common::Result<void> StoreGroup(store::Connection& c, const Owner& owner, const SampleGroup& group,
-                                const std::vector<const SampleGroup::Entry*>& entries,
-                                common::Instant now, IngestReport* report) {
-  auto blocks = LoadBlocks(c, owner.resource, group.day);
-  if (!blocks) return std::unexpected(blocks.error());
-  UsageBlock& block =
-      blocks->try_emplace({group.ip, group.window_s}, UsageBlock(group.slots)).first->second;
-  std::vector<common::Instant> accepted_windows;
-  for (const auto* e : entries) {
-    const auto slot =
-        static_cast<size_t>((e->sample.window_start - group.day_start).count() / group.window_s);
-    const WindowValues v{e->sample.attack_bps, e->sample.in_bytes, e->sample.out_bytes};
-    if (!block.present(slot)) {
-      block.Set(slot, v);
-      accepted_windows.push_back(e->sample.window_start);
-      ++report->accepted;
-    } else if (block.at(slot) == v) {
-      ++report->duplicates;
-    } else {
-      report->rejected.push_back(
-          {e->index,
-           {"conflict",
-            "a different sample for " + group.ip + " at " +
-                common::FormatRfc3339(e->sample.window_start) + " was already accepted",
-            "window_start"}});
-    }
+// The attack state of each resource (absent: not under attack, nothing seen).
+common::Result<std::map<std::string, AttackState>> LoadAttackStates(
+    store::Connection& c, const std::vector<std::string>& resources) {
+  std::map<std::string, AttackState> out;
+  for (const auto& r : resources) out[r];
+  for (size_t at = 0; at < resources.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, resources.size() - at);
+    std::vector<store::Value> params(resources.begin() + static_cast<std::ptrdiff_t>(at),
+                                     resources.begin() + static_cast<std::ptrdiff_t>(at + n));
+    auto rows = c.Query(
+        "SELECT resource_id, in_attack, last_window FROM attack_state WHERE resource_id IN (" +
+            Placeholders(1, n) + ")",
+        params);
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) out[Text(r[0])] = AttackState{Int(r[1]) != 0, Int(r[2])};
   }
-  if (accepted_windows.empty()) return {};
-  auto saved = c.Query(
-      "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (resource_id, day, ip, window_s) "
-      "DO UPDATE SET slots = excluded.slots, updated_at = excluded.updated_at",
-      {owner.resource, group.day, group.ip, group.window_s, owner.tenant,
-       store::Blob{block.Encode()}, now.time_since_epoch().count()});
-  if (!saved) return std::unexpected(saved.error());
-  // Samples for a day already billed: the next day close re-rates that day.
-  auto late = c.Query(
-      "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
-      "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
-      {owner.tenant, group.day});
-  if (!late) return std::unexpected(late.error());
-  return TrackAttacks(c, owner, *blocks, group.day_start, std::move(accepted_windows), now);
+  return out;
+}
+
+// INSERT ... VALUES (...), (...) ON CONFLICT ...: on PostgreSQL kChunk rows per statement
+// (a round trip each); on SQLite, in process, one cached statement per row, which measured
+// faster there than one large statement (SQLite stages a multi-row VALUES before the upsert).
+common::Result<void> InsertRows(store::Connection& c, const std::string& into,
+                                const std::string& on_conflict,
+                                const std::vector<std::vector<store::Value>>& rows) {
+  const size_t chunk = c.dialect() == store::Dialect::kPostgres ? kChunk : 1;
+  for (size_t at = 0; at < rows.size(); at += chunk) {
+    const size_t n = std::min(chunk, rows.size() - at);
+    std::string sql = into + " VALUES ";
+    std::vector<store::Value> params;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& row = rows[at + i];
+      sql += (i ? ", (" : "(") + Placeholders(params.size() + 1, row.size()) + ")";
+      params.insert(params.end(), row.begin(), row.end());
+    }
+    if (auto q = c.Query(sql + " " + on_conflict, params); !q) return std::unexpected(q.error());
+  }
+  return {};
+}
+
+common::Result<void> WriteBlocks(store::Connection& c,
+                                 const std::vector<std::vector<store::Value>>& rows) {
+  return InsertRows(c,
+                    "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, "
+                    "updated_at)",
+                    "ON CONFLICT (resource_id, day, ip, window_s) DO UPDATE SET slots = "
+                    "excluded.slots, updated_at = excluded.updated_at",
+                    rows);
 }
 
 }  // namespace
@@ -218,25 +277,37 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
 
 common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view tenant_id,
                                           const PreparedBatch& batch, common::Instant now) {
+  // A handful of statements per batch, whatever its size: on PostgreSQL each statement is a
+  // round trip. The owners of every IP, the blocks of every (resource, day), the attack
+  // states; then the merged blocks, the late days and the attack states written back.
   IngestReport report;
   report.rejected = batch.rejected;
+  std::vector<std::string> ips;
+  for (const auto& g : batch.groups) ips.push_back(g.ip);
+  std::sort(ips.begin(), ips.end());
+  ips.erase(std::unique(ips.begin(), ips.end()), ips.end());
   // The oldest window a sample may have (72 h, §7) with a day of margin: assignments that
   // ended before it cannot own any sample of this batch.
   const int64_t since = (now - std::chrono::hours(96)).time_since_epoch().count();
-  std::map<std::string, std::vector<Owner>> owners;  // per IP, loaded once per batch
+  auto owners = OwnersOf(c, ips, since);
+  if (!owners) return std::unexpected(owners.error());
+
+  // Each sample goes to the resource protecting its IP at the window's start: usually one
+  // per group, two when the IP moved that day.
+  struct Work {
+    const Owner* owner;
+    const SampleGroup* group;
+    std::vector<const SampleGroup::Entry*> entries;
+  };
+  std::vector<Work> work;
+  std::set<ResourceDay> wanted;
+  static const std::vector<Owner> kNobody;
   for (const auto& group : batch.groups) {
-    auto cached = owners.find(group.ip);
-    if (cached == owners.end()) {
-      auto loaded = OwnersOf(c, group.ip, since);
-      if (!loaded) return std::unexpected(loaded.error());
-      cached = owners.emplace(group.ip, std::move(*loaded)).first;
-    }
-    // Each sample goes to the resource protecting its IP at the window's start: usually one
-    // for the whole group, two when the IP moved that day.
+    auto found = owners->find(group.ip);
+    const auto& history = found == owners->end() ? kNobody : found->second;
     std::map<const Owner*, std::vector<const SampleGroup::Entry*>> by_owner;
     for (const auto& e : group.entries) {
-      const Owner* owner =
-          OwnerAt(cached->second, e.sample.window_start.time_since_epoch().count());
+      const Owner* owner = OwnerAt(history, e.sample.window_start.time_since_epoch().count());
       // The same answer whether the IP is unprotected, another tenant's, or not protected at
       // that window.
       if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id)) {
@@ -247,14 +318,109 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
       }
       by_owner[owner].push_back(&e);
     }
-    for (const auto& [owner, entries] : by_owner) {
-      if (auto stored = StoreGroup(c, *owner, group, entries, now, &report); !stored) {
-        return std::unexpected(stored.error());
+    for (auto& [owner, entries] : by_owner) {
+      wanted.insert({owner->resource, group.day});
+      work.push_back(Work{owner, &group, std::move(entries)});
+    }
+  }
+  // On PostgreSQL every (resource, day)'s blocks come in one round trip; on SQLite each is
+  // read just before it is merged, which keeps one day's blocks hot in cache at a time
+  // (measured ~12 % faster there than holding the whole batch's).
+  const bool prefetch = c.dialect() == store::Dialect::kPostgres;
+  std::map<ResourceDay, Blocks> prefetched;
+  if (prefetch) {
+    auto loaded = LoadBlocks(c, wanted);
+    if (!loaded) return std::unexpected(loaded.error());
+    prefetched = std::move(*loaded);
+  }
+  std::map<ResourceDay, std::vector<const Work*>> units;
+  std::vector<std::string> resources;
+  for (const auto& w : work) units[{w.owner->resource, w.group->day}].push_back(&w);
+  for (const auto& [key, _] : units) {
+    if (resources.empty() || resources.back() != key.first) resources.push_back(key.first);
+  }
+  auto states = LoadAttackStates(c, resources);
+  if (!states) return std::unexpected(states.error());
+
+  std::vector<std::vector<store::Value>> rows;                // blocks to write
+  std::set<std::pair<std::string, std::string>> tenant_days;  // days with new samples
+  for (const auto& [key, unit] : units) {
+    Blocks blocks;
+    if (prefetch) {
+      blocks = std::move(prefetched[key]);
+    } else {
+      auto loaded = LoadBlocks(c, key.first, key.second);
+      if (!loaded) return std::unexpected(loaded.error());
+      blocks = std::move(*loaded);
+    }
+    // Merge: new windows, duplicates, conflicts.
+    std::set<std::pair<std::string, int64_t>> changed;  // (ip, window_s)
+    std::vector<common::Instant> windows;               // accepted window starts
+    for (const Work* w : unit) {
+      const SampleGroup& g = *w->group;
+      UsageBlock& block = blocks.try_emplace({g.ip, g.window_s}, UsageBlock(g.slots)).first->second;
+      for (const auto* e : w->entries) {
+        const auto slot =
+            static_cast<size_t>((e->sample.window_start - g.day_start).count() / g.window_s);
+        const WindowValues v{e->sample.attack_bps, e->sample.in_bytes, e->sample.out_bytes};
+        if (!block.present(slot)) {
+          block.Set(slot, v);
+          changed.insert({g.ip, g.window_s});
+          windows.push_back(e->sample.window_start);
+          ++report.accepted;
+        } else if (block.at(slot) == v) {
+          ++report.duplicates;
+        } else {
+          report.rejected.push_back(
+              {e->index,
+               {"conflict",
+                "a different sample for " + g.ip + " at " +
+                    common::FormatRfc3339(e->sample.window_start) + " was already accepted",
+                "window_start"}});
+        }
       }
+    }
+    if (changed.empty()) continue;
+    const Owner& owner = *unit.front()->owner;
+    for (const auto& [ip, window_s] : changed) {
+      rows.push_back({key.first, key.second, ip, window_s, owner.tenant,
+                      store::Blob{blocks.at({ip, window_s}).Encode()},
+                      now.time_since_epoch().count()});
+    }
+    if (!prefetch) {  // SQLite: written now, while the block is hot; PostgreSQL: all at once
+      if (auto wrote = WriteBlocks(c, rows); !wrote) return std::unexpected(wrote.error());
+      rows.clear();
+    }
+    tenant_days.insert({owner.tenant, key.second});
+    if (auto a = TrackAttacks(c, owner, blocks, unit.front()->group->day_start, std::move(windows),
+                              &(*states)[key.first], now);
+        !a) {
+      return std::unexpected(a.error());
     }
   }
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
+  if (tenant_days.empty()) return report;
+  if (auto wrote = WriteBlocks(c, rows); !wrote) return std::unexpected(wrote.error());
+  // Samples for a day already billed: the next day close re-rates that day.
+  for (const auto& [tenant, day] : tenant_days) {
+    auto late = c.Query(
+        "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
+        "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
+        {tenant, day});
+    if (!late) return std::unexpected(late.error());
+  }
+  std::vector<std::vector<store::Value>> state_rows;
+  for (const auto& [resource, st] : *states) {
+    state_rows.push_back({resource, int64_t{st.in_attack}, st.last_window});
+  }
+  if (auto w = InsertRows(c, "INSERT INTO attack_state (resource_id, in_attack, last_window)",
+                          "ON CONFLICT (resource_id) DO UPDATE SET in_attack = "
+                          "excluded.in_attack, last_window = excluded.last_window",
+                          state_rows);
+      !w) {
+    return std::unexpected(w.error());
+  }
   return report;
 }
 

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
+
 namespace rampart::store {
 
 common::Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path) {
@@ -15,8 +17,9 @@ common::Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   }
   std::unique_ptr<SqliteConnection> c(new SqliteConnection(db));
   sqlite3_busy_timeout(db, 5000);
-  if (auto r = c->ExecScript(
-          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  if (auto r =
+          c->ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                        "PRAGMA cache_size=-65536;");
       !r) {
     return std::unexpected(r.error());
   }
@@ -44,12 +47,16 @@ common::Result<std::vector<Row>> SqliteConnection::Query(std::string_view sql,
     statements_.erase(std::string(sql));
     return std::unexpected(e);
   }
-  // "$n" parameters are numbered by first appearance; bind by name so any order works.
-  for (size_t i = 0; i < params.size(); ++i) {
-    const std::string name = "$" + std::to_string(i + 1);
-    const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
-    if (index == 0) continue;
-    const Value& v = params[i];
+  // SQLite numbers "$n" parameters by first appearance; each slot is bound to params[n - 1]
+  // from its name, so any order works. (Walking the slots is linear; looking each name up
+  // would be quadratic in a many-row INSERT.)
+  const int slots = sqlite3_bind_parameter_count(stmt);
+  for (int index = 1; index <= slots; ++index) {
+    const char* name = sqlite3_bind_parameter_name(stmt, index);
+    if (!name || name[0] != '$') continue;
+    const size_t n = std::strtoull(name + 1, nullptr, 10);
+    if (n == 0 || n > params.size()) continue;  // unbound: NULL, as before
+    const Value& v = params[n - 1];
     if (IsNull(v)) {
       sqlite3_bind_null(stmt, index);
     } else if (const auto* n = std::get_if<int64_t>(&v)) {

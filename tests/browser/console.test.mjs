@@ -322,6 +322,28 @@ test("the renewal and upgrade prices are shown before confirming", async () => {
   await finish(page);
 });
 
+test("webhook endpoints are added with their secret shown once, and deleted", async () => {
+  const t = await server.tenant("hooked", "100.00");
+  const page = await signedIn(t.key);
+  await page.getByRole("link", { name: "Notifications" }).click();
+  await page.getByLabel("Endpoint URL").fill("http://hooks.example.net/rampart");
+  await page.getByRole("button", { name: "Add" }).click();
+  const secret = await page.getByTestId("webhook-secret").textContent();
+  assert.match(secret, /^\S{16,}$/);
+  await page.getByRole("cell", { name: "http://hooks.example.net/rampart" }).waitFor();
+  const hooks = (await server.call("GET", "/v1/webhooks", undefined, t.key)).items;
+  assert.deepEqual(
+    hooks.map((h) => h.url),
+    ["http://hooks.example.net/rampart"],
+  );
+  assert.equal(JSON.stringify(hooks).includes(secret), false); // never listed again
+  await page.getByRole("button", { name: "Deliveries" }).click();
+  await page.getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("cell", { name: "http://hooks.example.net/rampart" }).waitFor({ state: "detached" });
+  assert.equal((await server.call("GET", "/v1/webhooks", undefined, t.key)).items.length, 0);
+  await finish(page);
+});
+
 test("Simplified Chinese labels, and the operator pages", async () => {
   const page = await signedIn("test-admin-key-0123456789");
   await page.getByRole("heading", { name: "Tenants" }).waitFor();

@@ -5,6 +5,7 @@ import { accountChanged, api, type Notification, type Order, type Page, type Res
 import { ErrorBox, Loading, StateBadge, Table, useAction } from "../components/ui";
 import { money, time } from "../format";
 import { t } from "../i18n";
+import { Webhooks } from "./Webhooks";
 
 // Items of a paginated list, with "load more" while there are more.
 function usePaged<T>(path: string) {
@@ -151,6 +152,7 @@ export function Notifications() {
   return (
     <section>
       <h1>{t("notifications")}</h1>
+      <Webhooks />
       <PagedTable<Notification>
         path="/v1/notifications"
         rowKey={(n) => n.id}

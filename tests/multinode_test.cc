@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "common/time.h"
 #include "tests/server_harness.h"
 
 namespace rampart::testing {
@@ -136,6 +137,85 @@ TEST(MultiNode, FiveHundredOrdersThroughThreeNodesWithOneKilled) {
                   .Json()
                   .at("ok")
                   .as_bool());
+}
+
+// Two nodes storing samples of the same IPs and days at the same time: every accepted sample
+// is stored (no node's merge of a day's block overwrites the other's).
+TEST(MultiNode, ConcurrentIngestionOfTheSameBlocksLosesNothing) {
+  const std::string db = Server::BackendDatabase();
+  if (db.empty()) GTEST_SKIP() << "PostgreSQL only (RAMPART_TEST_BACKEND=postgres)";
+  std::vector<std::unique_ptr<Server>> nodes;
+  for (int i = 0; i < 2; ++i) {
+    nodes.push_back(std::make_unique<Server>(
+        std::vector<std::string>{"--delivery-delay", "0-0", "--threads", "2"}, "", true, db));
+  }
+  Server& first = *nodes[0];
+  ASSERT_EQ(first
+                .Admin("POST", "/v1/admin/ip-pools",
+                       R"({"region": "cn-south", "line": "bgp", "cidr": "10.31.0.0/29"})")
+                .status,
+            201);
+  auto [tenant, key] = first.NewTenant("acme", "5000000.00");
+  const std::string meter = Str(
+      first.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})").Json(),
+      "key");
+  const auto order = first.Call(
+      "POST", "/v1/orders", key,
+      R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1, "quantity": 8})");
+  ASSERT_EQ(first.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key).status, 200);
+  first.Advance(60);  // delivered
+  // The shared simulated clock moves to 06:00Z; the windows are 02:00Z-04:40Z, one billing day.
+  ASSERT_EQ(first.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-26T06:00:00Z"})").status,
+            200);
+  std::vector<std::string> ips;
+  const auto list = first.Call("GET", "/v1/resources", key).Json();
+  for (const auto& r : list.at("items").as_array()) {
+    if (Str(r, "state") == "running")
+      ips.push_back(std::string(r.at("ips").as_array()[0].as_string()));
+  }
+  ASSERT_EQ(ips.size(), 8u);
+
+  // 160 one-minute windows, each posted once, by 4 meters through both nodes, a minute of
+  // all 8 IPs per request: every request touches the same blocks.
+  const auto start = common::ParseRfc3339("2026-11-26T02:00:00Z").value();
+  constexpr int kMinutes = 160;
+  std::atomic<int64_t> accepted{0};
+  std::vector<std::thread> meters;
+  for (int t = 0; t < 4; ++t) {
+    meters.emplace_back([&, t] {
+      for (int m = t; m < kMinutes; m += 4) {
+        const auto at =
+            std::chrono::time_point_cast<std::chrono::seconds>(start + std::chrono::minutes(m));
+        std::string body = "[";
+        for (size_t i = 0; i < ips.size(); ++i) {
+          body += std::string(i ? "," : "") + R"({"ip": ")" + ips[i] + R"(", "window_start": ")" +
+                  common::FormatRfc3339(at) +
+                  R"(", "window_s": 60, "attack_bps": 1000000, "in_bytes": 1, "out_bytes": 1})";
+        }
+        body += "]";
+        const Reply r =
+            Server::HttpCall(nodes[static_cast<size_t>(t % 2)]->port(), "POST", "/v1/usage", meter,
+                             body, {{"Content-Type", "application/json"}});
+        EXPECT_EQ(r.status, 200) << r.body;
+        if (r.status == 200) accepted += r.Json().at("accepted").as_int64();
+      }
+    });
+  }
+  for (auto& m : meters) m.join();
+  EXPECT_EQ(accepted, kMinutes * 8);
+
+  // What is stored, read back per resource.
+  const std::set<std::string> days = {"2026-11-26"};
+  int64_t stored = 0;
+  const auto resources = first.Call("GET", "/v1/resources", key).Json();
+  for (const auto& r : resources.at("items").as_array()) {
+    for (const auto& day : days) {
+      const auto u =
+          first.Call("GET", "/v1/resources/" + Str(r, "id") + "/usage?day=" + day, key).Json();
+      stored += static_cast<int64_t>(u.at("windows").as_array().size());
+    }
+  }
+  EXPECT_EQ(stored, kMinutes * 8);
 }
 
 }  // namespace

@@ -218,5 +218,68 @@ TEST(MultiNode, ConcurrentIngestionOfTheSameBlocksLosesNothing) {
   EXPECT_EQ(stored, kMinutes * 8);
 }
 
+// Two nodes changing one resource at the same time, as two browser tabs or two scripts
+// would: every renewal is charged and extends the term; a cancel refunds once.
+TEST(MultiNode, ConcurrentChangesOfOneResourceAreNeitherLostNorDoubled) {
+  const std::string db = Server::BackendDatabase();
+  if (db.empty()) GTEST_SKIP() << "PostgreSQL only (RAMPART_TEST_BACKEND=postgres)";
+  std::vector<std::unique_ptr<Server>> nodes;
+  for (int i = 0; i < 2; ++i) {
+    nodes.push_back(std::make_unique<Server>(
+        std::vector<std::string>{"--delivery-delay", "0-0", "--threads", "2"}, "", true, db));
+  }
+  Server& first = *nodes[0];
+  ASSERT_EQ(first
+                .Admin("POST", "/v1/admin/ip-pools",
+                       R"({"region": "cn-south", "line": "bgp", "cidr": "10.32.0.0/29"})")
+                .status,
+            201);
+  auto [tenant, key] = first.NewTenant("acme", "1000000.00");
+  auto buy = [&, key = key] {
+    const auto order = first.Call(
+        "POST", "/v1/orders", key,
+        R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})");
+    const auto paid = first.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key);
+    return std::string(paid.Json().at("resources").as_array()[0].as_string());
+  };
+  const std::string renewed = buy();
+  const std::string cancelled = buy();
+  first.Advance(60);
+  const std::string expiry =
+      Str(first.Call("GET", "/v1/resources/" + renewed, key).Json(), "expires_at");
+  EXPECT_EQ(expiry, "2026-12-26T00:00:00Z");  // delivered at once
+
+  // 8 renewals of one month at once through both nodes, and 4 cancels of the other resource.
+  std::atomic<int> renewals{0}, cancels{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t, key = key] {
+      const uint16_t port = nodes[static_cast<size_t>(t % 2)]->port();
+      if (Server::HttpCall(port, "POST", "/v1/resources/" + renewed + "/renew", key,
+                           R"({"months": 1})")
+              .status == 200) {
+        ++renewals;
+      }
+      if (t < 4 &&
+          Server::HttpCall(port, "POST", "/v1/resources/" + cancelled + "/cancel", key, "{}")
+                  .status == 200) {
+        ++cancels;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(renewals, 8);
+  EXPECT_EQ(cancels, 1);  // the others find it released
+  EXPECT_EQ(Str(first.Call("GET", "/v1/resources/" + renewed, key).Json(), "expires_at"),
+            "2027-08-26T00:00:00Z");  // nine months in all
+  // 1,000,000 - 2 x 8,600 bought - 8 x 8,600 renewals + one refund: 8,600 less the minute
+  // used of a 30-day month (8,600 x 60 / 2,592,000 = 0.20) = 8,599.80.
+  EXPECT_EQ(Str(first.Call("GET", "/v1/account", key).Json(), "balance"), "922599.80");
+  EXPECT_TRUE(first.Admin("GET", "/v1/admin/tenants/" + tenant + "/ledger/verify")
+                  .Json()
+                  .at("ok")
+                  .as_bool());
+}
+
 }  // namespace
 }  // namespace rampart::testing

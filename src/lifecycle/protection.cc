@@ -13,7 +13,7 @@ using store::Text;
 // The tenant's live resource of `product` (protection can be configured until release).
 common::Result<Resource> Live(store::Connection& c, std::string_view tenant_id,
                               std::string_view resource_id, catalog::Product product) {
-  auto r = GetResource(c, tenant_id, resource_id);
+  auto r = GetResourceForUpdate(c, tenant_id, resource_id);
   if (!r) return r;
   if (r->spec.product != product) {
     return common::Fail("invalid_state", product == catalog::Product::kHdip

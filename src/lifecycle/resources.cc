@@ -101,6 +101,22 @@ Result<Resource> GetResource(store::Connection& c, std::string_view tenant_id,
   return std::move((*rs)[0]);
 }
 
+Result<Resource> GetResourceForUpdate(store::Connection& c, std::string_view tenant_id,
+                                      std::string_view id) {
+  if (c.dialect() == store::Dialect::kPostgres) {
+    std::string owner(tenant_id);
+    if (owner.empty()) {
+      auto rows = c.Query("SELECT tenant_id FROM resources WHERE id = $1", {std::string(id)});
+      if (!rows) return std::unexpected(rows.error());
+      if (rows->empty()) return common::Fail("not_found", "no such resource");
+      owner = Text((*rows)[0][0]);
+    }
+    auto locked = c.Query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", {owner});
+    if (!locked) return std::unexpected(locked.error());
+  }
+  return GetResource(c, tenant_id, id);  // read after the lock: the latest committed state
+}
+
 Result<std::vector<Resource>> ListResources(store::Connection& c, std::string_view tenant_id,
                                             int64_t after_seq, int64_t limit) {
   return Select(c, "tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",

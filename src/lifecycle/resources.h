@@ -43,6 +43,13 @@ struct Resource {
 // Inserts a new resource and its first history row.
 Result<void> InsertResource(store::Connection& c, const Resource& r, std::string_view reason);
 Result<Resource> GetResource(store::Connection& c, std::string_view tenant_id, std::string_view id);
+// The same, before changing the resource: on PostgreSQL it first locks the owning tenant's
+// row until the transaction ends, so that changes of one tenant's resources from several
+// nodes happen one after the other (a renewal is never lost, a refund never paid twice).
+// Tenant first, always: the ledger takes the same row, so nothing waits in the other order.
+// `tenant_id` empty: whoever owns it (jobs). SQLite has one writer: nothing to lock.
+Result<Resource> GetResourceForUpdate(store::Connection& c, std::string_view tenant_id,
+                                      std::string_view id);
 Result<std::vector<Resource>> ListResources(store::Connection& c, std::string_view tenant_id,
                                             int64_t after_seq, int64_t limit);
 Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string_view order_id);

@@ -32,7 +32,7 @@ std::string Subject(const Resource& r) { return r.id + "|" + std::to_string(Epoc
 // The resource named by a job subject, if the subject still describes its current term.
 Result<std::optional<Resource>> CurrentTerm(store::Connection& c, std::string_view subject) {
   const auto parts = Split(subject);
-  auto r = GetResource(c, "", parts[0]);
+  auto r = GetResourceForUpdate(c, "", parts[0]);
   if (!r) {
     if (r.error().code == "not_found") return std::optional<Resource>{};
     return std::unexpected(r.error());
@@ -95,7 +95,7 @@ Result<Resource> DoRenew(store::Connection& c, const catalog::PriceBook& book,
 }
 
 Result<Resource> Owned(store::Connection& c, std::string_view tenant_id, std::string_view id) {
-  return GetResource(c, tenant_id, id);
+  return GetResourceForUpdate(c, tenant_id, id);
 }
 
 }  // namespace
@@ -354,7 +354,7 @@ Result<void> OnRelease(store::Connection& c, std::string_view subject, Instant n
 
 Result<void> OnForwardingMode(store::Connection& c, std::string_view subject, Instant now) {
   const auto parts = Split(subject);
-  auto r = GetResource(c, "", parts[0]);
+  auto r = GetResourceForUpdate(c, "", parts[0]);
   if (!r) return r.error().code == "not_found" ? Result<void>{} : std::unexpected(r.error());
   const auto mode = billing::ParseForwardingMode(parts.back());
   if (!mode || r->pending_forwarding_mode != mode) return {};  // changed again since

@@ -230,7 +230,7 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
 
 Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar& calendar,
                              std::string_view resource_id, Instant now) {
-  auto r = lifecycle::GetResource(c, "", resource_id);
+  auto r = lifecycle::GetResourceForUpdate(c, "", resource_id);
   if (!r) return r.error().code == "not_found" ? Result<void>{} : std::unexpected(r.error());
   if (r->state != ResourceState::kProvisioning) return {};  // failed with its order, or done
   auto order = GetOrder(c, "", r->order_id);

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "lifecycle/notifications.h"
+#include "postpaid/day_close.h"
 #include "postpaid/usage_block.h"
 
 namespace rampart::postpaid {
@@ -371,7 +372,7 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   if (!states) return std::unexpected(states.error());
 
   std::vector<std::vector<store::Value>> rows;                // blocks to write
-  std::set<std::pair<std::string, std::string>> tenant_days;  // days with new samples
+  std::set<std::pair<std::string, std::string>> tenant_days;  // closed days with new samples
   for (const auto& [key, unit] : units) {
     Blocks blocks;
     if (prefetch) {
@@ -419,7 +420,13 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
       if (auto wrote = WriteBlocks(c, rows); !wrote) return std::unexpected(wrote.error());
       rows.clear();
     }
-    tenant_days.insert({owner.tenant, key.second});
+    // A day whose close is due may have been closed, or be closing right now on another node
+    // without these samples: the next close re-rates it (no difference, no adjustment). Asking
+    // whether its bill exists would miss a close that has not committed yet.
+    const auto& g = *unit.front()->group;
+    const common::Instant day_end =
+        g.day_start + common::Seconds(static_cast<int64_t>(g.slots) * g.window_s);
+    if (now >= day_end + kGrace) tenant_days.insert({owner.tenant, key.second});
     if (auto a = TrackAttacks(c, owner, blocks, unit.front()->group->day_start, std::move(windows),
                               &(*states)[key.first], now);
         !a) {
@@ -428,13 +435,12 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   }
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
-  if (tenant_days.empty()) return report;
+  if (report.accepted == 0) return report;
   if (auto wrote = WriteBlocks(c, rows); !wrote) return std::unexpected(wrote.error());
-  // Samples for a day already billed: the next day close re-rates that day.
   for (const auto& [tenant, day] : tenant_days) {
     auto late = c.Query(
-        "INSERT INTO late_days (tenant_id, day) SELECT tenant_id, day FROM bills WHERE "
-        "tenant_id = $1 AND day = $2 ON CONFLICT (tenant_id, day) DO NOTHING",
+        "INSERT INTO late_days (tenant_id, day) VALUES ($1, $2) ON CONFLICT (tenant_id, day) DO "
+        "NOTHING",
         {tenant, day});
     if (!late) return std::unexpected(late.error());
   }

@@ -389,6 +389,34 @@ TEST_F(Postpaid, ASampleGoesToWhoeverProtectedItsIpAtTheWindow) {
   EXPECT_EQ(elastic_peak(yours, second), 35'000'000'000);
 }
 
+// A meter that posts every minute: each batch appends a small part to the day's block, and
+// every 16th folds the parts back into one. Nothing is lost or doubled through the folds:
+// duplicates and conflicts are still seen across parts, and the bill sees every window.
+TEST_F(Postpaid, MinuteByMinuteBatchesAreStoredWholeAcrossParts) {
+  ClockTo("2026-11-26T03:00:00Z");
+  for (int m = 0; m < 40; ++m) {
+    const std::string at =
+        "2026-11-26T02:" + std::string(m < 10 ? "0" : "") + std::to_string(m) + ":00Z";
+    const auto r = Post("[" + Sample(at, m == 17 ? 45 : 5, 1'000'000'000, 0) + "]");
+    ASSERT_EQ(r.at("accepted").as_int64(), 1) << m << " " << boost::json::serialize(r);
+  }
+  const auto again = Post("[" + Sample("2026-11-26T02:03:00Z", 5, 1'000'000'000, 0) + "," +
+                          Sample("2026-11-26T02:33:00Z", 6, 1'000'000'000, 0) + "]");
+  EXPECT_EQ(again.at("duplicates").as_int64(), 1);
+  EXPECT_EQ(Str(again.at("rejected").as_array()[0], "code"), "conflict");
+  const auto resources = s_.Call("GET", "/v1/resources", key_).Json();
+  const std::string id = Str(resources.at("items").as_array()[0], "id");
+  const auto usage = s_.Call("GET", "/v1/resources/" + id + "/usage?day=2026-11-26", key_).Json();
+  EXPECT_EQ(usage.at("windows").as_array().size(), 40u);
+  ClockTo("2026-11-26T17:00:00Z");
+  const auto bill = s_.Call("GET", "/v1/bills/2026-11-26", key_).Json();
+  const auto lines = bill.at("lines").as_array();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(Str(lines[0], "amount"), "3500.00");  // the 45 Gbps minute: 25 over the base
+  EXPECT_EQ(lines[0].at("measure").at("attack_peak_bps").as_int64(), 45'000'000'000);
+  EXPECT_EQ(Str(lines[1], "amount"), "32.00");  // 40 GB x 0.80
+}
+
 TEST_F(Postpaid, HostileBodiesNeverCrashNorHalfWrite) {
   ClockTo("2026-11-29T02:05:00Z");
   const std::string ip = R"("ip": "198.51.100.7")";

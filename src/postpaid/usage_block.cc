@@ -63,4 +63,14 @@ common::Result<UsageBlock> UsageBlock::Decode(std::string_view bytes) {
   return block;
 }
 
+common::Result<void> UsageBlock::Merge(const UsageBlock& part) {
+  if (part.slots() != slots()) {
+    return common::Fail("invalid_block", "a stored usage block part has another length");
+  }
+  for (size_t i = 0; i < part.slots(); ++i) {
+    if (part.present_[i]) Set(i, part.values_[i]);
+  }
+  return {};
+}
+
 }  // namespace rampart::postpaid

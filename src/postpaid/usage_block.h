@@ -37,6 +37,9 @@ class UsageBlock {
     present_[slot] = true;
     values_[slot] = v;
   }
+  // Adds `part`'s windows (a block of the same length, stored as a later part).
+  // `invalid_block` when the lengths differ.
+  common::Result<void> Merge(const UsageBlock& part);
 
  private:
   std::vector<bool> present_;

@@ -31,5 +31,17 @@ TEST(UsageBlock, RefusesCorruptBytes) {
   EXPECT_FALSE(UsageBlock::Decode(bytes).has_value());
 }
 
+TEST(UsageBlock, MergesALaterPartOfTheSameLength) {
+  UsageBlock base(1440), part(1440);
+  base.Set(0, {1, 2, 3});
+  part.Set(1439, {4, 5, 6});
+  ASSERT_TRUE(base.Merge(part).has_value());
+  EXPECT_TRUE(base.present(0));
+  EXPECT_TRUE(base.present(1439));
+  EXPECT_EQ(base.at(1439), (WindowValues{4, 5, 6}));
+  EXPECT_FALSE(base.present(1));
+  EXPECT_EQ(base.Merge(UsageBlock(288)).error().code, "invalid_block");
+}
+
 }  // namespace
 }  // namespace rampart::postpaid

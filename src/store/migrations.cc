@@ -294,6 +294,35 @@ INSERT INTO ip_assignments (ip, resource_id, tenant_id, from_at)
   SELECT i.ip, i.resource_id, r.tenant_id, r.created_at
   FROM resource_ips i JOIN resources r ON r.id = i.resource_id;
 )SQL",
+    // 11, 12: a block may be stored in parts: a batch appends only its new windows as the
+    // next part instead of rewriting the whole day, and every 16th part folds them back
+    // into part 0 (postpaid/usage.cc). Existing blocks become part 0. SQLite cannot change
+    // a primary key in place: the table is rebuilt; PostgreSQL changes the partitioned
+    // table's key, which its partitions follow.
+    R"SQL(
+-- sqlite-only
+CREATE TABLE usage_blocks_parts (
+  ip TEXT NOT NULL,
+  day TEXT NOT NULL,
+  window_s INTEGER NOT NULL,
+  resource_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  slots BLOB NOT NULL,
+  updated_at INTEGER NOT NULL,
+  part INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (resource_id, day, ip, window_s, part)
+);
+INSERT INTO usage_blocks_parts (ip, day, window_s, resource_id, tenant_id, slots, updated_at)
+  SELECT ip, day, window_s, resource_id, tenant_id, slots, updated_at FROM usage_blocks;
+DROP TABLE usage_blocks;
+ALTER TABLE usage_blocks_parts RENAME TO usage_blocks;
+)SQL",
+    R"SQL(
+-- postgres-only
+ALTER TABLE usage_blocks ADD COLUMN part INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_blocks DROP CONSTRAINT usage_blocks_pkey;
+ALTER TABLE usage_blocks ADD PRIMARY KEY (resource_id, day, ip, window_s, part);
+)SQL",
 };
 
 // The migrations are written for SQLite; PostgreSQL needs 64-bit integers spelled BIGINT,
@@ -301,7 +330,9 @@ INSERT INTO ip_assignments (ip, resource_id, tenant_id, from_at)
 std::string ForDialect(std::string_view sql, Dialect dialect) {
   std::string s(sql);
   const bool postgres_only = s.find("-- postgres-only") != std::string::npos;
+  const bool sqlite_only = s.find("-- sqlite-only") != std::string::npos;
   if (dialect == Dialect::kSqlite) return postgres_only ? "SELECT 1;" : s;
+  if (sqlite_only) return "SELECT 1;";
   auto replace_all = [&s](std::string_view from, std::string_view to) {
     for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
       s.replace(at, from.size(), to);

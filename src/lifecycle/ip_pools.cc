@@ -12,6 +12,13 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
                                std::string_view cidr_text, common::Instant now) {
   auto cidr = common::Cidr::Parse(cidr_text);
   if (!cidr) return std::unexpected(cidr.error());
+  // Two nodes adding overlapping pools at once must not both pass the overlap check:
+  // PostgreSQL serializes pool additions (a rare operator action); SQLite has one writer.
+  if (c.dialect() == store::Dialect::kPostgres) {
+    if (auto l = c.Query("LOCK TABLE ip_pools IN SHARE ROW EXCLUSIVE MODE"); !l) {
+      return std::unexpected(l.error());
+    }
+  }
   auto existing = c.Query("SELECT cidr FROM ip_pools");
   if (!existing) return std::unexpected(existing.error());
   for (const auto& row : *existing) {

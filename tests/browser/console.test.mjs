@@ -284,6 +284,11 @@ test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
   assert.equal(hdp.ip_count, 5);
 
   await page.getByRole("link", { name: hdp.id }).click();
+  // A malformed address is refused with the server's reason, and nothing is bound.
+  await page.getByLabel("IP address").fill("198.51.100.300");
+  await page.getByRole("button", { name: "Bind IP" }).click();
+  await assertText(page.getByRole("alert"), /198\.51\.100\.300|address/i);
+  assert.equal(await page.getByRole("alert").getAttribute("data-code"), "invalid_ip");
   for (let i = 1; i <= 5; i++) {
     await page.getByLabel("IP address").fill(`198.51.100.${i}`);
     await page.getByRole("button", { name: "Bind IP" }).click();
@@ -354,6 +359,23 @@ test("Simplified Chinese labels, and the operator pages", async () => {
   await page.getByRole("cell", { name: "203.0.113.0/28" }).waitFor();
   await page.getByRole("link", { name: "Price book" }).click();
   await page.getByRole("heading", { name: "High-defense IP (hdip)" }).waitFor();
+  await finish(page);
+});
+
+test("at 390 px the navigation folds behind a menu button that works by keyboard", async () => {
+  const [key] = showcase ?? (await runningHdip("phone"));
+  const page = await signedIn(key, 390);
+  const bills = page.getByRole("link", { name: "Bills" });
+  assert.equal(await bills.isVisible(), false);
+  const menu = page.getByRole("button", { name: "Menu" });
+  assert.equal(await menu.getAttribute("aria-expanded"), "false");
+  await menu.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await menu.getAttribute("aria-expanded"), "true");
+  await bills.focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Bills" }).waitFor();
+  assert.equal(await bills.isVisible(), false); // folded again after choosing
   await finish(page);
 });
 

@@ -34,7 +34,8 @@ struct ServeArgs {
   PriceBookArg pricebook;
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./rampart-data";
-  std::string database;  // postgres://...; empty = SQLite in data_dir
+  std::string database;          // postgres://...; empty = SQLite in data_dir
+  int database_connections = 4;  // PostgreSQL connections of this node
   bool simulated_clock = false;
   std::string start;  // RFC 3339; the simulated clock's start for a new database
   bool demo = false;  // a demo tenant with a balance and demo IP pools

@@ -125,6 +125,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sv->add_option("--database", serve.database,
                  "PostgreSQL instead of the embedded SQLite: postgres://user@host:port/db");
+  sv->add_option("--database-connections", serve.database_connections,
+                 "PostgreSQL connections of this node (requests overlap their round trips)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   sv->add_option("--pricebook", pricebook_s, "Price book TOML (default: the built-in one)");
   sv->add_flag("--simulated-clock", serve.simulated_clock,
                "Time moves only through POST /v1/admin/clock");

@@ -193,22 +193,25 @@ int RunServe(const ServeArgs& args) {
   std::error_code ec;
   fs::create_directories(data, ec);
   fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
-  std::unique_ptr<store::Connection> connection;
+  std::vector<std::unique_ptr<store::Connection>> connections;
   if (args.database.empty()) {
+    // One connection: SQLite has one writer, and a second connection would only wait for it.
     auto sqlite = store::SqliteConnection::Open((data / "rampart.db").string());
     if (!sqlite) return Fail(sqlite.error());
-    connection = std::move(*sqlite);
+    connections.push_back(std::move(*sqlite));
   } else {
     if (args.database.rfind("postgres://", 0) != 0 &&
         args.database.rfind("postgresql://", 0) != 0) {
       return Fail(common::Error{"invalid_option", "--database must be a postgres:// URL", ""});
     }
-    auto pg = store::PostgresConnection::Open(args.database);
-    if (!pg) return Fail(pg.error());
-    connection = std::move(*pg);
-    spdlog::info("store: PostgreSQL");
+    for (int i = 0; i < args.database_connections; ++i) {
+      auto pg = store::PostgresConnection::Open(args.database);
+      if (!pg) return Fail(pg.error());
+      connections.push_back(std::move(*pg));
+    }
+    spdlog::info("store: PostgreSQL, {} connections", connections.size());
   }
-  store::Database db(std::move(connection));
+  store::Database db(std::move(connections));
   if (auto m = store::Migrate(db); !m) return Fail(m.error());
 
   common::SystemClock system_clock;

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <latch>
+#include <set>
+#include <thread>
 
 #include "store/database.h"
 #include "store/migrations.h"
@@ -89,6 +93,41 @@ TEST(Store, PersistsToAFile) {
   std::filesystem::remove(path);
   std::filesystem::remove(path.string() + "-wal");
   std::filesystem::remove(path.string() + "-shm");
+}
+
+TEST(Store, APoolLendsEachCallerItsOwnConnection) {
+  std::vector<std::unique_ptr<Connection>> pool;
+  for (int i = 0; i < 2; ++i) pool.push_back(SqliteConnection::Open(":memory:").value());
+  Database db(std::move(pool));
+  ASSERT_EQ(db.size(), 2u);
+  // Two callers inside Use() at the same time (each waits for the other to arrive): possible
+  // only with two connections lent at once.
+  std::latch both_inside(2);
+  std::mutex m;
+  std::set<Connection*> seen;
+  auto caller = [&] {
+    db.Use([&](Connection& c) -> common::Result<void> {
+      both_inside.arrive_and_wait();
+      std::lock_guard lock(m);
+      seen.insert(&c);
+      return {};
+    });
+  };
+  std::thread a(caller), b(caller);
+  a.join();
+  b.join();
+  EXPECT_EQ(seen.size(), 2u);
+  // More callers than connections: they wait their turn, and all finish.
+  std::atomic<int> done{0};
+  std::vector<std::thread> many;
+  for (int i = 0; i < 8; ++i) {
+    many.emplace_back([&] {
+      auto r = db.Transact([&](Connection& c) { return c.Query("SELECT 1"); });
+      if (r) ++done;
+    });
+  }
+  for (auto& t : many) t.join();
+  EXPECT_EQ(done, 8);
 }
 
 }  // namespace

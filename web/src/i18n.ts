@@ -184,6 +184,14 @@ const en = {
   usage_chart: "Attack bandwidth per window",
   pick_day: "Day",
   pending_mode: "Pending: {mode} from next day",
+  excess: "excess",
+  inbound: "in",
+  outbound: "out",
+  buckets_n: "{n} buckets",
+  included: "included",
+  corrects: "corrects {day}",
+  csv_failed: "The CSV download failed ({status}).",
+  delivery_failed: "Order {id}: the delivery failed and the order was refunded in full.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -366,6 +374,14 @@ const zh: Record<Key, string> = {
   usage_chart: "各窗口攻击带宽",
   pick_day: "日期",
   pending_mode: "待生效：次日起 {mode}",
+  excess: "超出保底",
+  inbound: "入",
+  outbound: "出",
+  buckets_n: "{n} 个区间",
+  included: "免费额度",
+  corrects: "更正 {day}",
+  csv_failed: "CSV 下载失败 ({status})。",
+  delivery_failed: "订单 {id}：交付失败，已全额退款。",
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, "zh-CN": zh };

@@ -167,7 +167,7 @@ function App() {
         >
           {t("menu")}
         </button>
-        <nav id="nav" class={menu ? "open" : ""} aria-label="Main">
+        <nav id="nav" class={menu ? "open" : ""} aria-label={t("menu")}>
           {nav.map(([href, key]) => (
             <a
               href={"#" + href}

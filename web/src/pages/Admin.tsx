@@ -285,7 +285,7 @@ export function PriceBook() {
           <ClassTables cls={n} title={`${n.region} · ${n.line}`} />
           <p class="help">
             {t("forwarding_prices")}: {money(n.forwarding.per_gb)} {t("per_gb")}; {money(n.forwarding.per_mbps_day)}{" "}
-            {t("per_mbps_day")} ({n.forwarding.measure}, {n.forwarding.included_mbps} Mbps incl.)
+            {t("per_mbps_day")} ({n.forwarding.measure}, {n.forwarding.included_mbps} Mbps {t("included")})
           </p>
         </>
       ))}

@@ -22,7 +22,7 @@ function monthRange(month: string): [string, string] {
 // Downloads with the key in a header (a plain link cannot carry it).
 async function download(path: string, name: string) {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${session()?.key}`, Accept: "text/csv" } });
-  if (!res.ok) throw new Error(`CSV download failed: ${res.status}`);
+  if (!res.ok) throw new Error(t("csv_failed", { status: res.status }));
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement("a");
   a.href = url;
@@ -132,13 +132,13 @@ function describe(l: BillLine): string {
   const m = l.measure as Record<string, any>;
   switch (l.kind) {
     case "elastic":
-      return `${t("attack_peak")} ${bps(m.attack_peak_bps)} @ ${time(m.attack_peak_at)}; ${t("base")} ${bps(m.base_bps)}, ${t("ceiling")} ${bps(m.ceiling_bps)}; excess ${bps(m.excess_bps)}${m.range ? ` ∈ (${m.range.lo_gbps}, ${m.range.hi_gbps}] Gbps → ${money(m.daily_price)}` : ""}`;
+      return `${t("attack_peak")} ${bps(m.attack_peak_bps)} @ ${time(m.attack_peak_at)}; ${t("base")} ${bps(m.base_bps)}, ${t("ceiling")} ${bps(m.ceiling_bps)}; ${t("excess")} ${bps(m.excess_bps)}${m.range ? ` ∈ (${m.range.lo_gbps}, ${m.range.hi_gbps}] Gbps → ${money(m.daily_price)}` : ""}`;
     case "forwarding_traffic":
-      return `in ${bytes(m.in_bytes)} + out ${bytes(m.out_bytes)} = ${m.total_gb} GB × ${money(m.price_per_gb)}`;
+      return `${t("inbound")} ${bytes(m.in_bytes)} + ${t("outbound")} ${bytes(m.out_bytes)} = ${m.total_gb} GB × ${money(m.price_per_gb)}`;
     case "forwarding_bandwidth":
-      return `${m.measure} ${bps(m.bandwidth_bps)} (${m.buckets} buckets) − ${m.included_mbps} Mbps = ${m.billable_mbps} Mbps × ${money(m.price_per_mbps_day)}`;
+      return `${m.measure} ${bps(m.bandwidth_bps)} (${t("buckets_n", { n: m.buckets })}) − ${m.included_mbps} Mbps ${t("included")} = ${m.billable_mbps} Mbps × ${money(m.price_per_mbps_day)}`;
     case "adjustment":
-      return `corrects ${m.corrects_day}: ${money(m.previous)} → ${money(m.corrected)}`;
+      return `${t("corrects", { day: m.corrects_day })}: ${money(m.previous)} → ${money(m.corrected)}`;
   }
 }
 

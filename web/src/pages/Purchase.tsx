@@ -331,7 +331,7 @@ function OrderProgress({ order, onPay, busy }: { order: Order; onPay: () => void
       {running ? (
         <Notice>{t("delivered")}</Notice>
       ) : failed ? (
-        <ErrorBox error={new Error(`order ${order.id}: delivery failed and was refunded`)} />
+        <ErrorBox error={new Error(t("delivery_failed", { id: order.id }))} />
       ) : (
         <Notice kind="info">
           <span class="spinner" aria-hidden="true" /> {t("paid_delivering")}

@@ -167,6 +167,14 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   assert.match(csv, /^day,resource,kind,amount,measure\n2026-11-26,res_\w+,elastic,3500\.00,/);
   await shoot(page, "bills");
 
+  // The resource's attack chart opens on the latest day with windows (the billing day moved on).
+  await page.getByRole("link", { name: "Resources" }).click();
+  await page.getByRole("heading", { name: "Resources" }).waitFor();
+  await page.getByRole("link", { name: resource.id }).click();
+  await assertText(page.getByTestId("usage-summary"), "2 windows; the largest attack 45 Gbps");
+  assert.equal(await page.getByLabel("Day", { exact: true }).inputValue(), "2026-11-26");
+  await page.getByRole("button", { name: "Next day" }).click();
+  await assertText(page.getByTestId("usage-summary"), "Nothing here yet.");
   showcase = [acme.key, resource];
   // The ledger shows the payment and the daily bill's debit; balance 100000 − 16600 − 3505.60.
   await page.getByRole("link", { name: "Account" }).click();
@@ -195,6 +203,7 @@ test("insufficient balance shows a clear message and creates nothing", async () 
   // Topped up, the customer pays the same order later from the order list.
   await server.call("POST", `/v1/admin/tenants/${poor.id}/topup`, { amount: "10000.00" });
   await page.getByRole("link", { name: "Orders" }).click();
+  await page.getByRole("heading", { name: "Orders" }).waitFor();
   await page.getByRole("button", { name: "Pay ¥8,600.00 from balance" }).click();
   await page.getByRole("link", { name: /^res_/ }).waitFor();
   await assertText(page.getByTestId("header-balance"), "¥1,500.00");

@@ -72,7 +72,7 @@ function Settings({ r, onChange }: { r: Resource; onChange: (r: Resource) => voi
     });
   return (
     <div class="card">
-      <h2>{t("elastic")}</h2>
+      <h2>{t("settings")}</h2>
       <form class="row" onSubmit={(e) => (e.preventDefault(), patch({ elastic_gbps: elastic }))}>
         <Field id="res-elastic" label={t("elastic")} help={t("elastic_help")}>
           <input
@@ -569,13 +569,26 @@ function PolicyForm({ id, initial }: { id: string; initial: PolicyBody }) {
 // The windows of one billing day: attack bandwidth per window against base and ceiling.
 function UsageChart({ r }: { r: Resource }) {
   const [day, setDay] = useState("");
-  // The service's billing day (its clock may be simulated), not the browser's date.
+  // The latest billing day with windows, looking back as far as late samples reach (3 days)
+  // from the service's billing day (its clock may be simulated, unlike the browser's date).
   useEffect(() => {
-    api.get<Account>("/v1/account").then(
-      (a) => setDay((d) => d || a.billing_day),
+    let live = true;
+    (async () => {
+      const today = (await api.get<Account>("/v1/account")).billing_day;
+      for (let back = 0; back <= 3; back++) {
+        const d = shiftDay(today, -back);
+        const u = await api.get<{ windows: unknown[] }>(`/v1/resources/${r.id}/usage?day=${d}`);
+        if (u.windows.length > 0) return d;
+      }
+      return today;
+    })().then(
+      (d) => live && setDay((current) => current || d),
       () => {},
     );
-  }, []);
+    return () => {
+      live = false;
+    };
+  }, [r.id]);
   const usage = useLoad(
     async () =>
       day
@@ -592,9 +605,29 @@ function UsageChart({ r }: { r: Resource }) {
   return (
     <div class="card">
       <h2>{t("usage_chart")}</h2>
-      <Field id="usage-day" label={t("pick_day")}>
-        <input id="usage-day" type="date" value={day} onChange={(e) => value(e) && setDay(value(e))} />
-      </Field>
+      <div class="row day-picker">
+        <button
+          type="button"
+          disabled={!day}
+          class="icon"
+          onClick={() => setDay(shiftDay(day, -1))}
+          aria-label={t("previous_day")}
+        >
+          ◀
+        </button>
+        <Field id="usage-day" label={t("pick_day")}>
+          <input id="usage-day" type="date" value={day} onChange={(e) => value(e) && setDay(value(e))} />
+        </Field>
+        <button
+          type="button"
+          disabled={!day}
+          class="icon"
+          onClick={() => setDay(shiftDay(day, 1))}
+          aria-label={t("next_day")}
+        >
+          ▶
+        </button>
+      </div>
       <ErrorBox error={usage.error} />
       <Chart
         label={t("usage_chart")}
@@ -639,9 +672,18 @@ function UsageChart({ r }: { r: Resource }) {
           ],
         }}
       />
-      <p class="help">
-        {points.length ? `${points.length} windows; max ${bps(Math.max(...points.map((p) => p[1])))}` : t("none_yet")}
+      <p class="help" data-testid="usage-summary">
+        {points.length
+          ? t("windows_max", { n: points.length, max: bps(Math.max(...points.map((p) => p[1]))) })
+          : t("none_yet")}
       </p>
     </div>
   );
+}
+
+// "YYYY-MM-DD" moved by whole days (calendar arithmetic in UTC: no time zone can shift it).
+function shiftDay(day: string, days: number): string {
+  const d = new Date(day + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }

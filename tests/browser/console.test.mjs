@@ -463,7 +463,7 @@ function formatYuan(amount) {
   return `¥${w.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${f}`;
 }
 
-async function assertText(locator, expected, timeout = 5000) {
+async function assertText(locator, expected, timeout = 10000) {
   const deadline = Date.now() + timeout;
   let last = "";
   for (;;) {

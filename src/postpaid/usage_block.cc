@@ -1,5 +1,6 @@
 #include "postpaid/usage_block.h"
 
+#include <bit>
 #include <cstring>
 
 namespace rampart::postpaid {
@@ -10,29 +11,35 @@ constexpr uint32_t kVersion = 1;
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutI64(std::string* out, int64_t v) { out->append(reinterpret_cast<const char*>(&v), 8); }
 
+// Calls f(slot) for every set bit of `words`, in order.
+template <typename F>
+void ForEachSet(const std::vector<uint64_t>& words, F&& f) {
+  for (size_t w = 0; w < words.size(); ++w) {
+    for (uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      f(w * 64 + static_cast<size_t>(std::countr_zero(bits)));
+    }
+  }
+}
+
 }  // namespace
 
 std::string UsageBlock::Encode() const {
-  // Layout (host byte order, x86-64): u32 version, u32 slots, bitmap, then 3 x i64 per
-  // present slot in slot order.
+  // Layout: u32 version, u32 slots, a bitmap (bit i of byte i / 8 for slot i), then
+  // 3 x i64 per present slot in slot order; integers in host byte order (x86-64).
+  static_assert(std::endian::native == std::endian::little, "the bitmap is written as words");
   const size_t n = values_.size();
-  std::string out;
   size_t present = 0;
-  for (bool p : present_) present += p;
+  for (uint64_t w : bits_) present += static_cast<size_t>(std::popcount(w));
+  std::string out;
   out.reserve(8 + (n + 7) / 8 + present * 24);
   PutU32(&out, kVersion);
   PutU32(&out, static_cast<uint32_t>(n));
-  std::string bitmap((n + 7) / 8, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    if (present_[i]) bitmap[i / 8] = static_cast<char>(bitmap[i / 8] | (1 << (i % 8)));
-  }
-  out += bitmap;
-  for (size_t i = 0; i < n; ++i) {
-    if (!present_[i]) continue;
+  out.append(reinterpret_cast<const char*>(bits_.data()), (n + 7) / 8);
+  ForEachSet(bits_, [&](size_t i) {
     PutI64(&out, values_[i].attack_bps);
     PutI64(&out, values_[i].in_bytes);
     PutI64(&out, values_[i].out_bytes);
-  }
+  });
   return out;
 }
 
@@ -46,20 +53,18 @@ common::Result<UsageBlock> UsageBlock::Decode(std::string_view bytes) {
   const size_t bitmap = (n + 7) / 8;
   if (bytes.size() < 8 + bitmap) return bad();
   UsageBlock block(n);
+  std::memcpy(block.bits_.data(), bytes.data() + 8, bitmap);
+  if (n % 64 != 0) block.bits_.back() &= (uint64_t{1} << (n % 64)) - 1;  // no slot past n
   size_t present = 0;
-  for (size_t i = 0; i < n; ++i) {
-    block.present_[i] = (static_cast<uint8_t>(bytes[8 + i / 8]) >> (i % 8)) & 1;
-    present += block.present_[i];
-  }
+  for (uint64_t w : block.bits_) present += static_cast<size_t>(std::popcount(w));
   if (bytes.size() != 8 + bitmap + present * 24) return bad();
   const char* p = bytes.data() + 8 + bitmap;
-  for (size_t i = 0; i < n; ++i) {
-    if (!block.present_[i]) continue;
+  ForEachSet(block.bits_, [&](size_t i) {
     std::memcpy(&block.values_[i].attack_bps, p, 8);
     std::memcpy(&block.values_[i].in_bytes, p + 8, 8);
     std::memcpy(&block.values_[i].out_bytes, p + 16, 8);
     p += 24;
-  }
+  });
   return block;
 }
 
@@ -67,9 +72,7 @@ common::Result<void> UsageBlock::Merge(const UsageBlock& part) {
   if (part.slots() != slots()) {
     return common::Fail("invalid_block", "a stored usage block part has another length");
   }
-  for (size_t i = 0; i < part.slots(); ++i) {
-    if (part.present_[i]) Set(i, part.values_[i]);
-  }
+  ForEachSet(part.bits_, [&](size_t i) { Set(i, part.values_[i]); });
   return {};
 }
 

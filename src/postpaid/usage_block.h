@@ -25,16 +25,16 @@ struct WindowValues {
 
 class UsageBlock {
  public:
-  explicit UsageBlock(size_t slots) : present_(slots, false), values_(slots) {}
+  explicit UsageBlock(size_t slots) : bits_((slots + 63) / 64, 0), values_(slots) {}
   // `invalid_block` for a value this code did not write.
   static common::Result<UsageBlock> Decode(std::string_view bytes);
   std::string Encode() const;
 
   size_t slots() const { return values_.size(); }
-  bool present(size_t slot) const { return present_[slot]; }
+  bool present(size_t slot) const { return (bits_[slot / 64] >> (slot % 64)) & 1; }
   const WindowValues& at(size_t slot) const { return values_[slot]; }
   void Set(size_t slot, const WindowValues& v) {
-    present_[slot] = true;
+    bits_[slot / 64] |= uint64_t{1} << (slot % 64);
     values_[slot] = v;
   }
   // Adds `part`'s windows (a block of the same length, stored as a later part).
@@ -42,7 +42,9 @@ class UsageBlock {
   common::Result<void> Merge(const UsageBlock& part);
 
  private:
-  std::vector<bool> present_;
+  // Presence as 64-bit words, so that sparse blocks (a batch's part) are walked a word at a
+  // time rather than a slot at a time.
+  std::vector<uint64_t> bits_;
   std::vector<WindowValues> values_;
 };
 

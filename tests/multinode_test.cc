@@ -20,21 +20,36 @@ constexpr int kOrders = 500;
 const std::string kOrder =
     R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})";
 
+// `count` nodes on one fresh PostgreSQL database (`db`), an IP pool of `cidr` in
+// cn-south/bgp, and a tenant "acme" with `balance`.
+struct Cluster {
+  std::vector<std::unique_ptr<Server>> nodes;
+  std::string tenant, key;
+  Server& first() { return *nodes[0]; }
+};
+Cluster StartCluster(const std::string& db, int count, const std::string& delivery_delay,
+                     bool simulated, const std::string& cidr, const std::string& balance) {
+  Cluster c;
+  for (int i = 0; i < count; ++i) {
+    c.nodes.push_back(std::make_unique<Server>(
+        std::vector<std::string>{"--delivery-delay", delivery_delay, "--threads", "2"}, "",
+        simulated, db));
+  }
+  const auto pool =
+      c.first().Admin("POST", "/v1/admin/ip-pools",
+                      R"({"region": "cn-south", "line": "bgp", "cidr": ")" + cidr + R"("})");
+  EXPECT_EQ(pool.status, 201) << pool.body;
+  std::tie(c.tenant, c.key) = c.first().NewTenant("acme", balance);
+  return c;
+}
+
 TEST(MultiNode, FiveHundredOrdersThroughThreeNodesWithOneKilled) {
   const std::string db = Server::BackendDatabase();
   if (db.empty()) GTEST_SKIP() << "PostgreSQL only (RAMPART_TEST_BACKEND=postgres)";
-  std::vector<std::unique_ptr<Server>> nodes;
-  for (int i = 0; i < 3; ++i) {
-    nodes.push_back(std::make_unique<Server>(
-        std::vector<std::string>{"--delivery-delay", "0-2", "--threads", "2"}, "", false, db));
-  }
-  Server& first = *nodes[0];
-  ASSERT_EQ(first
-                .Admin("POST", "/v1/admin/ip-pools",
-                       R"({"region": "cn-south", "line": "bgp", "cidr": "10.30.0.0/23"})")
-                .status,
-            201);
-  auto [tenant, key] = first.NewTenant("acme", "5000000.00");
+  Cluster cluster = StartCluster(db, 3, "0-2", false, "10.30.0.0/23", "5000000.00");
+  auto& nodes = cluster.nodes;
+  Server& first = cluster.first();
+  const std::string tenant = cluster.tenant, key = cluster.key;
 
   std::vector<uint16_t> ports;
   for (auto& n : nodes) ports.push_back(n->port());
@@ -144,18 +159,10 @@ TEST(MultiNode, FiveHundredOrdersThroughThreeNodesWithOneKilled) {
 TEST(MultiNode, ConcurrentIngestionOfTheSameBlocksLosesNothing) {
   const std::string db = Server::BackendDatabase();
   if (db.empty()) GTEST_SKIP() << "PostgreSQL only (RAMPART_TEST_BACKEND=postgres)";
-  std::vector<std::unique_ptr<Server>> nodes;
-  for (int i = 0; i < 2; ++i) {
-    nodes.push_back(std::make_unique<Server>(
-        std::vector<std::string>{"--delivery-delay", "0-0", "--threads", "2"}, "", true, db));
-  }
-  Server& first = *nodes[0];
-  ASSERT_EQ(first
-                .Admin("POST", "/v1/admin/ip-pools",
-                       R"({"region": "cn-south", "line": "bgp", "cidr": "10.31.0.0/29"})")
-                .status,
-            201);
-  auto [tenant, key] = first.NewTenant("acme", "5000000.00");
+  Cluster cluster = StartCluster(db, 2, "0-0", true, "10.31.0.0/29", "5000000.00");
+  auto& nodes = cluster.nodes;
+  Server& first = cluster.first();
+  const std::string tenant = cluster.tenant, key = cluster.key;
   const std::string meter = Str(
       first.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})").Json(),
       "key");
@@ -223,19 +230,11 @@ TEST(MultiNode, ConcurrentIngestionOfTheSameBlocksLosesNothing) {
 TEST(MultiNode, ConcurrentChangesOfOneResourceAreNeitherLostNorDoubled) {
   const std::string db = Server::BackendDatabase();
   if (db.empty()) GTEST_SKIP() << "PostgreSQL only (RAMPART_TEST_BACKEND=postgres)";
-  std::vector<std::unique_ptr<Server>> nodes;
-  for (int i = 0; i < 2; ++i) {
-    nodes.push_back(std::make_unique<Server>(
-        std::vector<std::string>{"--delivery-delay", "0-0", "--threads", "2"}, "", true, db));
-  }
-  Server& first = *nodes[0];
-  ASSERT_EQ(first
-                .Admin("POST", "/v1/admin/ip-pools",
-                       R"({"region": "cn-south", "line": "bgp", "cidr": "10.32.0.0/29"})")
-                .status,
-            201);
-  auto [tenant, key] = first.NewTenant("acme", "1000000.00");
-  auto buy = [&, key = key] {
+  Cluster cluster = StartCluster(db, 2, "0-0", true, "10.32.0.0/29", "1000000.00");
+  auto& nodes = cluster.nodes;
+  Server& first = cluster.first();
+  const std::string tenant = cluster.tenant, key = cluster.key;
+  auto buy = [&] {
     const auto order = first.Call(
         "POST", "/v1/orders", key,
         R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})");
@@ -253,7 +252,7 @@ TEST(MultiNode, ConcurrentChangesOfOneResourceAreNeitherLostNorDoubled) {
   std::atomic<int> renewals{0}, cancels{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 8; ++t) {
-    clients.emplace_back([&, t, key = key] {
+    clients.emplace_back([&, t] {
       const uint16_t port = nodes[static_cast<size_t>(t % 2)]->port();
       if (Server::HttpCall(port, "POST", "/v1/resources/" + renewed + "/renew", key,
                            R"({"months": 1})")

@@ -8,28 +8,16 @@
 #include <tuple>
 
 #include "lifecycle/notifications.h"
+#include "postpaid/block_store.h"
 #include "postpaid/day_close.h"
 #include "postpaid/usage_block.h"
+#include "store/batch_sql.h"
 
 namespace rampart::postpaid {
 namespace {
 
 using store::Int;
 using store::Text;
-
-// Statements name at most this many rows or keys: well under SQLite's 32,766 parameters and
-// PostgreSQL's 65,535, and one round trip for the usual batch.
-constexpr size_t kChunk = 500;
-
-// "$first, $first+1, ..." — `count` placeholders.
-std::string Placeholders(size_t first, size_t count) {
-  std::string out;
-  for (size_t i = 0; i < count; ++i) {
-    if (i) out += ", ";
-    out += "$" + std::to_string(first + i);
-  }
-  return out;
-}
 
 // A resource that protected an IP over [from, to) (to: INT64_MAX while it still does).
 struct Owner {
@@ -41,20 +29,20 @@ struct Owner {
 };
 
 // Per IP, whoever protected it at some moment since `since`, from the assignment history,
-// oldest first. One statement per kChunk IPs.
+// oldest first. One statement per store::kMaxRowsPerStatement IPs.
 common::Result<std::map<std::string, std::vector<Owner>>> OwnersOf(
     store::Connection& c, const std::vector<std::string>& ips, int64_t since) {
   std::map<std::string, std::vector<Owner>> out;
-  for (size_t at = 0; at < ips.size(); at += kChunk) {
-    const size_t n = std::min(kChunk, ips.size() - at);
+  for (size_t at = 0; at < ips.size(); at += store::kMaxRowsPerStatement) {
+    const size_t n = std::min(store::kMaxRowsPerStatement, ips.size() - at);
     std::vector<store::Value> params(ips.begin() + static_cast<std::ptrdiff_t>(at),
                                      ips.begin() + static_cast<std::ptrdiff_t>(at + n));
     params.emplace_back(since);
     auto rows = c.Query(
         "SELECT a.ip, a.resource_id, a.tenant_id, r.base_gbps, a.from_at, a.to_at FROM "
         "ip_assignments a JOIN resources r ON r.id = a.resource_id WHERE a.ip IN (" +
-            Placeholders(1, n) + ") AND (a.to_at IS NULL OR a.to_at > $" + std::to_string(n + 1) +
-            ") ORDER BY a.ip, a.from_at",
+            store::Placeholders(1, n) + ") AND (a.to_at IS NULL OR a.to_at > $" +
+            std::to_string(n + 1) + ") ORDER BY a.ip, a.from_at",
         params);
     if (!rows) return std::unexpected(rows.error());
     for (const auto& r : *rows) {
@@ -72,90 +60,6 @@ const Owner* OwnerAt(const std::vector<Owner>& owners, int64_t t) {
     if (o.from <= t && t < o.to) return &o;
   }
   return nullptr;
-}
-
-// Every block of a resource's day, decoded, keyed by (ip, window_s).
-using BlockKey = std::pair<std::string, int64_t>;
-using Blocks = std::map<BlockKey, UsageBlock>;
-using ResourceDay = std::pair<std::string, std::string>;  // (resource id, "YYYY-MM-DD")
-
-// A block is stored as part 0 and the parts appended since (each one batch's new windows).
-struct Parts {
-  int64_t count = 0;
-  int64_t last = -1;
-};
-// Parts are folded back into part 0 when a batch would make this many.
-constexpr int64_t kFoldAt = 16;
-
-struct DayBlocks {
-  Blocks blocks;  // parts merged
-  std::map<BlockKey, Parts> parts;
-};
-
-// Adds one stored row (ip, window_s, slots, part at `ip`, +1, +2, +3) to `day`.
-common::Result<void> AddPart(DayBlocks* day, const store::Row& r, size_t ip) {
-  auto block = UsageBlock::Decode(store::Bytes(r[ip + 2]));
-  if (!block) return std::unexpected(block.error());
-  const BlockKey key{Text(r[ip]), Int(r[ip + 1])};
-  auto [it, fresh] = day->blocks.try_emplace(key, std::move(*block));
-  if (!fresh) {
-    if (auto m = it->second.Merge(*block); !m) return m;
-  }
-  Parts& p = day->parts[key];
-  ++p.count;
-  p.last = std::max(p.last, Int(r[ip + 3]));
-  return {};
-}
-
-common::Result<DayBlocks> LoadDayBlocks(store::Connection& c, const std::string& resource,
-                                        const std::string& day) {
-  auto rows = c.Query(
-      "SELECT ip, window_s, slots, part FROM usage_blocks WHERE resource_id = $1 AND day = $2",
-      {resource, day});
-  if (!rows) return std::unexpected(rows.error());
-  DayBlocks out;
-  for (const auto& r : *rows) {
-    if (auto a = AddPart(&out, r, 0); !a) return std::unexpected(a.error());
-  }
-  return out;
-}
-
-common::Result<Blocks> LoadBlocks(store::Connection& c, const std::string& resource,
-                                  const std::string& day) {
-  auto loaded = LoadDayBlocks(c, resource, day);
-  if (!loaded) return std::unexpected(loaded.error());
-  return std::move(loaded->blocks);
-}
-
-// The blocks of many (resource, day)s: one statement per kChunk resources.
-common::Result<std::map<ResourceDay, DayBlocks>> LoadBlocks(store::Connection& c,
-                                                            const std::set<ResourceDay>& wanted) {
-  std::map<ResourceDay, DayBlocks> out;
-  std::vector<std::string> resources;
-  std::set<std::string> days;
-  for (const auto& [resource, day] : wanted) {
-    out[{resource, day}];
-    if (resources.empty() || resources.back() != resource) resources.push_back(resource);
-    days.insert(day);
-  }
-  for (size_t at = 0; at < resources.size(); at += kChunk) {
-    const size_t n = std::min(kChunk, resources.size() - at);
-    std::vector<store::Value> params(resources.begin() + static_cast<std::ptrdiff_t>(at),
-                                     resources.begin() + static_cast<std::ptrdiff_t>(at + n));
-    params.insert(params.end(), days.begin(), days.end());
-    auto rows = c.Query(
-        "SELECT resource_id, day, ip, window_s, slots, part FROM usage_blocks WHERE resource_id "
-        "IN (" +
-            Placeholders(1, n) + ") AND day IN (" + Placeholders(n + 1, days.size()) + ")",
-        params);
-    if (!rows) return std::unexpected(rows.error());
-    for (const auto& r : *rows) {
-      auto it = out.find({Text(r[0]), Text(r[1])});
-      if (it == out.end()) continue;  // another of the batch's days for this resource
-      if (auto a = AddPart(&it->second, r, 2); !a) return std::unexpected(a.error());
-    }
-  }
-  return out;
 }
 
 // The resource's attack at a window start: summed over its IPs and window lengths.
@@ -212,13 +116,13 @@ common::Result<std::map<std::string, AttackState>> LoadAttackStates(
     store::Connection& c, const std::vector<std::string>& resources) {
   std::map<std::string, AttackState> out;
   for (const auto& r : resources) out[r];
-  for (size_t at = 0; at < resources.size(); at += kChunk) {
-    const size_t n = std::min(kChunk, resources.size() - at);
+  for (size_t at = 0; at < resources.size(); at += store::kMaxRowsPerStatement) {
+    const size_t n = std::min(store::kMaxRowsPerStatement, resources.size() - at);
     std::vector<store::Value> params(resources.begin() + static_cast<std::ptrdiff_t>(at),
                                      resources.begin() + static_cast<std::ptrdiff_t>(at + n));
     auto rows = c.Query(
         "SELECT resource_id, in_attack, last_window FROM attack_state WHERE resource_id IN (" +
-            Placeholders(1, n) + ")",
+            store::Placeholders(1, n) + ")",
         params);
     if (!rows) return std::unexpected(rows.error());
     for (const auto& r : *rows) out[Text(r[0])] = AttackState{Int(r[1]) != 0, Int(r[2])};
@@ -226,68 +130,80 @@ common::Result<std::map<std::string, AttackState>> LoadAttackStates(
   return out;
 }
 
-// INSERT ... VALUES (...), (...) ON CONFLICT ...: on PostgreSQL kChunk rows per statement
-// (a round trip each); on SQLite, in process, one cached statement per row, which measured
-// faster there than one large statement (SQLite stages a multi-row VALUES before the upsert).
-common::Result<void> InsertRows(store::Connection& c, const std::string& into,
-                                const std::string& on_conflict,
-                                const std::vector<std::vector<store::Value>>& rows) {
-  const size_t chunk = c.dialect() == store::Dialect::kPostgres ? kChunk : 1;
-  for (size_t at = 0; at < rows.size(); at += chunk) {
-    const size_t n = std::min(chunk, rows.size() - at);
-    std::string sql = into + " VALUES ";
-    std::vector<store::Value> params;
-    for (size_t i = 0; i < n; ++i) {
-      const auto& row = rows[at + i];
-      sql += (i ? ", (" : "(") + Placeholders(params.size() + 1, row.size()) + ")";
-      params.insert(params.end(), row.begin(), row.end());
+// A group's samples that go to one owner (usually the whole group; part of it when the IP
+// moved that day).
+struct Work {
+  const Owner* owner;
+  const SampleGroup* group;
+  std::vector<const SampleGroup::Entry*> entries;
+};
+
+// Each sample goes to the resource protecting its IP at the window's start; the others are
+// rejected as unknown_ip.
+std::vector<Work> AssignOwners(const PreparedBatch& batch,
+                               const std::map<std::string, std::vector<Owner>>& owners,
+                               std::string_view tenant_id, IngestReport* report) {
+  static const std::vector<Owner> kNobody;
+  std::vector<Work> work;
+  for (const auto& group : batch.groups) {
+    auto found = owners.find(group.ip);
+    const auto& history = found == owners.end() ? kNobody : found->second;
+    std::map<const Owner*, std::vector<const SampleGroup::Entry*>> by_owner;
+    for (const auto& e : group.entries) {
+      const Owner* owner = OwnerAt(history, e.sample.window_start.time_since_epoch().count());
+      // The same answer whether the IP is unprotected, another tenant's, or not protected at
+      // that window.
+      if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id)) {
+        report->rejected.push_back(
+            {e.index,
+             {"unknown_ip", "no resource protects " + group.ip + " at that window", "ip"}});
+        continue;
+      }
+      by_owner[owner].push_back(&e);
     }
-    if (auto q = c.Query(sql + " " + on_conflict, params); !q) return std::unexpected(q.error());
+    for (auto& [owner, entries] : by_owner) {
+      work.push_back(Work{owner, &group, std::move(entries)});
+    }
   }
-  return {};
+  return work;
 }
 
-// PostgreSQL: transaction-scoped advisory locks on the resources, taken in one order (their
-// hashes, sorted) so that two batches cannot deadlock each other.
-common::Result<void> LockResources(store::Connection& c, const std::set<ResourceDay>& keys) {
-  if (c.dialect() != store::Dialect::kPostgres || keys.empty()) return {};
-  std::vector<store::Value> resources;
-  for (const auto& [resource, _] : keys) {
-    if (resources.empty() || std::get<std::string>(resources.back()) != resource) {
-      resources.emplace_back(resource);
+struct Merged {
+  std::map<BlockKey, UsageBlock> added;  // each block's new windows only
+  std::vector<common::Instant> windows;  // their starts
+};
+
+// Merges one (resource, day)'s work into its blocks: new windows are set, an identical
+// repeat is a duplicate, a different one a conflict.
+Merged MergeUnit(const std::vector<const Work*>& unit, Blocks* blocks, IngestReport* report) {
+  Merged out;
+  for (const Work* w : unit) {
+    const SampleGroup& g = *w->group;
+    UsageBlock& block = blocks->try_emplace({g.ip, g.window_s}, UsageBlock(g.slots)).first->second;
+    UsageBlock* fresh = nullptr;
+    for (const auto* e : w->entries) {
+      const auto slot =
+          static_cast<size_t>((e->sample.window_start - g.day_start).count() / g.window_s);
+      const WindowValues v{e->sample.attack_bps, e->sample.in_bytes, e->sample.out_bytes};
+      if (!block.present(slot)) {
+        block.Set(slot, v);
+        if (!fresh) fresh = &out.added.try_emplace({g.ip, g.window_s}, g.slots).first->second;
+        fresh->Set(slot, v);
+        out.windows.push_back(e->sample.window_start);
+        ++report->accepted;
+      } else if (block.at(slot) == v) {
+        ++report->duplicates;
+      } else {
+        report->rejected.push_back(
+            {e->index,
+             {"conflict",
+              "a different sample for " + g.ip + " at " +
+                  common::FormatRfc3339(e->sample.window_start) + " was already accepted",
+              "window_start"}});
+      }
     }
   }
-  constexpr int kUsageLockClass = 7011;  // the first key of the two-key advisory lock space
-  std::string values;
-  for (size_t i = 0; i < resources.size(); ++i) {
-    values += (i ? ", ($" : "($") + std::to_string(i + 1) + "::text)";
-  }
-  auto q = c.Query("SELECT count(pg_advisory_xact_lock(" + std::to_string(kUsageLockClass) +
-                       ", h)) FROM (SELECT hashtext(r) AS h FROM (VALUES " + values +
-                       ") AS v(r) ORDER BY 1 OFFSET 0) AS sorted",
-                   resources);
-  if (!q) return std::unexpected(q.error());
-  return {};
-}
-
-// Writes block parts (resource, day, ip, window_s, tenant, slots, updated_at, part) and, for
-// the folded blocks (resource, day, ip, window_s), removes the parts after 0.
-common::Result<void> WriteBlocks(store::Connection& c,
-                                 const std::vector<std::vector<store::Value>>& rows,
-                                 const std::vector<std::vector<store::Value>>& folds) {
-  for (const auto& f : folds) {
-    auto q = c.Query(
-        "DELETE FROM usage_blocks WHERE resource_id = $1 AND day = $2 AND ip = $3 AND window_s "
-        "= $4 AND part > 0",
-        f);
-    if (!q) return std::unexpected(q.error());
-  }
-  return InsertRows(c,
-                    "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, "
-                    "updated_at, part)",
-                    "ON CONFLICT (resource_id, day, ip, window_s, part) DO UPDATE SET slots = "
-                    "excluded.slots, updated_at = excluded.updated_at",
-                    rows);
+  return out;
 }
 
 }  // namespace
@@ -356,36 +272,15 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   auto owners = OwnersOf(c, ips, since);
   if (!owners) return std::unexpected(owners.error());
 
-  // Each sample goes to the resource protecting its IP at the window's start: usually one
-  // per group, two when the IP moved that day.
-  struct Work {
-    const Owner* owner;
-    const SampleGroup* group;
-    std::vector<const SampleGroup::Entry*> entries;
-  };
-  std::vector<Work> work;
+  const std::vector<Work> work = AssignOwners(batch, *owners, tenant_id, &report);
+  // Stored a (resource, day) at a time, its resources' days in order.
+  std::map<ResourceDay, std::vector<const Work*>> units;
+  for (const auto& w : work) units[{w.owner->resource, w.group->day}].push_back(&w);
   std::set<ResourceDay> wanted;
-  static const std::vector<Owner> kNobody;
-  for (const auto& group : batch.groups) {
-    auto found = owners->find(group.ip);
-    const auto& history = found == owners->end() ? kNobody : found->second;
-    std::map<const Owner*, std::vector<const SampleGroup::Entry*>> by_owner;
-    for (const auto& e : group.entries) {
-      const Owner* owner = OwnerAt(history, e.sample.window_start.time_since_epoch().count());
-      // The same answer whether the IP is unprotected, another tenant's, or not protected at
-      // that window.
-      if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id)) {
-        report.rejected.push_back(
-            {e.index,
-             {"unknown_ip", "no resource protects " + group.ip + " at that window", "ip"}});
-        continue;
-      }
-      by_owner[owner].push_back(&e);
-    }
-    for (auto& [owner, entries] : by_owner) {
-      wanted.insert({owner->resource, group.day});
-      work.push_back(Work{owner, &group, std::move(entries)});
-    }
+  std::vector<std::string> resources;
+  for (const auto& [key, _] : units) {
+    wanted.insert(key);
+    if (resources.empty() || resources.back() != key.first) resources.push_back(key.first);
   }
   // Nodes sharing a PostgreSQL database serialize their merges per resource: without it two
   // batches touching one block would each read it, merge their own samples and write it
@@ -402,12 +297,6 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
     if (!loaded) return std::unexpected(loaded.error());
     prefetched = std::move(*loaded);
   }
-  std::map<ResourceDay, std::vector<const Work*>> units;
-  std::vector<std::string> resources;
-  for (const auto& w : work) units[{w.owner->resource, w.group->day}].push_back(&w);
-  for (const auto& [key, _] : units) {
-    if (resources.empty() || resources.back() != key.first) resources.push_back(key.first);
-  }
   auto states = LoadAttackStates(c, resources);
   if (!states) return std::unexpected(states.error());
 
@@ -423,53 +312,10 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
       if (!loaded) return std::unexpected(loaded.error());
       day = std::move(*loaded);
     }
-    Blocks& blocks = day.blocks;
-    // Merge: new windows, duplicates, conflicts. `added` holds each block's new windows only.
-    std::map<BlockKey, UsageBlock> added;
-    std::vector<common::Instant> windows;  // accepted window starts
-    for (const Work* w : unit) {
-      const SampleGroup& g = *w->group;
-      UsageBlock& block = blocks.try_emplace({g.ip, g.window_s}, UsageBlock(g.slots)).first->second;
-      UsageBlock* fresh = nullptr;
-      for (const auto* e : w->entries) {
-        const auto slot =
-            static_cast<size_t>((e->sample.window_start - g.day_start).count() / g.window_s);
-        const WindowValues v{e->sample.attack_bps, e->sample.in_bytes, e->sample.out_bytes};
-        if (!block.present(slot)) {
-          block.Set(slot, v);
-          if (!fresh) fresh = &added.try_emplace({g.ip, g.window_s}, g.slots).first->second;
-          fresh->Set(slot, v);
-          windows.push_back(e->sample.window_start);
-          ++report.accepted;
-        } else if (block.at(slot) == v) {
-          ++report.duplicates;
-        } else {
-          report.rejected.push_back(
-              {e->index,
-               {"conflict",
-                "a different sample for " + g.ip + " at " +
-                    common::FormatRfc3339(e->sample.window_start) + " was already accepted",
-                "window_start"}});
-        }
-      }
-    }
-    if (added.empty()) continue;
+    auto merged = MergeUnit(unit, &day.blocks, &report);
+    if (merged.added.empty()) continue;
     const Owner& owner = *unit.front()->owner;
-    for (const auto& [block_key, fresh] : added) {
-      const auto& [ip, window_s] = block_key;
-      const Parts parts = day.parts.count(block_key) ? day.parts.at(block_key) : Parts{};
-      // A batch appends its new windows as the next part, a few hundred bytes, instead of
-      // rewriting the whole day (up to 34.7 KB); every kFoldAt-th part folds them all back.
-      int64_t part = parts.last + 1;
-      const UsageBlock* stored = &fresh;
-      if (parts.count + 1 >= kFoldAt) {
-        part = 0;
-        stored = &blocks.at(block_key);
-        folds.push_back({key.first, key.second, ip, window_s});
-      }
-      rows.push_back({key.first, key.second, ip, window_s, owner.tenant,
-                      store::Blob{stored->Encode()}, now.time_since_epoch().count(), part});
-    }
+    AddPartRows(key, day, merged.added, owner.tenant, now, &rows, &folds);
     if (!prefetch) {  // SQLite: written now, while the block is hot; PostgreSQL: all at once
       if (auto wrote = WriteBlocks(c, rows, folds); !wrote) return std::unexpected(wrote.error());
       rows.clear();
@@ -482,7 +328,7 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
     const common::Instant day_end =
         g.day_start + common::Seconds(static_cast<int64_t>(g.slots) * g.window_s);
     if (now >= day_end + kGrace) tenant_days.insert({owner.tenant, key.second});
-    if (auto a = TrackAttacks(c, owner, blocks, unit.front()->group->day_start, std::move(windows),
+    if (auto a = TrackAttacks(c, owner, day.blocks, g.day_start, std::move(merged.windows),
                               &(*states)[key.first], now);
         !a) {
       return std::unexpected(a.error());
@@ -503,10 +349,11 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   for (const auto& [resource, st] : *states) {
     state_rows.push_back({resource, int64_t{st.in_attack}, st.last_window});
   }
-  if (auto w = InsertRows(c, "INSERT INTO attack_state (resource_id, in_attack, last_window)",
-                          "ON CONFLICT (resource_id) DO UPDATE SET in_attack = "
-                          "excluded.in_attack, last_window = excluded.last_window",
-                          state_rows);
+  if (auto w =
+          store::InsertRows(c, "INSERT INTO attack_state (resource_id, in_attack, last_window)",
+                            "ON CONFLICT (resource_id) DO UPDATE SET in_attack = "
+                            "excluded.in_attack, last_window = excluded.last_window",
+                            state_rows);
       !w) {
     return std::unexpected(w.error());
   }

@@ -1,0 +1,141 @@
+#include "postpaid/block_store.h"
+
+#include <algorithm>
+
+#include "store/batch_sql.h"
+
+namespace rampart::postpaid {
+namespace {
+
+using store::Int;
+using store::Text;
+
+// Adds one stored row (ip, window_s, slots, part at `ip`, +1, +2, +3) to `day`.
+common::Result<void> AddPart(DayBlocks* day, const store::Row& r, size_t ip) {
+  auto block = UsageBlock::Decode(store::Bytes(r[ip + 2]));
+  if (!block) return std::unexpected(block.error());
+  const BlockKey key{Text(r[ip]), Int(r[ip + 1])};
+  auto [it, fresh] = day->blocks.try_emplace(key, std::move(*block));
+  if (!fresh) {
+    if (auto m = it->second.Merge(*block); !m) return m;
+  }
+  Parts& p = day->parts[key];
+  ++p.count;
+  p.last = std::max(p.last, Int(r[ip + 3]));
+  return {};
+}
+
+}  // namespace
+
+common::Result<DayBlocks> LoadDayBlocks(store::Connection& c, const std::string& resource,
+                                        const std::string& day) {
+  auto rows = c.Query(
+      "SELECT ip, window_s, slots, part FROM usage_blocks WHERE resource_id = $1 AND day = $2",
+      {resource, day});
+  if (!rows) return std::unexpected(rows.error());
+  DayBlocks out;
+  for (const auto& r : *rows) {
+    if (auto a = AddPart(&out, r, 0); !a) return std::unexpected(a.error());
+  }
+  return out;
+}
+
+common::Result<Blocks> LoadBlocks(store::Connection& c, const std::string& resource,
+                                  const std::string& day) {
+  auto loaded = LoadDayBlocks(c, resource, day);
+  if (!loaded) return std::unexpected(loaded.error());
+  return std::move(loaded->blocks);
+}
+
+common::Result<std::map<ResourceDay, DayBlocks>> LoadBlocks(store::Connection& c,
+                                                            const std::set<ResourceDay>& wanted) {
+  std::map<ResourceDay, DayBlocks> out;
+  std::vector<std::string> resources;
+  std::set<std::string> days;
+  for (const auto& [resource, day] : wanted) {
+    out[{resource, day}];
+    if (resources.empty() || resources.back() != resource) resources.push_back(resource);
+    days.insert(day);
+  }
+  for (size_t at = 0; at < resources.size(); at += store::kMaxRowsPerStatement) {
+    const size_t n = std::min(store::kMaxRowsPerStatement, resources.size() - at);
+    std::vector<store::Value> params(resources.begin() + static_cast<std::ptrdiff_t>(at),
+                                     resources.begin() + static_cast<std::ptrdiff_t>(at + n));
+    params.insert(params.end(), days.begin(), days.end());
+    auto rows = c.Query(
+        "SELECT resource_id, day, ip, window_s, slots, part FROM usage_blocks WHERE resource_id "
+        "IN (" +
+            store::Placeholders(1, n) + ") AND day IN (" + store::Placeholders(n + 1, days.size()) +
+            ")",
+        params);
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) {
+      auto it = out.find({Text(r[0]), Text(r[1])});
+      if (it == out.end()) continue;  // another of the batch's days for this resource
+      if (auto a = AddPart(&it->second, r, 2); !a) return std::unexpected(a.error());
+    }
+  }
+  return out;
+}
+
+void AddPartRows(const ResourceDay& key, const DayBlocks& day,
+                 const std::map<BlockKey, UsageBlock>& added, const std::string& tenant,
+                 common::Instant now, std::vector<std::vector<store::Value>>* rows,
+                 std::vector<std::vector<store::Value>>* folds) {
+  for (const auto& [block_key, fresh] : added) {
+    const auto& [ip, window_s] = block_key;
+    auto found = day.parts.find(block_key);
+    const Parts parts = found == day.parts.end() ? Parts{} : found->second;
+    int64_t part = parts.last + 1;
+    const UsageBlock* stored = &fresh;
+    if (parts.count + 1 >= kFoldAt) {
+      part = 0;
+      stored = &day.blocks.at(block_key);
+      folds->push_back({key.first, key.second, ip, window_s});
+    }
+    rows->push_back({key.first, key.second, ip, window_s, tenant, store::Blob{stored->Encode()},
+                     now.time_since_epoch().count(), part});
+  }
+}
+
+common::Result<void> LockResources(store::Connection& c, const std::set<ResourceDay>& keys) {
+  if (c.dialect() != store::Dialect::kPostgres || keys.empty()) return {};
+  std::vector<store::Value> resources;
+  for (const auto& [resource, _] : keys) {
+    if (resources.empty() || std::get<std::string>(resources.back()) != resource) {
+      resources.emplace_back(resource);
+    }
+  }
+  constexpr int kUsageLockClass = 7011;  // the first key of the two-key advisory lock space
+  std::string values;
+  for (size_t i = 0; i < resources.size(); ++i) {
+    values += (i ? ", ($" : "($") + std::to_string(i + 1) + "::text)";
+  }
+  auto q = c.Query("SELECT count(pg_advisory_xact_lock(" + std::to_string(kUsageLockClass) +
+                       ", h)) FROM (SELECT hashtext(r) AS h FROM (VALUES " + values +
+                       ") AS v(r) ORDER BY 1 OFFSET 0) AS sorted",
+                   resources);
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+common::Result<void> WriteBlocks(store::Connection& c,
+                                 const std::vector<std::vector<store::Value>>& rows,
+                                 const std::vector<std::vector<store::Value>>& folds) {
+  for (const auto& f : folds) {
+    auto q = c.Query(
+        "DELETE FROM usage_blocks WHERE resource_id = $1 AND day = $2 AND ip = $3 AND window_s "
+        "= $4 AND part > 0",
+        f);
+    if (!q) return std::unexpected(q.error());
+  }
+  return store::InsertRows(
+      c,
+      "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, "
+      "updated_at, part)",
+      "ON CONFLICT (resource_id, day, ip, window_s, part) DO UPDATE SET slots = "
+      "excluded.slots, updated_at = excluded.updated_at",
+      rows);
+}
+
+}  // namespace rampart::postpaid

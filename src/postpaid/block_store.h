@@ -1,0 +1,62 @@
+// How usage blocks (postpaid/usage_block.h) sit in the `usage_blocks` table: one row per
+// part of a (resource, day, ip, window length) block. A batch appends its new windows as the
+// block's next part; every kFoldAt-th part folds all of them back into part 0. Reading
+// merges the parts. Functions run inside the caller's transaction.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+#include "common/time.h"
+#include "postpaid/usage_block.h"
+#include "store/sql.h"
+
+namespace rampart::postpaid {
+
+using BlockKey = std::pair<std::string, int64_t>;         // (ip, window_s)
+using Blocks = std::map<BlockKey, UsageBlock>;            // a resource's day, parts merged
+using ResourceDay = std::pair<std::string, std::string>;  // (resource id, "YYYY-MM-DD")
+
+// How a block is stored: how many parts, the last part's number.
+struct Parts {
+  int64_t count = 0;
+  int64_t last = -1;
+};
+// A batch that would make this many parts folds them into part 0 instead.
+inline constexpr int64_t kFoldAt = 16;
+
+struct DayBlocks {
+  Blocks blocks;
+  std::map<BlockKey, Parts> parts;
+};
+
+common::Result<DayBlocks> LoadDayBlocks(store::Connection& c, const std::string& resource,
+                                        const std::string& day);
+common::Result<Blocks> LoadBlocks(store::Connection& c, const std::string& resource,
+                                  const std::string& day);
+// Many (resource, day)s in few statements (PostgreSQL, where each is a round trip).
+common::Result<std::map<ResourceDay, DayBlocks>> LoadBlocks(store::Connection& c,
+                                                            const std::set<ResourceDay>& wanted);
+
+// Adds to `rows` what stores a (resource, day)'s new windows `added`: each block's next part,
+// a few hundred bytes, instead of the whole day (up to 34.7 KB) — or, every kFoldAt-th part,
+// the whole block as part 0, its later parts listed in `folds` for removal.
+void AddPartRows(const ResourceDay& key, const DayBlocks& day,
+                 const std::map<BlockKey, UsageBlock>& added, const std::string& tenant,
+                 common::Instant now, std::vector<std::vector<store::Value>>* rows,
+                 std::vector<std::vector<store::Value>>* folds);
+// Writes AddPartRows' rows and removes the folded blocks' later parts.
+common::Result<void> WriteBlocks(store::Connection& c,
+                                 const std::vector<std::vector<store::Value>>& rows,
+                                 const std::vector<std::vector<store::Value>>& folds);
+
+// PostgreSQL: transaction-scoped advisory locks on the resources of `keys`, so that nodes
+// merging the same blocks take turns (taken in one sorted order: no deadlock). SQLite has
+// one writer: nothing to do.
+common::Result<void> LockResources(store::Connection& c, const std::set<ResourceDay>& keys);
+
+}  // namespace rampart::postpaid

@@ -316,6 +316,25 @@ test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
   await finish(page);
 });
 
+test("elastic protection is switched on with a peak and off again", async () => {
+  const [key, resource] = await runningHdip("switcher");
+  const page = await signedIn(key);
+  await page.goto(`${server.url}/#/resources/${resource.id}`);
+  const elasticSwitch = page.getByRole("switch", { name: /Elastic protection/ });
+  assert.equal(await elasticSwitch.isChecked(), false);
+  assert.equal(await page.getByLabel("Elastic protection peak", { exact: true }).count(), 0);
+  await elasticSwitch.check();
+  await page.getByLabel("Elastic protection peak", { exact: true }).fill("40");
+  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.getByText("Saved.").first().waitFor();
+  const get = async () => (await server.call("GET", `/v1/resources/${resource.id}`, undefined, key)).elastic_gbps;
+  assert.equal(await get(), 40);
+  await elasticSwitch.uncheck();
+  for (let i = 0; i < 100 && (await get()) !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await get(), 0);
+  await finish(page);
+});
+
 test("the renewal and upgrade prices are shown before confirming", async () => {
   const [key, resource] = await runningHdip("renewer");
   const page = await signedIn(key);

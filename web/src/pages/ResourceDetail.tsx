@@ -62,7 +62,9 @@ export function ResourceDetail({ id }: { id: string }) {
 }
 
 function Settings({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }) {
-  const [elastic, setElastic] = useState(r.elastic_gbps);
+  // Elastic protection: a switch, and the peak while it is on (off is a peak of 0).
+  const [on, setOn] = useState(r.elastic_gbps > 0);
+  const [elastic, setElastic] = useState(r.elastic_gbps || r.base_gbps * 2);
   const [note, setNote] = useState("");
   const a = useAction();
   const patch = (body: Record<string, unknown>, message = t("saved")) =>
@@ -73,21 +75,37 @@ function Settings({ r, onChange }: { r: Resource; onChange: (r: Resource) => voi
   return (
     <div class="card">
       <h2>{t("settings")}</h2>
-      <form class="row" onSubmit={(e) => (e.preventDefault(), patch({ elastic_gbps: elastic }))}>
-        <Field id="res-elastic" label={t("elastic")} help={t("elastic_help")}>
-          <input
-            id="res-elastic"
-            type="number"
-            min={0}
-            value={elastic}
-            aria-describedby="res-elastic-help"
-            onInput={(e) => setElastic(Math.max(0, Math.trunc(+value(e) || 0)))}
-          />
-        </Field>
-        <button type="submit" disabled={a.busy}>
-          {t("save")}
-        </button>
-      </form>
+      <label class="inline">
+        <input
+          type="checkbox"
+          role="switch"
+          checked={on}
+          disabled={a.busy}
+          onChange={(e) => {
+            const enable = e.currentTarget.checked;
+            setOn(enable);
+            if (!enable && r.elastic_gbps > 0) patch({ elastic_gbps: 0 });
+          }}
+        />
+        {t("elastic_switch")}
+      </label>
+      {on && (
+        <form class="row" onSubmit={(e) => (e.preventDefault(), patch({ elastic_gbps: elastic }))}>
+          <Field id="res-elastic" label={t("elastic")} help={t("elastic_help")}>
+            <input
+              id="res-elastic"
+              type="number"
+              min={r.base_gbps + 1}
+              value={elastic}
+              aria-describedby="res-elastic-help"
+              onInput={(e) => setElastic(Math.max(0, Math.trunc(+value(e) || 0)))}
+            />
+          </Field>
+          <button type="submit" disabled={a.busy}>
+            {t("save")}
+          </button>
+        </form>
+      )}
       <label class="inline">
         <input
           type="checkbox"

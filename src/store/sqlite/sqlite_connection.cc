@@ -19,7 +19,7 @@ common::Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   sqlite3_busy_timeout(db, 5000);
   if (auto r =
           c->ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                        "PRAGMA cache_size=-65536;");
+                        "PRAGMA cache_size=-16384;");
       !r) {
     return std::unexpected(r.error());
   }

@@ -1,12 +1,13 @@
 // Usage ingestion into the store (product.md §7): each sample is validated, mapped to the
-// resource protecting its IP, filed under its billing day, and stored once — an identical
-// repeat of (ip, window_start, window_s) is a duplicate, a different one a conflict. One
-// reason per rejected sample; the rest of the batch is accepted. A meter key reports only
-// its tenant's IPs. Runs inside the caller's transaction: a batch is stored whole or not.
+// resource protecting its IP at the window's start (the IP's assignment history), filed under
+// its billing day, and stored once — an identical repeat of (ip, window_start, window_s) is a
+// duplicate, a different one a conflict. One reason per rejected sample; the rest of the
+// batch is accepted. A meter key reports only its tenant's windows. Storing runs inside the
+// caller's transaction: a batch is stored whole or not.
 //
 // Storage is built for volume: one block per (resource, day, IP, window length)
-// (postpaid/usage_block.h); a batch is grouped by block and each block read, merged and
-// written once.
+// (postpaid/usage_block.h), kept in parts (postpaid/block_store.h); a batch is grouped by
+// block, each block read and merged once, and only its new windows written.
 #pragma once
 
 #include <functional>

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "account/account.h"
+#include "catalog/pricebook_loader.h"
 #include "lifecycle/resources.h"
+#include "postpaid/day_close.h"
 #include "store/test_database.h"
 
 namespace rampart::postpaid {
@@ -91,6 +93,33 @@ TEST_F(UsageParts, BatchesAppendPartsAndEverySixteenthFoldsThem) {
   }
   EXPECT_EQ(Post(3).duplicates, 1);
   EXPECT_EQ(Post(16).duplicates, 1);
+}
+
+// The day close drops assignment history that ended before the oldest usage day it keeps:
+// no sample can be filed under it any more.
+TEST_F(UsageParts, TheDayCloseForgetsAssignmentsOlderThanTheUsageKept) {
+  auto history = [&] {
+    auto rows = db_->Use([](store::Connection& c) {
+      return c.Query("SELECT count(*) FROM ip_assignments WHERE to_at IS NOT NULL");
+    });
+    return store::Int(rows.value()[0][0]);
+  };
+  ASSERT_TRUE(db_->Transact([&](store::Connection& c) -> common::Result<void> {
+    auto gone = lifecycle::UnassignIps(c, "res", "", kT0 + std::chrono::hours(1));
+    if (!gone) return std::unexpected(gone.error());
+    return {};
+  }));
+  ASSERT_EQ(history(), 1);
+  auto close = [&](const char* day, int retention) {
+    return db_->Transact([&](store::Connection& c) {
+      return OnDayClose(c, catalog::DefaultPriceBook(), *calendar_, day,
+                        kT0 + std::chrono::days(10), retention);
+    });
+  };
+  ASSERT_TRUE(close("2026-11-30", 4).has_value());  // keeps from 2026-11-26: still needed
+  EXPECT_EQ(history(), 1);
+  ASSERT_TRUE(close("2026-12-01", 4).has_value());  // keeps from 2026-11-27: ended before it
+  EXPECT_EQ(history(), 0);
 }
 
 }  // namespace

@@ -463,5 +463,33 @@ TEST(Service, OperatorListsPoolsAndKeysButNeverSecrets) {
   EXPECT_EQ(Str(account, "billing_day"), "2026-11-26");
 }
 
+TEST(Service, NotificationsReadNewestFirstOnRequest) {
+  Server s;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/30"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "100000.00");
+  const auto order = s.Call("POST", "/v1/orders", key,
+                            R"({"product": "hdip", "region": "cn-south", "line": "bgp",
+                                "base_gbps": 10, "months": 1})");
+  s.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key);  // order_paid
+  s.Advance(300);                                                         // delivered
+  const auto first = s.Call("GET", "/v1/notifications?order=newest&limit=1", key).Json();
+  ASSERT_EQ(first.at("items").as_array().size(), 1u);
+  EXPECT_EQ(Str(first.at("items").as_array()[0], "kind"), "delivered");
+  const std::string cursor = Str(first, "next_cursor");
+  const auto second =
+      s.Call("GET", "/v1/notifications?order=newest&limit=1&cursor=" + cursor, key).Json();
+  ASSERT_EQ(second.at("items").as_array().size(), 1u);
+  EXPECT_EQ(Str(second.at("items").as_array()[0], "kind"), "order_paid");
+  const auto oldest = s.Call("GET", "/v1/notifications", key).Json().at("items").as_array();
+  ASSERT_EQ(oldest.size(), 2u);
+  EXPECT_EQ(Str(oldest[0], "kind"), "order_paid");
+  const auto bad = s.Call("GET", "/v1/notifications?order=sideways", key);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Str(bad.Json().at("error"), "code"), "invalid_option");
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -30,11 +30,14 @@ common::Result<void> Notify(store::Connection& c, std::string_view tenant_id, st
 
 common::Result<std::vector<Notification>> ListNotifications(store::Connection& c,
                                                             std::string_view tenant_id,
-                                                            int64_t after_seq, int64_t limit) {
+                                                            int64_t cursor, int64_t limit,
+                                                            bool newest_first) {
   auto rows = c.Query(
-      "SELECT seq, id, kind, resource_id, message, at FROM notifications "
-      "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-      {std::string(tenant_id), after_seq, limit});
+      newest_first ? "SELECT seq, id, kind, resource_id, message, at FROM notifications "
+                     "WHERE tenant_id = $1 AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"
+                   : "SELECT seq, id, kind, resource_id, message, at FROM notifications "
+                     "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+      {std::string(tenant_id), cursor, limit});
   if (!rows) return std::unexpected(rows.error());
   std::vector<Notification> out;
   for (const auto& r : *rows) {

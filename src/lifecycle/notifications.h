@@ -24,8 +24,11 @@ struct Notification {
 common::Result<void> Notify(store::Connection& c, std::string_view tenant_id, std::string_view kind,
                             std::string_view resource_id, std::string_view message,
                             common::Instant at);
+// Oldest first from after `cursor` (a seq; 0: the start), or with `newest_first` newest
+// first from before it (0: the latest).
 common::Result<std::vector<Notification>> ListNotifications(store::Connection& c,
                                                             std::string_view tenant_id,
-                                                            int64_t after_seq, int64_t limit);
+                                                            int64_t cursor, int64_t limit,
+                                                            bool newest_first = false);
 
 }  // namespace rampart::lifecycle

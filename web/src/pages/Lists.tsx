@@ -154,7 +154,7 @@ export function Notifications() {
       <h1>{t("notifications")}</h1>
       <Webhooks />
       <PagedTable<Notification>
-        path="/v1/notifications"
+        path="/v1/notifications?order=newest"
         rowKey={(n) => n.id}
         columns={[
           { label: t("at"), cell: (n) => time(n.at) },

@@ -209,9 +209,8 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
       c.Query("DELETE FROM usage_blocks WHERE day < $1", {common::FormatDay(oldest_kept)});
   if (!purged) return std::unexpected(purged.error());
   // Who protected an IP before the oldest day kept can no longer own any sample.
-  auto history = c.Query(
-      "DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
-      {calendar.DayStart(oldest_kept).time_since_epoch().count()});
+  auto history = c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
+                         {calendar.DayStart(oldest_kept).time_since_epoch().count()});
   if (!history) return std::unexpected(history.error());
   if (c.dialect() == store::Dialect::kPostgres) {
     // Old days' partitions go whole, after their rows.

@@ -426,9 +426,10 @@ TEST(Service, ServesTheConsoleFromMemoryWithItsSecurityHeaders) {
   std::filesystem::remove_all(data);
 }
 
-TEST(Service, OperatorListsPoolsAndKeysButNeverSecrets) {
-  Server s;
-  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+// A tenant "acme" (100,000.00) whose 10 Gbps hdip, from a 4-address pool, was paid at the
+// clock's start (order_paid) and delivered 300 s later (delivered). Returns {tenant, key}.
+std::pair<std::string, std::string> TenantWithDeliveredHdip(Server& s) {
+  EXPECT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
                     R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/30"})")
                 .status,
             201);
@@ -436,8 +437,14 @@ TEST(Service, OperatorListsPoolsAndKeysButNeverSecrets) {
   const auto order = s.Call("POST", "/v1/orders", key,
                             R"({"product": "hdip", "region": "cn-south", "line": "bgp",
                                 "base_gbps": 10, "months": 1})");
-  s.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key);
+  EXPECT_EQ(s.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key).status, 200);
   s.Advance(300);
+  return {tenant, key};
+}
+
+TEST(Service, OperatorListsPoolsAndKeysButNeverSecrets) {
+  Server s;
+  auto [tenant, key] = TenantWithDeliveredHdip(s);
 
   const auto pools = s.Admin("GET", "/v1/admin/ip-pools").Json().at("items").as_array();
   ASSERT_EQ(pools.size(), 1u);
@@ -465,16 +472,7 @@ TEST(Service, OperatorListsPoolsAndKeysButNeverSecrets) {
 
 TEST(Service, NotificationsReadNewestFirstOnRequest) {
   Server s;
-  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
-                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/30"})")
-                .status,
-            201);
-  auto [tenant, key] = s.NewTenant("acme", "100000.00");
-  const auto order = s.Call("POST", "/v1/orders", key,
-                            R"({"product": "hdip", "region": "cn-south", "line": "bgp",
-                                "base_gbps": 10, "months": 1})");
-  s.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key);  // order_paid
-  s.Advance(300);                                                         // delivered
+  auto [tenant, key] = TenantWithDeliveredHdip(s);  // order_paid, then delivered
   const auto first = s.Call("GET", "/v1/notifications?order=newest&limit=1", key).Json();
   ASSERT_EQ(first.at("items").as_array().size(), 1u);
   EXPECT_EQ(Str(first.at("items").as_array()[0], "kind"), "delivered");

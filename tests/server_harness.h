@@ -2,6 +2,7 @@
 // kernel picks and a temporary data directory, and a small HTTP client (Boost.Beast, sync).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -48,8 +49,12 @@ class Server {
     owns_data_ = data_dir.empty();
     Start(std::move(extra_args));
   }
+  // Stops the server gracefully; a server that does not exit cleanly (a sanitizer report,
+  // a leak, a crash at shutdown) fails the test that ran it.
   ~Server() {
-    Stop(SIGTERM);
+    const bool running = pid_ > 0;
+    const int status = Stop(SIGTERM);
+    if (running && status != 0) ADD_FAILURE() << "rampart serve exited with status " << status;
     if (owns_data_) std::filesystem::remove_all(data_);
   }
 
@@ -114,6 +119,22 @@ class Server {
   void Crash() { Stop(SIGKILL); }
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // Runs one SQL statement on the server's own database behind its back (sqlite3 or psql),
+  // to stage faults the API cannot make (a row gone missing). Returns the tool's output.
+  std::string Sql(const std::string& statement) const {
+    const std::string quoted = "'" + Replace(statement, "'", "'\\''") + "'";
+    const std::string cmd =
+        database_.empty() ? "sqlite3 -cmd '.timeout 10000' '" + data_ + "/rampart.db' " + quoted
+                          : "psql -qAt '" + database_ + "' -c " + quoted;
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("popen");
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    if (pclose(p) != 0) throw std::runtime_error("SQL failed: " + statement);
+    return out;
+  }
   const std::string& data_dir() const { return data_; }
   const std::string& database() const { return database_; }  // "" on SQLite
 
@@ -197,6 +218,12 @@ class Server {
   }
 
  private:
+  static std::string Replace(std::string s, const std::string& from, const std::string& to) {
+    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+      s.replace(at, from.size(), to);
+    }
+    return s;
+  }
   static std::string MakeDataDir() {
     char tmpl[] = "/tmp/rampart_test_XXXXXX";
     return mkdtemp(tmpl);

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "common/crypto.h"
+
 namespace rampart::api {
 
 int StatusFor(std::string_view code) {
@@ -33,11 +35,16 @@ int StatusFor(std::string_view code) {
 
 HttpResponse ErrorResponse(const common::Error& error) {
   const int status = StatusFor(error.code);
-  if (status >= 500) spdlog::error("{}: {}", error.code, error.message);
   boost::json::object details;
   if (!error.field.empty()) details["field"] = error.field;
-  const std::string message =
-      status >= 500 ? "an internal error occurred; it has been logged" : error.message;
+  std::string message = error.message;
+  if (status >= 500) {
+    // The client gets an id to quote; the log has the detail (SQL text never leaves).
+    const std::string id = "err_" + common::RandomHex(8);
+    spdlog::error("{} {}: {}", id, error.code, error.message);
+    details["error_id"] = id;
+    message = "an internal error occurred; it has been logged as " + id;
+  }
   HttpResponse r;
   r.status = status;
   r.body = boost::json::serialize(boost::json::object{

@@ -10,6 +10,9 @@
 
 namespace rampart::api {
 
+// The largest POST /v1/usage body, sent as it is or once inflated from gzip.
+inline constexpr size_t kUsageBodyLimit = 32 << 20;
+
 struct HttpRequest {
   std::string method;                        // "GET", "POST", ...
   std::string path;                          // "/v1/orders/ord_1/pay", percent-decoded

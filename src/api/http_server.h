@@ -23,9 +23,9 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 = any free port
   int threads = 2;
   size_t body_limit = 1 << 20;
-  size_t usage_body_limit = 32 << 20;        // POST /v1/usage: batches of samples
-  std::chrono::seconds request_timeout{30};  // to receive a whole request
-  std::chrono::seconds idle_timeout{60};     // between requests on a kept-alive connection
+  size_t usage_body_limit = kUsageBodyLimit;  // POST /v1/usage: batches of samples
+  std::chrono::seconds request_timeout{30};   // to receive a whole request
+  std::chrono::seconds idle_timeout{60};      // between requests on a kept-alive connection
 };
 
 class HttpServer {

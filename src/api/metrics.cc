@@ -3,6 +3,23 @@
 #include <sstream>
 
 namespace rampart::api {
+namespace {
+
+// A label value as the text format requires: backslash, double quote and newline escaped.
+std::string Escaped(std::string_view v) {
+  std::string out;
+  for (char ch : v) {
+    if (ch == '\\' || ch == '"') out += '\\';
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
                              double seconds) {
@@ -28,8 +45,8 @@ std::string Metrics::Render(const std::string& extra) const {
          "# TYPE rampart_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
-    out << "rampart_http_requests_total{route=\"" << route << "\",method=\"" << method
-        << "\",status=\"" << status << "\"} " << n << "\n";
+    out << "rampart_http_requests_total{route=\"" << Escaped(route) << "\",method=\""
+        << Escaped(method) << "\",status=\"" << status << "\"} " << n << "\n";
   }
   out << "# HELP rampart_http_request_duration_seconds Time to answer a request.\n"
          "# TYPE rampart_http_request_duration_seconds histogram\n";
@@ -47,7 +64,7 @@ std::string Metrics::Render(const std::string& extra) const {
       out << "# TYPE " << name << " counter\n";
       last_name = name;
     }
-    out << name << "{" << label_key << "=\"" << label_value << "\"} " << n << "\n";
+    out << name << "{" << label_key << "=\"" << Escaped(label_value) << "\"} " << n << "\n";
   }
   out << extra;
   return out.str();

@@ -101,6 +101,23 @@ value NotificationToJson(const lifecycle::Notification& n) {
                 {"message", n.message}};
 }
 
+value JobToJson(const lifecycle::JobRecord& j) {
+  auto time_or_null = [](const std::optional<common::Instant>& t) {
+    return t ? value(common::FormatRfc3339(*t)) : value(nullptr);
+  };
+  return object{{"id", std::to_string(j.seq)},
+                {"kind", j.kind},
+                {"subject", j.subject},
+                {"state", j.state},
+                {"due_at", common::FormatRfc3339(j.due_at)},
+                {"next_try_at",
+                 j.state == "done" ? value(nullptr) : value(common::FormatRfc3339(j.next_try_at))},
+                {"attempts", j.attempts},
+                {"last_error", j.last_error.empty() ? value(nullptr) : value(j.last_error)},
+                {"done_at", time_or_null(j.done_at)},
+                {"dead_at", time_or_null(j.dead_at)}};
+}
+
 value WebhookToJson(const lifecycle::Webhook& w) {
   return object{{"id", w.id}, {"url", w.url}, {"created_at", common::FormatRfc3339(w.created_at)}};
 }

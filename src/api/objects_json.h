@@ -7,6 +7,7 @@
 #include "account/account.h"
 #include "catalog/pricebook.h"
 #include "lifecycle/ip_pools.h"
+#include "lifecycle/jobs.h"
 #include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/webhooks.h"
@@ -20,6 +21,8 @@ boost::json::value OrderToJson(const ordering::Order& o);
 boost::json::value ResourceToJson(const lifecycle::Resource& r);
 boost::json::value PoolToJson(const lifecycle::IpPool& p);
 boost::json::value NotificationToJson(const lifecycle::Notification& n);
+// A job for the operator: its id is its seq, as text (POST /v1/admin/jobs/{id}/retry).
+boost::json::value JobToJson(const lifecycle::JobRecord& j);
 // A webhook without its secret (shown only when created).
 boost::json::value WebhookToJson(const lifecycle::Webhook& w);
 boost::json::value DeliveryToJson(const lifecycle::Delivery& d);

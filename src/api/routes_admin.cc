@@ -1,4 +1,6 @@
 // Routes: The operator: tenants, keys, top-ups, IP pools, the simulated clock.
+#include <charconv>
+
 #include "account/account.h"
 #include "api/json_fields.h"
 #include "api/objects_json.h"
@@ -166,6 +168,34 @@ void AddAdminRoutes(EndpointMap& e) {
           array items;
           for (const auto& p : *pools) items.push_back(PoolToJson(p));
           return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
+        }}},
+      {"GET /v1/admin/jobs",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto page = ParsePage(c.req);
+          if (!page) return ErrorResponse(page.error());
+          auto state = c.req.query.find("state");
+          auto jobs = s.Database().Use([&](store::Connection& conn) {
+            return lifecycle::ListJobs(conn, state == c.req.query.end() ? "dead" : state->second,
+                                       page->after, page->limit);
+          });
+          if (!jobs) return ErrorResponse(jobs.error());
+          return Json(200, PageJson(*jobs, *page, JobToJson));
+        }}},
+      {"POST /v1/admin/jobs/{id}/retry",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          int64_t seq = 0;
+          const std::string& id = c.params[0];
+          auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), seq);
+          if (ec != std::errc() || end != id.data() + id.size()) {
+            return ErrorResponse("not_found", "no such job");
+          }
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto job = lifecycle::RetryDeadJob(conn, seq, s.deps().clock->Now());
+            if (!job) return std::unexpected(job.error());
+            return Json(200, JobToJson(*job));
+          });
         }}},
       {"POST /v1/admin/clock",
        {kAdmin,

@@ -16,7 +16,7 @@ void AddUsageRoutes(EndpointMap& e) {
           std::string inflated;
           const std::string* raw = &c.req.body;
           if (c.req.content_encoding == "gzip") {
-            auto body = common::Gunzip(c.req.body, 256 << 20);
+            auto body = common::Gunzip(c.req.body, kUsageBodyLimit);
             if (!body) return ErrorResponse(body.error());
             inflated = std::move(*body);
             raw = &inflated;

@@ -5,15 +5,17 @@
 #include "api/routes.h"
 #include "lifecycle/jobs.h"
 
+using rampart::common::Result;
+
 namespace rampart::api {
 namespace {
 
 std::string Pattern(const std::string& path, std::vector<std::string>* params) {
   // "/v1/orders/ord_1/pay" -> "/v1/orders/{id}/pay"; ids are the segments after a
   // collection name.
-  static const std::set<std::string> kCollections = {"orders",   "resources", "tenants",
-                                                     "keys",     "ip-pools",  "rules",
-                                                     "bindings", "webhooks",  "bills"};
+  static const std::set<std::string> kCollections = {
+      "orders",   "resources", "tenants", "keys", "ip-pools", "rules",
+      "bindings", "webhooks",  "bills",   "jobs", "prefixes"};
   std::string pattern;
   std::string prev;
   size_t pos = 1;
@@ -60,11 +62,15 @@ HttpResponse ApiService::Handle(const HttpRequest& request) {
           common::Instant(common::Seconds(std::stoll(store::Text((*now)[0][0])))));
     }
   }
+  // Labels come from closed sets (a route template, a known method), never from the
+  // request's own text: a stranger can neither inject metric lines nor grow /metrics.
   std::string route = "unmatched";
   HttpResponse response = Route(request, &route);
   if (d_.metrics) {
+    static const std::set<std::string, std::less<>> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                                                "PATCH", "DELETE", "OPTIONS"};
     d_.metrics->ObserveRequest(
-        route, request.method, response.status,
+        route, kMethods.count(request.method) ? request.method : "other", response.status,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return response;
@@ -74,20 +80,32 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
   std::vector<std::string> params;
   const std::string pattern = Pattern(req.path, &params);
   const std::string key = req.method + " " + pattern;
-  *route = pattern;
 
-  if (key == "GET /healthz") return Json(200, object{{"status", "ok"}});
+  if (key == "GET /healthz") {
+    *route = pattern;
+    return Json(200, object{{"status", "ok"}});
+  }
   if (key == "GET /metrics") {
+    *route = pattern;
     std::string extra;
-    auto stats = d_.db->Use([](store::Connection& c) { return lifecycle::QueueStatistics(c); });
+    auto stats = d_.jobs ? d_.db->Use([&](store::Connection& c) { return d_.jobs->Statistics(c); })
+                         : Result<lifecycle::QueueStats>(lifecycle::QueueStats{});
     if (stats) {
       const int64_t lag = stats->oldest_due && *stats->oldest_due < d_.clock->Now()
                               ? (d_.clock->Now() - *stats->oldest_due).count()
                               : 0;
       extra = "# TYPE rampart_job_queue_depth gauge\nrampart_job_queue_depth " +
-              std::to_string(stats->pending) +
+              std::to_string(stats->pending + stats->retrying) +
               "\n# TYPE rampart_job_queue_lag_seconds gauge\nrampart_job_queue_lag_seconds " +
-              std::to_string(lag) + "\n";
+              std::to_string(lag) +
+              "\n# HELP rampart_jobs Jobs not done, by state (unknown: a kind this node cannot "
+              "run).\n# TYPE rampart_jobs gauge\n";
+      for (const auto& [state, n] : {std::pair{"pending", stats->pending},
+                                     {"retrying", stats->retrying},
+                                     {"dead", stats->dead},
+                                     {"unknown", stats->unknown_kind}}) {
+        extra += "rampart_jobs{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
+      }
     }
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
@@ -102,10 +120,17 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
     }
   }
 
+  auto it = endpoints_.find(key);
+  if (it != endpoints_.end()) *route = pattern;
+
   // Everything under /v1 is authenticated.
   if (req.path.rfind("/v1/", 0) != 0) return ErrorResponse("not_found", "no such endpoint");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (req.authorization.rfind(kBearer, 0) != 0 || req.authorization.size() <= kBearer.size()) {
+  // The scheme is case-insensitive (RFC 9110 §11.1).
+  constexpr std::string_view kBearer = "bearer ";
+  if (req.authorization.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), req.authorization.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
     return ErrorResponse("unauthenticated", "send Authorization: Bearer <api key>");
   }
   const std::string secret = req.authorization.substr(kBearer.size());
@@ -113,7 +138,6 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
   if (!who) return ErrorResponse(who.error());
   Context ctx{req, *who, params};
 
-  auto it = endpoints_.find(key);
   if (it == endpoints_.end()) {
     for (const auto& [k, _] : endpoints_) {
       if (k.substr(k.find(' ') + 1) == pattern) {

@@ -21,12 +21,15 @@ Result<std::string> Gunzip(std::string_view compressed, size_t max_size) {
       inflateEnd(&z);
       return Fail("invalid_gzip", "the body is not valid gzip (or is truncated)");
     }
-    out.append(buf, sizeof buf - z.avail_out);
-    if (out.size() > max_size) {
+    // Checked before appending, so the inflated text never holds more than `max_size`: a
+    // bomb costs at most that much memory, however far it would inflate.
+    const size_t produced = sizeof buf - z.avail_out;
+    if (produced > max_size - out.size()) {
       inflateEnd(&z);
       return Fail("payload_too_large",
                   "the inflated body is over " + std::to_string(max_size >> 20) + " MiB");
     }
+    out.append(buf, produced);
     if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
       inflateEnd(&z);
       return Fail("invalid_gzip", "the gzip stream is truncated");

@@ -11,6 +11,8 @@
 namespace rampart::common {
 
 // `invalid_gzip` for a corrupt or truncated stream, `payload_too_large` past `max_size`.
+// Inflates in 64 KiB steps and never holds more than `max_size` inflated bytes (plus the
+// string's growth slack), so the cap bounds the memory a request can make it use.
 Result<std::string> Gunzip(std::string_view compressed, size_t max_size);
 
 // A gzip stream of `data` at the best compression (done once per file, at start).

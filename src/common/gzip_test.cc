@@ -14,5 +14,14 @@ TEST(Gzip, RoundTripsThroughGunzipAndBadStreamsAreRefused) {
   EXPECT_EQ(Gunzip(Gzip(std::string(2 << 20, 'a')), 1 << 20).error().code, "payload_too_large");
 }
 
+TEST(Gzip, TheCapIsExactAndBoundsWhatIsHeld) {
+  const std::string exact(1 << 20, 'a');
+  auto at_cap = Gunzip(Gzip(exact), exact.size());
+  ASSERT_TRUE(at_cap);
+  EXPECT_EQ(*at_cap, exact);
+  EXPECT_LE(at_cap->capacity(), 2 * exact.size());
+  EXPECT_EQ(Gunzip(Gzip(exact + "b"), exact.size()).error().code, "payload_too_large");
+}
+
 }  // namespace
 }  // namespace rampart::common

@@ -323,6 +323,16 @@ ALTER TABLE usage_blocks ADD COLUMN part INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE usage_blocks DROP CONSTRAINT usage_blocks_pkey;
 ALTER TABLE usage_blocks ADD PRIMARY KEY (resource_id, day, ip, window_s, part);
 )SQL",
+    // 13: no job blocks the queue: failed attempts are counted and retried after a backoff
+    // (next_try_at), the last error kept for the operator; a job failing too often is dead.
+    R"SQL(
+ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN next_try_at INTEGER;
+ALTER TABLE jobs ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN dead_at INTEGER;
+UPDATE jobs SET next_try_at = due_at;
+CREATE INDEX jobs_runnable ON jobs(done_at, dead_at, next_try_at, seq);
+)SQL",
 };
 
 // The migrations are written for SQLite; PostgreSQL needs 64-bit integers spelled BIGINT,

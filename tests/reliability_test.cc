@@ -1,0 +1,157 @@
+// Reliability: nothing one tenant, one job or one fault does stops the service for everyone
+// (issue 17). The real `rampart serve`, its faults staged behind its back.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <fstream>
+
+#include "tests/server_harness.h"
+
+namespace rampart::testing {
+namespace {
+
+const std::string kOrder =
+    R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})";
+
+// Orders and pays one hdip; returns its resource id.
+std::string PaidResource(const Server& s, const std::string& key) {
+  const auto order = s.Call("POST", "/v1/orders", key, kOrder);
+  EXPECT_EQ(order.status, 201) << order.body;
+  const auto paid = s.Call("POST", "/v1/orders/" + Str(order.Json(), "id") + "/pay", key);
+  EXPECT_EQ(paid.status, 200) << paid.body;
+  return std::string(paid.Json().at("resources").as_array().at(0).as_string());
+}
+
+// A gzip stream of `size` zero bytes, made a MiB at a time (the test never holds them all).
+std::string GzipOfZeros(size_t size) {
+  z_stream z{};
+  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  const std::string zeros(1 << 20, '\0');
+  std::string out;
+  char buf[64 * 1024];
+  for (size_t left = size; left > 0 || z.avail_in > 0;) {
+    if (z.avail_in == 0) {
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+      z.avail_in = static_cast<uInt>(std::min(left, zeros.size()));
+      left -= z.avail_in;
+    }
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    deflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  for (int rc = Z_OK; rc != Z_STREAM_END;) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = deflate(&z, Z_FINISH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  deflateEnd(&z);
+  return out;
+}
+
+// The peak resident memory of process `pid` (VmHWM), in KiB.
+int64_t PeakRssKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+bool Has(const std::string& text, const std::string& line) {
+  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+// The bug: a delivery whose order row is gone failed every time, was picked first again
+// forever, and every job behind it (another tenant's delivery) waited; the clock answered
+// with the handler's raw error.
+TEST(Reliability, APoisonedJobNeitherBlocksTheQueueNorLeaksItsError) {
+  Server s;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                .status,
+            201);
+  auto [a, key_a] = s.NewTenant("acme", "100000.00");
+  auto [b, key_b] = s.NewTenant("bravo", "100000.00");
+  const std::string poisoned = PaidResource(s, key_a);
+  // Foreign keys are the database's guard; the fault is one they would not let happen.
+  const std::string unguarded =
+      s.database().empty() ? "" : "SET session_replication_role = replica; ";
+  const std::string order_a = s.Sql("SELECT order_id FROM resources WHERE id = '" + poisoned + "'");
+  s.Sql(unguarded + "UPDATE resources SET order_id = 'ord_gone' WHERE id = '" + poisoned + "'");
+  const std::string healthy = PaidResource(s, key_b);
+
+  const auto moved = s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 300})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(Str(s.Call("GET", "/v1/resources/" + healthy, key_b).Json(), "state"), "running");
+  EXPECT_EQ(Str(s.Call("GET", "/v1/resources/" + poisoned, key_a).Json(), "state"), "provisioning");
+
+  auto retrying = s.Admin("GET", "/v1/admin/jobs?state=retrying");
+  ASSERT_EQ(retrying.status, 200) << retrying.body;
+  auto items = retrying.Json().at("items").as_array();
+  ASSERT_EQ(items.size(), 1u) << retrying.body;
+  EXPECT_EQ(Str(items[0], "kind"), "deliver");
+  EXPECT_EQ(Str(items[0], "subject"), poisoned);
+  EXPECT_GE(items[0].at("attempts").as_int64(), 1);
+  EXPECT_NE(Str(items[0], "last_error"), "null");
+  std::string m = s.Call("GET", "/metrics").body;
+  EXPECT_TRUE(Has(m, R"(rampart_jobs{state="retrying"} 1)")) << m;
+  EXPECT_TRUE(Has(m, R"(rampart_jobs{state="dead"} 0)")) << m;
+  // Only the operator sees the queue.
+  EXPECT_EQ(s.Call("GET", "/v1/admin/jobs?state=retrying", key_a).status, 403);
+
+  // After eight attempts it is parked as dead, and stays there.
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 86400})").status, 200);
+  auto dead = s.Admin("GET", "/v1/admin/jobs?state=dead").Json().at("items").as_array();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].at("attempts").as_int64(), 8);
+  EXPECT_NE(Str(dead[0], "dead_at"), "null");
+  m = s.Call("GET", "/metrics").body;
+  EXPECT_TRUE(Has(m, R"(rampart_jobs{state="dead"} 1)")) << m;
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/jobs?state=stuck").status, 400);
+
+  // Mended, the operator retries it and it runs.
+  s.Sql(unguarded + "UPDATE resources SET order_id = '" + order_a.substr(0, order_a.find('\n')) +
+        "' WHERE id = '" + poisoned + "'");
+  const std::string id = Str(dead[0], "id");
+  const auto retried = s.Admin("POST", "/v1/admin/jobs/" + id + "/retry");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(Str(retried.Json(), "state"), "pending");
+  EXPECT_EQ(s.Admin("POST", "/v1/admin/jobs/" + id + "/retry").status, 409);
+  EXPECT_EQ(s.Admin("POST", "/v1/admin/jobs/99999/retry").status, 404);
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 1})").status, 200);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/resources/" + poisoned, key_a).Json(), "state"), "running");
+}
+
+// A job kind written by a newer node is left for it: pending, counted, never marked done.
+TEST(Reliability, UnknownJobKindsStayPendingAndCounted) {
+  Server s;
+  s.Sql("INSERT INTO jobs (kind, subject, due_at, next_try_at) VALUES ('from_v99', 'x', 0, 0)");
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 60})").status, 200);
+  const std::string m = s.Call("GET", "/metrics").body;
+  EXPECT_TRUE(Has(m, R"(rampart_jobs{state="unknown"} 1)")) << m;
+  EXPECT_EQ(s.Sql("SELECT count(*) FROM jobs WHERE kind = 'from_v99' AND done_at IS NULL"), "1\n");
+}
+
+// The bug: usage bodies inflated up to 256 MiB, and a 1 MB body that inflates to 1 GiB raised
+// the server's peak memory by ~514 MiB before its 413. Now they stop at the route's 32 MiB.
+TEST(Reliability, AGzipBombCostsAtMostTheBodyLimit) {
+  Server s;
+  const std::string bomb = GzipOfZeros(size_t{1} << 30);
+  ASSERT_LT(bomb.size(), size_t{2} << 20);
+  // Warm up: the first usage request's own allocations are not the bomb's.
+  ASSERT_EQ(s.Call("POST", "/v1/usage", kAdminKey, "[]").status, 200);
+  const int64_t before = PeakRssKib(s.pid());
+  ASSERT_GT(before, 0);
+  // One request: under ASan freed memory sits in quarantine, so several would add up.
+  const auto r = s.Call("POST", "/v1/usage", kAdminKey, bomb, {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 413) << r.body;
+  const int64_t grown_mib = (PeakRssKib(s.pid()) - before) >> 10;
+  // 32 MiB inflated (with a string's doubling, 64) plus the body itself; 256 MiB before.
+  EXPECT_LT(grown_mib, 100) << "peak RSS grew " << grown_mib << " MiB";
+  EXPECT_EQ(s.Call("GET", "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace rampart::testing

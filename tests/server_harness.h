@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -120,6 +121,29 @@ class Server {
 
   uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
+  // Everything the server has stored, as bytes: every file of its data directory (the
+  // SQLite database with its -wal and -shm) and, on PostgreSQL, a data-only pg_dump. For
+  // checks that a secret is stored nowhere.
+  std::string StoredBytes() const {
+    std::string all;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(data_)) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path(), std::ios::binary);
+      all.append(std::istreambuf_iterator<char>(in), {});
+    }
+    if (!database_.empty()) {
+      FILE* p = popen(("pg_dump --data-only '" + database_ + "'").c_str(), "r");
+      if (!p) throw std::runtime_error("popen");
+      char buf[4096];
+      std::string dump;
+      for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) dump.append(buf, n);
+      if (pclose(p) != 0 || dump.find("PostgreSQL database dump") == std::string::npos) {
+        throw std::runtime_error("pg_dump failed");
+      }
+      all += dump;
+    }
+    return all;
+  }
   // Runs one SQL statement on the server's own database behind its back (sqlite3 or psql),
   // to stage faults the API cannot make (a row gone missing). Returns the tool's output.
   std::string Sql(const std::string& statement) const {

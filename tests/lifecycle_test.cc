@@ -171,6 +171,76 @@ TEST_F(Lifecycle, CancelWithinFiveDaysRefundsTheUnusedValue) {
   EXPECT_NE(Str(late.Json().at("error"), "message").find("within 5 days"), std::string::npos);
 }
 
+// Fen of a money string ("16598.85" -> 1659885).
+int64_t Fen(const std::string& money) {
+  const size_t dot = money.find('.');
+  const int64_t sign = money[0] == '-' ? -1 : 1;
+  const std::string whole = money.substr(money[0] == '-' ? 1 : 0, dot - (money[0] == '-'));
+  return sign * (std::stoll(whole) * 100 + std::stoll(money.substr(dot + 1)));
+}
+std::string Yuan(int64_t fen) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(fen / 100),
+                static_cast<long long>(fen % 100));
+  return buf;
+}
+int64_t Seconds(const std::string& from, const std::string& to) {
+  return (common::ParseRfc3339(to).value() - common::ParseRfc3339(from).value()).count();
+}
+// amount x left / term, half-up to the fen (all positive here).
+int64_t ProRata(int64_t fen, int64_t left, int64_t term) {
+  return (2 * fen * left + term) / (2 * term);
+}
+
+// The bug: after a renewal a cancel refunded only the order's share, pro rata over the
+// renewed term. product.md §6: everything paid for the prepaid terms less the value used.
+TEST_F(Lifecycle, CancelRefundsRenewalsAndUpgradesLessTheValueUsed) {
+  auto [tenant, key] = s_.NewTenant("acme", "200000.00");
+  const std::string id = Buy(key);  // delivered 00:02:00, 16,600.00 for one month
+  const auto renewed = s_.Call("POST", "/v1/resources/" + id + "/renew", key, R"({"months": 3})");
+  ASSERT_EQ(renewed.status, 200) << renewed.body;
+  const std::string expiry = Str(renewed.Json(), "expires_at");
+  EXPECT_EQ(expiry, "2027-03-26T00:02:00Z");
+  s_.Advance(60);  // 00:03:00
+  const auto upgraded =
+      s_.Call("POST", "/v1/resources/" + id + "/upgrade", key, R"({"base_gbps": 30})");
+  ASSERT_EQ(upgraded.status, 200) << upgraded.body;
+  const auto ledger = s_.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array();
+  ASSERT_EQ(ledger.size(), 4u);  // top-up, order, renewal, upgrade
+  EXPECT_EQ(Str(ledger[1], "amount"), "-16600.00");
+  EXPECT_EQ(Str(ledger[2], "kind"), "renewal");
+  EXPECT_EQ(Str(ledger[3], "kind"), "upgrade");
+  const int64_t renewal = -Fen(Str(ledger[2], "amount"));
+  const int64_t upgrade = -Fen(Str(ledger[3], "amount"));
+  ASSERT_GT(renewal, 0);
+  ASSERT_GT(upgrade, 0);
+
+  s_.Advance(120);  // 00:05:00, three minutes after delivery
+  const std::string now = "2026-11-26T00:05:00Z";
+  const int64_t expected =
+      ProRata(1'660'000, Seconds(now, "2026-12-26T00:02:00Z"),
+              Seconds("2026-11-26T00:02:00Z", "2026-12-26T00:02:00Z")) +
+      renewal +  // its period has not begun
+      ProRata(upgrade, Seconds(now, expiry), Seconds("2026-11-26T00:03:00Z", expiry));
+  EXPECT_EQ(expected,
+            1'659'885 + renewal +
+                ProRata(upgrade, Seconds(now, expiry), Seconds("2026-11-26T00:03:00Z", expiry)));
+  const auto quote = s_.Call("POST", "/v1/resources/" + id + "/cancel/quote", key);
+  ASSERT_EQ(quote.status, 200) << quote.body;
+  EXPECT_EQ(Str(quote.Json(), "refund"), Yuan(expected));
+  const auto c = s_.Call("POST", "/v1/resources/" + id + "/cancel", key);
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(Str(c.Json(), "refund"), Yuan(expected));
+  EXPECT_EQ(Balance(key), Yuan(20'000'000 - 1'660'000 - renewal - upgrade + expected));
+  // Cancelled once: a second try, or a quote, is refused.
+  EXPECT_EQ(s_.Call("POST", "/v1/resources/" + id + "/cancel", key).status, 409);
+  EXPECT_EQ(s_.Call("POST", "/v1/resources/" + id + "/cancel/quote", key).status, 409);
+  EXPECT_TRUE(s_.Call("GET", "/v1/admin/tenants/" + tenant + "/ledger/verify", kAdminKey)
+                  .Json()
+                  .at("ok")
+                  .as_bool());
+}
+
 TEST_F(Lifecycle, ElasticChangesAtOnceForwardingModeFromTheNextBillingDay) {
   auto [tenant, key] = s_.NewTenant("acme", "100000.00");
   const std::string id = Buy(key);

@@ -244,6 +244,20 @@ void AddResourceRoutes(EndpointMap& e) {
           v.as_object()["elastic_switched_off"] = q->elastic_switched_off;
           return Json(200, v);
         }}},
+      {"POST /v1/resources/{id}/cancel/quote",
+       {kTenant,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, false);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          auto refund = s.deps().db->Use([&](store::Connection& conn) {
+            return lifecycle::PriceCancel(conn, c.who.tenant_id, c.params[0],
+                                          s.deps().clock->Now());
+          });
+          if (!refund) return ErrorResponse(refund.error());
+          return Json(200, object{{"refund", refund->ToString()}, {"currency", "CNY"}});
+        }}},
       {"POST /v1/resources/{id}/cancel",
        {kTenant,
         [](ApiService& s, Context& c) {

@@ -196,18 +196,18 @@ Result<UpgradeQuote> QuoteUpgrade(const PriceBook& book, const ProtectionSpec& s
   return u;
 }
 
-Result<Money> CancelRefund(Money paid, common::Instant start, common::Instant end,
-                           common::Instant now) {
-  if (end <= start || now < start || now >= end) {
-    return Fail("invalid_argument", "the cancellation time is outside the resource's term");
+Money UnusedValue(const std::vector<PaidPeriod>& periods, common::Instant now) {
+  Money total;
+  for (const PaidPeriod& p : periods) {
+    if (p.to <= p.from || now >= p.to) continue;
+    if (now <= p.from) {
+      total = total + p.amount;
+      continue;
+    }
+    total = total + Money::RoundHalfUp(__int128(p.amount.fen()) * (p.to - now).count(),
+                                       (p.to - p.from).count());
   }
-  if (now - start > kCancelWindow) {
-    return Fail("cancel_window_passed",
-                "a resource can be cancelled only within 5 days of purchase");
-  }
-  const __int128 term = (end - start).count();
-  const __int128 left = (end - now).count();
-  return Money::RoundHalfUp(__int128(paid.fen()) * left, term);
+  return total;
 }
 
 }  // namespace rampart::billing

@@ -71,10 +71,19 @@ Result<UpgradeQuote> QuoteUpgrade(const catalog::PriceBook& book, const Protecti
 // How long after purchase a resource can still be cancelled (product.md §6).
 inline constexpr common::Seconds kCancelWindow{5 * 86400};
 
-// The refund of cancelling at `now` a term [start, end) bought for `paid`:
-// paid - value used, the value used pro rata to the second. `cancel_window_passed` after
-// kCancelWindow; `invalid_argument` when now is outside the term.
-Result<Money> CancelRefund(Money paid, common::Instant start, common::Instant end,
-                           common::Instant now);
+// One prepaid payment for a resource and the span of time it pays for: the order's share
+// (delivery to the first expiry), a renewal (the old expiry, or the renewal time if it had
+// expired, to the new one), an upgrade (the upgrade time to the expiry then).
+struct PaidPeriod {
+  Money amount;
+  common::Instant from;
+  common::Instant to;
+};
+
+// What a cancellation at `now` gives back of all the payments for a resource's prepaid
+// terms: each payment's unused part, pro rata to the second over its own period and rounded
+// half-up to the fen as its own line, summed. A period not yet begun is returned whole, one
+// already over not at all. Never fails; the cancel window is the caller's check.
+Money UnusedValue(const std::vector<PaidPeriod>& periods, common::Instant now);
 
 }  // namespace rampart::billing

@@ -202,21 +202,27 @@ TEST(Prepaid, UpgradeOnlyGoesUp) {
   EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::seconds(0)).error().code, "expired");
 }
 
-TEST(Prepaid, CancelRefundsTheUnusedValueWithinFiveDays) {
+TEST(Prepaid, CancelRefundsTheUnusedValueOfEveryPayment) {
   using common::Instant;
   const Instant start = common::ParseRfc3339("2026-11-01T00:00:00Z").value();
   const Instant end = start + std::chrono::days(30);
-  const Money paid = Money::FromYuan(16600);
-  EXPECT_EQ(CancelRefund(paid, start, end, start)->ToString(), "16600.00");
-  // Day 4: 26 of 30 days left.
-  EXPECT_EQ(CancelRefund(paid, start, end, start + std::chrono::days(4))->ToString(), "14386.67");
-  EXPECT_TRUE(CancelRefund(paid, start, end, start + std::chrono::days(5)).has_value());
-  EXPECT_EQ(CancelRefund(paid, start, end, start + std::chrono::days(5) + std::chrono::seconds(1))
-                .error()
-                .code,
-            "cancel_window_passed");
-  EXPECT_EQ(CancelRefund(paid, start, end, start - std::chrono::seconds(1)).error().code,
-            "invalid_argument");
+  const PaidPeriod order{Money::FromYuan(16600), start, end};
+  EXPECT_EQ(UnusedValue({order}, start).ToString(), "16600.00");
+  // Day 4: 26 of 30 days left: 16,600 x 26 / 30 = 14,386.666... -> 14,386.67.
+  EXPECT_EQ(UnusedValue({order}, start + std::chrono::days(4)).ToString(), "14386.67");
+  EXPECT_EQ(UnusedValue({order}, end).ToString(), "0.00");
+  // A renewal (not begun: whole) and an upgrade from day 2 (28 days, 26 left), each rounded
+  // as its own line: 1,000.00 x 26 / 28 = 928.571... -> 928.57.
+  const PaidPeriod renewal{Money::FromYuan(50000), end, end + std::chrono::days(90)};
+  const PaidPeriod upgrade{Money::FromYuan(1000), start + std::chrono::days(2), end};
+  EXPECT_EQ(UnusedValue({order, renewal, upgrade}, start + std::chrono::days(4)).ToString(),
+            "65315.24");  // 14,386.67 + 50,000.00 + 928.57
+  // Half a fen goes up: 0.03 x 1 / 2 = 0.015 -> 0.02.
+  EXPECT_EQ(UnusedValue({{Money::FromFen(3), start, start + std::chrono::seconds(2)}},
+                        start + std::chrono::seconds(1))
+                .ToString(),
+            "0.02");
+  EXPECT_EQ(UnusedValue({}, start).ToString(), "0.00");
 }
 
 }  // namespace

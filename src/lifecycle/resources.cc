@@ -192,6 +192,33 @@ Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view
   return out;
 }
 
+Result<void> RecordPaidPeriod(store::Connection& c, std::string_view resource_id,
+                              std::string_view kind, const billing::PaidPeriod& period,
+                              Instant at) {
+  auto q = c.Query(
+      "INSERT INTO paid_periods (resource_id, kind, amount_fen, from_at, to_at, at) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {std::string(resource_id), std::string(kind), period.amount.fen(),
+       period.from.time_since_epoch().count(), period.to.time_since_epoch().count(),
+       at.time_since_epoch().count()});
+  if (!q) return std::unexpected(q.error());
+  return {};
+}
+
+Result<std::vector<billing::PaidPeriod>> PaidPeriods(store::Connection& c,
+                                                     std::string_view resource_id) {
+  auto rows = c.Query(
+      "SELECT amount_fen, from_at, to_at FROM paid_periods WHERE resource_id = $1 ORDER BY seq",
+      {std::string(resource_id)});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<billing::PaidPeriod> out;
+  for (const auto& r : *rows) {
+    out.push_back({common::Money::FromFen(Int(r[0])), Instant(common::Seconds(Int(r[1]))),
+                   Instant(common::Seconds(Int(r[2])))});
+  }
+  return out;
+}
+
 std::vector<billing::ConfigSegment> Timeline(const std::vector<HistoryEntry>& history, Instant from,
                                              Instant to) {
   std::vector<billing::ConfigSegment> out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "billing/elastic_rating.h"
+#include "billing/prepaid.h"
 #include "billing/protection.h"
 #include "common/error.h"
 #include "common/money.h"
@@ -67,6 +68,14 @@ Result<std::vector<std::pair<std::string, std::string>>> UnassignIps(store::Conn
                                                                      std::string_view resource_id,
                                                                      std::string_view ip,
                                                                      Instant now);
+
+// Records a prepaid payment for the resource and the period it pays for (`kind`: order,
+// renewal, upgrade), in the transaction that charges it; a cancellation refunds from these.
+Result<void> RecordPaidPeriod(store::Connection& c, std::string_view resource_id,
+                              std::string_view kind, const billing::PaidPeriod& period, Instant at);
+// The resource's prepaid payments with their periods, in payment order.
+Result<std::vector<billing::PaidPeriod>> PaidPeriods(store::Connection& c,
+                                                     std::string_view resource_id);
 
 // Each row records the whole configuration from `effective_at` on. `elastic_suspended` is
 // the tenant's arrears at that moment (elastic does not apply while the balance is negative).

@@ -79,7 +79,12 @@ Result<Resource> DoRenew(store::Connection& c, const catalog::PriceBook& book,
   auto paid = PostMovement(c, r.tenant_id, "renewal", -quote->amount, r.id, now);
   if (!paid) return std::unexpected(paid.error());
   const bool was_expired = r.state == ResourceState::kExpired;
-  r.expires_at = calendar.AddMonths(was_expired ? now : *r.expires_at, static_cast<int>(months));
+  const Instant from = was_expired ? now : *r.expires_at;
+  r.expires_at = calendar.AddMonths(from, static_cast<int>(months));
+  if (auto p = RecordPaidPeriod(c, r.id, "renewal", {quote->amount, from, *r.expires_at}, now);
+      !p) {
+    return std::unexpected(p.error());
+  }
   r.state = ResourceState::kRunning;
   if (auto u = UpdateResource(c, r, now, reason); !u) return std::unexpected(u.error());
   if (auto s = ScheduleTerm(c, r); !s) return std::unexpected(s.error());
@@ -96,6 +101,32 @@ Result<Resource> DoRenew(store::Connection& c, const catalog::PriceBook& book,
 
 Result<Resource> Owned(store::Connection& c, std::string_view tenant_id, std::string_view id) {
   return GetResourceForUpdate(c, tenant_id, id);
+}
+
+// The resource, if it may be cancelled at `now`.
+Result<Resource> Cancellable(store::Connection& c, std::string_view tenant_id,
+                             std::string_view resource_id, Instant now) {
+  auto r = Owned(c, tenant_id, resource_id);
+  if (!r) return r;
+  if (r->state != ResourceState::kRunning && r->state != ResourceState::kProvisioning) {
+    return common::Fail("invalid_state",
+                        "only a provisioning or running resource can be cancelled");
+  }
+  if (now - r->created_at > billing::kCancelWindow) {
+    return common::Fail("cancel_window_passed",
+                        "a resource can be cancelled only within 5 days of purchase; " + r->id +
+                            " was bought " + common::FormatRfc3339(r->created_at));
+  }
+  return r;
+}
+
+// What cancelling `r` at `now` refunds: everything paid for its prepaid terms less the value
+// used (product.md §6). Before delivery nothing is used: the order's share comes back whole.
+Result<Money> CancelValue(store::Connection& c, const Resource& r, Instant now) {
+  if (r.state == ResourceState::kProvisioning) return r.paid;
+  auto periods = PaidPeriods(c, r.id);
+  if (!periods) return std::unexpected(periods.error());
+  return billing::UnusedValue(*periods, now);
 }
 
 }  // namespace
@@ -229,6 +260,10 @@ Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
   auto& [r, quote] = *u;
   auto paid = PostMovement(c, r.tenant_id, "upgrade", -quote.quote.amount, r.id, now);
   if (!paid) return std::unexpected(paid.error());
+  if (auto p = RecordPaidPeriod(c, r.id, "upgrade", {quote.quote.amount, now, *r.expires_at}, now);
+      !p) {
+    return std::unexpected(p.error());
+  }
   const int64_t old_base = r.spec.base_gbps;
   r.spec.base_gbps = new_base_gbps;
   if (quote.elastic_switched_off) {
@@ -249,32 +284,26 @@ Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
   return r;
 }
 
+Result<Money> PriceCancel(store::Connection& c, std::string_view tenant_id,
+                          std::string_view resource_id, Instant now) {
+  auto r = Cancellable(c, tenant_id, resource_id, now);
+  if (!r) return std::unexpected(r.error());
+  return CancelValue(c, *r, now);
+}
+
 Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view tenant_id,
                                           std::string_view resource_id, Instant now) {
-  auto r = Owned(c, tenant_id, resource_id);
+  auto r = Cancellable(c, tenant_id, resource_id, now);
   if (!r) return std::unexpected(r.error());
-  if (r->state != ResourceState::kRunning && r->state != ResourceState::kProvisioning) {
-    return common::Fail("invalid_state",
-                        "only a provisioning or running resource can be cancelled");
-  }
-  if (now - r->created_at > billing::kCancelWindow) {
-    return common::Fail("cancel_window_passed",
-                        "a resource can be cancelled only within 5 days of purchase; " + r->id +
-                            " was bought " + common::FormatRfc3339(r->created_at));
-  }
-  Money refund = r->paid;  // not yet delivered: nothing used
-  if (r->state == ResourceState::kRunning) {
-    auto value = billing::CancelRefund(r->paid, *r->delivered_at, *r->expires_at, now);
-    if (!value) return std::unexpected(value.error());
-    refund = *value;
-  }
+  auto refund = CancelValue(c, *r, now);
+  if (!refund) return std::unexpected(refund.error());
   if (auto rel = DeleteConfiguration(c, *r, now); !rel) return std::unexpected(rel.error());
   if (auto j = CancelJob(c, "deliver", r->id, now); !j) return std::unexpected(j.error());
   r->state = ResourceState::kReleased;
   r->expires_at.reset();  // its term jobs go stale
   if (auto u = UpdateResource(c, *r, now, "cancelled"); !u) return std::unexpected(u.error());
-  if (refund > Money()) {
-    auto p = PostMovement(c, r->tenant_id, "refund", refund, r->id, now);
+  if (*refund > Money()) {
+    auto p = PostMovement(c, r->tenant_id, "refund", *refund, r->id, now);
     if (!p) return std::unexpected(p.error());
   }
   auto left = c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'",
@@ -284,11 +313,11 @@ Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view
     auto q = c.Query("UPDATE orders SET status = 'refunded' WHERE id = $1", {r->order_id});
     if (!q) return std::unexpected(q.error());
   }
-  if (auto e = Event(c, *r, "released", "cancelled; refunded " + refund.ToString() + " CNY", now);
+  if (auto e = Event(c, *r, "released", "cancelled; refunded " + refund->ToString() + " CNY", now);
       !e) {
     return std::unexpected(e.error());
   }
-  return std::make_pair(std::move(*r), refund);
+  return std::make_pair(std::move(*r), *refund);
 }
 
 Result<void> OnReminder(store::Connection& c, std::string_view subject, Instant now) {

@@ -246,6 +246,11 @@ Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar
   r->delivered_at = now;
   r->expires_at = calendar.AddMonths(now, static_cast<int>(r->months));
   if (auto u = lifecycle::UpdateResource(c, *r, now, "delivered"); !u) return u;
+  // The term starts at delivery: the order's share pays for it from now.
+  if (auto p = lifecycle::RecordPaidPeriod(c, r->id, "order", {r->paid, now, *r->expires_at}, now);
+      !p) {
+    return p;
+  }
   if (auto t = lifecycle::ScheduleTerm(c, *r); !t) return t;
   if (auto n =
           lifecycle::Notify(c, r->tenant_id, "delivered", r->id,

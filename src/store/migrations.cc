@@ -333,6 +333,24 @@ ALTER TABLE jobs ADD COLUMN dead_at INTEGER;
 UPDATE jobs SET next_try_at = due_at;
 CREATE INDEX jobs_runnable ON jobs(done_at, dead_at, next_try_at, seq);
 )SQL",
+    // 14: each prepaid payment of a resource with the period it pays for, so a cancellation
+    // refunds all of them (the order's share, renewals, upgrades), not the order's alone.
+    // Resources running before this keep their order's share over their term as it stands.
+    R"SQL(
+CREATE TABLE paid_periods (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  resource_id TEXT NOT NULL REFERENCES resources(id),
+  kind TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  from_at INTEGER NOT NULL,
+  to_at INTEGER NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX paid_periods_by_resource ON paid_periods(resource_id, seq);
+INSERT INTO paid_periods (resource_id, kind, amount_fen, from_at, to_at, at)
+  SELECT id, 'order', paid_fen, delivered_at, expires_at, delivered_at FROM resources
+  WHERE delivered_at IS NOT NULL AND expires_at IS NOT NULL;
+)SQL",
 };
 
 // The migrations are written for SQLite; PostgreSQL needs 64-bit integers spelled BIGINT,

@@ -49,5 +49,32 @@ TEST(Security, TheBearerSchemeIsCaseInsensitive) {
             401);
 }
 
+// The bug: nothing bounded a balance; SQLite turns an overflowing sum into a float and
+// PostgreSQL answers 500. Now a movement past the limit is refused with its reason.
+TEST(Security, ABalanceNeverWrapsItIsRefusedAtItsLimit) {
+  Server s;
+  auto [tenant, key] = s.NewTenant("acme", "100.00");
+  // 92,233,720,368,547,758.00 CNY is the last fen 64 bits hold; stage a balance near it.
+  s.Sql("UPDATE tenants SET balance_fen = 9223372036854775000 WHERE id = '" + tenant + "'");
+  const auto wrapped = s.Admin("POST", "/v1/admin/tenants/" + tenant + "/topup",
+                               R"({"amount": "1000000000000.00"})");
+  EXPECT_EQ(wrapped.status, 409) << wrapped.body;
+  EXPECT_EQ(Str(wrapped.Json().at("error"), "code"), "limit_exceeded");
+  EXPECT_EQ(s.Sql("SELECT balance_fen FROM tenants WHERE id = '" + tenant + "'"),
+            "9223372036854775000\n");
+
+  // At the limit exactly: accepted; one fen past it: refused, nothing written.
+  s.Sql("UPDATE tenants SET balance_fen = 9900000000000000 WHERE id = '" + tenant + "'");
+  EXPECT_EQ(
+      s.Admin("POST", "/v1/admin/tenants/" + tenant + "/topup", R"({"amount": "1000000000000.00"})")
+          .status,
+      200);
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "100000000000000.00");
+  const auto past =
+      s.Admin("POST", "/v1/admin/tenants/" + tenant + "/topup", R"({"amount": "0.01"})");
+  EXPECT_EQ(past.status, 409) << past.body;
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "100000000000000.00");
+}
+
 }  // namespace
 }  // namespace rampart::testing

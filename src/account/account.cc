@@ -154,11 +154,32 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
   // transaction ends, so concurrent movements (several nodes on one PostgreSQL) serialise
   // instead of losing an update. A debit the balance cannot cover fails, and the caller's
   // transaction rolls the update back.
+  //
+  // The bound is checked in the statement against the balance before the movement, computed
+  // here from operands within ±kMaxBalanceFen, so no engine ever computes a sum past 64 bits.
+  const auto over_limit = [&] {
+    return common::Fail("limit_exceeded",
+                        "the movement of " + amount.ToString() +
+                            " would take the balance past the limit of " +
+                            Money::FromFen(kMaxBalanceFen).ToString() + " CNY",
+                        "amount");
+  };
+  if (amount.fen() > kMaxBalanceFen || amount.fen() < -kMaxBalanceFen) return over_limit();
+  const bool credit = amount >= Money();
   auto updated = c.Query(
-      "UPDATE tenants SET balance_fen = balance_fen + $2 WHERE id = $1 RETURNING balance_fen",
-      {std::string(tenant_id), amount.fen()});
+      credit ? "UPDATE tenants SET balance_fen = balance_fen + $2 WHERE id = $1 AND balance_fen <= "
+               "$3 RETURNING balance_fen"
+             : "UPDATE tenants SET balance_fen = balance_fen + $2 WHERE id = $1 AND balance_fen >= "
+               "$3 RETURNING balance_fen",
+      {std::string(tenant_id), amount.fen(),
+       credit ? kMaxBalanceFen - amount.fen() : -kMaxBalanceFen - amount.fen()});
   if (!updated) return std::unexpected(updated.error());
-  if (updated->empty()) return common::Fail("not_found", "no such tenant");
+  if (updated->empty()) {
+    auto exists = c.Query("SELECT 1 FROM tenants WHERE id = $1", {std::string(tenant_id)});
+    if (!exists) return std::unexpected(exists.error());
+    if (exists->empty()) return common::Fail("not_found", "no such tenant");
+    return over_limit();
+  }
   const Money after = Money::FromFen(Int((*updated)[0][0]));
   if (amount < Money() && after < Money() && !allow_negative) {
     return common::Fail("insufficient_balance", "the balance " + (after - amount).ToString() +

@@ -86,9 +86,14 @@ Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::st
 Result<std::vector<KeyInfo>> ListKeys(store::Connection& c, std::string_view tenant_id);
 Result<bool> AnyAdminKey(store::Connection& c);
 
+// A balance never leaves [-kMaxBalance, kMaxBalance] (100 trillion yuan): far above any real
+// account, far below where 64-bit fen would wrap.
+inline constexpr int64_t kMaxBalanceFen = 10'000'000'000'000'000;
+
 // Appends a movement and updates the balance. A debit that would take the balance below zero
 // fails with `insufficient_balance` (nothing written) unless `allow_negative` (postpaid
-// charges may put an account into arrears).
+// charges may put an account into arrears). A movement that would take the balance past
+// ±kMaxBalanceFen fails with `limit_exceeded` (nothing written): never a wrapped balance.
 Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::string_view kind,
                          Money amount, std::string_view reference, Instant now,
                          bool allow_negative = false);

@@ -177,6 +177,64 @@ TEST_F(Protection, BadRulesBindingsAndPoliciesNameTheirField) {
   EXPECT_TRUE(s_.Call("GET", bindings, key_).Json().at("items").as_array().empty());
 }
 
+// The bug: origins could aim at loopback, the operator's private network, the metadata
+// service, multicast, the resource itself, or IPv4 written as a name; the forwarder would
+// carry tenants' traffic there.
+TEST_F(Protection, OriginsAimOnlyAtPublicAddresses) {
+  const std::string rules = "/v1/resources/" + hdip_ + "/rules";
+  const std::string own(
+      s_.Call("GET", "/v1/resources/" + hdip_, key_).Json().at("ips").as_array().at(0).as_string());
+  auto rule = [](const std::string& address) {
+    return R"({"protocol": "tcp", "frontend_port": 80, "origins": [{"address": ")" + address +
+           R"(", "port": 80}]})";
+  };
+  for (const std::string& a : std::vector<std::string>{
+           "127.0.0.1", "::1", "0.0.0.0", "10.0.0.1", "169.254.169.254", "fe80::1", "224.0.0.1",
+           "::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::1", own}) {
+    const auto r = s_.Call("POST", rules, key_, rule(a));
+    EXPECT_EQ(r.status, 400) << a << ": " << r.body;
+    EXPECT_EQ(Str(r.Json().at("error"), "code"), "invalid_origin") << a << ": " << r.body;
+    EXPECT_EQ(Str(r.Json().at("error").at("details"), "field"), "origins[0].address");
+  }
+  for (const std::string a : {"127.1", "0177.0.0.1", "1.2.3", "999.1.1.1", "2130706433"}) {
+    const auto r = s_.Call("POST", rules, key_, rule(a));
+    EXPECT_EQ(r.status, 400) << a << ": " << r.body;
+    EXPECT_EQ(Str(r.Json().at("error"), "code"), "invalid_option") << a << ": " << r.body;
+  }
+  EXPECT_TRUE(s_.Call("GET", rules, key_).Json().at("items").as_array().empty());
+  EXPECT_EQ(s_.Call("POST", rules, key_, rule("8.8.8.8")).status, 201);
+}
+
+// An operator whose origins live in its own network allows private ones; a loop never.
+TEST(ProtectionPolicy, PrivateOriginsOnlyWhenTheOperatorAllowsThem) {
+  Server s({"--allow-private-origins"});
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                .status,
+            201);
+  auto [tenant, key] = s.NewTenant("acme", "500000.00");
+  const auto o = s.Call("POST", "/v1/orders", key,
+                        R"({"product": "hdip", "region": "cn-south", "line": "bgp",
+                            "base_gbps": 20, "months": 1})");
+  const auto paid = s.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key);
+  s.Advance(300);
+  const std::string id(paid.Json().at("resources").as_array()[0].as_string());
+  const std::string own(
+      s.Call("GET", "/v1/resources/" + id, key).Json().at("ips").as_array().at(0).as_string());
+  const std::string rules = "/v1/resources/" + id + "/rules";
+  EXPECT_EQ(
+      s.Call(
+           "POST", rules, key,
+           R"({"protocol": "tcp", "frontend_port": 80, "origins": [{"address": "10.0.0.1", "port": 80}]})")
+          .status,
+      201);
+  EXPECT_EQ(s.Call("POST", rules, key,
+                   R"({"protocol": "tcp", "frontend_port": 81, "origins": [{"address": ")" + own +
+                       R"(", "port": 80}]})")
+                .status,
+            400);
+}
+
 TEST_F(Protection, BindingsUpToTheIpCountAndOnePacketPerIp) {
   const std::string path = "/v1/resources/" + hdp_ + "/bindings";
   for (int i = 1; i <= 5; ++i) {

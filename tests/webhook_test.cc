@@ -210,7 +210,8 @@ TEST(Webhooks, ValidationAndIsolation) {
     const auto r = s.Call("POST", "/v1/webhooks", key, bad);
     EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
   }
-  const auto hook = s.Call("POST", "/v1/webhooks", key, R"({"url": "http://127.0.0.1:9/hook"})");
+  const auto hook =
+      s.Call("POST", "/v1/webhooks", key, R"({"url": "http://hooks.example.com:9/hook"})");
   ASSERT_EQ(hook.status, 201);
   EXPECT_EQ(Str(hook.Json(), "secret").rfind("whsec_", 0), 0u);  // generated
   auto [b, key_b] = s.NewTenant("b", "0");
@@ -225,8 +226,23 @@ TEST(Webhooks, PrivateAddressesAreRefusedByDefault) {
   Receiver receiver;
   Server s;  // no --webhook-allow-private
   auto [tenant, key] = s.NewTenant("acme", "100000.00");
-  const std::string id = Str(
-      s.Call("POST", "/v1/webhooks", key, R"({"url": ")" + receiver.Url() + "\"}").Json(), "id");
+  // Literal addresses are judged at creation, IPv4 carried in IPv6 and IPv4 written as a
+  // name included (the bug: [::127.0.0.1] and [64:ff9b::7f00:1] were connected to).
+  const std::string port = receiver.Url().substr(receiver.Url().rfind(':') + 1);
+  for (const std::string host : {"127.0.0.1", "[::127.0.0.1]", "[64:ff9b::7f00:1]", "[::1]",
+                                 "10.0.0.1", "198.18.0.1", "240.0.0.1", "192.0.0.1", "[fec0::1]",
+                                 "[2002:7f00:1::1]", "127.1", "0177.0.0.1", "2130706433"}) {
+    const auto refused =
+        s.Call("POST", "/v1/webhooks", key, R"({"url": "http://)" + host + ":" + port + "/\"}");
+    EXPECT_EQ(refused.status, 400) << host << ": " << refused.body;
+    EXPECT_EQ(Str(refused.Json().at("error").at("details"), "field"), "url") << host;
+  }
+  EXPECT_TRUE(s.Call("GET", "/v1/webhooks", key).Json().at("items").as_array().empty());
+  // A name is judged at each connection, by every address it resolves to.
+  const auto hook =
+      s.Call("POST", "/v1/webhooks", key, R"({"url": "http://localhost:)" + port + "/\"}");
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  const std::string id = Str(hook.Json(), "id");
   s.Call("POST", "/v1/orders", key, kOrder);
   const std::string order =
       Str(s.Call("GET", "/v1/orders", key).Json().at("items").as_array()[0], "id");

@@ -1,9 +1,11 @@
 #include "api/protection_json.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <set>
 
 #include "api/json_fields.h"
+#include "common/address_policy.h"
 #include "common/ip_address.h"
 
 namespace rampart::api {
@@ -35,7 +37,8 @@ std::optional<common::Error> First(FieldReader& r) { return r.Finish(); }
 
 }  // namespace
 
-common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body) {
+common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
+                                                const OriginPolicy& policy) {
   FieldReader r(body);
   auto protocol = r.Choice("protocol", true, {"tcp", "udp"});
   auto port = r.Int("frontend_port", true, 1, 65535);
@@ -52,11 +55,25 @@ common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body) 
       auto address = o.String("address", true);
       auto oport = o.Int("port", true, 1, 65535);
       auto weight = o.Int("weight", false, 0, 100);
-      if (address && !common::IpAddress::Parse(*address) && !IsDomain(*address)) {
+      const auto ip = address ? common::IpAddress::Parse(*address)
+                              : common::Result<common::IpAddress>(common::IpAddress());
+      if (address && !ip && (!IsDomain(*address) || common::IsNumericHostName(*address))) {
         o.Problem("invalid_option",
                   o.PathOf("address") + " \"" + *address +
                       "\" is neither an IP address nor a domain name",
                   o.PathOf("address"));
+      } else if (address && ip) {
+        const std::string text = ip->ToString();
+        if (std::find(policy.own_ips.begin(), policy.own_ips.end(), text) != policy.own_ips.end()) {
+          o.Problem("invalid_origin",
+                    o.PathOf("address") + " " + text + " is this resource's own address",
+                    o.PathOf("address"));
+        } else if (auto why = common::WhyNotPublic(*ip); why && !policy.allow_private) {
+          o.Problem("invalid_origin",
+                    o.PathOf("address") + " " + text + " is " + *why +
+                        ": origins must be public addresses",
+                    o.PathOf("address"));
+        }
       }
       if (auto e = First(o)) {
         r.Problem(e->code, e->message, e->field);

@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "lifecycle/protection.h"
@@ -16,7 +17,17 @@ namespace rampart::api {
 // "source_hash" (wrr), "session_persistence_s": 0-3600 (0), "health_check": {"enabled"
 // (true), "interval_s" 1-300 (5), "timeout_s" 1-60 (3, below the interval),
 // "unhealthy_after" 1-10 (3), "healthy_after" 1-10 (3)}}.
-common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body);
+//
+// Origins are where the forwarder carries tenants' traffic: an address origin must pass the
+// address policy (common/address_policy.h) unless `allow_private` (an operator whose origins
+// live in its own network: --allow-private-origins), and is never one of `own_ips` (the
+// resource's own addresses: a loop); a name made only of digits is refused as a name.
+struct OriginPolicy {
+  bool allow_private = false;
+  std::vector<std::string> own_ips;  // canonical text
+};
+common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
+                                                const OriginPolicy& policy);
 boost::json::value RuleToJson(const lifecycle::StoredRule& rule);
 
 // {"per_source": {"max_connections", "max_new_connections_per_s", "max_pps", "max_bps"}

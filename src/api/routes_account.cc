@@ -98,8 +98,9 @@ void AddAccountRoutes(EndpointMap& e) {
           auto secret = fields.String("secret", false);
           if (auto e = fields.Finish()) return ErrorResponse(*e);
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-            auto w = lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
-                                              s.deps().clock->Now());
+            auto w =
+                lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
+                                         s.deps().clock->Now(), s.deps().webhook_allow_private);
             if (!w) return std::unexpected(w.error());
             value v = WebhookToJson(*w);
             v.as_object()["secret"] = w->secret;  // shown once

@@ -11,6 +11,19 @@
 #include "postpaid/usage.h"
 
 namespace rampart::api {
+namespace {
+
+// Where the caller's rules for the route's resource may send traffic: its own IPs are
+// never an origin; private ones only when the operator allows them.
+Result<OriginPolicy> OriginPolicyFor(ApiService& s, Context& c) {
+  auto r = s.Database().Use([&](store::Connection& conn) {
+    return lifecycle::GetResource(conn, c.who.tenant_id, c.params[0]);
+  });
+  if (!r) return std::unexpected(r.error());
+  return OriginPolicy{s.deps().allow_private_origins, r->ips};
+}
+
+}  // namespace
 
 void AddResourceRoutes(EndpointMap& e) {
   e.insert({
@@ -44,7 +57,9 @@ void AddResourceRoutes(EndpointMap& e) {
         [](ApiService& s, Context& c) {
           auto body = ParseBody(c.req, true);
           if (!body) return ErrorResponse(body.error());
-          auto rule = ParseRule(*body);
+          auto policy = OriginPolicyFor(s, c);
+          if (!policy) return ErrorResponse(policy.error());
+          auto rule = ParseRule(*body, *policy);
           if (!rule) return ErrorResponse(rule.error());
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
             auto r = lifecycle::AddRule(conn, c.who.tenant_id, c.params[0], *rule);
@@ -57,7 +72,9 @@ void AddResourceRoutes(EndpointMap& e) {
         [](ApiService& s, Context& c) {
           auto body = ParseBody(c.req, true);
           if (!body) return ErrorResponse(body.error());
-          auto rule = ParseRule(*body);
+          auto policy = OriginPolicyFor(s, c);
+          if (!policy) return ErrorResponse(policy.error());
+          auto rule = ParseRule(*body, *policy);
           if (!rule) return ErrorResponse(rule.error());
           rule->id = c.params[1];
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {

@@ -34,6 +34,8 @@ struct ServiceDeps {
   ordering::DeliveryPolicy delivery;
   Metrics* metrics = nullptr;
   const ConsoleAssets* console = nullptr;  // the browser console at `/`; none without it
+  bool allow_private_origins = false;      // --allow-private-origins
+  bool webhook_allow_private = false;      // --webhook-allow-private
 };
 
 class ApiService {

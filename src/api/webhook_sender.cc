@@ -5,7 +5,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include "common/address_policy.h"
 #include "common/crypto.h"
+#include "common/ip_address.h"
 #include "lifecycle/webhooks.h"
 
 namespace rampart::api {
@@ -20,40 +22,16 @@ struct Outcome {
   std::string error;
 };
 
-// POSTs `body` to an http:// URL (validated when the webhook was created).
-// Loopback, private (RFC 1918, RFC 4193), link-local, CGNAT, unspecified or multicast.
-bool IsPrivate(const boost::asio::ip::address& a) {
-  if (a.is_loopback() || a.is_unspecified() || a.is_multicast()) return true;
-  if (a.is_v6()) {
-    const auto v6 = a.to_v6();
-    if (v6.is_v4_mapped())
-      return IsPrivate(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6));
-    const auto b = v6.to_bytes();
-    return v6.is_link_local() || (b[0] & 0xfe) == 0xfc;
-  }
-  const auto b = a.to_v4().to_bytes();
-  return b[0] == 10 || b[0] == 0 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-         (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) ||
-         (b[0] == 100 && (b[1] & 0xc0) == 64);
-}
-
+// POSTs `body` to an http:// URL (validated when the webhook was created). Unless
+// `allow_private`, every address the host resolves to must pass the address policy.
 Outcome Post(const lifecycle::Delivery& d, int64_t timestamp, std::chrono::seconds timeout,
              bool allow_private) {
   Outcome out;
-  std::string_view rest = std::string_view(d.url).substr(7);  // after "http://"
-  const size_t slash = rest.find_first_of("/?#");
-  std::string host_port(rest.substr(0, slash));
-  std::string target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  std::string host = host_port, port = "80";
-  if (!host_port.empty() && host_port.front() == '[') {  // [IPv6]:port
-    const size_t close = host_port.find(']');
-    host = host_port.substr(1, close - 1);
-    if (close + 1 < host_port.size() && host_port[close + 1] == ':')
-      port = host_port.substr(close + 2);
-  } else if (const size_t colon = host_port.rfind(':'); colon != std::string::npos) {
-    host = host_port.substr(0, colon);
-    port = host_port.substr(colon + 1);
-  }
+  const lifecycle::HttpUrl url = lifecycle::SplitHttpUrl(d.url);
+  const std::string& host = url.host;
+  const std::string& host_port = url.host_port;
+  const std::string& target = url.target;
+  const std::string& port = url.port;
   boost::asio::io_context io;
   beast::error_code ec;
   boost::asio::ip::tcp::resolver resolver(io);
@@ -64,9 +42,11 @@ Outcome Post(const lifecycle::Delivery& d, int64_t timestamp, std::chrono::secon
   }
   if (!allow_private) {
     for (const auto& e : endpoints) {
-      if (IsPrivate(e.endpoint().address())) {
+      const auto ip = common::IpAddress::Parse(e.endpoint().address().to_string());
+      const auto why = ip ? common::WhyNotPublic(*ip) : std::optional<std::string>("unparsable");
+      if (why) {
         out.error = host + " resolves to a private address (" + e.endpoint().address().to_string() +
-                    "); webhooks go to public addresses only";
+                    ", " + *why + "); webhooks go to public addresses only";
         return out;
       }
     }

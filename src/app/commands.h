@@ -46,6 +46,7 @@ struct ServeArgs {
   int idle_timeout_s = 60;             // between requests on a kept-alive connection
   int usage_retention_days = 90;       // stored usage kept this long (at least 4 days)
   bool webhook_allow_private = false;  // deliver webhooks to private/loopback addresses too
+  bool allow_private_origins = false;  // forwarding rules may name private origins
   std::string console_dir;  // empty: share/rampart/console beside the binary, else web/dist
 };
 // Runs until SIGTERM or SIGINT, then stops gracefully.

@@ -153,6 +153,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(4, 3650));
   sv->add_flag("--webhook-allow-private", serve.webhook_allow_private,
                "Deliver webhooks to loopback and private addresses too (off: SSRF guard)");
+  sv->add_flag("--allow-private-origins", serve.allow_private_origins,
+               "Let forwarding rules name private and loopback origins (for operators whose "
+               "origins live in their own network; off: origins must be public)");
   sv->add_option("--console-dir", serve.console_dir,
                  "The built console (web/dist) served at /; default: the installed one, "
                  "else the source tree's");

@@ -292,6 +292,8 @@ int RunServe(const ServeArgs& args) {
   deps.delivery = *delivery;
   deps.metrics = &metrics;
   deps.console = console->has_value() ? &**console : nullptr;
+  deps.allow_private_origins = args.allow_private_origins;
+  deps.webhook_allow_private = args.webhook_allow_private;
   api::ApiService service(deps);
 
   // Signals are taken synchronously by this thread; block them before any thread starts.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "common/address_policy.h"
 #include "common/crypto.h"
+#include "common/ip_address.h"
 
 namespace rampart::lifecycle {
 namespace {
@@ -24,6 +26,17 @@ bool ValidHttpUrl(std::string_view url) {
     if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return false;
   }
   return true;
+}
+
+// Why the URL's host may not be a webhook target, judged without resolving it.
+std::optional<std::string> WhyNotPublicHost(std::string_view url) {
+  const HttpUrl u = SplitHttpUrl(url);
+  if (auto ip = common::IpAddress::Parse(u.host)) {
+    if (auto why = common::WhyNotPublic(*ip)) return ip->ToString() + " is " + *why;
+    return std::nullopt;
+  }
+  if (common::IsNumericHostName(u.host)) return u.host + " is an address written as a name";
+  return std::nullopt;
 }
 
 Delivery DeliveryFrom(const store::Row& r) {
@@ -48,13 +61,38 @@ constexpr std::string_view kDeliveryColumns =
 
 }  // namespace
 
+HttpUrl SplitHttpUrl(std::string_view url) {
+  const std::string_view rest = url.substr(std::string_view("http://").size());
+  const size_t slash = rest.find_first_of("/?#");
+  HttpUrl u;
+  u.host_port = std::string(rest.substr(0, slash));
+  u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  u.host = u.host_port;
+  u.port = "80";
+  if (!u.host_port.empty() && u.host_port.front() == '[') {  // [IPv6]:port
+    const size_t close = u.host_port.find(']');
+    u.host = u.host_port.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < u.host_port.size() &&
+        u.host_port[close + 1] == ':') {
+      u.port = u.host_port.substr(close + 2);
+    }
+  } else if (const size_t colon = u.host_port.rfind(':'); colon != std::string::npos) {
+    u.host = u.host_port.substr(0, colon);
+    u.port = u.host_port.substr(colon + 1);
+  }
+  return u;
+}
+
 common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view tenant_id,
                                       std::string_view url, std::string_view secret,
-                                      common::Instant now) {
+                                      common::Instant now, bool allow_private) {
   if (!ValidHttpUrl(url)) {
     return common::Fail(
         "invalid_option",
         "url must be an http:// URL with a host, like http://hooks.example.com/rampart", "url");
+  }
+  if (auto why = allow_private ? std::nullopt : WhyNotPublicHost(url)) {
+    return common::Fail("invalid_option", *why + ": webhooks go to public addresses only", "url");
   }
   if (!secret.empty() && (secret.size() < 16 || secret.size() > 200)) {
     return common::Fail("invalid_option", "secret must be 16 to 200 characters", "secret");

@@ -27,10 +27,24 @@ struct Webhook {
   common::Instant created_at;
 };
 
+// The parts of an http:// URL as a client connects to it: host (an IPv6 literal without
+// its brackets), port ("80" when none), host_port (for the Host header) and target ("/" when
+// none). The URL is one CreateWebhook accepted.
+struct HttpUrl {
+  std::string host;
+  std::string port;
+  std::string host_port;
+  std::string target;
+};
+HttpUrl SplitHttpUrl(std::string_view url);
+
 // `url` must be http:// with a host (validated here); the secret is generated when empty.
+// Unless `allow_private`, a literal address must pass the address policy
+// (common/address_policy.h) and an all-numeric name is refused (`invalid_option`); names
+// are checked again at each delivery, against every address they resolve to.
 common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view tenant_id,
                                       std::string_view url, std::string_view secret,
-                                      common::Instant now);
+                                      common::Instant now, bool allow_private);
 common::Result<std::vector<Webhook>> ListWebhooks(store::Connection& c, std::string_view tenant_id,
                                                   int64_t after_seq, int64_t limit);
 common::Result<void> DeleteWebhook(store::Connection& c, std::string_view tenant_id,

@@ -5,6 +5,7 @@
 #include "common/address_policy.h"
 #include "common/crypto.h"
 #include "common/ip_address.h"
+#include "lifecycle/jobs.h"
 
 namespace rampart::lifecycle {
 namespace {
@@ -182,7 +183,8 @@ common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common
                           ", w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON "
                           "w.id = d.webhook_id WHERE d.seq IN (SELECT min(seq) FROM "
                           "webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id) "
-                          "AND d.next_attempt_at <= $1 ORDER BY d.seq LIMIT $2",
+                          "AND d.next_attempt_at <= $1 AND w.deleted_at IS NULL "
+                          "ORDER BY d.seq LIMIT $2",
                       {Epoch(now), limit});
   if (!rows) return std::unexpected(rows.error());
   std::vector<Delivery> out;
@@ -209,12 +211,11 @@ common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, b
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return {};
   const int64_t attempts = Int((*rows)[0][0]) + 1;
-  const int64_t backoff =
-      std::min<int64_t>(3600, int64_t{10} << std::min<int64_t>(attempts - 1, 20));
+  const int64_t backoff = JobBackoff(attempts).count();  // 10 s doubling, at most 1 h
   const std::string status = ok ? "delivered" : (attempts >= kMaxAttempts ? "failed" : "pending");
   auto q = c.Query(
       "UPDATE webhook_deliveries SET attempts = $2, status = $3, last_status = $4, last_error = "
-      "$5, next_attempt_at = $6, delivered_at = $7 WHERE seq = $1",
+      "$5, next_attempt_at = $6, delivered_at = $7 WHERE seq = $1 AND status = 'pending'",
       {delivery_seq, attempts, status, http_status ? Value{*http_status} : Value{},
        std::string(error), Epoch(now) + (ok ? 0 : backoff), ok ? Value{Epoch(now)} : Value{}});
   if (!q) return std::unexpected(q.error());

@@ -75,12 +75,13 @@ common::Result<std::vector<Delivery>> ListDeliveries(store::Connection& c,
                                                      std::string_view tenant_id,
                                                      std::string_view webhook_id, int64_t after_seq,
                                                      int64_t limit);
-// Claims the oldest pending delivery of each webhook, when it is due (order is kept per
+// Claims the oldest pending delivery of each live webhook, when it is due (order is kept per
 // webhook), for kClaimLeaseSeconds: senders on several nodes never send one twice at once.
 common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common::Instant now,
                                                     int64_t limit);
 // Records an attempt: delivered (2xx), or failed and retried after 10 s x 2^(attempts-1)
-// (capped at an hour), given up after kMaxAttempts.
+// (capped at an hour), given up after kMaxAttempts. A delivery no longer pending (its
+// webhook was deleted while it was being sent: cancelled) is left as it is.
 common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, bool ok,
                                    std::optional<int64_t> http_status, std::string_view error,
                                    common::Instant now);

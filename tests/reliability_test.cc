@@ -1,9 +1,15 @@
 // Reliability: nothing one tenant, one job or one fault does stops the service for everyone
 // (issue 17). The real `rampart serve`, its faults staged behind its back.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "tests/server_harness.h"
 
@@ -57,6 +63,35 @@ int64_t PeakRssKib(pid_t pid) {
     if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
   }
   return -1;
+}
+
+// A connection to 127.0.0.1:`port` that waits at most 3 s for each answer; -1 if refused.
+int Connect(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// GET /healthz on a connection of its own with a deadline (the harness's client would wait
+// forever on a server that never accepts): true when it answers 200.
+bool HealthyWithin3s(uint16_t port) {
+  const int fd = Connect(port);
+  if (fd < 0) return false;
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  char buf[256];
+  const ssize_t n = recv(fd, buf, sizeof buf, 0);
+  close(fd);
+  return n > 12 && std::string(buf, 12) == "HTTP/1.1 200";
 }
 
 bool Has(const std::string& text, const std::string& line) {
@@ -151,6 +186,43 @@ TEST(Reliability, AGzipBombCostsAtMostTheBodyLimit) {
   // 32 MiB inflated (with a string's doubling, 64) plus the body itself; 256 MiB before.
   EXPECT_LT(grown_mib, 100) << "peak RSS grew " << grown_mib << " MiB";
   EXPECT_EQ(s.Call("GET", "/healthz").status, 200);
+}
+
+// The bug: under a descriptor limit of 256, 400 idle connections left the acceptor dead for
+// good (EMFILE ended the accept loop); /healthz went unanswered with the process alive.
+TEST(Reliability, TheListenerOutlivesRunningOutOfDescriptors) {
+  Server s;
+  ASSERT_TRUE(HealthyWithin3s(s.port()));
+  const rlimit low{256, 256};
+  ASSERT_EQ(prlimit(s.pid(), RLIMIT_NOFILE, &low, nullptr), 0);
+  std::vector<int> idle;
+  for (int i = 0; i < 400; ++i) {
+    const int fd = Connect(s.port());
+    if (fd >= 0) idle.push_back(fd);
+  }
+  ASSERT_GT(idle.size(), 256u);  // some wait in the backlog: the server is out of descriptors
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (int fd : idle) close(fd);
+  bool healthy = false;
+  for (int i = 0; i < 10 && !healthy; ++i) healthy = HealthyWithin3s(s.port());
+  EXPECT_TRUE(healthy) << "the server stopped accepting";
+}
+
+TEST(Reliability, ConnectionsBeyondTheLimitAreClosedAtOnce) {
+  Server s({"--max-connections", "8"});
+  std::vector<int> idle;
+  for (int i = 0; i < 8; ++i) idle.push_back(Connect(s.port()));
+  // Let the server accept them all before the ninth.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int ninth = Connect(s.port());
+  ASSERT_GE(ninth, 0);
+  char byte;
+  EXPECT_EQ(recv(ninth, &byte, 1, 0), 0);  // closed by the server, not left waiting
+  close(ninth);
+  for (int fd : idle) close(fd);
+  bool healthy = false;
+  for (int i = 0; i < 10 && !healthy; ++i) healthy = HealthyWithin3s(s.port());
+  EXPECT_TRUE(healthy);
 }
 
 }  // namespace

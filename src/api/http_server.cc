@@ -1,5 +1,7 @@
 #include "api/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
@@ -63,8 +65,12 @@ struct HttpServer::Impl {
   std::mutex mutex;
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
   std::atomic<bool> stopping{false};
+  std::atomic<int> open_connections{0};
+  std::unique_ptr<asio::steady_timer> accept_retry;  // on the acceptor's strand
+  std::chrono::steady_clock::time_point last_accept_warning{};
 
   void Accept();
+  void RetryAcceptSoon(const beast::error_code& ec);
 };
 
 namespace {
@@ -72,7 +78,10 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+      : stream_(std::move(socket)), server_(server) {
+    ++server_.open_connections;
+  }
+  ~Session() { --server_.open_connections; }
 
   void Start() { Read(server_.options.request_timeout); }
 
@@ -192,11 +201,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void HttpServer::Impl::Accept() {
   acceptor->async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) return;  // the acceptor was closed
-    if (stopping) {
+    if (stopping || !acceptor->is_open()) {
       beast::error_code ignored;
       socket.close(ignored);
-      return;
+      return;  // the acceptor was closed: the server is stopping
+    }
+    if (ec) return RetryAcceptSoon(ec);
+    if (open_connections.load() >= options.max_connections) {
+      // Over the limit: closed at once, before it costs anything more than its descriptor.
+      beast::error_code ignored;
+      socket.close(ignored);
+      return Accept();
     }
     auto session = std::make_shared<Session>(std::move(socket), *this);
     {
@@ -207,6 +222,22 @@ void HttpServer::Impl::Accept() {
       sessions.insert(session);
     }
     session->Start();
+    Accept();
+  });
+}
+
+void HttpServer::Impl::RetryAcceptSoon(const beast::error_code& ec) {
+  // Out of descriptors (or buffers) the connection stays in the backlog: accepting again at
+  // once would spin. Wait a little, say so at most once a second, and try again.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_accept_warning > std::chrono::seconds(1)) {
+    spdlog::warn("http: accept failed ({}); retrying in 100 ms", ec.message());
+    last_accept_warning = now;
+  }
+  if (!accept_retry) accept_retry = std::make_unique<asio::steady_timer>(acceptor->get_executor());
+  accept_retry->expires_after(std::chrono::milliseconds(100));
+  accept_retry->async_wait([this](beast::error_code timer_ec) {
+    if (timer_ec || stopping) return;
     Accept();
   });
 }
@@ -249,6 +280,7 @@ void HttpServer::Stop() {
   asio::post(impl_->acceptor->get_executor(), [this] {
     beast::error_code ec;
     impl_->acceptor->close(ec);
+    if (impl_->accept_retry) impl_->accept_retry->cancel();
   });
   {
     std::lock_guard lock(impl_->mutex);

@@ -26,6 +26,9 @@ struct HttpServerOptions {
   size_t usage_body_limit = kUsageBodyLimit;  // POST /v1/usage: batches of samples
   std::chrono::seconds request_timeout{30};   // to receive a whole request
   std::chrono::seconds idle_timeout{60};      // between requests on a kept-alive connection
+  // Open connections at most; one more is closed as soon as it is accepted, so descriptors
+  // are never exhausted by connections alone.
+  int max_connections = 4096;
 };
 
 class HttpServer {
@@ -36,6 +39,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and starts serving; returns the bound port. `io_error` when the address is taken.
+  // An accept that fails (EMFILE, ENFILE, ENOBUFS, ...) is logged and retried after a short
+  // back-off: the listener never stops for good while the server runs.
   common::Result<uint16_t> Start();
   void Stop();
 

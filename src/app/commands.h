@@ -42,6 +42,7 @@ struct ServeArgs {
   std::string delivery_delay = "60-300";  // seconds, "MIN-MAX"
   uint64_t seed = 0;                      // of the delivery delays
   int threads = 2;
+  int max_connections = 0;             // 0: half the descriptor limit, at most 4096
   int request_timeout_s = 30;          // to receive a whole request
   int idle_timeout_s = 60;             // between requests on a kept-alive connection
   int usage_retention_days = 90;       // stored usage kept this long (at least 4 days)

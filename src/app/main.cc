@@ -147,6 +147,10 @@ int main(int argc, char** argv) {
   sv->add_option("--idle-timeout", serve.idle_timeout_s, "Seconds a kept-alive connection may idle")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  sv->add_option("--max-connections", serve.max_connections,
+                 "Open connections at most; more are closed at once (default: half the "
+                 "descriptor limit, at most 4096)")
+      ->check(CLI::Range(1, 1'000'000));
   sv->add_option("--usage-retention-days", serve.usage_retention_days,
                  "Days of stored usage kept (4 at least: late samples re-rate 72 h back)")
       ->capture_default_str()

@@ -1,8 +1,10 @@
 // `rampart serve`: the HTTP API and its workers on the embedded SQLite store.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -303,7 +305,26 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Descriptors: the soft limit raised to the hard one, connections bounded well below it
+  // (the database, the WAL, webhooks and the console need some too).
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+    getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  const int max_connections =
+      args.max_connections > 0
+          ? args.max_connections
+          : static_cast<int>(std::clamp<rlim_t>(nofile.rlim_cur / 2, 16, 4096));
+  if (static_cast<rlim_t>(max_connections) + 64 > nofile.rlim_cur) {
+    spdlog::warn("--max-connections {} is close to the descriptor limit {}", max_connections,
+                 nofile.rlim_cur);
+  }
+
   api::HttpServerOptions options;
+  options.max_connections = max_connections;
   options.address = listen->first;
   options.port = listen->second;
   options.threads = args.threads;

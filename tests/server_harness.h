@@ -201,6 +201,27 @@ class Server {
     for (const auto& h : res) r.headers[std::string(h.name_string())] = std::string(h.value());
     return r;
   }
+  // Sends `bytes` as they are on a new connection and returns everything the server answers
+  // until it closes, or what came within `timeout_ms` ("" for a close without an answer).
+  // For requests a well-behaved client cannot send, and for servers that may not answer.
+  static std::string RawExchange(uint16_t port, const std::string& bytes, int timeout_ms = 3000) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket sock(io);
+    boost::system::error_code ec;
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec) return "";
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    boost::asio::write(sock, boost::asio::buffer(bytes), ec);
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = recv(sock.native_handle(), buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
   Reply Admin(const std::string& method, const std::string& target,
               const std::string& body = "") const {
     return Call(method, target, kAdminKey, body);

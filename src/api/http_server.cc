@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <boost/json.hpp>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -135,9 +136,30 @@ class Session : public std::enable_shared_from_this<Session> {
       Write(std::move(r), false, 11);
       return;
     }
-    if (ec) return;  // closed, timed out, or malformed: drop the connection
-    busy_ = true;
+    if (ec == http::error::header_limit) {
+      return Refuse(431, "request_header_fields_too_large", "the request's header is over 16 KiB");
+    }
+    // A malformed request (RFC 9112: bad framing, two Content-Lengths, Transfer-Encoding
+    // with Content-Length, a bad chunk size, ...) is answered, then the connection closed:
+    // what follows it on the wire cannot be trusted to start a request.
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Refuse(400, "malformed_request", "the request is not valid HTTP/1.1: " + ec.message());
+    }
+    if (ec) return;  // closed or timed out: nobody to answer
     auto& msg = parser_->get();
+    if (auto te = msg[http::field::transfer_encoding];
+        !te.empty() && !beast::iequals(te, "chunked")) {
+      return Refuse(501, "not_implemented",
+                    "Transfer-Encoding " + std::string(te) + " is not supported (chunked only)");
+    }
+    if (msg.version() >= 11 && msg.count(http::field::host) != 1) {
+      return Refuse(400, "malformed_request", "an HTTP/1.1 request needs exactly one Host header");
+    }
+    if (msg.count(http::field::authorization) > 1 || msg.count(http::field::content_type) > 1) {
+      return Refuse(400, "malformed_request", "Authorization and Content-Type may appear once");
+    }
+    busy_ = true;
     HttpRequest req;
     req.method = std::string(msg.method_string());
     ParseTarget(msg.target(), &req);
@@ -150,6 +172,16 @@ class Session : public std::enable_shared_from_this<Session> {
     req.accept_encoding = std::string(msg[http::field::accept_encoding]);
     HttpResponse resp = server_.handler(req);
     Write(std::move(resp), msg.keep_alive(), msg.version());
+  }
+
+  // Answers a request that cannot be handled and closes the connection.
+  void Refuse(int status, std::string_view code, const std::string& message) {
+    HttpResponse r;
+    r.status = status;
+    r.body = boost::json::serialize(boost::json::object{
+        {"error", boost::json::object{
+                      {"code", code}, {"message", message}, {"details", boost::json::object{}}}}});
+    Write(std::move(r), false, 11);
   }
 
   void Write(HttpResponse resp, bool keep_alive, unsigned version) {

@@ -1,6 +1,7 @@
 // Security: what a hostile tenant or a stranger could do (issue 11), each tried first.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "tests/server_harness.h"
@@ -74,6 +75,24 @@ TEST(Security, ABalanceNeverWrapsItIsRefusedAtItsLimit) {
       s.Admin("POST", "/v1/admin/tenants/" + tenant + "/topup", R"({"amount": "0.01"})");
   EXPECT_EQ(past.status, 409) << past.body;
   EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "100000000000000.00");
+}
+
+// The bug: the database files were 0644, readable by every user of the machine.
+TEST(Security, TheDataDirectoryIsTheOwnersAlone) {
+  Server s({"--demo"});
+  auto [tenant, key] = s.NewTenant("acme", "100.00");  // writes reach the WAL
+  int files = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(s.data_dir())) {
+    const auto perms = f.status().permissions();
+    const auto others = std::filesystem::perms::group_all | std::filesystem::perms::others_all;
+    EXPECT_EQ(perms & others, std::filesystem::perms::none) << f.path();
+    ++files;
+  }
+  EXPECT_EQ(std::filesystem::status(s.data_dir()).permissions() &
+                (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  // admin.key is not written (the key comes from the environment); the demo key is.
+  EXPECT_GE(files, s.database().empty() ? 2 : 1) << "no files were checked";
 }
 
 }  // namespace

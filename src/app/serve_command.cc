@@ -193,8 +193,18 @@ int RunServe(const ServeArgs& args) {
 
   const fs::path data(args.data_dir);
   std::error_code ec;
+  // The data directory holds the database and keys: the owner's alone. Files made from
+  // here on (the database, its -wal and -shm, key files, backups) are 0600 by the umask;
+  // those of an older version are made so.
+  umask(0077);
   fs::create_directories(data, ec);
   fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
+  for (const auto& f : fs::recursive_directory_iterator(data, ec)) {
+    fs::permissions(
+        f.path(),
+        f.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
+        fs::perm_options::replace, ec);
+  }
   std::vector<std::unique_ptr<store::Connection>> connections;
   if (args.database.empty()) {
     // One connection: SQLite has one writer, and a second connection would only wait for it.

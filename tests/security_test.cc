@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "tests/server_harness.h"
@@ -93,6 +94,52 @@ TEST(Security, TheDataDirectoryIsTheOwnersAlone) {
             std::filesystem::perms::none);
   // admin.key is not written (the key comes from the environment); the demo key is.
   EXPECT_GE(files, s.database().empty() ? 2 : 1) << "no files were checked";
+}
+
+// The bug: a key issued with an Idempotency-Key was stored verbatim in the idempotency
+// table and replayed with its secret. Now the replay answers the object without it.
+TEST(Security, ReplaysOfSecretIssuingAnswersWithholdTheSecret) {
+  Server s({"--webhook-allow-private"});
+  auto [tenant, key] = s.NewTenant("acme", "0");
+  const std::map<std::string, std::string> idem = {{"Idempotency-Key", "issue-1"}};
+  const auto first = s.Call("POST", "/v1/admin/tenants/" + tenant + "/keys", kAdminKey,
+                            R"({"role": "meter"})", idem);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string secret = Str(first.Json(), "key");
+  ASSERT_EQ(secret.rfind("rk_", 0), 0u);
+  const auto replay = s.Call("POST", "/v1/admin/tenants/" + tenant + "/keys", kAdminKey,
+                             R"({"role": "meter"})", idem);
+  ASSERT_EQ(replay.status, 201) << replay.body;
+  EXPECT_EQ(replay.headers.at("Idempotent-Replayed"), "true");
+  EXPECT_EQ(Str(replay.Json(), "id"), Str(first.Json(), "id"));  // the same key, once
+  EXPECT_FALSE(replay.Json().as_object().contains("key")) << replay.body;
+  EXPECT_TRUE(replay.Json().at("secret_withheld").as_bool());
+
+  const auto hook = s.Call("POST", "/v1/webhooks", key,
+                           R"({"url": "http://127.0.0.1:9/h", "secret": "0123456789abcdef-x"})",
+                           {{"Idempotency-Key", "hook-1"}});
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  const auto hook_again =
+      s.Call("POST", "/v1/webhooks", key,
+             R"({"url": "http://127.0.0.1:9/h", "secret": "0123456789abcdef-x"})",
+             {{"Idempotency-Key", "hook-1"}});
+  EXPECT_FALSE(hook_again.Json().as_object().contains("secret")) << hook_again.body;
+  EXPECT_EQ(s.StoredBytes().find(secret), std::string::npos);
+}
+
+// Idempotency records expire after 24 h: the same key then starts afresh.
+TEST(Security, IdempotencyKeysExpireAfterADay) {
+  Server s;
+  const std::map<std::string, std::string> idem = {{"Idempotency-Key", "k-1"}};
+  ASSERT_EQ(s.Call("POST", "/v1/admin/tenants", kAdminKey, R"({"name": "one"})", idem).status, 201);
+  EXPECT_EQ(s.Call("POST", "/v1/admin/tenants", kAdminKey, R"({"name": "two"})", idem).status, 409);
+  s.Advance(86400 + 60);
+  const auto fresh = s.Call("POST", "/v1/admin/tenants", kAdminKey, R"({"name": "two"})", idem);
+  EXPECT_EQ(fresh.status, 201) << fresh.body;
+  EXPECT_EQ(fresh.headers.count("Idempotent-Replayed"), 0u);
+  // The day close that ran meanwhile cleared the expired record.
+  s.Advance(2 * 86400);
+  EXPECT_EQ(s.Sql("SELECT count(*) FROM idempotency"), "0\n");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // What an Idempotency-Key replay answers instead of `body`, when the first answer carries
+  // a secret that must be shown once and never stored (routes.h, AnswerWithSecret).
+  std::optional<std::string> replay_body;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

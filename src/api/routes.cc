@@ -64,6 +64,16 @@ Result<int64_t> OneIntField(const HttpRequest& req, std::string_view name, int64
   return *n;
 }
 
+HttpResponse AnswerWithSecret(int status, object without_secret, std::string_view field,
+                              const std::string& secret) {
+  object replay = without_secret;
+  replay["secret_withheld"] = true;
+  without_secret[field] = secret;
+  HttpResponse r = Json(status, without_secret);
+  r.replay_body = boost::json::serialize(replay);
+  return r;
+}
+
 HttpResponse Mutate(ApiService& s, Context& c,
                     const std::function<Result<HttpResponse>(store::Connection&)>& work) {
   // Runs `work` in a transaction, honouring Idempotency-Key on POSTs: a repeat with the
@@ -75,12 +85,14 @@ HttpResponse Mutate(ApiService& s, Context& c,
   }
   const std::string scope = c.who.key_id + " " + c.req.method + " " + c.req.path;
   const std::string hash = common::Sha256Hex(c.req.body);
+  const int64_t now = s.deps().clock->Now().time_since_epoch().count();
   auto attempt = [&] {
     return s.deps().db->Transact([&](store::Connection& conn) -> Result<HttpResponse> {
       if (idempotent) {
         auto seen = conn.Query(
-            "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2",
-            {scope, c.req.idempotency_key});
+            "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2 "
+            "AND created_at > $3",
+            {scope, c.req.idempotency_key, now - kIdempotencyTtlSeconds});
         if (!seen) return std::unexpected(seen.error());
         if (!seen->empty()) {
           const auto& row = (*seen)[0];
@@ -97,11 +109,14 @@ HttpResponse Mutate(ApiService& s, Context& c,
       }
       Result<HttpResponse> r = work(conn);
       if (r && idempotent && r->status < 300) {
+        // An expired record of the same key is replaced; a live one was answered above.
         auto saved = conn.Query(
             "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6)",
-            {scope, c.req.idempotency_key, hash, int64_t{r->status}, r->body,
-             s.deps().clock->Now().time_since_epoch().count()});
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO UPDATE SET "
+            "request_hash = excluded.request_hash, status = excluded.status, "
+            "body = excluded.body, created_at = excluded.created_at",
+            {scope, c.req.idempotency_key, hash, int64_t{r->status},
+             r->replay_body.value_or(r->body), now});
         if (!saved) return std::unexpected(saved.error());
       }
       return r;

@@ -67,6 +67,15 @@ value PageJson(const std::vector<T>& items, const Page& page, ToJson&& to_json) 
   return object{{"items", out}, {"next_cursor", next}};
 }
 
+// An answer that shows `secret` once as `object[field]`: a replay of it (Idempotency-Key)
+// answers the object without the secret and with "secret_withheld": true, and the secret is
+// never stored in the idempotency record.
+HttpResponse AnswerWithSecret(int status, object without_secret, std::string_view field,
+                              const std::string& secret);
+
+// Idempotency records are kept this long; a key reused after it starts afresh.
+inline constexpr int64_t kIdempotencyTtlSeconds = 24 * 3600;
+
 // Runs `work` in one transaction. On a POST with an Idempotency-Key, a repeat with the same
 // key and body returns the first answer (Idempotent-Replayed: true), another body 409; only
 // successful answers are kept, so a request refused for a fixable reason can be retried.

@@ -102,9 +102,7 @@ void AddAccountRoutes(EndpointMap& e) {
                 lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
                                          s.deps().clock->Now(), s.deps().webhook_allow_private);
             if (!w) return std::unexpected(w.error());
-            value v = WebhookToJson(*w);
-            v.as_object()["secret"] = w->secret;  // shown once
-            return Json(201, v);
+            return AnswerWithSecret(201, WebhookToJson(*w).as_object(), "secret", w->secret);
           });
         }}},
       {"GET /v1/webhooks", {kTenant, ListHandler(lifecycle::ListWebhooks, WebhookToJson)}},

@@ -70,10 +70,11 @@ void AddAdminRoutes(EndpointMap& e) {
             auto k = account::IssueKey(conn, *account::ParseRole(*role), c.params[0],
                                        s.deps().clock->Now());
             if (!k) return std::unexpected(k.error());
-            return Json(201, object{{"id", k->id},
-                                    {"role", account::ToString(k->role)},
-                                    {"tenant", k->tenant_id},
-                                    {"key", k->secret}});
+            return AnswerWithSecret(
+                201,
+                object{
+                    {"id", k->id}, {"role", account::ToString(k->role)}, {"tenant", k->tenant_id}},
+                "key", k->secret);
           });
         }}},
       {"GET /v1/admin/tenants/{id}/keys",

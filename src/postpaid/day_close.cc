@@ -212,6 +212,11 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
   auto history = c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
                          {calendar.DayStart(oldest_kept).time_since_epoch().count()});
   if (!history) return std::unexpected(history.error());
+  // Idempotency records outlive their 24 hours (api/routes.h kIdempotencyTtlSeconds, where
+  // expired ones are already ignored) by at most a day: the daily close clears them.
+  auto answers = c.Query("DELETE FROM idempotency WHERE created_at < $1",
+                         {(now - std::chrono::hours(24)).time_since_epoch().count()});
+  if (!answers) return std::unexpected(answers.error());
   if (c.dialect() == store::Dialect::kPostgres) {
     // Old days' partitions go whole, after their rows.
     auto old = c.Query(

@@ -20,6 +20,10 @@ TEST(Agreement, RateAndTheServiceGiveTheSameBill) {
     ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools", pool).status, 201);
   }
   auto [tenant, key] = s.NewTenant("acme", "1000000.00");
+  ASSERT_EQ(
+      s.Admin("POST", "/v1/admin/tenants/" + tenant + "/prefixes", R"({"cidr": "192.0.2.0/24"})")
+          .status,
+      201);
   const auto meter =
       Str(s.Admin("POST", "/v1/admin/tenants/" + tenant + "/keys", R"({"role": "meter"})").Json(),
           "key");

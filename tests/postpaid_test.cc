@@ -328,6 +328,9 @@ TEST_F(Postpaid, ASampleGoesToWhoeverProtectedItsIpAtTheWindow) {
     EXPECT_EQ(paid.status, 200) << paid.body;
     return std::string(paid.Json().at("resources").as_array()[0].as_string());
   };
+  const auto prefix =
+      s_.Admin("POST", "/v1/admin/tenants/" + tenant_ + "/prefixes", R"({"cidr": "192.0.2.0/24"})");
+  ASSERT_EQ(prefix.status, 201) << prefix.body;
   const std::string first = buy(key_);
   const std::string second = buy(other_key);
   s_.Advance(300);
@@ -337,6 +340,15 @@ TEST_F(Postpaid, ASampleGoesToWhoeverProtectedItsIpAtTheWindow) {
             201);
   ClockTo("2026-11-26T03:00:00Z");
   ASSERT_EQ(s_.Call("DELETE", "/v1/resources/" + first + "/bindings/192.0.2.9", key_).status, 200);
+  // The block changes hands: the operator moves the prefix to the other tenant.
+  ASSERT_EQ(
+      s_.Admin("DELETE", "/v1/admin/tenants/" + tenant_ + "/prefixes/" + Str(prefix.Json(), "id"))
+          .status,
+      200);
+  ASSERT_EQ(
+      s_.Admin("POST", "/v1/admin/tenants/" + other + "/prefixes", R"({"cidr": "192.0.2.0/24"})")
+          .status,
+      201);
   ASSERT_EQ(
       s_.Call("POST", "/v1/resources/" + second + "/bindings", other_key, R"({"ip": "192.0.2.9"})")
           .status,

@@ -15,6 +15,13 @@ class Protection : public ::testing::Test {
                   .status,
               201);
     std::tie(tenant_, key_) = s_.NewTenant("acme", "500000.00");
+    // The addresses acme owns, assigned by the operator: hdp bindings must fall inside.
+    for (const char* cidr : {"192.0.2.0/24", "2001:db8::/32"}) {
+      ASSERT_EQ(s_.Admin("POST", "/v1/admin/tenants/" + tenant_ + "/prefixes",
+                         std::string(R"({"cidr": ")") + cidr + "\"}")
+                    .status,
+                201);
+    }
     hdip_ = Buy(
         key_,
         R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "months": 1})");
@@ -244,21 +251,35 @@ TEST_F(Protection, BindingsUpToTheIpCountAndOnePacketPerIp) {
   const auto sixth = s_.Call("POST", path, key_, R"({"ip": "192.0.2.6"})");
   EXPECT_EQ(sixth.status, 409);
   EXPECT_EQ(Str(sixth.Json().at("error"), "code"), "limit_exceeded");
-  // Another tenant's packet cannot protect an IP already protected.
+  // Another tenant cannot bind acme's addresses, protected or not, and cannot tell which:
+  // the same refusal either way (the bug: anyone could bind anything, and "already
+  // protected" told who protects what).
   auto [other, other_key] = s_.NewTenant("other", "500000.00");
   const std::string theirs =
       Buy(other_key, R"({"product": "hdp", "region": "cn-north", "base_gbps": 5, "months": 3})");
+  for (const char* ip : {"192.0.2.3", "192.0.2.200", "8.8.8.8"}) {
+    const auto r = s_.Call("POST", "/v1/resources/" + theirs + "/bindings", other_key,
+                           std::string(R"({"ip": ")") + ip + "\"}");
+    EXPECT_EQ(r.status, 403) << ip << ": " << r.body;
+    EXPECT_EQ(Str(r.Json().at("error"), "code"), "prefix_not_assigned") << r.body;
+    EXPECT_EQ(Str(r.Json().at("error").at("details"), "field"), "ip");
+    EXPECT_EQ(Str(r.Json().at("error"), "message").find("protected"), std::string::npos);
+  }
+  // Nor can anyone bind the operator's pool addresses (before, the next delivery that drew
+  // one failed and froze the job queue).
+  const auto pool = s_.Call("POST", path, key_, R"({"ip": "203.0.113.9"})");
+  EXPECT_EQ(pool.status, 403) << pool.body;
+  // Within acme, one packet per IP; unbinding frees it.
+  const std::string second =
+      Buy(key_, R"({"product": "hdp", "region": "cn-north", "base_gbps": 5, "months": 3})");
   const auto taken =
-      s_.Call("POST", "/v1/resources/" + theirs + "/bindings", other_key, R"({"ip": "192.0.2.3"})");
-  EXPECT_EQ(taken.status, 409);
+      s_.Call("POST", "/v1/resources/" + second + "/bindings", key_, R"({"ip": "192.0.2.3"})");
+  EXPECT_EQ(taken.status, 409) << taken.body;
   EXPECT_EQ(Str(taken.Json().at("error").at("details"), "field"), "ip");
-  EXPECT_EQ(Str(taken.Json().at("error"), "message").find(tenant_), std::string::npos);
-  // Unbinding frees it.
   EXPECT_EQ(s_.Call("DELETE", path + "/192.0.2.3", key_).status, 200);
-  EXPECT_EQ(
-      s_.Call("POST", "/v1/resources/" + theirs + "/bindings", other_key, R"({"ip": "192.0.2.3"})")
-          .status,
-      201);
+  EXPECT_EQ(s_.Call("POST", "/v1/resources/" + second + "/bindings", key_, R"({"ip": "192.0.2.3"})")
+                .status,
+            201);
   EXPECT_EQ(s_.Call("GET", "/v1/resources/" + hdp_, key_).Json().at("ips").as_array().size(), 4u);
   // IPv6 is canonicalised.
   EXPECT_EQ(Str(s_.Call("POST", path, key_, R"({"ip": "2001:DB8:0::7"})").Json(), "ip"),

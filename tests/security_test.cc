@@ -142,5 +142,57 @@ TEST(Security, IdempotencyKeysExpireAfterADay) {
   EXPECT_EQ(s.Sql("SELECT count(*) FROM idempotency"), "0\n");
 }
 
+// Customer prefixes: the operator assigns the blocks a tenant owns; they overlap neither
+// each other nor an IP pool, and only the operator manages them.
+TEST(Security, CustomerPrefixesAreTheOperatorsToAssign) {
+  Server s;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")
+                .status,
+            201);
+  auto [a, key_a] = s.NewTenant("acme", "500000.00");
+  auto [b, key_b] = s.NewTenant("bravo", "0");
+  const std::string prefixes_a = "/v1/admin/tenants/" + a + "/prefixes";
+  const auto p = s.Admin("POST", prefixes_a, R"({"cidr": "192.0.2.0/25"})");
+  ASSERT_EQ(p.status, 201) << p.body;
+  EXPECT_EQ(Str(p.Json(), "cidr"), "192.0.2.0/25");
+  EXPECT_EQ(s.Call("POST", prefixes_a, key_a, R"({"cidr": "198.51.100.0/24"})").status, 403);
+  EXPECT_EQ(s.Admin("POST", prefixes_a, R"({"cidr": "192.0.2.1/25"})").status, 400);    // host bits
+  EXPECT_EQ(s.Admin("POST", prefixes_a, R"({"cidr": "203.0.113.8/29"})").status, 409);  // a pool
+  EXPECT_EQ(
+      s.Admin("POST", "/v1/admin/tenants/" + b + "/prefixes", R"({"cidr": "192.0.2.0/24"})").status,
+      409);  // overlaps acme's
+  EXPECT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
+                    R"({"region": "cn-south", "line": "bgp", "cidr": "192.0.2.64/26"})")
+                .status,
+            409);  // a pool may not take a customer's addresses either
+  EXPECT_EQ(
+      s.Admin("POST", "/v1/admin/tenants/nobody/prefixes", R"({"cidr": "10.9.0.0/16"})").status,
+      404);
+  const auto list = s.Admin("GET", prefixes_a).Json().at("items").as_array();
+  ASSERT_EQ(list.size(), 1u);
+
+  // A binding inside holds the prefix; unbound, it goes.
+  const auto o = s.Call("POST", "/v1/orders", key_a,
+                        R"({"product": "hdp", "region": "cn-east", "base_gbps": 5, "months": 3})");
+  const auto paid = s.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key_a);
+  s.Advance(300);
+  const std::string hdp(paid.Json().at("resources").as_array()[0].as_string());
+  ASSERT_EQ(
+      s.Call("POST", "/v1/resources/" + hdp + "/bindings", key_a, R"({"ip": "192.0.2.5"})").status,
+      201);
+  EXPECT_EQ(s.Call("POST", "/v1/resources/" + hdp + "/bindings", key_a, R"({"ip": "192.0.2.200"})")
+                .status,
+            403);  // outside its /25
+  const std::string id = Str(p.Json(), "id");
+  EXPECT_EQ(s.Admin("DELETE", prefixes_a + "/" + id).status, 409);
+  ASSERT_EQ(s.Call("DELETE", "/v1/resources/" + hdp + "/bindings/192.0.2.5", key_a).status, 200);
+  EXPECT_EQ(s.Admin("DELETE", prefixes_a + "/" + id).status, 200);
+  EXPECT_EQ(s.Admin("DELETE", prefixes_a + "/" + id).status, 404);
+  EXPECT_EQ(
+      s.Call("POST", "/v1/resources/" + hdp + "/bindings", key_a, R"({"ip": "192.0.2.5"})").status,
+      403);
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -13,6 +13,7 @@ int StatusFor(std::string_view code) {
   static const std::map<std::string_view, int> kStatus = {
       {"unauthenticated", 401},
       {"forbidden", 403},
+      {"prefix_not_assigned", 403},
       {"not_found", 404},
       {"method_not_allowed", 405},
       {"insufficient_balance", 402},

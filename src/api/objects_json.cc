@@ -101,6 +101,13 @@ value NotificationToJson(const lifecycle::Notification& n) {
                 {"message", n.message}};
 }
 
+value PrefixToJson(const lifecycle::Prefix& p) {
+  return object{{"id", p.id},
+                {"tenant", p.tenant_id},
+                {"cidr", p.cidr},
+                {"created_at", common::FormatRfc3339(p.created_at)}};
+}
+
 value JobToJson(const lifecycle::JobRecord& j) {
   auto time_or_null = [](const std::optional<common::Instant>& t) {
     return t ? value(common::FormatRfc3339(*t)) : value(nullptr);

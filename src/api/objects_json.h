@@ -9,6 +9,7 @@
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
 #include "lifecycle/notifications.h"
+#include "lifecycle/prefixes.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/webhooks.h"
 #include "ordering/orders.h"
@@ -21,6 +22,7 @@ boost::json::value OrderToJson(const ordering::Order& o);
 boost::json::value ResourceToJson(const lifecycle::Resource& r);
 boost::json::value PoolToJson(const lifecycle::IpPool& p);
 boost::json::value NotificationToJson(const lifecycle::Notification& n);
+boost::json::value PrefixToJson(const lifecycle::Prefix& p);
 // A job for the operator: its id is its seq, as text (POST /v1/admin/jobs/{id}/retry).
 boost::json::value JobToJson(const lifecycle::JobRecord& j);
 // A webhook without its secret (shown only when created).

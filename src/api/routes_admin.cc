@@ -8,6 +8,7 @@
 #include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
+#include "lifecycle/prefixes.h"
 
 namespace rampart::api {
 
@@ -137,6 +138,46 @@ void AddAdminRoutes(EndpointMap& e) {
           if (r.status == 200 && s.deps().metrics)
             s.deps().metrics->Count("rampart_ledger_movements_total", "kind", "topup");
           return r;
+        }}},
+      {"POST /v1/admin/tenants/{id}/prefixes",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto cidr = fields.String("cidr", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto p = lifecycle::AddPrefix(conn, c.params[0], *cidr, s.deps().clock->Now());
+            if (!p) return std::unexpected(p.error());
+            return Json(201, PrefixToJson(*p));
+          });
+        }}},
+      {"GET /v1/admin/tenants/{id}/prefixes",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto ps = s.Database().Use([&](store::Connection& conn) -> Result<array> {
+            if (auto t = account::GetTenant(conn, c.params[0]); !t) {
+              return std::unexpected(t.error());
+            }
+            auto list = lifecycle::ListPrefixes(conn, c.params[0]);
+            if (!list) return std::unexpected(list.error());
+            array items;
+            for (const auto& p : *list) items.push_back(PrefixToJson(p));
+            return items;
+          });
+          if (!ps) return ErrorResponse(ps.error());
+          return Json(200, object{{"items", *ps}, {"next_cursor", nullptr}});
+        }}},
+      {"DELETE /v1/admin/tenants/{id}/prefixes/{id}",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto d = lifecycle::DeletePrefix(conn, c.params[0], c.params[1]); !d) {
+              return std::unexpected(d.error());
+            }
+            return Json(200, object{{"id", c.params[1]}, {"deleted", true}});
+          });
         }}},
       {"POST /v1/admin/ip-pools",
        {kAdmin,

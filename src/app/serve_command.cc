@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
+#include "lifecycle/prefixes.h"
 #include "lifecycle/term.h"
 #include "ordering/orders.h"
 #include "postpaid/day_close.h"
@@ -90,6 +91,12 @@ common::Result<void> SetUpDemo(store::Database& db, const catalog::PriceBook& bo
       if (block == 8) break;
       const std::string cidr = "203.0.113." + std::to_string(block++ * 32) + "/27";
       if (auto p = lifecycle::AddPool(c, n.region, n.line, cidr, now); !p) {
+        return std::unexpected(p.error());
+      }
+    }
+    // The demo tenant's own addresses, for hdp bindings (documentation ranges, like the pools).
+    for (const char* prefix : {"198.51.100.0/24", "2001:db8:d::/48"}) {
+      if (auto p = lifecycle::AddPrefix(c, t->id, prefix, now); !p) {
         return std::unexpected(p.error());
       }
     }

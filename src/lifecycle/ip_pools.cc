@@ -2,6 +2,7 @@
 
 #include "common/crypto.h"
 #include "common/ip_address.h"
+#include "lifecycle/prefixes.h"
 
 namespace rampart::lifecycle {
 
@@ -27,6 +28,12 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
                           "cidr");
     }
   }
+  auto prefix = OverlappingPrefix(c, cidr->ToString());
+  if (!prefix) return std::unexpected(prefix.error());
+  if (*prefix) {
+    return common::Fail("conflict", cidr->ToString() + " overlaps the customer prefix " + **prefix,
+                        "cidr");
+  }
   IpPool pool{common::NewId("pool"), std::string(region), std::string(line), cidr->ToString(),
               cidr->size()};
   auto q = c.Query(
@@ -50,8 +57,10 @@ common::Result<std::vector<IpPool>> ListPools(store::Connection& c) {
   return pools;
 }
 
-common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::string_view region,
-                                                     std::string_view line) {
+namespace {
+
+common::Result<std::optional<Allocation>> NextAddress(store::Connection& c, std::string_view region,
+                                                      std::string_view line) {
   auto freed = c.Query(
       "SELECT f.ip, f.pool_id FROM ip_free f JOIN ip_pools p ON p.id = f.pool_id "
       "WHERE p.region = $1 AND p.line = $2 ORDER BY p.seq, f.ip LIMIT 1",
@@ -73,6 +82,21 @@ common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::
   if (pools->empty()) return std::optional<Allocation>{};
   const auto& p = (*pools)[0];
   return Allocation{common::Cidr::Parse(Text(p[1]))->At(Int(p[2])).ToString(), Text(p[0])};
+}
+
+}  // namespace
+
+common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::string_view region,
+                                                     std::string_view line) {
+  // An address someone protects already (bound before pools and prefixes were kept apart)
+  // is passed over; each pass consumes one address, so this ends.
+  while (true) {
+    auto next = NextAddress(c, region, line);
+    if (!next || !*next) return next;
+    auto taken = c.Query("SELECT 1 FROM resource_ips WHERE ip = $1", {(*next)->ip});
+    if (!taken) return std::unexpected(taken.error());
+    if (taken->empty()) return next;
+  }
 }
 
 common::Result<void> ReleaseIp(store::Connection& c, std::string_view ip,

@@ -1,6 +1,7 @@
 #include "lifecycle/protection.h"
 
 #include "common/crypto.h"
+#include "lifecycle/prefixes.h"
 #include "lifecycle/resources.h"
 
 namespace rampart::lifecycle {
@@ -116,6 +117,7 @@ common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id
                                 common::Instant now) {
   auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdp);
   if (!r) return std::unexpected(r.error());
+  if (auto b = CheckBindable(c, r->tenant_id, ip); !b) return b;
   if (static_cast<int64_t>(r->ips.size()) >= r->spec.ip_count) {
     return common::Fail("limit_exceeded",
                         "the packet protects at most " + std::to_string(r->spec.ip_count) +

@@ -351,6 +351,17 @@ INSERT INTO paid_periods (resource_id, kind, amount_fen, from_at, to_at, at)
   SELECT id, 'order', paid_fen, delivered_at, expires_at, delivered_at FROM resources
   WHERE delivered_at IS NOT NULL AND expires_at IS NOT NULL;
 )SQL",
+    // 15: customer prefixes, the blocks a tenant may bind hdp addresses in.
+    R"SQL(
+CREATE TABLE tenant_prefixes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  cidr TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX tenant_prefixes_by_tenant ON tenant_prefixes(tenant_id, seq);
+)SQL",
 };
 
 // The migrations are written for SQLite; PostgreSQL needs 64-bit integers spelled BIGINT,

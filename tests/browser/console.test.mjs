@@ -259,6 +259,8 @@ test("an account in arrears sees the banner on every page", async () => {
 
 test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
   const shop = await server.tenant("shop", "500000.00");
+  // The operator has verified that shop owns 198.51.100.0/24: it may bind addresses there.
+  await server.call("POST", `/v1/admin/tenants/${shop.id}/prefixes`, { cidr: "198.51.100.0/24" });
   const page = await signedIn(shop.key);
   await page.getByRole("link", { name: "High-defense packet (hdp)" }).click();
   await page.getByLabel("Multiple IPs").check();

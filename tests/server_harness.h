@@ -12,6 +12,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -254,7 +255,11 @@ class Server {
     const char* url = std::getenv("RAMPART_TEST_POSTGRES_URL");
     if (!url || !*url) throw std::runtime_error("RAMPART_TEST_POSTGRES_URL is not set");
     static int counter = 0;
-    const std::string name = "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    // The pid alone repeats across a long-lived cluster's runs: the clock makes it unique.
+    const std::string name =
+        "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+        std::to_string(std::chrono::system_clock::now().time_since_epoch().count() %
+                       1'000'000'000'000);
     const std::string cmd =
         "psql -q \"" + std::string(url) + "\" -c \"CREATE DATABASE " + name + "\" >/dev/null";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot create " + name);

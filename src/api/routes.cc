@@ -64,6 +64,13 @@ Result<int64_t> OneIntField(const HttpRequest& req, std::string_view name, int64
   return *n;
 }
 
+std::optional<common::Error> NoFields(const HttpRequest& req) {
+  auto body = ParseBody(req, false);
+  if (!body) return body.error();
+  FieldReader fields(*body);
+  return fields.Finish();
+}
+
 HttpResponse AnswerWithSecret(int status, object without_secret, std::string_view field,
                               const std::string& secret) {
   object replay = without_secret;

@@ -53,6 +53,9 @@ struct Page {
 Result<int64_t> OneIntField(const HttpRequest& req, std::string_view name, int64_t min,
                             int64_t max);
 
+// A body that must carry no fields (empty, or {}): the error when it is anything else.
+std::optional<common::Error> NoFields(const HttpRequest& req);
+
 // ?limit= (1-200, default 50) and ?cursor= (an item's seq, as the API gave it).
 Result<Page> ParsePage(const HttpRequest& req);
 

@@ -47,10 +47,7 @@ void AddPurchaseRoutes(EndpointMap& e) {
       {"POST /v1/orders/{id}/pay",
        {kTenant,
         [](ApiService& s, Context& c) {
-          auto body = ParseBody(c.req, false);
-          if (!body) return ErrorResponse(body.error());
-          FieldReader fields(*body);
-          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (auto e = NoFields(c.req)) return ErrorResponse(*e);
           HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
             auto o = ordering::PayOrder(conn, c.who.tenant_id, c.params[0], s.deps().delivery,
                                         s.deps().clock->Now());

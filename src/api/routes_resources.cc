@@ -264,10 +264,7 @@ void AddResourceRoutes(EndpointMap& e) {
       {"POST /v1/resources/{id}/cancel/quote",
        {kTenant,
         [](ApiService& s, Context& c) {
-          auto body = ParseBody(c.req, false);
-          if (!body) return ErrorResponse(body.error());
-          FieldReader fields(*body);
-          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (auto e = NoFields(c.req)) return ErrorResponse(*e);
           auto refund = s.deps().db->Use([&](store::Connection& conn) {
             return lifecycle::PriceCancel(conn, c.who.tenant_id, c.params[0],
                                           s.deps().clock->Now());
@@ -278,10 +275,7 @@ void AddResourceRoutes(EndpointMap& e) {
       {"POST /v1/resources/{id}/cancel",
        {kTenant,
         [](ApiService& s, Context& c) {
-          auto body = ParseBody(c.req, false);
-          if (!body) return ErrorResponse(body.error());
-          FieldReader fields(*body);
-          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (auto e = NoFields(c.req)) return ErrorResponse(*e);
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
             auto r = lifecycle::Cancel(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now());
             if (!r) return std::unexpected(r.error());

@@ -9,24 +9,34 @@ namespace rampart::lifecycle {
 using store::Int;
 using store::Text;
 
+common::Result<void> LockAddressSpace(store::Connection& c) {
+  if (c.dialect() != store::Dialect::kPostgres) return {};
+  if (auto l = c.Query("LOCK TABLE ip_pools IN SHARE ROW EXCLUSIVE MODE"); !l) {
+    return std::unexpected(l.error());
+  }
+  return {};
+}
+
+common::Result<std::optional<std::string>> OverlappingPool(store::Connection& c,
+                                                           const common::Cidr& cidr) {
+  auto rows = c.Query("SELECT cidr FROM ip_pools");
+  if (!rows) return std::unexpected(rows.error());
+  for (const auto& row : *rows) {
+    if (common::Cidr::Parse(Text(row[0]))->Overlaps(cidr)) return std::optional(Text(row[0]));
+  }
+  return std::optional<std::string>();
+}
+
 common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, std::string_view line,
                                std::string_view cidr_text, common::Instant now) {
   auto cidr = common::Cidr::Parse(cidr_text);
   if (!cidr) return std::unexpected(cidr.error());
-  // Two nodes adding overlapping pools at once must not both pass the overlap check:
-  // PostgreSQL serializes pool additions (a rare operator action); SQLite has one writer.
-  if (c.dialect() == store::Dialect::kPostgres) {
-    if (auto l = c.Query("LOCK TABLE ip_pools IN SHARE ROW EXCLUSIVE MODE"); !l) {
-      return std::unexpected(l.error());
-    }
-  }
-  auto existing = c.Query("SELECT cidr FROM ip_pools");
-  if (!existing) return std::unexpected(existing.error());
-  for (const auto& row : *existing) {
-    if (common::Cidr::Parse(Text(row[0]))->Overlaps(*cidr)) {
-      return common::Fail("conflict", cidr->ToString() + " overlaps the pool " + Text(row[0]),
-                          "cidr");
-    }
+  if (auto l = LockAddressSpace(c); !l) return std::unexpected(l.error());
+  auto pool_overlap = OverlappingPool(c, *cidr);
+  if (!pool_overlap) return std::unexpected(pool_overlap.error());
+  if (*pool_overlap) {
+    return common::Fail("conflict", cidr->ToString() + " overlaps the pool " + **pool_overlap,
+                        "cidr");
   }
   auto prefix = OverlappingPrefix(c, cidr->ToString());
   if (!prefix) return std::unexpected(prefix.error());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/ip_address.h"
 #include "common/time.h"
 #include "store/sql.h"
 
@@ -22,7 +23,16 @@ struct IpPool {
   int64_t in_use = 0;  // addresses handed out and not returned
 };
 
-// `invalid_cidr` for a bad block, `conflict` when it overlaps an existing pool.
+// Pools and customer prefixes share the address space and never overlap: on PostgreSQL,
+// additions of either take this lock first so two nodes cannot both pass the overlap check
+// (a rare operator action); SQLite has one writer. Within the caller's transaction.
+common::Result<void> LockAddressSpace(store::Connection& c);
+// The pool overlapping `cidr`, if any (its block's text).
+common::Result<std::optional<std::string>> OverlappingPool(store::Connection& c,
+                                                           const common::Cidr& cidr);
+
+// `invalid_cidr` for a bad block, `conflict` when it overlaps an existing pool or a customer
+// prefix.
 common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, std::string_view line,
                                std::string_view cidr, common::Instant now);
 

@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "common/ip_address.h"
+#include "lifecycle/ip_pools.h"
 
 namespace rampart::lifecycle {
 namespace {
@@ -37,19 +38,11 @@ common::Result<Prefix> AddPrefix(store::Connection& c, std::string_view tenant_i
   auto tenant = c.Query("SELECT 1 FROM tenants WHERE id = $1", {std::string(tenant_id)});
   if (!tenant) return std::unexpected(tenant.error());
   if (tenant->empty()) return common::Fail("not_found", "no such tenant");
-  // Like pools, additions are serialized on PostgreSQL so two cannot both pass the check.
-  if (c.dialect() == store::Dialect::kPostgres) {
-    if (auto l = c.Query("LOCK TABLE ip_pools IN SHARE ROW EXCLUSIVE MODE"); !l) {
-      return std::unexpected(l.error());
-    }
-  }
-  auto pools = c.Query("SELECT cidr FROM ip_pools");
-  if (!pools) return std::unexpected(pools.error());
-  for (const auto& r : *pools) {
-    if (common::Cidr::Parse(Text(r[0]))->Overlaps(*cidr)) {
-      return common::Fail("conflict", cidr->ToString() + " overlaps the IP pool " + Text(r[0]),
-                          "cidr");
-    }
+  if (auto l = LockAddressSpace(c); !l) return std::unexpected(l.error());
+  auto pool = OverlappingPool(c, *cidr);
+  if (!pool) return std::unexpected(pool.error());
+  if (*pool) {
+    return common::Fail("conflict", cidr->ToString() + " overlaps the IP pool " + **pool, "cidr");
   }
   auto taken = OverlappingPrefix(c, cidr->ToString());
   if (!taken) return std::unexpected(taken.error());
@@ -112,11 +105,10 @@ common::Result<void> CheckBindable(store::Connection& c, std::string_view tenant
                             "prefixes once their ownership is verified",
                         "ip");
   };
-  auto pools = c.Query("SELECT cidr FROM ip_pools");
-  if (!pools) return std::unexpected(pools.error());
-  for (const auto& r : *pools) {
-    if (common::Cidr::Parse(Text(r[0]))->Contains(*ip)) return refused();
-  }
+  auto pool =
+      OverlappingPool(c, *common::Cidr::Parse(ip->ToString() + (ip->is_v4() ? "/32" : "/128")));
+  if (!pool) return std::unexpected(pool.error());
+  if (*pool) return refused();
   auto mine = ListPrefixes(c, tenant_id);
   if (!mine) return std::unexpected(mine.error());
   for (const auto& p : *mine) {

@@ -44,8 +44,11 @@ struct Result {
 Result Measure(int node_count, const std::string& database) {
   std::vector<std::unique_ptr<Server>> nodes;
   for (int i = 0; i < node_count; ++i) {
-    nodes.push_back(
-        std::make_unique<Server>(std::vector<std::string>{"--threads", "2"}, "", true, database));
+    std::vector<std::string> args{"--threads", "2"};
+    // Nodes share the key that seals secrets at rest: the first node's.
+    if (i > 0)
+      args.insert(args.end(), {"--secrets-key-file", nodes[0]->data_dir() + "/secrets.key"});
+    nodes.push_back(std::make_unique<Server>(args, "", true, database));
   }
   Server& first = *nodes[0];
   first.Admin("POST", "/v1/admin/ip-pools",

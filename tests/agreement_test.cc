@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "common/time.h"
@@ -55,6 +57,12 @@ TEST(Agreement, RateAndTheServiceGiveTheSameBill) {
   // A day of seeded usage after delivery: 00:10Z to 15:59Z (the day ends at 16:00Z).
   std::mt19937_64 rng(20261126);
   std::ostringstream csv, ndjson;
+  struct Sample {
+    int minute;
+    std::string ip;
+    int64_t attack, in, out;
+  };
+  std::vector<Sample> samples;
   csv << "window_start,window_s,ip,attack_bps,in_bytes,out_bytes\n";
   const auto first = common::ParseRfc3339("2026-11-26T00:10:00Z").value();
   for (int m = 0; m < 950; ++m) {
@@ -64,6 +72,7 @@ TEST(Agreement, RateAndTheServiceGiveTheSameBill) {
       const int64_t in = static_cast<int64_t>(rng() % 5'000'000'000),
                     out = static_cast<int64_t>(rng() % 9'000'000'000);
       csv << at << ",60," << ip << "," << attack << "," << in << "," << out << "\n";
+      samples.push_back({m, ip, attack, in, out});
       ndjson << R"({"ip": ")" << ip << R"(", "window_start": ")" << at << R"(", "attack_bps": )"
              << attack << R"(, "in_bytes": )" << in << R"(, "out_bytes": )" << out << "}\n";
     }
@@ -96,6 +105,68 @@ TEST(Agreement, RateAndTheServiceGiveTheSameBill) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << i;
   EXPECT_EQ(served.at("total"), offline[0].at("total"));
   EXPECT_NE(Str(served, "total"), "0.00");
+
+  // And both equal the answer worked out here from product.md §4, §5 and §9 alone (the price
+  // table rows these resources can reach, written from the spec), not from either path.
+  const std::map<std::string, std::vector<int64_t>> elastic_yuan = {
+      // (0,10], (10,20], ... per 10 Gbps for hdip; per 20 Gbps for hdp.
+      {"mainland_bgp", {1'000, 2'200, 3'500, 4'800, 5'700, 6'600, 7'500, 8'400, 9'300, 10'200}},
+      {"overseas", {1'280, 2'800, 4'500, 6'100, 7'300, 8'400, 9'600, 10'700, 11'900, 13'000}},
+      {"hdp_mainland", {2'200, 4'800, 6'600, 8'400, 10'200}}};
+  auto yuan = [](int64_t fen) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(fen / 100),
+                  static_cast<long long>(fen % 100));
+    return std::string(buf);
+  };
+  std::map<std::pair<std::string, std::string>, std::string> expected;  // (resource, kind)
+  for (const auto& r : resources) {
+    const std::string id = Str(r, "id"), product = Str(r, "product"), region = Str(r, "region");
+    std::set<std::string> own;
+    for (const auto& ip : r.at("ips").as_array()) own.emplace(ip.as_string());
+    const int64_t base = r.at("base_gbps").as_int64() * 1'000'000'000;
+    const int64_t ceiling = r.at("elastic_gbps").as_int64() * 1'000'000'000;
+    // Per window: the packet's attack is the sum over its IPs (§4); per 5-minute bucket the
+    // forwarded bytes (§5).
+    std::map<int, int64_t> attack;
+    std::map<int, std::pair<int64_t, int64_t>> bucket;
+    int64_t bytes = 0;
+    for (const auto& x : samples) {
+      if (!own.count(x.ip)) continue;
+      attack[x.minute] += x.attack;
+      bucket[(x.minute + 10) / 5].first += x.in;  // minute 0 is 00:10Z: buckets align to it
+      bucket[(x.minute + 10) / 5].second += x.out;
+      bytes += x.in + x.out;
+    }
+    int64_t excess = 0;
+    for (const auto& [m, a] : attack) excess = std::max(excess, std::min(a, ceiling) - base);
+    if (excess > 0) {
+      const bool hdp = product == "hdp";
+      const auto& table = elastic_yuan.at(hdp                       ? "hdp_mainland"
+                                          : region == "ap-hongkong" ? "overseas"
+                                                                    : "mainland_bgp");
+      const int64_t width = (hdp ? 20 : 10) * int64_t{1'000'000'000};
+      const size_t range = static_cast<size_t>((excess + width - 1) / width) - 1;  // (lo, hi]
+      ASSERT_LT(range, table.size()) << id;
+      expected[{id, "elastic"}] = yuan(table[range] * 100);
+    }
+    if (product != "hdip") continue;
+    if (Str(r, "forwarding_mode") == "by_traffic") {
+      // bytes / 10^9 x 0.80 (cn-south), half-up to the fen.
+      expected[{id, "forwarding_traffic"}] = yuan((bytes * 80 + 500'000'000) / 1'000'000'000);
+    } else {
+      int64_t peak_bytes = 0;
+      for (const auto& [b, io] : bucket) peak_bytes = std::max({peak_bytes, io.first, io.second});
+      // Mbps over the included 100, rounded up: (bytes x 8 / 300 - 10^8) / 10^6; HK 3.00.
+      const int64_t over = peak_bytes * 8 - int64_t{100'000'000} * 300;
+      const int64_t mbps = over <= 0 ? 0 : (over + 300'000'000 - 1) / 300'000'000;
+      if (mbps > 0) expected[{id, "forwarding_bandwidth"}] = yuan(mbps * 300);
+    }
+  }
+  std::map<std::pair<std::string, std::string>, std::string> got;
+  for (const auto& l : a) got[{Str(l, "resource"), Str(l, "kind")}] = Str(l, "amount");
+  EXPECT_EQ(got, expected);
+  ASSERT_EQ(expected.size(), 5u);  // every line kind this day can have, each worked out
 }
 
 }  // namespace

@@ -194,5 +194,99 @@ TEST(Security, CustomerPrefixesAreTheOperatorsToAssign) {
       403);
 }
 
+// Runs `rampart serve` on `data` with RAMPART_ADMIN_KEY=`key` for at most 3 s (a graceful
+// stop by `timeout`) and returns its exit status and everything it printed.
+std::pair<int, std::string> ServeBriefly(const std::string& data, const std::string& key) {
+  const std::string cmd = "RAMPART_ADMIN_KEY='" + key + "' timeout 3 " + RAMPART_BINARY +
+                          " serve --listen 127.0.0.1:0 --data " + data + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The bug: a weak RAMPART_ADMIN_KEY (aaaaaaaaaaaaaaaa) was accepted, and a different one on
+// restart was ignored silently while the old stayed valid.
+TEST(Security, TheAdminKeyMustBeStrongAndAChangedOneIsNotSilentlyIgnored) {
+  if (const char* b = std::getenv("RAMPART_TEST_BACKEND"); b && std::string(b) == "postgres") {
+    GTEST_SKIP() << "the first start of the embedded store; the PostgreSQL path is the same code";
+  }
+  char tmpl[] = "/tmp/rampart_admin_XXXXXX";
+  const std::string data = mkdtemp(tmpl);
+  for (const std::string weak : {"aaaaaaaaaaaaaaaa", "rk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                 "rk_0101010101010101010101010101010101", "rk_0123456789abcdef",
+                                 "sk_0123456789abcdef0123456789abcdef"}) {
+    const auto [status, out] = ServeBriefly(data, weak);
+    EXPECT_EQ(status, 1) << weak << ": " << out;
+    EXPECT_NE(out.find("RAMPART_ADMIN_KEY: a key must be rk_ and at least 32 random hex digits"),
+              std::string::npos)
+        << out;
+  }
+  const auto [first, first_out] = ServeBriefly(data, kAdminKey);
+  EXPECT_EQ(first, 124) << first_out;  // ran until `timeout` stopped it
+  EXPECT_NE(first_out.find("admin key taken from RAMPART_ADMIN_KEY"), std::string::npos);
+  const auto [again, again_out] = ServeBriefly(data, "rk_fedcba9876543210fedcba9876543210");
+  EXPECT_NE(again_out.find("RAMPART_ADMIN_KEY is not a live admin key of this database"),
+            std::string::npos)
+      << again_out;
+  std::filesystem::remove_all(data);
+}
+
+// Operator keys: admin keys are issued and revoked (never the last one), agent keys post
+// usage and do nothing else; `rampart admin rotate-key` replaces every admin key at once,
+// while the server runs.
+TEST(Security, AdminKeysRotateAndRevokeAndAgentKeysOnlyPostUsage) {
+  Server s;
+  const auto second = s.Admin("POST", "/v1/admin/keys", R"({"role": "admin", "name": "ops-2"})");
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string second_key = Str(second.Json(), "key");
+  EXPECT_EQ(second_key.rfind("rk_", 0), 0u);
+  auto listed = s.Admin("GET", "/v1/admin/keys").Json().at("items").as_array();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].as_object().count("key"), 0u);  // never the secrets
+  const std::string first_id = Str(listed[0], "id"), second_id = Str(second.Json(), "id");
+  // The first key revokes itself; the second then cannot revoke the last one.
+  EXPECT_EQ(s.Admin("DELETE", "/v1/admin/keys/" + first_id).status, 200);
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/tenants").status, 401);
+  const auto last = s.Call("DELETE", "/v1/admin/keys/" + second_id, second_key);
+  EXPECT_EQ(last.status, 409) << last.body;
+  EXPECT_EQ(s.Call("GET", "/v1/admin/tenants", second_key).status, 200);
+
+  // An agent key: usage for any protected IP, nothing else.
+  const auto agent =
+      s.Call("POST", "/v1/admin/keys", second_key, R"({"role": "agent", "name": "collector-sz1"})");
+  ASSERT_EQ(agent.status, 201) << agent.body;
+  const std::string agent_key = Str(agent.Json(), "key");
+  EXPECT_EQ(s.Call("POST", "/v1/usage", agent_key, "[]").status, 200);
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/v1/admin/tenants"},
+                                                        {"GET", "/v1/account"},
+                                                        {"GET", "/v1/resources"},
+                                                        {"POST", "/v1/admin/keys"},
+                                                        {"GET", "/v1/admin/keys"}}) {
+    EXPECT_EQ(s.Call(method, path, agent_key, "{}").status, 403) << method << " " << path;
+  }
+  EXPECT_EQ(
+      s.Call("POST", "/v1/admin/keys", second_key, R"({"role": "tenant", "name": "x"})").status,
+      400);
+
+  // Rotation from the command line, on the live server's store.
+  const std::string cmd = std::string(RAMPART_BINARY) + " admin rotate-key --data " + s.data_dir() +
+                          (s.database().empty() ? "" : " --database '" + s.database() + "'") +
+                          " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  char line[256] = {};
+  ASSERT_NE(fgets(line, sizeof line, p), nullptr);
+  ASSERT_EQ(pclose(p), 0);
+  std::string rotated(line);
+  rotated.erase(rotated.find_last_not_of("\n") + 1);
+  EXPECT_EQ(rotated.rfind("rk_", 0), 0u) << rotated;
+  EXPECT_EQ(s.Call("GET", "/v1/admin/tenants", second_key).status, 401);
+  EXPECT_EQ(s.Call("GET", "/v1/admin/tenants", rotated).status, 200);
+  EXPECT_EQ(s.Call("POST", "/v1/usage", agent_key, "[]").status, 200);  // agents keep theirs
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -23,7 +23,7 @@
 
 namespace rampart::testing {
 
-inline const std::string kAdminKey = "test-admin-key-0123456789";
+inline const std::string kAdminKey = "rk_0123456789abcdef0123456789abcdef";
 
 // The string member `key` of a JSON object; "null" when it is null.
 inline std::string Str(const boost::json::value& v, const char* key) {
@@ -230,6 +230,15 @@ class Server {
   // Moves the simulated clock.
   void Advance(int64_t seconds) const {
     Admin("POST", "/v1/admin/clock", "{\"advance_s\": " + std::to_string(seconds) + "}");
+  }
+
+  // Adds an IP pool of `cidr` for `region`/`line`; returns the answer's status (201).
+  int AddPool(const std::string& cidr, const std::string& region = "cn-south",
+              const std::string& line = "bgp") const {
+    return Admin("POST", "/v1/admin/ip-pools",
+                 R"({"region": ")" + region + R"(", "line": ")" + line + R"(", "cidr": ")" + cidr +
+                     "\"}")
+        .status;
   }
 
   // A tenant with a tenant key and `balance` yuan; returns {tenant id, key}.

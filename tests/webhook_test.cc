@@ -19,6 +19,7 @@ namespace http = beast::http;
 
 struct Received {
   std::string body, event, delivery, timestamp, signature;
+  std::string standard_id, standard_timestamp, standard_signature;  // Standard Webhooks
 };
 
 // A one-thread HTTP receiver on 127.0.0.1: answers each request with the next scripted
@@ -84,7 +85,9 @@ class Receiver {
         std::unique_lock lock(mutex_);
         received_.push_back(
             {req.body(), std::string(req["Rampart-Event"]), std::string(req["Rampart-Delivery"]),
-             std::string(req["Rampart-Timestamp"]), std::string(req["Rampart-Signature"])});
+             std::string(req["Rampart-Timestamp"]), std::string(req["Rampart-Signature"]),
+             std::string(req["webhook-id"]), std::string(req["webhook-timestamp"]),
+             std::string(req["webhook-signature"])});
         waiting_ = held_;
         cv_.notify_all();
         cv_.wait(lock, [&] { return !held_; });
@@ -160,6 +163,12 @@ TEST(Webhooks, SignedInOrderAndRetriedAfterA500) {
   EXPECT_EQ(got[2].event, "delivered");
   for (const auto& r : got) {
     EXPECT_EQ(r.signature, "v1=" + common::HmacSha256Hex(kSecret, r.timestamp + "." + r.body));
+    // Standard Webhooks: a secret that is not whsec_<base64> signs with its own bytes.
+    EXPECT_EQ(r.standard_id, r.delivery);
+    EXPECT_EQ(r.standard_timestamp, r.timestamp);
+    EXPECT_EQ(
+        r.standard_signature,
+        "v1," + common::HmacSha256Base64(kSecret, r.delivery + "." + r.timestamp + "." + r.body));
     EXPECT_EQ(Str(boost::json::parse(r.body), "kind"), r.event);
   }
   // A forged body would not verify.
@@ -201,10 +210,57 @@ TEST(Webhooks, ASlowReceiverNeverBlocksTheApi) {
   receiver.Hold(false);
 }
 
+// The bug: one sender thread with synchronous I/O, so a receiver that read the request and
+// never answered held every other tenant's deliveries for minutes. Now the tarpit holds only
+// its own delivery, for at most the 5 s read deadline.
+TEST(Webhooks, ATarpitReceiverHoldsNoOtherTenantsDelivery) {
+  Receiver tarpit, prompt;
+  tarpit.Hold(true);
+  Server s({"--webhook-allow-private"});
+  auto [a, key_a] = s.NewTenant("a", "100000.00");
+  auto [b, key_b] = s.NewTenant("b", "100000.00");
+  ASSERT_EQ(s.Call("POST", "/v1/webhooks", key_a, R"({"url": ")" + tarpit.Url() + "\"}").status,
+            201);
+  const auto hook_b = s.Call("POST", "/v1/webhooks", key_b, R"({"url": ")" + prompt.Url() + "\"}");
+  ASSERT_EQ(hook_b.status, 201);
+  const std::string order_a = Str(s.Call("POST", "/v1/orders", key_a, kOrder).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + order_a + "/pay", key_a).status, 200);
+  bool held = false;
+  ASSERT_EQ(tarpit.WaitFor(1, &held).size(), 1u);
+  ASSERT_TRUE(held);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string order_b = Str(s.Call("POST", "/v1/orders", key_b, kOrder).Json(), "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + order_b + "/pay", key_b).status, 200);
+  const auto got = prompt.WaitFor(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event, "order_paid");
+  // Delivered while the tarpit still holds its request (released only below): before the
+  // fix this waited for the tarpit; the bound is loose, only "not behind the tarpit".
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  bool still_held = false;
+  tarpit.WaitFor(1, &still_held);
+  EXPECT_TRUE(still_held);
+  // The tarpit's attempt ends at the read deadline as a failure, to be retried.
+  const std::string hook_a =
+      Str(s.Call("GET", "/v1/webhooks", key_a).Json().at("items").as_array()[0], "id");
+  std::string error;
+  for (int i = 0; i < 400 && error.empty(); ++i) {
+    const auto log = s.Call("GET", "/v1/webhooks/" + hook_a + "/deliveries", key_a)
+                         .Json()
+                         .at("items")
+                         .as_array();
+    if (!log.empty() && !log[0].at("last_error").is_null()) error = Str(log[0], "last_error");
+    if (error.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_NE(error.find("no answer"), std::string::npos) << error;
+  tarpit.Hold(false);
+}
+
 TEST(Webhooks, ValidationAndIsolation) {
   Server s;
   auto [tenant, key] = s.NewTenant("acme", "0");
   for (const std::string bad : {R"({"url": "ftp://x.example.com"})", R"({"url": "http://"})",
+                                R"({"url": "https://"})", R"({"url": "httpx://a.example.com"})",
                                 R"({"url": "http://user@host/"})", R"({"url": "http://a b/"})",
                                 R"({"url": "http://x.example.com", "secret": "short"})", R"({})"}) {
     const auto r = s.Call("POST", "/v1/webhooks", key, bad);

@@ -65,7 +65,8 @@ TEST(WorkedExample, E06_OrderHdip30GSixMonthsQuantity2) {
   o.spec.base_gbps = 30;
   o.months = 6;
   o.quantity = 2;
-  EXPECT_EQ(billing::QuotePurchase(DefaultPriceBook(), o, true)->amount.ToString(), "261120.00");
+  EXPECT_EQ(billing::QuotePurchase(DefaultPriceBook(), o, true).value().amount.ToString(),
+            "261120.00");
 }
 
 TEST(WorkedExample, E07_UpgradeWith21DaysLeft) {
@@ -136,7 +137,8 @@ TEST(WorkedExample, E12_HdpMainland5Ips20GThreeMonths) {
   o.spec.ip_count = 5;
   o.spec.base_gbps = 20;
   o.months = 3;
-  EXPECT_EQ(billing::QuotePurchase(DefaultPriceBook(), o, true)->amount.ToString(), "69750.00");
+  EXPECT_EQ(billing::QuotePurchase(DefaultPriceBook(), o, true).value().amount.ToString(),
+            "69750.00");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ using store::Int;
 using store::Text;
 using store::Value;
 
-constexpr std::string_view kRoles[] = {"admin", "tenant", "meter"};
+constexpr std::string_view kRoles[] = {"admin", "tenant", "meter", "agent"};
 
 Tenant TenantFrom(const store::Row& r) {
   return Tenant{Text(r[0]), Text(r[1]), Money::FromFen(Int(r[2])),
@@ -28,13 +28,14 @@ LedgerEntry EntryFrom(const store::Row& r) {
 int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
 
 Result<IssuedKey> StoreKey(store::Connection& c, Role role, std::string_view tenant_id,
-                           std::string secret, Instant now) {
-  IssuedKey key{common::NewId("key"), role, std::string(tenant_id), std::move(secret)};
+                           std::string secret, Instant now, std::string_view name = "") {
+  IssuedKey key{common::NewId("key"), role, std::string(tenant_id), std::move(secret),
+                std::string(name)};
   auto r = c.Query(
-      "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at) VALUES ($1, $2, $3, $4, "
-      "$5)",
+      "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at, name) VALUES ($1, $2, $3, "
+      "$4, $5, $6)",
       {key.id, tenant_id.empty() ? Value{} : Value{std::string(tenant_id)},
-       std::string(ToString(role)), common::Sha256Hex(key.secret), Epoch(now)});
+       std::string(ToString(role)), common::Sha256Hex(key.secret), Epoch(now), key.name});
   if (!r) return std::unexpected(r.error());
   return key;
 }
@@ -44,7 +45,7 @@ Result<IssuedKey> StoreKey(store::Connection& c, Role role, std::string_view ten
 std::string_view ToString(Role r) { return kRoles[static_cast<int>(r)]; }
 
 std::optional<Role> ParseRole(std::string_view text) {
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 4; ++i) {
     if (kRoles[i] == text) return static_cast<Role>(i);
   }
   return std::nullopt;
@@ -98,11 +99,94 @@ Result<IssuedKey> IssueKey(store::Connection& c, Role role, std::string_view ten
   return StoreKey(c, role, tenant_id, "rk_" + common::RandomHex(32), now);
 }
 
-Result<IssuedKey> AdoptKey(store::Connection& c, Role role, std::string_view secret, Instant now) {
-  if (secret.size() < 16) {
-    return common::Fail("invalid_option", "a key must be at least 16 characters", "key");
+common::Result<void> CheckKeyStrength(std::string_view secret) {
+  const auto weak = [] {
+    return common::Fail("invalid_option",
+                        "a key must be rk_ and at least 32 random hex digits (128 bits), like "
+                        "the keys Rampart issues: rk_$(openssl rand -hex 32)",
+                        "key");
+  };
+  if (!secret.starts_with("rk_")) return weak();
+  const std::string_view digits = secret.substr(3);
+  if (digits.size() < 32 || digits.size() > 128 ||
+      digits.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return weak();
   }
-  return StoreKey(c, role, "", std::string(secret), now);
+  // 32 random hex digits show 8 or more distinct ones but with odds below 10^-9; fewer means
+  // a pattern someone typed (rk_aaaa..., rk_0101...).
+  bool seen[16] = {};
+  int distinct = 0;
+  for (char ch : digits) {
+    const int v = ch <= '9' ? ch - '0' : ch - 'a' + 10;
+    distinct += !seen[v];
+    seen[v] = true;
+  }
+  if (distinct < 8) return weak();
+  return {};
+}
+
+Result<IssuedKey> AdoptKey(store::Connection& c, Role role, std::string_view secret, Instant now) {
+  if (auto strong = CheckKeyStrength(secret); !strong) return std::unexpected(strong.error());
+  return StoreKey(c, role, "", std::string(secret), now, "adopted");
+}
+
+Result<IssuedKey> IssueOperatorKey(store::Connection& c, Role role, std::string_view name,
+                                   Instant now) {
+  if (role != Role::kAdmin && role != Role::kAgent) {
+    return common::Fail("invalid_option", "operator keys are admin or agent keys", "role");
+  }
+  if (name.empty() || name.size() > 100) {
+    return common::Fail("invalid_option", "name must be 1 to 100 characters", "name");
+  }
+  return StoreKey(c, role, "", "rk_" + common::RandomHex(32), now, name);
+}
+
+Result<std::vector<KeyInfo>> ListOperatorKeys(store::Connection& c) {
+  auto rows = c.Query(
+      "SELECT id, role, created_at, revoked_at, name FROM api_keys WHERE tenant_id IS NULL "
+      "ORDER BY seq");
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<KeyInfo> keys;
+  for (const auto& row : *rows) {
+    KeyInfo k{Text(row[0]), *ParseRole(Text(row[1])), Instant(common::Seconds(Int(row[2]))),
+              std::nullopt, Text(row[4])};
+    if (!store::IsNull(row[3])) k.revoked_at = Instant(common::Seconds(Int(row[3])));
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+Result<void> RevokeOperatorKey(store::Connection& c, std::string_view key_id, Instant now) {
+  auto rows = c.Query(
+      "SELECT role FROM api_keys WHERE id = $1 AND tenant_id IS NULL AND revoked_at IS NULL",
+      {std::string(key_id)});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return common::Fail("not_found", "no such key");
+  if (Text((*rows)[0][0]) == "admin") {
+    auto live =
+        c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL");
+    if (!live) return std::unexpected(live.error());
+    if (Int((*live)[0][0]) <= 1) {
+      return common::Fail("invalid_state",
+                          "the last admin key cannot be revoked: issue another first (or use "
+                          "rampart admin rotate-key)");
+    }
+  }
+  auto r = c.Query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1",
+                   {std::string(key_id), Epoch(now)});
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+Result<IssuedKey> RotateAdminKey(store::Connection& c, Instant now) {
+  auto key = StoreKey(c, Role::kAdmin, "", "rk_" + common::RandomHex(32), now, "rotated");
+  if (!key) return key;
+  auto r = c.Query(
+      "UPDATE api_keys SET revoked_at = $2 WHERE role = 'admin' AND id <> $1 AND revoked_at IS "
+      "NULL",
+      {key->id, Epoch(now)});
+  if (!r) return std::unexpected(r.error());
+  return key;
 }
 
 Result<Principal> Authenticate(store::Connection& c, std::string_view secret) {

@@ -25,7 +25,9 @@ using common::Instant;
 using common::Money;
 using common::Result;
 
-enum class Role { kAdmin, kTenant, kMeter };
+// admin: the operator; tenant: a tenant's console and API; meter: posts a tenant's usage;
+// agent: the operator's data-plane agents (rampart collect/forward), no tenant.
+enum class Role { kAdmin, kTenant, kMeter, kAgent };
 std::string_view ToString(Role r);
 std::optional<Role> ParseRole(std::string_view text);
 
@@ -39,8 +41,9 @@ struct Tenant {
 struct IssuedKey {
   std::string id;
   Role role = Role::kTenant;
-  std::string tenant_id;  // empty for admin keys
+  std::string tenant_id;  // empty for operator (admin, agent) keys
   std::string secret;     // shown once; never stored
+  std::string name;       // operator keys: what it is for
 };
 
 // A key as the operator sees it later: never its secret.
@@ -49,6 +52,7 @@ struct KeyInfo {
   Role role = Role::kTenant;
   Instant created_at;
   std::optional<Instant> revoked_at;
+  std::string name;
 };
 
 // Who a request comes from.
@@ -76,8 +80,22 @@ Result<std::vector<Tenant>> ListTenants(store::Connection& c, int64_t after_seq,
 // Issues a key. Admin keys have no tenant; tenant and meter keys need an existing tenant.
 Result<IssuedKey> IssueKey(store::Connection& c, Role role, std::string_view tenant_id,
                            Instant now);
-// Stores a key whose secret the operator chose (the first admin key from RAMPART_ADMIN_KEY).
+// Stores a key whose secret the operator chose (the first admin key from RAMPART_ADMIN_KEY):
+// it must look like one Rampart issues, `rk_` and at least 32 hex digits (128 bits) that are
+// not an obvious pattern (`invalid_option` otherwise).
 Result<IssuedKey> AdoptKey(store::Connection& c, Role role, std::string_view secret, Instant now);
+common::Result<void> CheckKeyStrength(std::string_view secret);
+// Operator keys (no tenant): admin or agent, with a name (1-100 characters).
+Result<IssuedKey> IssueOperatorKey(store::Connection& c, Role role, std::string_view name,
+                                   Instant now);
+// Operator keys, oldest first, revoked ones included.
+Result<std::vector<KeyInfo>> ListOperatorKeys(store::Connection& c);
+// `not_found` for no such live operator key; `invalid_state` for the last live admin key
+// (the operator would lock itself out).
+Result<void> RevokeOperatorKey(store::Connection& c, std::string_view key_id, Instant now);
+// Issues a new admin key and revokes every other admin key: after a leak, or to replace a
+// generated one. The secret is in the answer only.
+Result<IssuedKey> RotateAdminKey(store::Connection& c, Instant now);
 // `unauthenticated` for an unknown or revoked key (the same answer for both).
 Result<Principal> Authenticate(store::Connection& c, std::string_view secret);
 Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::string_view key_id,

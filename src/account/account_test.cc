@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/crypto.h"
 #include "store/test_database.h"
 
 namespace rampart::account {
@@ -31,7 +32,10 @@ TEST_F(Account, KeysAuthenticateByTheirSecretOnly) {
   // Only the hash is stored.
   auto stored =
       db_->Use([](store::Connection& c) { return c.Query("SELECT key_hash FROM api_keys"); });
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ(store::Text((*stored)[0][0]).find(key.secret), std::string::npos);
+  EXPECT_EQ(store::Text((*stored)[0][0]), common::Sha256Hex(key.secret));
   EXPECT_EQ(
       Tx([&](store::Connection& c) { return Authenticate(c, key.secret + "x"); }).error().code,
       "unauthenticated");

@@ -28,6 +28,7 @@ int StatusFor(std::string_view code) {
       {"payload_too_large", 413},
       {"unsupported_media_type", 415},
       {"storage_error", 500},
+      {"database_unavailable", 503},
       {"ledger_mismatch", 500},
   };
   auto it = kStatus.find(code);

@@ -98,9 +98,9 @@ void AddAccountRoutes(EndpointMap& e) {
           auto secret = fields.String("secret", false);
           if (auto e = fields.Finish()) return ErrorResponse(*e);
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-            auto w =
-                lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
-                                         s.deps().clock->Now(), s.deps().webhook_allow_private);
+            auto w = lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
+                                              s.deps().secrets_key, s.deps().clock->Now(),
+                                              s.deps().webhook_allow_private);
             if (!w) return std::unexpected(w.error());
             return AnswerWithSecret(201, WebhookToJson(*w).as_object(), "secret", w->secret);
           });

@@ -12,6 +12,21 @@
 
 namespace rampart::api {
 
+namespace {
+
+// A key as the operator lists it: never its secret.
+value KeyInfoToJson(const account::KeyInfo& k) {
+  object o{
+      {"id", k.id},
+      {"role", account::ToString(k.role)},
+      {"created_at", common::FormatRfc3339(k.created_at)},
+      {"revoked_at", k.revoked_at ? value(common::FormatRfc3339(*k.revoked_at)) : value(nullptr)}};
+  if (!k.name.empty()) o["name"] = k.name;
+  return o;
+}
+
+}  // namespace
+
 void AddAdminRoutes(EndpointMap& e) {
   e.insert({
       {"GET /v1/admin/tenants/{id}/ledger/verify",
@@ -78,6 +93,44 @@ void AddAdminRoutes(EndpointMap& e) {
                 "key", k->secret);
           });
         }}},
+      {"POST /v1/admin/keys",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto role = fields.Choice("role", true, {"admin", "agent"});
+          auto name = fields.String("name", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto k = account::IssueOperatorKey(conn, *account::ParseRole(*role), *name,
+                                               s.deps().clock->Now());
+            if (!k) return std::unexpected(k.error());
+            return AnswerWithSecret(
+                201, object{{"id", k->id}, {"role", account::ToString(k->role)}, {"name", k->name}},
+                "key", k->secret);
+          });
+        }}},
+      {"GET /v1/admin/keys",
+       {kAdmin,
+        [](ApiService& s, Context&) {
+          auto keys = s.deps().db->Use(
+              [&](store::Connection& conn) { return account::ListOperatorKeys(conn); });
+          if (!keys) return ErrorResponse(keys.error());
+          array items;
+          for (const auto& k : *keys) items.push_back(KeyInfoToJson(k));
+          return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
+        }}},
+      {"DELETE /v1/admin/keys/{id}",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto r = account::RevokeOperatorKey(conn, c.params[0], s.deps().clock->Now()); !r) {
+              return std::unexpected(r.error());
+            }
+            return Json(200, object{{"id", c.params[0]}, {"revoked", true}});
+          });
+        }}},
       {"GET /v1/admin/tenants/{id}/keys",
        {kAdmin,
         [](ApiService& s, Context& c) {
@@ -88,14 +141,7 @@ void AddAdminRoutes(EndpointMap& e) {
             auto ks = account::ListKeys(conn, c.params[0]);
             if (!ks) return std::unexpected(ks.error());
             array items;
-            for (const auto& k : *ks) {
-              items.push_back(
-                  object{{"id", k.id},
-                         {"role", account::ToString(k.role)},
-                         {"created_at", common::FormatRfc3339(k.created_at)},
-                         {"revoked_at", k.revoked_at ? value(common::FormatRfc3339(*k.revoked_at))
-                                                     : value(nullptr)}});
-            }
+            for (const auto& k : *ks) items.push_back(KeyInfoToJson(k));
             return items;
           });
           if (!keys) return ErrorResponse(keys.error());

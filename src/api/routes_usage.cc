@@ -1,4 +1,4 @@
-// Routes: Usage ingestion (meters and the operator).
+// Routes: Usage ingestion (meters, the operator and its agents).
 #include <utility>
 
 #include "api/routes.h"
@@ -11,7 +11,7 @@ namespace rampart::api {
 void AddUsageRoutes(EndpointMap& e) {
   e.insert({
       {"POST /v1/usage",
-       {{Role::kMeter, Role::kAdmin},
+       {{Role::kMeter, Role::kAdmin, Role::kAgent},
         [](ApiService& s, Context& c) {
           std::string inflated;
           const std::string* raw = &c.req.body;
@@ -33,7 +33,8 @@ void AddUsageRoutes(EndpointMap& e) {
           }
           auto samples = ParseUsageBody(*raw, ndjson);
           if (!samples) return ErrorResponse(samples.error());
-          const std::string scope = c.who.role == Role::kAdmin ? "" : c.who.tenant_id;
+          // A meter posts its tenant's windows; the operator and its agents any IP's.
+          const std::string scope = c.who.tenant_id;
           // Checking and grouping need no database: done here, on this request's thread, so
           // concurrent meters use every core and the writer holds the store only to store.
           const common::Instant now = s.deps().clock->Now();

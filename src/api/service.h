@@ -36,6 +36,7 @@ struct ServiceDeps {
   const ConsoleAssets* console = nullptr;  // the browser console at `/`; none without it
   bool allow_private_origins = false;      // --allow-private-origins
   bool webhook_allow_private = false;      // --webhook-allow-private
+  std::string secrets_key;                 // 32 bytes: seals webhook secrets at rest
 };
 
 class ApiService {

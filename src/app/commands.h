@@ -48,10 +48,26 @@ struct ServeArgs {
   int usage_retention_days = 90;       // stored usage kept this long (at least 4 days)
   bool webhook_allow_private = false;  // deliver webhooks to private/loopback addresses too
   bool allow_private_origins = false;  // forwarding rules may name private origins
-  std::string console_dir;  // empty: share/rampart/console beside the binary, else web/dist
+  std::string console_dir;       // empty: share/rampart/console beside the binary, else web/dist
+  std::string secrets_key_file;  // empty: DATA/secrets.key, made on first start
+  std::string webhook_ca;        // extra CAs (PEM) trusted for https:// webhooks
 };
 // Runs until SIGTERM or SIGINT, then stops gracefully.
 int RunServe(const ServeArgs& args);
+
+struct BackupArgs {
+  std::string data_dir;  // a `rampart serve` data directory (SQLite)
+  std::string out;       // the copy; written whole or not at all
+};
+// A consistent, verified copy of the embedded store while the server runs.
+int RunBackup(const BackupArgs& args);
+
+struct AdminArgs {
+  std::string data_dir = "./rampart-data";
+  std::string database;  // postgres://...; empty = SQLite in data_dir
+};
+// Issues a new admin key, revokes the others and prints the new one once.
+int RunRotateAdminKey(const AdminArgs& args);
 
 int RunPricebookCheck(const std::string& path);
 int RunPricebookDefault();

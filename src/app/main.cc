@@ -163,10 +163,33 @@ int main(int argc, char** argv) {
   sv->add_option("--console-dir", serve.console_dir,
                  "The built console (web/dist) served at /; default: the installed one, "
                  "else the source tree's");
+  sv->add_option("--secrets-key-file", serve.secrets_key_file,
+                 "The key that seals webhook secrets at rest (64 hex digits; made, 0600, when "
+                 "missing). Nodes sharing a database share it. Default: DATA/secrets.key");
+  sv->add_option("--webhook-ca", serve.webhook_ca,
+                 "A PEM file of CAs trusted for https:// webhooks besides the system's");
   std::string config_file;  // read before parsing: see ExpandConfig
   sv->add_option("--config", config_file,
                  "Read options from a TOML file: one `name = value` per option (listen, data, "
                  "database, usage-retention-days, ...); the command line wins");
+
+  // backup
+  rampart::app::BackupArgs backup;
+  auto* bk = app.add_subcommand(
+      "backup", "Copy the embedded store consistently while the server runs, and verify it");
+  bk->add_option("--data", backup.data_dir, "The server's data directory")->required();
+  bk->add_option("--out", backup.out, "The copy (an SQLite database file)")->required();
+
+  // admin
+  rampart::app::AdminArgs admin;
+  auto* ad = app.add_subcommand("admin", "Operator tools");
+  ad->require_subcommand(1);
+  auto* rotate = ad->add_subcommand(
+      "rotate-key", "Issue a new admin key, revoke every other, and print the new one once");
+  rotate->add_option("--data", admin.data_dir, "The server's data directory")
+      ->capture_default_str();
+  rotate->add_option("--database", admin.database,
+                     "PostgreSQL instead of the embedded SQLite: postgres://user@host:port/db");
 
   // pricebook
   auto* pb = app.add_subcommand("pricebook", "Price book tools");
@@ -208,6 +231,8 @@ int main(int argc, char** argv) {
     if (!pricebook_s.empty()) serve.pricebook.path = pricebook_s;
     return rampart::app::RunServe(serve);
   }
+  if (bk->parsed()) return rampart::app::RunBackup(backup);
+  if (rotate->parsed()) return rampart::app::RunRotateAdminKey(admin);
   if (check->parsed()) return rampart::app::RunPricebookCheck(check_path);
   if (show_default->parsed()) return rampart::app::RunPricebookDefault();
   return 1;

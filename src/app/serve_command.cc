@@ -17,18 +17,18 @@
 #include "api/service.h"
 #include "api/webhook_sender.h"
 #include "app/commands.h"
+#include "app/open_store.h"
 #include "app/pricebook_arg.h"
 #include "common/calendar.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
 #include "lifecycle/prefixes.h"
 #include "lifecycle/term.h"
+#include "lifecycle/webhooks.h"
 #include "ordering/orders.h"
 #include "postpaid/day_close.h"
-#include "store/migrations.h"
-#include "store/postgres/postgres_connection.h"
-#include "store/sqlite/sqlite_connection.h"
 
 namespace rampart::app {
 namespace {
@@ -50,10 +50,26 @@ common::Result<void> BootstrapAdminKey(store::Database& db, const fs::path& data
   return db.Transact([&](store::Connection& c) -> common::Result<void> {
     auto any = account::AnyAdminKey(c);
     if (!any) return std::unexpected(any.error());
-    if (*any) return {};
-    if (const char* env = std::getenv("RAMPART_ADMIN_KEY"); env && *env) {
+    const char* env = std::getenv("RAMPART_ADMIN_KEY");
+    if (*any) {
+      // The environment's key counts only on first start: say so when it is not (or no
+      // longer) a live admin key here, rather than let the operator believe it works.
+      if (env && *env) {
+        auto who = account::Authenticate(c, env);
+        if (!who || who->role != account::Role::kAdmin) {
+          spdlog::warn(
+              "RAMPART_ADMIN_KEY is not a live admin key of this database and is ignored (it is "
+              "used only on first start); the admin keys are the stored ones: list them with GET "
+              "/v1/admin/keys, replace them with `rampart admin rotate-key`");
+        }
+      }
+      return {};
+    }
+    if (env && *env) {
       auto k = account::AdoptKey(c, account::Role::kAdmin, env, now);
-      if (!k) return std::unexpected(k.error());
+      if (!k) {
+        return common::Fail(k.error().code, "RAMPART_ADMIN_KEY: " + k.error().message);
+      }
       spdlog::info("admin key taken from RAMPART_ADMIN_KEY");
       return {};
     }
@@ -103,6 +119,28 @@ common::Result<void> SetUpDemo(store::Database& db, const catalog::PriceBook& bo
     spdlog::info("demo tenant created; its key is in {}", (data / "demo-tenant.key").string());
     return {};
   });
+}
+
+// The 32-byte key that seals secrets at rest: read from `path` (64 hex digits), or made there
+// (0600) when the file does not exist.
+common::Result<std::string> LoadSecretsKey(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    const std::string hex = common::RandomHex(32);
+    if (!WriteSecret(path, hex)) return common::Fail("io_error", "cannot write " + path.string());
+    spdlog::info("secrets key made in {} (keep it with the database's backups)", path.string());
+  }
+  std::ifstream in(path);
+  std::string hex;
+  in >> hex;
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    return common::Fail("invalid_option",
+                        path.string() + " must hold a secrets key: 64 hex digits (32 bytes)");
+  }
+  std::string key(32, '\0');
+  for (size_t i = 0; i < 32; ++i)
+    key[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  return key;
 }
 
 common::Result<common::Instant> SimulatedStart(store::Database& db, const std::string& start,
@@ -212,26 +250,10 @@ int RunServe(const ServeArgs& args) {
         f.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
         fs::perm_options::replace, ec);
   }
-  std::vector<std::unique_ptr<store::Connection>> connections;
-  if (args.database.empty()) {
-    // One connection: SQLite has one writer, and a second connection would only wait for it.
-    auto sqlite = store::SqliteConnection::Open((data / "rampart.db").string());
-    if (!sqlite) return Fail(sqlite.error());
-    connections.push_back(std::move(*sqlite));
-  } else {
-    if (args.database.rfind("postgres://", 0) != 0 &&
-        args.database.rfind("postgresql://", 0) != 0) {
-      return Fail(common::Error{"invalid_option", "--database must be a postgres:// URL", ""});
-    }
-    for (int i = 0; i < args.database_connections; ++i) {
-      auto pg = store::PostgresConnection::Open(args.database);
-      if (!pg) return Fail(pg.error());
-      connections.push_back(std::move(*pg));
-    }
-    spdlog::info("store: PostgreSQL, {} connections", connections.size());
-  }
-  store::Database db(std::move(connections));
-  if (auto m = store::Migrate(db); !m) return Fail(m.error());
+  auto opened = OpenStore(args.data_dir, args.database, args.database_connections);
+  if (!opened) return Fail(opened.error());
+  if (!args.database.empty()) spdlog::info("store: PostgreSQL, {} connections", (*opened)->size());
+  store::Database& db = **opened;
 
   common::SystemClock system_clock;
   std::unique_ptr<common::SimulatedClock> simulated;
@@ -244,6 +266,13 @@ int RunServe(const ServeArgs& args) {
   common::Clock& clock = simulated ? static_cast<common::Clock&>(*simulated) : system_clock;
 
   if (auto k = BootstrapAdminKey(db, data, clock.Now()); !k) return Fail(k.error());
+  auto secrets_key = LoadSecretsKey(
+      args.secrets_key_file.empty() ? data / "secrets.key" : fs::path(args.secrets_key_file));
+  if (!secrets_key) return Fail(secrets_key.error());
+  auto sealed = db.Transact(
+      [&](store::Connection& c) { return lifecycle::SealSecretsAtRest(c, *secrets_key); });
+  if (!sealed) return Fail(sealed.error());
+  if (*sealed > 0) spdlog::info("sealed {} webhook secrets stored in clear", *sealed);
   if (args.demo) {
     if (auto d = SetUpDemo(db, *book, data, clock.Now()); !d) return Fail(d.error());
   }
@@ -313,7 +342,18 @@ int RunServe(const ServeArgs& args) {
   deps.console = console->has_value() ? &**console : nullptr;
   deps.allow_private_origins = args.allow_private_origins;
   deps.webhook_allow_private = args.webhook_allow_private;
+  deps.secrets_key = *secrets_key;
   api::ApiService service(deps);
+  api::WebhookSenderOptions webhook_options;
+  webhook_options.allow_private = args.webhook_allow_private;
+  webhook_options.secrets_key = *secrets_key;
+  webhook_options.ca_file = args.webhook_ca;
+  std::unique_ptr<api::WebhookSender> webhooks;
+  try {
+    webhooks = std::make_unique<api::WebhookSender>(db, clock, webhook_options);
+  } catch (const std::runtime_error& e) {
+    return Fail(common::Error{"invalid_option", e.what(), ""});
+  }
 
   // Signals are taken synchronously by this thread; block them before any thread starts.
   sigset_t signals;
@@ -353,8 +393,7 @@ int RunServe(const ServeArgs& args) {
   std::printf("rampart: listening on http://%s:%u\n", listen->first.c_str(), *port);
   std::fflush(stdout);
 
-  api::WebhookSender webhooks(db, clock, args.webhook_allow_private);
-  webhooks.Start();
+  webhooks->Start();
 
   // On the real clock a worker runs due jobs every second; on the simulated clock jobs run
   // only when POST /v1/admin/clock moves time.
@@ -380,7 +419,7 @@ int RunServe(const ServeArgs& args) {
   sigwait(&signals, &sig);
   spdlog::info("{} received: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   server.Stop();
-  webhooks.Stop();
+  webhooks->Stop();
   {
     std::lock_guard lock(worker_mutex);
     stopping = true;

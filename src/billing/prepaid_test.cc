@@ -165,14 +165,15 @@ TEST(Prepaid, UpgradeIsProratedToTheSecond) {
   EXPECT_EQ(u->quote.amount.ToString(), "6213.70");
   // One second less than 21 days: 9,000 x 1,814,399 s x 12 / (365 x 86,400) = 6,213.6950...
   EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::days(21) - std::chrono::seconds(1))
-                ->quote.amount.ToString(),
+                .value()
+                .quote.amount.ToString(),
             "6213.70");
-  EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::seconds(1))->quote.amount.ToString(),
+  EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::seconds(1)).value().quote.amount.ToString(),
             "0.00");
-  EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::hours(1))->quote.amount.ToString(),
+  EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::hours(1)).value().quote.amount.ToString(),
             "12.33");  // 9,000 x 3,600 x 12 / 31,536,000 = 12.328...
   // An hdp packet's factor applies to the difference: (9,500 - 6,000) x 3.875 x 30 days.
-  EXPECT_EQ(QuoteUpgrade(pb, Hdp(20, 5), 30, std::chrono::days(30))->quote.amount.ToString(),
+  EXPECT_EQ(QuoteUpgrade(pb, Hdp(20, 5), 30, std::chrono::days(30)).value().quote.amount.ToString(),
             "13376.71");
 }
 
@@ -182,16 +183,20 @@ TEST(Prepaid, SpecExampleOfTheUpgradeFormula) {
   auto pb = catalog::DefaultPriceBook();
   pb.hdip_classes[pb.FindHdipNetwork("cn-south", "bgp")->price_class].base = {
       {10, Money::FromYuan(5000)}, {20, Money::FromYuan(10200)}};
-  EXPECT_EQ(QuoteUpgrade(pb, Hdip(10), 20, std::chrono::days(21))->quote.amount.ToString(),
+  EXPECT_EQ(QuoteUpgrade(pb, Hdip(10), 20, std::chrono::days(21)).value().quote.amount.ToString(),
             "3590.14");
 }
 
 TEST(Prepaid, UpgradeSwitchesElasticOffWhenTheBaseReachesIt) {
   const auto& pb = DefaultPriceBook();
-  EXPECT_TRUE(QuoteUpgrade(pb, Hdip(20, 30), 30, std::chrono::days(1))->elastic_switched_off);
-  EXPECT_TRUE(QuoteUpgrade(pb, Hdip(20, 30), 50, std::chrono::days(1))->elastic_switched_off);
-  EXPECT_FALSE(QuoteUpgrade(pb, Hdip(20, 50), 30, std::chrono::days(1))->elastic_switched_off);
-  EXPECT_FALSE(QuoteUpgrade(pb, Hdip(20, 0), 30, std::chrono::days(1))->elastic_switched_off);
+  EXPECT_TRUE(
+      QuoteUpgrade(pb, Hdip(20, 30), 30, std::chrono::days(1)).value().elastic_switched_off);
+  EXPECT_TRUE(
+      QuoteUpgrade(pb, Hdip(20, 30), 50, std::chrono::days(1)).value().elastic_switched_off);
+  EXPECT_FALSE(
+      QuoteUpgrade(pb, Hdip(20, 50), 30, std::chrono::days(1)).value().elastic_switched_off);
+  EXPECT_FALSE(
+      QuoteUpgrade(pb, Hdip(20, 0), 30, std::chrono::days(1)).value().elastic_switched_off);
 }
 
 TEST(Prepaid, UpgradeOnlyGoesUp) {

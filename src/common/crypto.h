@@ -1,6 +1,8 @@
-// Randomness and hashing for ids and API keys (OpenSSL's CSPRNG and SHA-256). Thread-safe.
+// Randomness, hashing, MACs and sealing (OpenSSL: CSPRNG, SHA-256, HMAC, AES-256-GCM).
+// Thread-safe; nothing here keeps state.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,5 +16,20 @@ std::string NewId(std::string_view prefix);
 std::string Sha256Hex(std::string_view data);
 // HMAC-SHA256 of `data` under `key`, as lowercase hex.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
+// HMAC-SHA256 of `data` under `key`, as standard base64 (with padding).
+std::string HmacSha256Base64(std::string_view key, std::string_view data);
+
+// `bytes` random bytes from the CSPRNG, raw.
+std::string RandomBytes(size_t bytes);
+// Standard base64 (RFC 4648 §4) with padding.
+std::string Base64Encode(std::string_view data);
+// The bytes of standard base64 text; nullopt when it is not (whitespace is not accepted).
+std::optional<std::string> Base64Decode(std::string_view text);
+
+// AES-256-GCM under a 32-byte `key`: "v1." + base64(12-byte nonce | ciphertext | 16-byte tag).
+// A fresh random nonce per call. Open answers nullopt when the text was not sealed under
+// this key or was altered.
+std::string Seal(std::string_view key, std::string_view plaintext);
+std::optional<std::string> Open(std::string_view key, std::string_view sealed);
 
 }  // namespace rampart::common

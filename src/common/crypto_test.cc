@@ -25,5 +25,44 @@ TEST(Crypto, IdsAreRandomAndShaped) {
   EXPECT_EQ(RandomHex(32).size(), 64u);
 }
 
+TEST(Crypto, Base64OfRfc4648Vectors) {
+  const std::pair<std::string, std::string> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, text] : cases) {
+    EXPECT_EQ(Base64Encode(plain), text);
+    EXPECT_EQ(Base64Decode(text), plain) << text;
+  }
+  const std::string binary("\0\xff\x10", 3);
+  EXPECT_EQ(Base64Decode(Base64Encode(binary)), binary);
+  for (const char* bad : {"Zg=", "Zm9v!A==", "Zm 9", "Zg==Zg=="}) {
+    EXPECT_FALSE(Base64Decode(bad).has_value()) << bad;
+  }
+}
+
+TEST(Crypto, HmacSha256Base64OfRfc4231Case2) {
+  EXPECT_EQ(HmacSha256Base64("Jefe", "what do ya want for nothing?"),
+            "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+}
+
+TEST(Crypto, SealedTextOpensOnlyUnderItsKeyAndUnaltered) {
+  const std::string key(32, 'k'), other(32, 'o');
+  const std::string sealed = Seal(key, "whsec_secret");
+  EXPECT_EQ(sealed.rfind("v1.", 0), 0u);
+  EXPECT_EQ(sealed.find("whsec_secret"), std::string::npos);
+  EXPECT_EQ(Open(key, sealed), "whsec_secret");
+  EXPECT_NE(Seal(key, "whsec_secret"), sealed);  // a fresh nonce each time
+  EXPECT_FALSE(Open(other, sealed).has_value());
+  std::string altered = sealed;
+  altered[10] = altered[10] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(Open(key, altered).has_value());
+  EXPECT_FALSE(Open(key, "whsec_in_clear").has_value());
+  EXPECT_EQ(Open(key, Seal(key, "")), "");
+}
+
 }  // namespace
 }  // namespace rampart::common

@@ -17,10 +17,17 @@ using store::Value;
 int64_t Epoch(common::Instant t) { return t.time_since_epoch().count(); }
 common::Instant At(int64_t s) { return common::Instant(common::Seconds(s)); }
 
+// The length of the URL's scheme and "://": 7 for http, 8 for https, 0 for anything else.
+size_t SchemeLength(std::string_view url) {
+  if (url.starts_with("http://")) return 7;
+  if (url.starts_with("https://")) return 8;
+  return 0;
+}
+
 bool ValidHttpUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.size() > 2000 || url.substr(0, kScheme.size()) != kScheme) return false;
-  const std::string_view rest = url.substr(kScheme.size());
+  const size_t scheme = SchemeLength(url);
+  if (url.size() > 2000 || scheme == 0) return false;
+  const std::string_view rest = url.substr(scheme);
   const std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
   if (host.empty() || host.find('@') != std::string_view::npos) return false;
   for (char ch : url) {
@@ -63,13 +70,14 @@ constexpr std::string_view kDeliveryColumns =
 }  // namespace
 
 HttpUrl SplitHttpUrl(std::string_view url) {
-  const std::string_view rest = url.substr(std::string_view("http://").size());
-  const size_t slash = rest.find_first_of("/?#");
   HttpUrl u;
+  u.tls = url.starts_with("https://");
+  const std::string_view rest = url.substr(SchemeLength(url));
+  const size_t slash = rest.find_first_of("/?#");
   u.host_port = std::string(rest.substr(0, slash));
   u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   u.host = u.host_port;
-  u.port = "80";
+  u.port = u.tls ? "443" : "80";
   if (!u.host_port.empty() && u.host_port.front() == '[') {  // [IPv6]:port
     const size_t close = u.host_port.find(']');
     u.host = u.host_port.substr(1, close == std::string::npos ? std::string::npos : close - 1);
@@ -86,11 +94,13 @@ HttpUrl SplitHttpUrl(std::string_view url) {
 
 common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view tenant_id,
                                       std::string_view url, std::string_view secret,
-                                      common::Instant now, bool allow_private) {
+                                      std::string_view secrets_key, common::Instant now,
+                                      bool allow_private) {
   if (!ValidHttpUrl(url)) {
-    return common::Fail(
-        "invalid_option",
-        "url must be an http:// URL with a host, like http://hooks.example.com/rampart", "url");
+    return common::Fail("invalid_option",
+                        "url must be an https:// or http:// URL with a host, like "
+                        "https://hooks.example.com/rampart",
+                        "url");
   }
   if (auto why = allow_private ? std::nullopt : WhyNotPublicHost(url)) {
     return common::Fail("invalid_option", *why + ": webhooks go to public addresses only", "url");
@@ -107,12 +117,14 @@ common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view ten
   Webhook w;
   w.id = common::NewId("whk");
   w.url = std::string(url);
-  w.secret = secret.empty() ? "whsec_" + common::RandomHex(24) : std::string(secret);
+  // Standard Webhooks' form: "whsec_" and the base64 of the key's bytes.
+  w.secret = secret.empty() ? "whsec_" + common::Base64Encode(common::RandomBytes(24))
+                            : std::string(secret);
   w.created_at = now;
   auto q = c.Query(
       "INSERT INTO webhooks (id, tenant_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5) "
       "RETURNING seq",
-      {w.id, std::string(tenant_id), w.url, w.secret, Epoch(now)});
+      {w.id, std::string(tenant_id), w.url, common::Seal(secrets_key, w.secret), Epoch(now)});
   if (!q) return std::unexpected(q.error());
   w.seq = Int((*q)[0][0]);
   return w;
@@ -220,6 +232,36 @@ common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, b
        std::string(error), Epoch(now) + (ok ? 0 : backoff), ok ? Value{Epoch(now)} : Value{}});
   if (!q) return std::unexpected(q.error());
   return {};
+}
+
+std::string StandardWebhookKey(std::string_view secret) {
+  if (secret.starts_with("whsec_")) {
+    if (auto key = common::Base64Decode(secret.substr(6))) return *key;
+  }
+  return std::string(secret);
+}
+
+common::Result<int64_t> SealSecretsAtRest(store::Connection& c, std::string_view secrets_key) {
+  constexpr std::string_view kProbe = "rampart secrets key";
+  auto check = c.Query("SELECT value FROM meta WHERE key = 'secrets_key_check'");
+  if (!check) return std::unexpected(check.error());
+  if (check->empty()) {
+    auto q = c.Query("INSERT INTO meta (key, value) VALUES ('secrets_key_check', $1)",
+                     {common::Seal(secrets_key, kProbe)});
+    if (!q) return std::unexpected(q.error());
+  } else if (common::Open(secrets_key, Text((*check)[0][0])) != kProbe) {
+    return common::Fail("secrets_key_mismatch",
+                        "the secrets key is not the one this database's secrets were sealed "
+                        "with: give every node the same --secrets-key-file");
+  }
+  auto clear = c.Query("SELECT seq, secret FROM webhooks WHERE secret NOT LIKE 'v1.%'");
+  if (!clear) return std::unexpected(clear.error());
+  for (const auto& r : *clear) {
+    auto q = c.Query("UPDATE webhooks SET secret = $2 WHERE seq = $1",
+                     {Int(r[0]), common::Seal(secrets_key, Text(r[1]))});
+    if (!q) return std::unexpected(q.error());
+  }
+  return static_cast<int64_t>(clear->size());
 }
 
 }  // namespace rampart::lifecycle

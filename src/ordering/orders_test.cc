@@ -109,6 +109,8 @@ TEST_F(Orders, ResourceSharesAddUpToTheOrderAmount) {
   auto order = Tx([&](store::Connection& c) {
     return CreateOrder(c, catalog::DefaultPriceBook(), tenant_, o, kT0);
   });
+  ASSERT_TRUE(order.has_value()) << order.error().message;
+  EXPECT_EQ(order->amount, common::Money::FromYuan(153'510));
   ASSERT_TRUE(Tx([&](store::Connection& c) {
     return account::Post(c, tenant_, "topup", common::Money::FromYuan(100000), "t", kT0);
   }));

@@ -362,11 +362,41 @@ CREATE TABLE tenant_prefixes (
 );
 CREATE INDEX tenant_prefixes_by_tenant ON tenant_prefixes(tenant_id, seq);
 )SQL",
+    // 16: operator keys: the agent role (rampart collect/forward) and a name per key. SQLite
+    // cannot alter a CHECK constraint, so it rebuilds the table (nothing references it).
+    R"SQL(-- by-dialect
+CREATE TABLE api_keys_v16 (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT REFERENCES tenants(id),
+  role TEXT NOT NULL CHECK (role IN ('admin', 'tenant', 'meter', 'agent')),
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  name TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO api_keys_v16 (seq, id, tenant_id, role, key_hash, created_at, revoked_at)
+  SELECT seq, id, tenant_id, role, key_hash, created_at, revoked_at FROM api_keys;
+DROP TABLE api_keys;
+ALTER TABLE api_keys_v16 RENAME TO api_keys;
+-- postgres:
+ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check
+  CHECK (role IN ('admin', 'tenant', 'meter', 'agent'));
+ALTER TABLE api_keys ADD COLUMN name TEXT NOT NULL DEFAULT '';
+)SQL",
 };
 
-// The migrations are written for SQLite; PostgreSQL needs 64-bit integers spelled BIGINT,
-// identity columns for AUTOINCREMENT, BYTEA for BLOB, and no WITHOUT ROWID.
+// The migrations are written for SQLite (except "-- by-dialect" ones); PostgreSQL needs 64-bit
+// integers spelled BIGINT, identity columns for AUTOINCREMENT, BYTEA for BLOB, and no WITHOUT
+// ROWID.
 std::string ForDialect(std::string_view sql, Dialect dialect) {
+  // "-- by-dialect" migrations: SQLite's statements, then "-- postgres:" and PostgreSQL's,
+  // taken as they are.
+  if (sql.starts_with("-- by-dialect")) {
+    const size_t split = sql.find("-- postgres:");
+    return std::string(dialect == Dialect::kSqlite ? sql.substr(0, split) : sql.substr(split));
+  }
   std::string s(sql);
   const bool postgres_only = s.find("-- postgres-only") != std::string::npos;
   const bool sqlite_only = s.find("-- sqlite-only") != std::string::npos;

@@ -1,6 +1,11 @@
 #include "store/sql.h"
 
 #include <cassert>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "store/fault.h"
 
 namespace rampart::store {
 
@@ -22,6 +27,18 @@ const std::string& Bytes(const Value& v) {
   if (IsNull(v)) return kEmpty;
   assert(std::holds_alternative<Blob>(v));
   return std::get<Blob>(v).bytes;
+}
+
+}  // namespace rampart::store
+
+namespace rampart::store {
+
+void FaultCommitDelay() {
+  static const int delay_ms = [] {
+    const char* v = std::getenv("RAMPART_FAULT_COMMIT_DELAY_MS");
+    return v ? std::atoi(v) : 0;
+  }();
+  if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
 }
 
 }  // namespace rampart::store

@@ -31,19 +31,33 @@ async function signedIn(key, width = 1280) {
     viewport: { width, height: 900 },
     reducedMotion: "reduce",
   });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  page.on(
-    "console",
-    (m) => m.type() === "error" && !/Failed to load resource/.test(m.text()) && problems.push(m.text()),
-  );
+  const page = watched(await context.newPage());
   await page.goto(server.url + "/");
   // By keyboard: the key field has focus order first; Enter submits.
   await page.getByLabel("API key").fill(key);
   await page.keyboard.press("Enter");
   await page.getByRole("button", { name: "Sign out" }).waitFor();
-  page.problems = problems;
+  return page;
+}
+
+// Records on page.problems every script error, console error, CSP violation and failed
+// load, except the API's own 4xx answers (a refused payment, a wrong key: what the tests
+// provoke and assert on screen). A 5xx from the API or any failed asset is a problem.
+function watched(page) {
+  page.problems = [];
+  const api = (url) => new URL(url).pathname.startsWith("/v1/");
+  page.on("pageerror", (e) => page.problems.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const expected =
+      /Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) &&
+      api(m.location().url ?? server.url);
+    if (!expected) page.problems.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 500 || (r.status() >= 400 && !api(r.url()))) page.problems.push(`${r.status()} ${r.url()}`);
+  });
+  page.on("requestfailed", (r) => page.problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
   return page;
 }
 
@@ -214,7 +228,7 @@ test("insufficient balance shows a clear message and creates nothing", async () 
 test("a wrong key and a meter key cannot sign in, each told why", async () => {
   const t = await server.tenant("metered");
   const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
+  const page = watched(await context.newPage());
   await page.goto(server.url + "/");
   await page.getByLabel("API key").fill("not-a-key");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -223,7 +237,7 @@ test("a wrong key and a meter key cannot sign in, each told why", async () => {
   await page.getByRole("button", { name: "Sign in" }).click();
   await assertText(page.getByRole("alert"), "A meter key can only post usage");
   assert.equal(await page.getByRole("button", { name: "Sign out" }).count(), 0);
-  await context.close();
+  await finish(page);
 });
 
 test("an account in arrears sees the banner on every page", async () => {
@@ -253,7 +267,9 @@ test("an account in arrears sees the banner on every page", async () => {
   await page.getByRole("link", { name: "Bills" }).click();
   await assertText(page.getByRole("alert"), "Your account is in arrears");
   await page.getByRole("link", { name: "Account" }).click();
-  await assertText(page.getByTestId("balance"), "−¥");
+  // 8,700 − 8,600 − the day's elastic charge: E = 15 − 10 = 5 Gbps → (0, 10] → 1,000.00.
+  assert.equal(account.balance, "-900.00");
+  await assertText(page.getByTestId("balance"), "−¥900.00");
   await finish(page);
 });
 
@@ -348,7 +364,9 @@ test("the renewal and upgrade prices are shown before confirming", async () => {
   await page.getByRole("button", { name: "Confirm" }).click();
   await page.getByText("Saved.").waitFor();
   const renewed = await server.call("GET", `/v1/resources/${resource.id}`, undefined, key);
-  assert.notEqual(renewed.expires_at, resource.expires_at);
+  // 12 calendar months later: the same day and time, a year on.
+  const year = Number(resource.expires_at.slice(0, 4));
+  assert.equal(renewed.expires_at, `${year + 1}${resource.expires_at.slice(4)}`);
 
   await page.getByLabel("New base protection").selectOption("20");
   await page.getByRole("button", { name: "Price" }).nth(1).click();
@@ -380,7 +398,7 @@ test("webhook endpoints are added with their secret shown once, and deleted", as
 });
 
 test("Simplified Chinese labels, and the operator pages", async () => {
-  const page = await signedIn("test-admin-key-0123456789");
+  const page = await signedIn("rk_0123456789abcdef0123456789abcdef");
   await page.getByRole("heading", { name: "Tenants" }).waitFor();
   await page.getByLabel("Language").first().selectOption("zh-CN");
   await page.getByRole("heading", { name: "租户" }).waitFor();
@@ -442,7 +460,7 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
     }
     await page.getByLabel("语言").first().selectOption("en");
     await finish(page);
-    const admin = await signedIn("test-admin-key-0123456789", width);
+    const admin = await signedIn("rk_0123456789abcdef0123456789abcdef", width);
     for (const [name, path] of [
       ["admin-tenants", "/admin/tenants"],
       ["admin-pools", "/admin/pools"],
@@ -455,11 +473,11 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }
     await finish(admin);
-    const signin = await (await chrome.browser.newContext({ viewport: { width, height: 700 } })).newPage();
+    const signin = watched(await (await chrome.browser.newContext({ viewport: { width, height: 700 } })).newPage());
     await signin.goto(server.url + "/");
     await signin.getByLabel("API key").waitFor();
     await shoot(signin, "signin");
-    await signin.context().close();
+    await finish(signin);
   }
 });
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 export const SOURCE_DIR = process.env.RAMPART_SOURCE_DIR ?? new URL("../..", import.meta.url).pathname;
 const BINARY = process.env.RAMPART_BINARY ?? join(SOURCE_DIR, "build/dev/src/app/rampart");
-export const ADMIN_KEY = "test-admin-key-0123456789";
+export const ADMIN_KEY = "rk_0123456789abcdef0123456789abcdef";
 const require = createRequire(join(SOURCE_DIR, "web/package.json"));
 const { chromium } = require("playwright-core");
 
@@ -23,7 +23,7 @@ function backendArgs() {
   return ["--database", url.slice(0, url.lastIndexOf("/") + 1) + name];
 }
 
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const data = mkdtempSync(join(tmpdir(), "rampart-browser-"));
   const child = spawn(
     BINARY,
@@ -39,6 +39,7 @@ export async function startServer() {
       "--seed",
       "7",
       ...backendArgs(),
+      ...extraArgs,
     ],
     {
       env: { ...process.env, RAMPART_ADMIN_KEY: ADMIN_KEY },
@@ -81,6 +82,7 @@ export async function startServer() {
   };
   return {
     url,
+    data,
     call,
     advance: (seconds) => call("POST", "/v1/admin/clock", { advance_s: seconds }),
     // A tenant with a balance and its tenant and meter keys.

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "store/fault.h"
+
 namespace rampart::store {
 namespace {
 
@@ -12,9 +14,23 @@ constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kNume
 
 common::Error ErrorOf(PGresult* res, PGconn* conn, std::string_view what) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
-  const bool integrity = state && std::string_view(state).substr(0, 2) == "23";
-  return common::Error{integrity ? "conflict" : "storage_error",
+  const std::string_view sqlstate = state ? state : "";
+  const bool integrity = sqlstate.substr(0, 2) == "23";
+  // The connection is gone, or the server is shutting down or starting: class 08
+  // (connection exception), 57P01-57P03 (admin/crash shutdown, cannot connect now).
+  const bool unavailable = PQstatus(conn) == CONNECTION_BAD || sqlstate.substr(0, 2) == "08" ||
+                           sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+  return common::Error{integrity     ? "conflict"
+                       : unavailable ? "database_unavailable"
+                                     : "storage_error",
                        std::string(what) + ": " + PQerrorMessage(conn), ""};
+}
+
+// Connects with a bounded wait: connect_timeout first, so a value in the URL wins.
+PGconn* Connect(const std::string& url) {
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"5", url.c_str(), nullptr};
+  return PQconnectdbParams(keys, values, /*expand_dbname=*/1);
 }
 
 std::string Unhex(std::string_view text) {  // bytea's text form: \x0a1b...
@@ -33,7 +49,7 @@ std::string Unhex(std::string_view text) {  // bytea's text form: \x0a1b...
 
 common::Result<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
     const std::string& url) {
-  PGconn* conn = PQconnectdb(url.c_str());
+  PGconn* conn = Connect(url);
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = PQerrorMessage(conn);
     PQfinish(conn);
@@ -50,6 +66,9 @@ PostgresConnection::~PostgresConnection() { PQfinish(conn_); }
 
 common::Result<std::vector<Row>> PostgresConnection::Query(std::string_view sql,
                                                            std::span<const Value> params) {
+  if (!in_transaction_) {
+    if (auto r = Revive(); !r) return std::unexpected(r.error());
+  }
   std::vector<std::string> texts(params.size());
   std::vector<const char*> values(params.size());
   std::vector<int> lengths(params.size()), formats(params.size());
@@ -125,8 +144,30 @@ common::Result<void> PostgresConnection::ExecScript(std::string_view sql) {
   return {};
 }
 
-common::Result<void> PostgresConnection::Begin() { return ExecScript("BEGIN"); }
-common::Result<void> PostgresConnection::Commit() { return ExecScript("COMMIT"); }
-void PostgresConnection::Rollback() { (void)ExecScript("ROLLBACK"); }
+common::Result<void> PostgresConnection::Revive() {
+  if (PQstatus(conn_) != CONNECTION_BAD) return {};
+  PQreset(conn_);  // reconnects with the original parameters
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    return common::Fail("database_unavailable",
+                        std::string("cannot reconnect to PostgreSQL: ") + PQerrorMessage(conn_));
+  }
+  return ExecScript("SET client_min_messages = warning");
+}
+
+common::Result<void> PostgresConnection::Begin() {
+  if (auto r = Revive(); !r) return r;
+  auto r = ExecScript("BEGIN");
+  in_transaction_ = r.has_value();
+  return r;
+}
+common::Result<void> PostgresConnection::Commit() {
+  in_transaction_ = false;
+  FaultCommitDelay();
+  return ExecScript("COMMIT");
+}
+void PostgresConnection::Rollback() {
+  in_transaction_ = false;
+  if (PQstatus(conn_) == CONNECTION_OK) (void)ExecScript("ROLLBACK");
+}
 
 }  // namespace rampart::store

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "store/fault.h"
+
 namespace rampart::store {
 
 common::Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path) {
@@ -113,7 +115,10 @@ common::Result<void> SqliteConnection::ExecScript(std::string_view sql) {
 }
 
 common::Result<void> SqliteConnection::Begin() { return ExecScript("BEGIN IMMEDIATE"); }
-common::Result<void> SqliteConnection::Commit() { return ExecScript("COMMIT"); }
+common::Result<void> SqliteConnection::Commit() {
+  FaultCommitDelay();
+  return ExecScript("COMMIT");
+}
 void SqliteConnection::Rollback() { (void)ExecScript("ROLLBACK"); }
 
 }  // namespace rampart::store

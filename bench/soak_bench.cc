@@ -1,0 +1,157 @@
+// Soak: mixed load at a bounded rate against one `rampart serve` (SQLite, simulated clock)
+// for SECONDS (default 600): quotes, orders, payments, usage posts and clock moves (every
+// 30 s of real time the clock moves 10 minutes, so deliveries, day closes and bills run), with
+// a kill -9 and a restart half way through. Prints requests, unexpected errors (any 5xx, and
+// any request without an answer outside the kill), the server's RSS at the start and end of
+// each half (after a warm-up), and every tenant's ledger verification.
+// Target (issue #17): 0 unexpected errors, RSS growth under 10 % per half, every ledger
+// verified. Usage: soak_bench [SECONDS] [REQUESTS_PER_SECOND]. Not part of the test run.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "common/time.h"
+#include "tests/server_harness.h"
+
+namespace {
+
+using rampart::testing::kAdminKey;
+using rampart::testing::Reply;
+using rampart::testing::Server;
+using rampart::testing::Str;
+using SteadyClock = std::chrono::steady_clock;
+
+long RssKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+struct Tenant {
+  std::string id, key, meter;
+  std::vector<std::string> ips;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int seconds = argc > 1 ? std::atoi(argv[1]) : 600;
+  const int rate = argc > 2 ? std::atoi(argv[2]) : 100;
+  Server s({"--threads", "2"});
+  if (s.Admin("POST", "/v1/admin/ip-pools",
+              R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.112.0/22"})")
+          .status != 201) {
+    std::fprintf(stderr, "soak: cannot add the pool\n");
+    return 1;
+  }
+  std::vector<Tenant> tenants;
+  for (int i = 0; i < 4; ++i) {
+    auto [id, key] = s.NewTenant("soak" + std::to_string(i), "50000000.00");
+    const auto meter = s.Admin("POST", "/v1/admin/tenants/" + id + "/keys", R"({"role": "meter"})");
+    tenants.push_back({id, key, Str(meter.Json(), "key"), {}});
+  }
+  const std::string order =
+      R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "elastic_gbps": 50, "months": 1})";
+
+  std::mt19937 rng(20261202);
+  long requests = 0, unexpected = 0, cut_by_kill = 0;
+  long rss[4] = {0, 0, 0, 0};  // first half start/end, second half start/end
+  bool killed = false;
+  const auto start = SteadyClock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
+  auto check = [&](const Reply& r, bool near_kill) {
+    ++requests;
+    if (r.status >= 500 || r.status <= 0) {
+      if (near_kill && r.status <= 0) {
+        ++cut_by_kill;
+      } else {
+        ++unexpected;
+        std::fprintf(stderr, "soak: unexpected %d: %s\n", r.status, r.body.c_str());
+      }
+    }
+  };
+  double next_clock = 30;
+  long tick = 0;
+  while (elapsed() < seconds) {
+    const double t = elapsed();
+    if (!killed && t >= seconds / 2.0) {
+      rss[1] = RssKiB(s.pid());
+      s.Crash();
+      s.Start({});
+      killed = true;
+      std::printf("soak: kill -9 and restart at %.0f s\n", t);
+    }
+    if (rss[0] == 0 && t >= seconds * 0.05) rss[0] = RssKiB(s.pid());
+    if (killed && rss[2] == 0 && t >= seconds * 0.55) rss[2] = RssKiB(s.pid());
+    const bool near_kill = killed && t < seconds / 2.0 + 2;
+    Tenant& tn = tenants[static_cast<size_t>(tick++) % tenants.size()];
+    const int pick = static_cast<int>(rng() % 10);
+    if (t >= next_clock) {
+      check(s.Admin("POST", "/v1/admin/clock", R"({"advance_s": 600})"), near_kill);
+      next_clock += 30;
+    } else if (pick < 4) {
+      check(s.Call("POST", "/v1/quotes", tn.key, order), near_kill);
+    } else if (pick < 6) {
+      const Reply o = s.Call("POST", "/v1/orders", tn.key, order);
+      check(o, near_kill);
+      if (o.status == 201) {
+        check(s.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", tn.key), near_kill);
+      }
+    } else if (pick < 9 && !tn.ips.empty()) {
+      // A minute of usage for every IP the tenant has, a minute before the clock's now.
+      const auto account = s.Call("GET", "/v1/account", tn.key);
+      check(account, near_kill);
+      if (account.status != 200) continue;
+      const auto now = rampart::common::ParseRfc3339(Str(account.Json(), "now")).value();
+      const auto window = std::chrono::floor<std::chrono::minutes>(now) - std::chrono::minutes(1);
+      std::ostringstream body;
+      for (const auto& ip : tn.ips) {
+        body << R"({"ip": ")" << ip << R"(", "window_start": ")"
+             << rampart::common::FormatRfc3339(window) << R"(", "attack_bps": )"
+             << (rng() % 60) * 1'000'000'000LL << R"(, "in_bytes": )" << rng() % 1'000'000
+             << R"(, "out_bytes": )" << rng() % 1'000'000 << "}\n";
+      }
+      check(s.Call("POST", "/v1/usage", tn.meter, body.str(),
+                   {{"Content-Type", "application/x-ndjson"}}),
+            near_kill);
+    } else {
+      const auto list = s.Call("GET", "/v1/resources?limit=200", tn.key);
+      check(list, near_kill);
+      if (list.status == 200) {
+        tn.ips.clear();
+        for (const auto& r : list.Json().at("items").as_array()) {
+          if (Str(r, "state") != "running") continue;
+          for (const auto& ip : r.at("ips").as_array()) tn.ips.emplace_back(ip.as_string());
+        }
+      }
+    }
+    // The bounded rate: this request's slot.
+    std::this_thread::sleep_until(start + std::chrono::microseconds(requests * 1'000'000 / rate));
+  }
+  rss[3] = RssKiB(s.pid());
+  int verified = 0;
+  for (const auto& tn : tenants) {
+    const auto v = s.Admin("GET", "/v1/admin/tenants/" + tn.id + "/ledger/verify");
+    if (v.status == 200 && v.Json().at("ok").as_bool()) ++verified;
+  }
+  auto growth = [](long a, long b) { return a > 0 ? 100.0 * (b - a) / a : 0.0; };
+  std::printf(
+      "soak: %d s at %d req/s on %u cores: %ld requests, %ld unexpected errors, %ld cut by the "
+      "kill\n",
+      seconds, rate, std::thread::hardware_concurrency(), requests, unexpected, cut_by_kill);
+  std::printf(
+      "soak: RSS first half %ld -> %ld KiB (%+.1f %%), second half %ld -> %ld KiB (%+.1f %%)\n",
+      rss[0], rss[1], growth(rss[0], rss[1]), rss[2], rss[3], growth(rss[2], rss[3]));
+  std::printf("soak: ledgers verified %d/%zu\n", verified, tenants.size());
+  const bool ok = unexpected == 0 && verified == static_cast<int>(tenants.size()) &&
+                  growth(rss[0], rss[1]) < 10 && growth(rss[2], rss[3]) < 10;
+  std::printf("soak: %s\n", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}

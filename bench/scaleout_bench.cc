@@ -2,7 +2,9 @@
 // samples/s (NDJSON batches of 10,000) on PostgreSQL with 1 node and with 2 nodes, beside
 // SQLite on one node as the baseline, all in one run. Needs RAMPART_TEST_POSTGRES_URL
 // (scripts/bench starts a throwaway cluster). Bounded: 400 orders and 100,000 samples per
-// configuration.
+// configuration. Every order must be paid and every sample accepted, else it fails. Both
+// stores are durable: SQLite synchronous=FULL, PostgreSQL fsync and synchronous_commit on
+// (scripts/bench starts its cluster with --durable).
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -61,7 +63,7 @@ Result Measure(int node_count, const std::string& database) {
           .as_string());
   const std::string order =
       R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})";
-  std::atomic<int> next{0};
+  std::atomic<int> next{0}, paid{0};
   const auto start = Clock::now();
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
@@ -69,14 +71,20 @@ Result Measure(int node_count, const std::string& database) {
       for (int i = next++; i < kOrders; i = next++) {
         const uint16_t port = nodes[static_cast<size_t>((i + t) % node_count)]->port();
         const auto o = Server::HttpCall(port, "POST", "/v1/orders", key, order);
+        if (o.status != 201) continue;
         const std::string id(o.Json().at("id").as_string());
-        Server::HttpCall(port, "POST", "/v1/orders/" + id + "/pay", key);
+        paid += Server::HttpCall(port, "POST", "/v1/orders/" + id + "/pay", key).status == 200;
       }
     });
   }
   for (auto& c : clients) c.join();
   Result r;
   r.orders_per_s = kOrders / std::chrono::duration<double>(Clock::now() - start).count();
+  // A fast time for broken work is no result.
+  if (paid != kOrders) {
+    std::fprintf(stderr, "scaleout_bench: only %d of %d orders were paid\n", paid.load(), kOrders);
+    std::exit(1);
+  }
   first.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-27T23:00:00Z"})");
   std::vector<std::string> batches;
   for (int b = 0; b < kBatches; ++b) batches.push_back(Batch(b));
@@ -91,13 +99,18 @@ Result Measure(int node_count, const std::string& database) {
         const auto res =
             Server::HttpCall(port, "POST", "/v1/usage", meter, batches[static_cast<size_t>(b)],
                              {{"Content-Type", "application/x-ndjson"}});
-        accepted += res.Json().at("accepted").as_int64();
+        if (res.status == 200) accepted += res.Json().at("accepted").as_int64();
       }
     });
   }
   for (auto& m : meters) m.join();
   r.samples_per_s =
       static_cast<double>(accepted) / std::chrono::duration<double>(Clock::now() - s0).count();
+  if (accepted != int64_t{kBatches} * 10'000) {
+    std::fprintf(stderr, "scaleout_bench: only %lld of %d samples were accepted\n",
+                 static_cast<long long>(accepted.load()), kBatches * 10'000);
+    std::exit(1);
+  }
   return r;
 }
 

@@ -1,9 +1,12 @@
 // Security: what a hostile tenant or a stranger could do (issue 11), each tried first.
 #include <gtest/gtest.h>
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "tests/server_harness.h"
 
@@ -286,6 +289,167 @@ TEST(Security, AdminKeysRotateAndRevokeAndAgentKeysOnlyPostUsage) {
   EXPECT_EQ(s.Call("GET", "/v1/admin/tenants", second_key).status, 401);
   EXPECT_EQ(s.Call("GET", "/v1/admin/tenants", rotated).status, 200);
   EXPECT_EQ(s.Call("POST", "/v1/usage", agent_key, "[]").status, 200);  // agents keep theirs
+}
+
+// --rate-limit N: N requests a second per key with bursts of 2N, then 429 with Retry-After;
+// requests without a valid key are limited per client address; counted in /metrics.
+TEST(Security, RateLimitsPerKeyAndPerAddress) {
+  Server s({"--rate-limit", "5"});
+  auto [tenant, key] = s.NewTenant("acme", "0");  // 3 admin requests: within the burst
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the admin's bucket refills
+  int ok = 0;
+  Reply limited;
+  for (int i = 0; i < 30 && limited.status != 429; ++i) {
+    const Reply r = s.Call("GET", "/v1/account", key);
+    if (r.status == 200)
+      ++ok;
+    else
+      limited = r;
+  }
+  // The burst (10), give or take what refilled while the loop ran.
+  EXPECT_GE(ok, 10);
+  EXPECT_LE(ok, 14);
+  ASSERT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(Str(limited.Json().at("error"), "code"), "rate_limited");
+  ASSERT_TRUE(limited.headers.count("Retry-After"));
+  EXPECT_GE(std::stoi(limited.headers.at("Retry-After")), 1);
+  // Another key is not held back by this one.
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/tenants").status, 200);
+  // Strangers (no key, or a wrong one) share their address's bucket.
+  int refused = 0;
+  for (int i = 0; i < 30; ++i) {
+    refused += s.Call("GET", "/v1/account", i % 2 ? "rk_wrong" : "").status == 429;
+  }
+  EXPECT_GE(refused, 15);
+  const std::string m = s.Call("GET", "/metrics").body;
+  EXPECT_NE(m.find("rampart_rate_limited_total{by=\"key\"}"), std::string::npos) << m;
+  EXPECT_NE(m.find("rampart_rate_limited_total{by=\"address\"}"), std::string::npos) << m;
+}
+
+// Every change through the API and every money movement is in the audit log: who (key id,
+// role), what, when and from which address; the jobs' money as "system". Operators only.
+TEST(Security, TheAuditLogRecordsWhoDidWhatFromWhere) {
+  Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/28"), 201);
+  auto [tenant, key] = s.NewTenant("acme", "100000.00");
+  auto [other, other_key] = s.NewTenant("other", "0");
+  const std::string order = Str(
+      s.Call(
+           "POST", "/v1/orders", key,
+           R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "elastic_gbps": 50, "months": 1})")
+          .Json(),
+      "id");
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + order + "/pay", key).status, 200);
+  EXPECT_EQ(s.Call("GET", "/v1/admin/audit", key).status, 403);
+
+  const auto all = s.Admin("GET", "/v1/admin/audit?tenant=" + tenant + "&limit=200").Json();
+  std::map<std::string, boost::json::object> by_action;
+  for (const auto& e : all.at("items").as_array()) {
+    EXPECT_EQ(Str(e, "tenant"), tenant);
+    by_action[Str(e, "kind") + " " + Str(e, "action")] = e.as_object();
+  }
+  ASSERT_TRUE(by_action.count("action POST /v1/admin/tenants/{id}/topup")) << all;
+  const auto& topup = by_action.at("action POST /v1/admin/tenants/{id}/topup");
+  EXPECT_EQ(Str(topup, "role"), "admin");
+  EXPECT_EQ(Str(topup, "address"), "127.0.0.1");
+  EXPECT_EQ(Str(topup.at("detail"), "path"), "/v1/admin/tenants/" + tenant + "/topup");
+  ASSERT_TRUE(by_action.count("money topup"));
+  EXPECT_EQ(Str(by_action.at("money topup").at("detail"), "amount"), "100000.00");
+  ASSERT_TRUE(by_action.count("action POST /v1/orders/{id}/pay"));
+  const auto& pay = by_action.at("action POST /v1/orders/{id}/pay");
+  EXPECT_EQ(Str(pay, "role"), "tenant");
+  EXPECT_TRUE(pay.at("key_id").is_string());
+  ASSERT_TRUE(by_action.count("money order_payment"));
+  EXPECT_EQ(Str(by_action.at("money order_payment").at("detail"), "amount"), "-8600.00");
+  EXPECT_EQ(Str(by_action.at("money order_payment"), "key_id"), Str(pay, "key_id"));
+  // Nothing of the other tenant's under this one, and the kind filter holds.
+  const auto money = s.Admin("GET", "/v1/admin/audit?kind=money&limit=200").Json();
+  for (const auto& e : money.at("items").as_array()) EXPECT_EQ(Str(e, "kind"), "money");
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/audit?kind=nonsense").status, 400);
+
+  // A job's money (the day close's elastic charge) is the system's.
+  s.Advance(600);
+  const auto resources = s.Call("GET", "/v1/resources", key).Json();
+  const std::string ip(resources.at("items").as_array()[0].at("ips").as_array()[0].as_string());
+  const auto usage =
+      s.Admin("POST", "/v1/usage",
+              R"([{"ip": ")" + ip +
+                  R"(", "window_start": "2026-11-26T00:08:00Z", "attack_bps": 45000000000}])");
+  ASSERT_EQ(usage.Json().at("accepted").as_int64(), 1) << usage.body;
+  ASSERT_EQ(s.Admin("POST", "/v1/admin/clock", R"({"now": "2026-11-26T17:05:00Z"})").status, 200);
+  bool system_charge = false;
+  const auto charges =
+      s.Admin("GET", "/v1/admin/audit?kind=money&limit=200&tenant=" + tenant).Json();
+  for (const auto& e : charges.at("items").as_array()) {
+    if (Str(e, "action") != "daily_bill") continue;
+    system_charge = true;
+    EXPECT_EQ(Str(e, "role"), "system");
+    EXPECT_TRUE(e.at("key_id").is_null());
+    EXPECT_EQ(Str(e.at("detail"), "amount"), "-4800.00");  // E = 45 - 10 = 35 -> (30, 40]
+  }
+  EXPECT_TRUE(system_charge);
+}
+
+// --tls-cert/--tls-key: HTTPS only (plain HTTP on the port gets no HTTP answer), and SIGHUP
+// reloads the certificate for new connections.
+TEST(Security, ServesTlsAndReloadsItsCertificateOnSighup) {
+  if (const char* b = std::getenv("RAMPART_TEST_BACKEND"); b && std::string(b) == "postgres") {
+    GTEST_SKIP() << "the listener is the same on either store";
+  }
+  char tmpl[] = "/tmp/rampart_tls_XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  auto make_cert = [&](const std::string& cn) {
+    const std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+        "-nodes -subj /CN=" +
+        cn + " -addext subjectAltName=IP:127.0.0.1 -days 1 -keyout " + dir + "/key.pem -out " +
+        dir + "/cert.pem 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  };
+  make_cert("first");
+  Server s({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
+  // The subject CN the server presents, over a verified TLS connection to /healthz.
+  auto fetch = [&](std::string* cn) -> int {
+    namespace ssl = boost::asio::ssl;
+    namespace http = boost::beast::http;
+    boost::asio::io_context io;
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.load_verify_file(dir + "/cert.pem");
+    ctx.set_verify_mode(ssl::verify_peer);
+    boost::beast::ssl_stream<boost::beast::tcp_stream> stream(io, ctx);
+    boost::beast::get_lowest_layer(stream).connect(
+        {boost::asio::ip::make_address("127.0.0.1"), s.port()});
+    boost::beast::error_code ec;
+    stream.handshake(ssl::stream_base::client, ec);
+    if (ec) return -1;
+    X509* peer = SSL_get1_peer_certificate(stream.native_handle());
+    char name[256] = {};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof name);
+    X509_free(peer);
+    *cn = name;
+    http::request<http::empty_body> req(http::verb::get, "/healthz", 11);
+    req.set(http::field::host, "127.0.0.1");
+    http::write(stream, req);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return static_cast<int>(res.result_int());
+  };
+  std::string cn;
+  EXPECT_EQ(fetch(&cn), 200);
+  EXPECT_EQ(cn, "first");
+  // Plain HTTP to the TLS port: never an HTTP answer.
+  EXPECT_EQ(Server::RawExchange(s.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 2000)
+                .rfind("HTTP/", 0),
+            std::string::npos);
+  make_cert("second");
+  kill(s.pid(), SIGHUP);
+  for (int i = 0; i < 100 && cn != "second"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    fetch(&cn);
+  }
+  EXPECT_EQ(cn, "second");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -94,7 +94,8 @@ class Server {
     port_ = 0;
     while (fgets(line, sizeof line, f)) {
       unsigned port = 0;
-      if (std::sscanf(line, "rampart: listening on http://127.0.0.1:%u", &port) == 1) {
+      if (std::sscanf(line, "rampart: listening on http://127.0.0.1:%u", &port) == 1 ||
+          std::sscanf(line, "rampart: listening on https://127.0.0.1:%u", &port) == 1) {
         port_ = static_cast<uint16_t>(port);
         break;
       }

@@ -1,5 +1,6 @@
 #include "account/account.h"
 
+#include "account/audit.h"
 #include "common/crypto.h"
 
 namespace rampart::account {
@@ -276,6 +277,15 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
       {std::string(tenant_id), std::string(kind), amount.fen(), after.fen(), std::string(reference),
        Epoch(now)});
   if (!rows) return std::unexpected(rows.error());
+  // Who moved the money (the request's key, or the system), in the same transaction.
+  if (auto audited = RecordAudit(
+          c, "money", kind, tenant_id,
+          "{\"amount\":\"" + amount.ToString() + "\",\"balance_after\":\"" + after.ToString() +
+              "\",\"ledger_seq\":" + std::to_string(Int((*rows)[0][0])) + "}",
+          now);
+      !audited) {
+    return std::unexpected(audited.error());
+  }
   return EntryFrom((*rows)[0]);
 }
 

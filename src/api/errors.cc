@@ -26,6 +26,7 @@ int StatusFor(std::string_view code) {
       {"expired", 409},
       {"limit_exceeded", 409},
       {"payload_too_large", 413},
+      {"rate_limited", 429},
       {"unsupported_media_type", 415},
       {"storage_error", 500},
       {"database_unavailable", 503},

@@ -25,6 +25,7 @@ struct HttpRequest {
   std::string content_encoding;
   std::string accept;
   std::string accept_encoding;
+  std::string remote_address;  // the client's IP address, as the socket has it
 };
 
 struct HttpResponse {

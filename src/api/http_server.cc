@@ -1,10 +1,13 @@
 #include "api/http_server.h"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <mutex>
 #include <set>
@@ -16,6 +19,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::string PercentDecode(std::string_view s, bool plus_is_space) {
@@ -53,7 +57,31 @@ void ParseTarget(std::string_view target, HttpRequest* req) {
   }
 }
 
-class Session;
+// What Stop() needs of a session, whatever its stream.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection unless a request is being handled (that one finishes first).
+  virtual void CloseIfIdle() = 0;
+};
+
+// A TLS server context from PEM files: TLS 1.2 or later, the key checked against the chain.
+common::Result<std::shared_ptr<ssl::context>> LoadTls(const std::string& cert,
+                                                      const std::string& key) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(cert, ec);
+  if (ec) return common::Fail("invalid_option", "--tls-cert " + cert + ": " + ec.message());
+  ctx->use_private_key_file(key, ssl::context::pem, ec);
+  if (ec) return common::Fail("invalid_option", "--tls-key " + key + ": " + ec.message());
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return common::Fail("invalid_option", "--tls-key does not match --tls-cert");
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -64,7 +92,8 @@ struct HttpServer::Impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::mutex mutex;
-  std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
+  std::set<std::weak_ptr<SessionBase>, std::owner_less<std::weak_ptr<SessionBase>>> sessions;
+  std::shared_ptr<ssl::context> tls;  // under `mutex`; null: plain HTTP
   std::atomic<bool> stopping{false};
   std::atomic<int> open_connections{0};
   std::unique_ptr<asio::steady_timer> accept_retry;  // on the acceptor's strand
@@ -76,23 +105,40 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: reads requests, hands them to the handler, writes the answers. `Stream` is
+// a TCP stream, or TLS over one (then the handshake comes first, within the request timeout;
+// a client that speaks plain HTTP to a TLS port fails it and is closed).
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {
+  Session(Stream stream, HttpServer::Impl& server, std::shared_ptr<ssl::context> tls = nullptr)
+      : tls_(std::move(tls)), stream_(std::move(stream)), server_(server) {
     ++server_.open_connections;
   }
-  ~Session() { --server_.open_connections; }
+  ~Session() override { --server_.open_connections; }
 
-  void Start() { Read(server_.options.request_timeout); }
+  void Start() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      Lowest().expires_after(server_.options.request_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;  // not TLS, or a failed handshake: close
+                                self->Read(self->server_.options.request_timeout);
+                              });
+    } else {
+      Read(server_.options.request_timeout);
+    }
+  }
 
-  // Closes the connection unless a request is being handled (that one finishes first).
-  void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void CloseIfIdle() override {
+    asio::post(Lowest().get_executor(), [self = this->shared_from_this()] {
       if (!self->busy_) {
         beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.close();
+        self->Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->Lowest().close();
       }
     });
   }
@@ -104,26 +150,28 @@ class Session : public std::enable_shared_from_this<Session> {
     // is read under the largest limit and the route's own is applied once the target is known.
     parser_->body_limit(server_.options.usage_body_limit);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(timeout);
+    Lowest().expires_after(timeout);
     // The header first: usage ingestion takes larger bodies than everything else.
-    http::async_read_header(
-        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-          if (ec) return self->OnRead(ec);
-          if (!self->parser_->get().target().starts_with("/v1/usage")) {
-            const auto length = self->parser_->content_length();
-            if (length && *length > self->server_.options.body_limit) {
-              return self->OnRead(http::error::body_limit);
-            }
-            self->parser_->body_limit(self->server_.options.body_limit);
-          }
-          // Beast reads as much as the buffer's spare capacity (512 bytes at least, 64 KiB at
-          // most): without room a megabyte body arrives in thousands of tiny reads, each a
-          // trip through the reactor. Room for 64 KiB reads made loopback ingestion ~8x faster.
-          const auto length = self->parser_->content_length();
-          if (length && *length > 16 * 1024) self->buffer_.reserve(64 * 1024);
-          http::async_read(self->stream_, self->buffer_, *self->parser_,
-                           [self](beast::error_code ec2, size_t) { self->OnRead(ec2); });
-        });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->OnRead(ec);
+                              if (!self->parser_->get().target().starts_with("/v1/usage")) {
+                                const auto length = self->parser_->content_length();
+                                if (length && *length > self->server_.options.body_limit) {
+                                  return self->OnRead(http::error::body_limit);
+                                }
+                                self->parser_->body_limit(self->server_.options.body_limit);
+                              }
+                              // Beast reads as much as the buffer's spare capacity (512 bytes at
+                              // least, 64 KiB at most): without room a megabyte body arrives in
+                              // thousands of tiny reads, each a trip through the reactor. Room for
+                              // 64 KiB reads made loopback ingestion ~8x faster.
+                              const auto length = self->parser_->content_length();
+                              if (length && *length > 16 * 1024) self->buffer_.reserve(64 * 1024);
+                              http::async_read(
+                                  self->stream_, self->buffer_, *self->parser_,
+                                  [self](beast::error_code ec2, size_t) { self->OnRead(ec2); });
+                            });
   }
 
   void OnRead(beast::error_code ec) {
@@ -170,6 +218,9 @@ class Session : public std::enable_shared_from_this<Session> {
     req.content_encoding = std::string(msg[http::field::content_encoding]);
     req.accept = std::string(msg[http::field::accept]);
     req.accept_encoding = std::string(msg[http::field::accept_encoding]);
+    beast::error_code addr_ec;
+    const auto remote = Lowest().socket().remote_endpoint(addr_ec);
+    if (!addr_ec) req.remote_address = remote.address().to_string();
     HttpResponse resp = server_.handler(req);
     Write(std::move(resp), msg.keep_alive(), msg.version());
   }
@@ -193,13 +244,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive && !server_.stopping);
     res->body() = std::move(resp.body);
     res->prepare_payload();
-    stream_.expires_after(server_.options.request_timeout);
+    Lowest().expires_after(server_.options.request_timeout);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
                         self->busy_ = false;
                         if (ec || !res->keep_alive()) {
                           beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          self->Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
                           // A client still sending (a refused large body) must read our
                           // answer before the connection goes: read and drop what it
                           // sends, briefly, instead of resetting the connection.
@@ -212,16 +263,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Drain(size_t drained) {
     constexpr size_t kMaxDrain = 64 << 20;
-    if (drained == 0) stream_.expires_after(std::chrono::seconds(5));
-    stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this(), drained](beast::error_code ec, size_t n) {
-                              if (ec || drained + n > kMaxDrain)
-                                return;  // EOF, timeout or enough: close
-                              self->Drain(drained + n);
-                            });
+    if (drained == 0) Lowest().expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(asio::buffer(scratch_), [self = this->shared_from_this(), drained](
+                                                        beast::error_code ec, size_t n) {
+      if (ec || drained + n > kMaxDrain) return;  // EOF, timeout or enough: close
+      self->Drain(drained + n);
+    });
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  std::shared_ptr<ssl::context> tls_;  // outlives stream_, which refers to it
+  Stream stream_;
   std::array<char, 16384> scratch_{};
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -245,7 +298,22 @@ void HttpServer::Impl::Accept() {
       socket.close(ignored);
       return Accept();
     }
-    auto session = std::make_shared<Session>(std::move(socket), *this);
+    std::shared_ptr<ssl::context> context;
+    {
+      std::lock_guard lock(mutex);
+      context = tls;
+    }
+    std::shared_ptr<SessionBase> session;
+    if (context) {
+      auto s = std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *context), *this,
+                                                    context);
+      s->Start();
+      session = s;
+    } else {
+      auto s = std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), *this);
+      s->Start();
+      session = s;
+    }
     {
       std::lock_guard lock(mutex);
       for (auto it = sessions.begin(); it != sessions.end();) {
@@ -253,7 +321,6 @@ void HttpServer::Impl::Accept() {
       }
       sessions.insert(session);
     }
-    session->Start();
     Accept();
   });
 }
@@ -282,7 +349,17 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
 
 HttpServer::~HttpServer() { Stop(); }
 
+common::Result<void> HttpServer::ReloadTls() {
+  if (impl_->options.tls_cert.empty()) return {};
+  auto ctx = LoadTls(impl_->options.tls_cert, impl_->options.tls_key);
+  if (!ctx) return std::unexpected(ctx.error());
+  std::lock_guard lock(impl_->mutex);
+  impl_->tls = std::move(*ctx);
+  return {};
+}
+
 common::Result<uint16_t> HttpServer::Start() {
+  if (auto tls = ReloadTls(); !tls) return std::unexpected(tls.error());
   beast::error_code ec;
   const auto address = asio::ip::make_address(impl_->options.address, ec);
   if (ec)

@@ -29,6 +29,9 @@ struct HttpServerOptions {
   // Open connections at most; one more is closed as soon as it is accepted, so descriptors
   // are never exhausted by connections alone.
   int max_connections = 4096;
+  // With both, HTTPS only (TLS 1.2+): plain HTTP is not served on the port.
+  std::string tls_cert;  // PEM certificate chain
+  std::string tls_key;   // PEM private key
 };
 
 class HttpServer {
@@ -43,6 +46,9 @@ class HttpServer {
   // back-off: the listener never stops for good while the server runs.
   common::Result<uint16_t> Start();
   void Stop();
+  // Reads the TLS certificate and key again (SIGHUP): new connections get them, open ones
+  // keep theirs. On an error the old ones stay in use. Thread-safe.
+  common::Result<void> ReloadTls();
 
   struct Impl;  // opaque: Beast and Asio stay out of this header
 

@@ -1,5 +1,6 @@
 #include "api/routes.h"
 
+#include "account/audit.h"
 #include "api/json_fields.h"
 #include "common/crypto.h"
 
@@ -93,6 +94,9 @@ HttpResponse Mutate(ApiService& s, Context& c,
   const std::string scope = c.who.key_id + " " + c.req.method + " " + c.req.path;
   const std::string hash = common::Sha256Hex(c.req.body);
   const int64_t now = s.deps().clock->Now().time_since_epoch().count();
+  // The actor of every audit row this request writes (its money movements included).
+  account::ScopedActor actor(
+      {c.who.key_id, std::string(account::ToString(c.who.role)), c.req.remote_address});
   auto attempt = [&] {
     return s.deps().db->Transact([&](store::Connection& conn) -> Result<HttpResponse> {
       if (idempotent) {
@@ -115,6 +119,21 @@ HttpResponse Mutate(ApiService& s, Context& c,
         }
       }
       Result<HttpResponse> r = work(conn);
+      if (r && r->status < 300) {
+        // The tenant concerned: the caller's, or the one an operator route names.
+        std::string tenant = c.who.tenant_id;
+        if (tenant.empty() && c.route.find("/v1/admin/tenants/{id}") != std::string::npos &&
+            !c.params.empty()) {
+          tenant = c.params[0];
+        }
+        const std::string detail =
+            boost::json::serialize(object{{"path", c.req.path}, {"status", r->status}});
+        if (auto a = account::RecordAudit(conn, "action", c.route, tenant, detail,
+                                          s.deps().clock->Now());
+            !a) {
+          return std::unexpected(a.error());
+        }
+      }
       if (r && idempotent && r->status < 300) {
         // An expired record of the same key is replaced; a live one was answered above.
         auto saved = conn.Query(

@@ -22,6 +22,7 @@ struct ApiService::Context {
   const HttpRequest& req;
   account::Principal who;
   std::vector<std::string> params;  // the {id}s of the route, in order
+  std::string route;                // "POST /v1/orders/{id}/pay"
 };
 
 using Context = ApiService::Context;
@@ -82,6 +83,8 @@ inline constexpr int64_t kIdempotencyTtlSeconds = 24 * 3600;
 // Runs `work` in one transaction. On a POST with an Idempotency-Key, a repeat with the same
 // key and body returns the first answer (Idempotent-Replayed: true), another body 409; only
 // successful answers are kept, so a request refused for a fixable reason can be retried.
+// A successful change is written to the audit log in the same transaction (the route, the
+// caller's key, role and address), and so is every money movement it makes.
 HttpResponse Mutate(ApiService& s, Context& c,
                     const std::function<Result<HttpResponse>(store::Connection&)>& work);
 

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "account/account.h"
+#include "account/audit.h"
 #include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/routes.h"
@@ -92,6 +93,39 @@ void AddAdminRoutes(EndpointMap& e) {
                     {"id", k->id}, {"role", account::ToString(k->role)}, {"tenant", k->tenant_id}},
                 "key", k->secret);
           });
+        }}},
+      {"GET /v1/admin/audit",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto page = ParsePage(c.req);
+          if (!page) return ErrorResponse(page.error());
+          const auto param = [&](const char* name) {
+            auto it = c.req.query.find(name);
+            return it == c.req.query.end() ? std::string() : it->second;
+          };
+          const std::string kind = param("kind");
+          if (!kind.empty() && kind != "action" && kind != "money") {
+            return ErrorResponse("invalid_option", "kind must be action or money", "kind");
+          }
+          auto entries = s.Database().Use([&](store::Connection& conn) {
+            return account::ListAudit(conn, param("tenant"), kind, page->after, page->limit);
+          });
+          if (!entries) return ErrorResponse(entries.error());
+          return Json(
+              200, PageJson(*entries, *page, [](const account::AuditEntry& e) {
+                boost::system::error_code ec;
+                value detail = boost::json::parse(e.detail, ec);
+                return object{
+                    {"id", e.seq},
+                    {"at", common::FormatRfc3339(e.at)},
+                    {"key_id", e.actor.key_id.empty() ? value(nullptr) : value(e.actor.key_id)},
+                    {"role", e.actor.role},
+                    {"address", e.actor.address.empty() ? value(nullptr) : value(e.actor.address)},
+                    {"kind", e.kind},
+                    {"action", e.action},
+                    {"tenant", e.tenant_id.empty() ? value(nullptr) : value(e.tenant_id)},
+                    {"detail", ec ? value(nullptr) : detail}};
+              }));
         }}},
       {"POST /v1/admin/keys",
        {kAdmin,

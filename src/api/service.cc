@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/rate_limiter.h"
 #include "api/routes.h"
 #include "lifecycle/jobs.h"
 
@@ -48,7 +49,23 @@ EndpointMap AllEndpoints() {
 
 }  // namespace
 
-ApiService::ApiService(ServiceDeps deps) : d_(deps), endpoints_(AllEndpoints()) {}
+ApiService::ApiService(ServiceDeps deps) : d_(deps), endpoints_(AllEndpoints()) {
+  if (d_.rate_limit > 0) limiter_ = std::make_unique<RateLimiter>(d_.rate_limit);
+}
+
+ApiService::~ApiService() = default;
+
+std::optional<HttpResponse> ApiService::Limit(const std::string& bucket, const char* kind) {
+  if (!limiter_) return std::nullopt;
+  const auto wait = limiter_->Take(bucket);
+  if (!wait) return std::nullopt;
+  if (d_.metrics) d_.metrics->Count("rampart_rate_limited_total", "by", kind);
+  HttpResponse r =
+      ErrorResponse("rate_limited", "too many requests: at most " + std::to_string(d_.rate_limit) +
+                                        " a second (bursts of twice that); retry later");
+  r.headers.emplace_back("Retry-After", std::to_string(*wait));
+  return r;
+}
 
 HttpResponse ApiService::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
@@ -113,7 +130,13 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
     return r;
   }
 
-  if (d_.console && req.method == "GET") {
+  // Without a valid key, requests are limited per client address; with one, per key (below).
+  const auto by_address = [&] { return Limit("addr:" + req.remote_address, "address"); };
+  const bool api = req.path.rfind("/v1/", 0) == 0;
+  if (!api) {
+    if (auto limited = by_address()) return *limited;
+  }
+  if (d_.console && req.method == "GET" && !api) {
     if (auto page = d_.console->Serve(req)) {
       *route = "console";
       return *page;
@@ -124,19 +147,24 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
   if (it != endpoints_.end()) *route = pattern;
 
   // Everything under /v1 is authenticated.
-  if (req.path.rfind("/v1/", 0) != 0) return ErrorResponse("not_found", "no such endpoint");
+  if (!api) return ErrorResponse("not_found", "no such endpoint");
   // The scheme is case-insensitive (RFC 9110 §11.1).
   constexpr std::string_view kBearer = "bearer ";
   if (req.authorization.size() <= kBearer.size() ||
       !std::equal(kBearer.begin(), kBearer.end(), req.authorization.begin(), [](char a, char b) {
         return a == std::tolower(static_cast<unsigned char>(b));
       })) {
+    if (auto limited = by_address()) return *limited;
     return ErrorResponse("unauthenticated", "send Authorization: Bearer <api key>");
   }
   const std::string secret = req.authorization.substr(kBearer.size());
   auto who = d_.db->Use([&](store::Connection& c) { return account::Authenticate(c, secret); });
-  if (!who) return ErrorResponse(who.error());
-  Context ctx{req, *who, params};
+  if (!who) {
+    if (auto limited = by_address()) return *limited;
+    return ErrorResponse(who.error());
+  }
+  if (auto limited = Limit("key:" + who->key_id, "key")) return *limited;
+  Context ctx{req, *who, params, key};
 
   if (it == endpoints_.end()) {
     for (const auto& [k, _] : endpoints_) {

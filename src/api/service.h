@@ -8,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "account/account.h"
@@ -37,11 +39,17 @@ struct ServiceDeps {
   bool allow_private_origins = false;      // --allow-private-origins
   bool webhook_allow_private = false;      // --webhook-allow-private
   std::string secrets_key;                 // 32 bytes: seals webhook secrets at rest
+  // --rate-limit: requests per second per key (burst twice that), and per client address
+  // for requests without a valid key; 0 = no limit.
+  int rate_limit = 0;
 };
+
+class RateLimiter;
 
 class ApiService {
  public:
   explicit ApiService(ServiceDeps deps);
+  ~ApiService();
   HttpResponse Handle(const HttpRequest& request);
 
   // For the routes (api/routes.h).
@@ -61,6 +69,9 @@ class ApiService {
   // "METHOD /v1/pattern/{id}" -> endpoint; built once.
   const std::map<std::string, Endpoint> endpoints_;
   std::mutex clock_mutex_;
+  std::unique_ptr<RateLimiter> limiter_;  // with a rate limit only
+  // 429 when `bucket` is over the rate limit; nullopt to go on.
+  std::optional<HttpResponse> Limit(const std::string& bucket, const char* kind);
 };
 
 }  // namespace rampart::api

@@ -48,9 +48,11 @@ struct ServeArgs {
   int usage_retention_days = 90;       // stored usage kept this long (at least 4 days)
   bool webhook_allow_private = false;  // deliver webhooks to private/loopback addresses too
   bool allow_private_origins = false;  // forwarding rules may name private origins
-  std::string console_dir;       // empty: share/rampart/console beside the binary, else web/dist
-  std::string secrets_key_file;  // empty: DATA/secrets.key, made on first start
-  std::string webhook_ca;        // extra CAs (PEM) trusted for https:// webhooks
+  std::string console_dir;        // empty: share/rampart/console beside the binary, else web/dist
+  std::string secrets_key_file;   // empty: DATA/secrets.key, made on first start
+  std::string webhook_ca;         // extra CAs (PEM) trusted for https:// webhooks
+  int rate_limit = 0;             // requests/s per key and per keyless address; 0 = none
+  std::string tls_cert, tls_key;  // PEM files: serve HTTPS only (reloaded on SIGHUP)
 };
 // Runs until SIGTERM or SIGINT, then stops gracefully.
 int RunServe(const ServeArgs& args);

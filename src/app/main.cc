@@ -168,6 +168,14 @@ int main(int argc, char** argv) {
                  "missing). Nodes sharing a database share it. Default: DATA/secrets.key");
   sv->add_option("--webhook-ca", serve.webhook_ca,
                  "A PEM file of CAs trusted for https:// webhooks besides the system's");
+  sv->add_option("--rate-limit", serve.rate_limit,
+                 "Requests per second per API key, and per client address for requests without "
+                 "a valid key (bursts of twice that); beyond it 429 with Retry-After. 0: none")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
+  sv->add_option("--tls-cert", serve.tls_cert,
+                 "Serve HTTPS only (TLS 1.2+) with this PEM certificate chain; reloaded on SIGHUP");
+  sv->add_option("--tls-key", serve.tls_key, "The PEM private key of --tls-cert");
   std::string config_file;  // read before parsing: see ExpandConfig
   sv->add_option("--config", config_file,
                  "Read options from a TOML file: one `name = value` per option (listen, data, "

@@ -343,6 +343,7 @@ int RunServe(const ServeArgs& args) {
   deps.allow_private_origins = args.allow_private_origins;
   deps.webhook_allow_private = args.webhook_allow_private;
   deps.secrets_key = *secrets_key;
+  deps.rate_limit = args.rate_limit;
   api::ApiService service(deps);
   api::WebhookSenderOptions webhook_options;
   webhook_options.allow_private = args.webhook_allow_private;
@@ -360,6 +361,7 @@ int RunServe(const ServeArgs& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // reloads the TLS certificate
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // Descriptors: the soft limit raised to the hard one, connections bounded well below it
@@ -387,10 +389,16 @@ int RunServe(const ServeArgs& args) {
   options.threads = args.threads;
   options.request_timeout = std::chrono::seconds(args.request_timeout_s);
   options.idle_timeout = std::chrono::seconds(args.idle_timeout_s);
+  if (args.tls_cert.empty() != args.tls_key.empty()) {
+    return Fail(common::Error{"invalid_option", "--tls-cert and --tls-key go together", ""});
+  }
+  options.tls_cert = args.tls_cert;
+  options.tls_key = args.tls_key;
   api::HttpServer server(options, [&](const api::HttpRequest& r) { return service.Handle(r); });
   auto port = server.Start();
   if (!port) return Fail(port.error());
-  std::printf("rampart: listening on http://%s:%u\n", listen->first.c_str(), *port);
+  std::printf("rampart: listening on %s://%s:%u\n", args.tls_cert.empty() ? "http" : "https",
+              listen->first.c_str(), *port);
   std::fflush(stdout);
 
   webhooks->Start();
@@ -416,7 +424,13 @@ int RunServe(const ServeArgs& args) {
   }
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (auto r = server.ReloadTls(); !r) {
+      spdlog::error("SIGHUP: {}; the previous certificate stays in use", r.error().message);
+    } else if (!args.tls_cert.empty()) {
+      spdlog::info("SIGHUP: TLS certificate reloaded from {}", args.tls_cert);
+    }
+  }
   spdlog::info("{} received: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   server.Stop();
   webhooks->Stop();

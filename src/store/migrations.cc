@@ -385,6 +385,21 @@ ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check
   CHECK (role IN ('admin', 'tenant', 'meter', 'agent'));
 ALTER TABLE api_keys ADD COLUMN name TEXT NOT NULL DEFAULT '';
 )SQL",
+    // 17: the audit log (account/audit.h), append-only.
+    R"SQL(
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  address TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  action TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_by_tenant ON audit_log(tenant_id, seq);
+)SQL",
 };
 
 // The migrations are written for SQLite (except "-- by-dialect" ones); PostgreSQL needs 64-bit

@@ -13,6 +13,8 @@
 #include <set>
 #include <thread>
 
+#include "api/request_target.h"
+
 namespace rampart::api {
 namespace {
 
@@ -21,41 +23,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-
-std::string PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-void ParseTarget(std::string_view target, HttpRequest* req) {
-  const size_t q = target.find('?');
-  req->path = PercentDecode(target.substr(0, q), false);
-  if (q == std::string_view::npos) return;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (!pair.empty()) {
-      req->query[PercentDecode(pair.substr(0, eq), true)] =
-          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-}
 
 // What Stop() needs of a session, whatever its stream.
 class SessionBase {
@@ -210,7 +177,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     busy_ = true;
     HttpRequest req;
     req.method = std::string(msg.method_string());
-    ParseTarget(msg.target(), &req);
+    ParseRequestTarget(msg.target(), &req);
     req.body = std::move(msg.body());
     req.authorization = std::string(msg[http::field::authorization]);
     req.idempotency_key = std::string(msg["Idempotency-Key"]);

@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
       check(list, near_kill);
       if (list.status == 200) {
         tn.ips.clear();
-        for (const auto& r : list.Json().at("items").as_array()) {
+        const auto items = list.Json();  // the loop must not outlive the parsed answer
+        for (const auto& r : items.at("items").as_array()) {
           if (Str(r, "state") != "running") continue;
           for (const auto& ip : r.at("ips").as_array()) tn.ips.emplace_back(ip.as_string());
         }

@@ -295,8 +295,7 @@ TEST(Security, AdminKeysRotateAndRevokeAndAgentKeysOnlyPostUsage) {
 // requests without a valid key are limited per client address; counted in /metrics.
 TEST(Security, RateLimitsPerKeyAndPerAddress) {
   Server s({"--rate-limit", "5"});
-  auto [tenant, key] = s.NewTenant("acme", "0");  // 3 admin requests: within the burst
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the admin's bucket refills
+  auto [tenant, key] = s.NewTenant("acme", "0");  // 2 admin requests: within its burst
   int ok = 0;
   Reply limited;
   for (int i = 0; i < 30 && limited.status != 429; ++i) {
@@ -320,7 +319,7 @@ TEST(Security, RateLimitsPerKeyAndPerAddress) {
   for (int i = 0; i < 30; ++i) {
     refused += s.Call("GET", "/v1/account", i % 2 ? "rk_wrong" : "").status == 429;
   }
-  EXPECT_GE(refused, 15);
+  EXPECT_GE(refused, 10);  // 30 - the burst of 10 - what refills while they run
   const std::string m = s.Call("GET", "/metrics").body;
   EXPECT_NE(m.find("rampart_rate_limited_total{by=\"key\"}"), std::string::npos) << m;
   EXPECT_NE(m.find("rampart_rate_limited_total{by=\"address\"}"), std::string::npos) << m;

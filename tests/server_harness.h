@@ -32,6 +32,7 @@ inline std::string Str(const boost::json::value& v, const char* key) {
 
 struct Reply {
   int status = 0;
+  bool connected = false;  // the connection was made (status -1 then: no answer came)
   std::string body;
   std::map<std::string, std::string> headers;
   boost::json::value Json() const { return boost::json::parse(body); }
@@ -183,6 +184,7 @@ class Server {
     stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port),
                    ec);
     if (ec) return r;
+    r.connected = true;
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, "127.0.0.1");
     if (!key.empty()) req.set(http::field::authorization, "Bearer " + key);

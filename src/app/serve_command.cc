@@ -29,6 +29,7 @@
 #include "lifecycle/webhooks.h"
 #include "ordering/orders.h"
 #include "postpaid/day_close.h"
+#include "store/fault.h"
 
 namespace rampart::app {
 namespace {
@@ -399,6 +400,7 @@ int RunServe(const ServeArgs& args) {
   if (!port) return Fail(port.error());
   std::printf("rampart: listening on %s://%s:%u\n", args.tls_cert.empty() ? "http" : "https",
               listen->first.c_str(), *port);
+  store::ArmFaultInjection();  // a no-op unless a crash test asked for it (store/fault.h)
   std::fflush(stdout);
 
   webhooks->Start();

@@ -1,5 +1,6 @@
 #include "store/sql.h"
 
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <cstdlib>
@@ -33,12 +34,20 @@ const std::string& Bytes(const Value& v) {
 
 namespace rampart::store {
 
+namespace {
+std::atomic<bool> fault_armed{false};
+}  // namespace
+
+void ArmFaultInjection() { fault_armed = true; }
+
 void FaultCommitDelay() {
   static const int delay_ms = [] {
     const char* v = std::getenv("RAMPART_FAULT_COMMIT_DELAY_MS");
     return v ? std::atoi(v) : 0;
   }();
-  if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  if (delay_ms > 0 && fault_armed) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  }
 }
 
 }  // namespace rampart::store

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool split = i + 1 < size && data[i] == 0xFE && data[i + 1] == 0xFE;
     if (split || i + 1 == size) {
       const size_t end = split ? i : size;
-      decoder.Decode({data + start, end - start}, exporter, 0, out);
+      decoder.Decode({data + start, end - start}, exporter, out);
       start = i + 2;
       ++i;
     }

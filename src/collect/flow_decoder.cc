@@ -116,8 +116,7 @@ void FlowDecoder::Sequence(Domain& domain, uint32_t sequence, uint32_t advance) 
 }
 
 std::optional<DecodeIssue> FlowDecoder::Decode(Bytes d, const common::IpAddress& exporter,
-                                               int64_t arrival_ms, std::vector<FlowRecord>& out) {
-  (void)arrival_ms;
+                                               std::vector<FlowRecord>& out) {
   ++stats_.datagrams;
   // Each path counts its own issues (a templated datagram may have several bad sets).
   const uint16_t version = d.size() < 2 ? 0 : U16(d, 0);

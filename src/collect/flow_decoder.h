@@ -75,11 +75,11 @@ class FlowDecoder {
     std::array<uint64_t, static_cast<size_t>(DecodeIssue::kCount)> issues{};
   };
 
-  // Decodes one datagram from `exporter` received at `arrival_ms` (Unix ms) and appends its
-  // flow records to `out`. Returns the issue that stopped it, if any (records before it are
-  // kept; a bad set is skipped and the rest decoded).
+  // Decodes one datagram from `exporter` and appends its flow records to `out`. Returns the
+  // issue that stopped it, if any (records before it are kept; a bad set is skipped and the
+  // rest decoded). Times come from the datagram itself, never from its arrival.
   std::optional<DecodeIssue> Decode(std::span<const uint8_t> datagram,
-                                    const common::IpAddress& exporter, int64_t arrival_ms,
+                                    const common::IpAddress& exporter,
                                     std::vector<FlowRecord>& out);
 
   const Stats& stats() const { return stats_; }

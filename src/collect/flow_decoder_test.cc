@@ -56,7 +56,7 @@ TEST(FlowDecoder, NetflowV5RecordsWithTimesFromUptimeAndSampling) {
   std::vector<FlowRecord> out;
   Wire dgram = V5Header(2, 100, 0x4000 | 64);  // mode 1, 1 in 64
   dgram.raw(V5Record(7, 10, 15'000, 4'000, 9'000)).raw(V5Record(8, 1, 60, 9'999, 10'000, 6));
-  ASSERT_FALSE(d.Decode(dgram.b, kExporter, 0, out).has_value());
+  ASSERT_FALSE(d.Decode(dgram.b, kExporter, out).has_value());
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(Ip(out[0].src), "198.51.100.9");
   EXPECT_EQ(Ip(out[0].dst), "203.0.113.7");
@@ -79,7 +79,7 @@ TEST(FlowDecoder, UptimeWrapsAfter49Days) {
   // The exporter's uptime wrapped: now 1,000 ms, the flow started at 2^32 - 2,000.
   Wire dgram = V5Header(1, 0, 0, 1'000);
   dgram.raw(V5Record(7, 1, 100, 0xFFFFFFFFu - 1'999, 500));
-  ASSERT_FALSE(d.Decode(dgram.b, kExporter, 0, out).has_value());
+  ASSERT_FALSE(d.Decode(dgram.b, kExporter, out).has_value());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].start_ms, 1'764'115'200'500 - 3'000);
   EXPECT_EQ(out[0].end_ms, 1'764'115'200'500 - 500);
@@ -92,7 +92,7 @@ TEST(FlowDecoder, AFlowNeverEndsBeforeItStarts) {
   std::vector<FlowRecord> out;
   Wire dgram = V5Header(1, 0);
   dgram.raw(V5Record(7, 1, 100, 9'000, 4'000));
-  ASSERT_FALSE(d.Decode(dgram.b, kExporter, 0, out).has_value());
+  ASSERT_FALSE(d.Decode(dgram.b, kExporter, out).has_value());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].start_ms, out[0].end_ms);
   EXPECT_EQ(out[0].end_ms, 1'764'115'200'500 - 6'000);
@@ -104,7 +104,7 @@ TEST(FlowDecoder, SequenceGapsAreCountedNotGuessed) {
   auto send = [&](uint32_t sequence) {
     Wire dgram = V5Header(1, sequence);
     dgram.raw(V5Record(7, 1, 100, 9'000, 9'500));
-    d.Decode(dgram.b, kExporter, 0, out);
+    d.Decode(dgram.b, kExporter, out);
   };
   send(10);
   send(11);
@@ -117,12 +117,12 @@ TEST(FlowDecoder, SequenceGapsAreCountedNotGuessed) {
 TEST(FlowDecoder, MalformedDatagramsAreRefusedWithAReason) {
   FlowDecoder d;
   std::vector<FlowRecord> out;
-  EXPECT_EQ(d.Decode(std::vector<uint8_t>{0}, kExporter, 0, out), DecodeIssue::kTruncated);
-  EXPECT_EQ(d.Decode(Wire().u16(7).u16(0).b, kExporter, 0, out), DecodeIssue::kBadVersion);
+  EXPECT_EQ(d.Decode(std::vector<uint8_t>{0}, kExporter, out), DecodeIssue::kTruncated);
+  EXPECT_EQ(d.Decode(Wire().u16(7).u16(0).b, kExporter, out), DecodeIssue::kBadVersion);
   Wire short_v5 = V5Header(2, 0);
   short_v5.raw(V5Record(7, 1, 1, 1, 1));  // says 2 records, has 1
-  EXPECT_EQ(d.Decode(short_v5.b, kExporter, 0, out), DecodeIssue::kTruncated);
-  EXPECT_EQ(d.Decode(V5Header(0, 0).b, kExporter, 0, out), DecodeIssue::kBadSet);
+  EXPECT_EQ(d.Decode(short_v5.b, kExporter, out), DecodeIssue::kTruncated);
+  EXPECT_EQ(d.Decode(V5Header(0, 0).b, kExporter, out), DecodeIssue::kBadSet);
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(d.stats().issues[static_cast<size_t>(DecodeIssue::kTruncated)], 2u);
   EXPECT_EQ(d.stats().issues[static_cast<size_t>(DecodeIssue::kBadVersion)], 1u);
@@ -178,12 +178,11 @@ TEST(FlowDecoder, NetflowV9TemplatesDataAndOptionsSampling) {
       .u8(9);        // sampler 9: never announced
   data.u8(0).u8(0);  // padding
   // Data before its template: unknown.
-  EXPECT_EQ(d.Decode(V9(1, 7, {Set(256, data)}).b, kExporter, 0, out),
-            DecodeIssue::kUnknownTemplate);
+  EXPECT_EQ(d.Decode(V9(1, 7, {Set(256, data)}).b, kExporter, out), DecodeIssue::kUnknownTemplate);
   EXPECT_TRUE(out.empty());
   ASSERT_FALSE(
       d.Decode(V9(2, 7, {Set(0, tmpl), Set(1, opts), Set(257, sampler_data), Set(256, data)}).b,
-               kExporter, 0, out)
+               kExporter, out)
           .has_value());
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(Ip(out[0].dst), "203.0.113.7");
@@ -194,8 +193,7 @@ TEST(FlowDecoder, NetflowV9TemplatesDataAndOptionsSampling) {
   EXPECT_EQ(out[1].sampling, 1u);
   EXPECT_EQ(d.template_count(), 2u);
   // Another source id of the same exporter has templates of its own.
-  EXPECT_EQ(d.Decode(V9(1, 8, {Set(256, data)}).b, kExporter, 0, out),
-            DecodeIssue::kUnknownTemplate);
+  EXPECT_EQ(d.Decode(V9(1, 8, {Set(256, data)}).b, kExporter, out), DecodeIssue::kUnknownTemplate);
 }
 
 // IPFIX: header (16 bytes, its own length), then sets.
@@ -225,8 +223,7 @@ TEST(FlowDecoder, IpfixEnterpriseVariableLengthAbsoluteTimesStatusAndWithdrawal)
   data.u64(1'000).u32(0).u8(255).u16(300);  // a 300-byte name, long form
   for (int i = 0; i < 300; ++i) data.u8('x');
   data.u64(1'764'115'100'000).u64(1'764'115'100'000).u8(0x40).u64(1);  // forwarded
-  ASSERT_FALSE(
-      d.Decode(Ipfix(0, 1, {Set(2, tmpl), Set(300, data)}).b, kExporter, 0, out).has_value());
+  ASSERT_FALSE(d.Decode(Ipfix(0, 1, {Set(2, tmpl), Set(300, data)}).b, kExporter, out).has_value());
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(Ip(out[0].dst), "2001:db8::7");
   EXPECT_EQ(out[0].bytes, 9'000'000u);
@@ -239,9 +236,9 @@ TEST(FlowDecoder, IpfixEnterpriseVariableLengthAbsoluteTimesStatusAndWithdrawal)
   // Record sequence: 2 records were sent; the next message says 2.
   Wire withdraw;
   withdraw.u16(300).u16(0);
-  ASSERT_FALSE(d.Decode(Ipfix(2, 1, {Set(2, withdraw)}).b, kExporter, 0, out).has_value());
+  ASSERT_FALSE(d.Decode(Ipfix(2, 1, {Set(2, withdraw)}).b, kExporter, out).has_value());
   EXPECT_EQ(d.stats().lost, 0u);
-  EXPECT_EQ(d.Decode(Ipfix(2, 1, {Set(300, data)}).b, kExporter, 0, out),
+  EXPECT_EQ(d.Decode(Ipfix(2, 1, {Set(300, data)}).b, kExporter, out),
             DecodeIssue::kUnknownTemplate);
   EXPECT_EQ(d.template_count(), 0u);
 }
@@ -252,13 +249,13 @@ TEST(FlowDecoder, ASetThatLiesAboutItsLengthStopsThatDatagramOnly) {
   Wire bad;
   bad.u16(2).u16(400).u16(300);  // says 400 bytes, has 6
   Wire dgram = Ipfix(0, 1, {bad});
-  EXPECT_EQ(d.Decode(dgram.b, kExporter, 0, out), DecodeIssue::kTruncated);
+  EXPECT_EQ(d.Decode(dgram.b, kExporter, out), DecodeIssue::kTruncated);
   // A data record cut short inside a variable-length field.
   Wire tmpl;
   tmpl.u16(301).u16(2).u16(8).u16(4).u16(82).u16(65535);
   Wire cut;
   cut.ip4(203, 0, 113, 7).u8(200).u8('a');
-  EXPECT_EQ(d.Decode(Ipfix(0, 2, {Set(2, tmpl), Set(301, cut)}).b, kExporter, 0, out),
+  EXPECT_EQ(d.Decode(Ipfix(0, 2, {Set(2, tmpl), Set(301, cut)}).b, kExporter, out),
             DecodeIssue::kTruncated);
   EXPECT_TRUE(out.empty());
 }

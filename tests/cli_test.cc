@@ -95,7 +95,7 @@ TEST_F(Cli, ReportsBadRowsWithLineNumbersAndSkipsThem) {
   EXPECT_NE(r.err.find(usage + ":5: unaligned_window"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(usage + ":6: bad_row"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(usage + ":8: conflict"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("8 rows: 1 accepted, 1 duplicates, 1 outside the day, 5 bad"),
+  EXPECT_NE(r.err.find("8 rows: 1 accepted, 0 replaced, 1 duplicates, 1 outside the day, 5 bad"),
             std::string::npos)
       << r.err;
   const auto bills = boost::json::parse(r.out).as_array();

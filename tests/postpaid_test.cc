@@ -44,6 +44,9 @@ class Postpaid : public ::testing::Test {
     ASSERT_EQ(s_.Admin("POST", "/v1/admin/clock", "{\"now\": \"" + t + "\"}").status, 200);
   }
   std::string Balance() { return Str(s_.Call("GET", "/v1/account", key_).Json(), "balance"); }
+  std::string Resource() {
+    return Str(s_.Call("GET", "/v1/resources", key_).Json().at("items").as_array()[0], "id");
+  }
 
   Server s_;
   std::string tenant_, key_, meter_;
@@ -188,6 +191,105 @@ TEST_F(Postpaid, ALateSampleBillsTheExactDifferenceOnTheNextBill) {
   EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-26", key_).Json(), "total"), "1000.00");
   ClockTo("2026-11-28T17:00:00Z");
   EXPECT_TRUE(s_.Call("GET", "/v1/bills/2026-11-28", key_).Json().at("lines").as_array().empty());
+}
+
+// dataplane.md §1: two sources' samples of one window add up (two scrubbing sites each see
+// part of the attack); one source's higher revision replaces its own copy only.
+TEST_F(Postpaid, SourcesAddUpAndARevisionReplacesOnlyItsSourcesCopy) {
+  ClockTo("2026-11-26T02:05:00Z");
+  auto with = [](std::string sample, const std::string& source, int revision) {
+    sample.pop_back();
+    return sample + R"(, "source": ")" + source + R"(", "revision": )" + std::to_string(revision) +
+           "}";
+  };
+  const std::string a0 = with(Sample("2026-11-26T02:00:00Z", 20, 100), "site-a", 0);
+  const std::string b0 = with(Sample("2026-11-26T02:00:00Z", 15, 50), "site-b", 0);
+  auto r = Post("[" + a0 + "," + b0 + "]");
+  EXPECT_EQ(r.at("accepted").as_int64(), 2) << r;
+  auto windows = [&](const std::string& query) {
+    const auto u =
+        s_.Call("GET", "/v1/resources/" + Resource() + "/usage?day=2026-11-26" + query, key_);
+    EXPECT_EQ(u.status, 200) << u.body;
+    return u.Json().at("windows").as_array();
+  };
+  auto summed = windows("");
+  ASSERT_EQ(summed.size(), 1u);
+  EXPECT_EQ(summed[0].at("attack_bps").as_int64(), 35'000'000'000);
+  EXPECT_EQ(summed[0].at("in_bytes").as_int64(), 150);
+
+  // site-a corrects its window (late flow records); site-b's copy stands.
+  r = Post("[" + with(Sample("2026-11-26T02:00:00Z", 30, 120), "site-a", 1) + "]");
+  EXPECT_EQ(r.at("accepted").as_int64(), 1) << r;
+  EXPECT_EQ(r.at("replaced").as_int64(), 1) << r;
+  summed = windows("");
+  EXPECT_EQ(summed[0].at("attack_bps").as_int64(), 45'000'000'000);
+  EXPECT_EQ(summed[0].at("in_bytes").as_int64(), 170);
+  const auto per = windows("&by=source");
+  ASSERT_EQ(per.size(), 2u);
+  EXPECT_EQ(Str(per[0], "source"), "site-a");
+  EXPECT_EQ(per[0].at("revision").as_int64(), 1);
+  EXPECT_EQ(per[0].at("attack_bps").as_int64(), 30'000'000'000);
+  EXPECT_EQ(Str(per[1], "source"), "site-b");
+  EXPECT_EQ(per[1].at("revision").as_int64(), 0);
+  EXPECT_EQ(
+      s_.Call("GET", "/v1/resources/" + Resource() + "/usage?day=2026-11-26&by=ip", key_).status,
+      400);
+
+  // Older, equal-but-different and repeated copies.
+  r = Post("[" + a0 + "," + with(Sample("2026-11-26T02:00:00Z", 31, 120), "site-a", 1) + "," +
+           with(Sample("2026-11-26T02:00:00Z", 30, 120), "site-a", 1) + "," +
+           with(Sample("2026-11-26T02:00:00Z", 1), "Site A", 0) + "]");
+  EXPECT_EQ(r.at("accepted").as_int64(), 0) << r;
+  EXPECT_EQ(r.at("duplicates").as_int64(), 1) << r;
+  const auto rejected = r.at("rejected").as_array();
+  ASSERT_EQ(rejected.size(), 3u) << r;
+  EXPECT_EQ(Str(rejected[0], "code"), "stale_revision");
+  EXPECT_EQ(Str(rejected[1], "code"), "conflict");
+  EXPECT_EQ(Str(rejected[2], "code"), "invalid_source");
+
+  // Without a source a sample is its key's: the same meter's repeat is a duplicate, another
+  // meter's sample adds up.
+  EXPECT_EQ(Post("[" + Sample("2026-11-26T02:00:00Z", 5) + "]").at("accepted").as_int64(), 1);
+  EXPECT_EQ(Post("[" + Sample("2026-11-26T02:00:00Z", 5) + "]").at("duplicates").as_int64(), 1);
+  const auto other =
+      Str(s_.Admin("POST", "/v1/admin/tenants/" + tenant_ + "/keys", R"({"role": "meter"})").Json(),
+          "key");
+  EXPECT_EQ(s_.Call("POST", "/v1/usage", other, "[" + Sample("2026-11-26T02:00:00Z", 5) + "]")
+                .Json()
+                .at("accepted")
+                .as_int64(),
+            1);
+  EXPECT_EQ(windows("")[0].at("attack_bps").as_int64(), 55'000'000'000);
+
+  // The bill sees the sum: the day's peak is 30 + 15 + 5 + 5 = 55 Gbps.
+  ClockTo("2026-11-26T17:00:00Z");
+  const auto bill = s_.Call("GET", "/v1/bills/2026-11-26", key_).Json();
+  ASSERT_EQ(Str(bill.at("lines").as_array()[0], "kind"), "elastic") << bill;
+  EXPECT_EQ(bill.at("lines").as_array()[0].at("measure").at("attack_peak_bps").as_int64(),
+            55'000'000'000)
+      << bill;
+}
+
+// A correction of a closed day (within 72 h) re-rates it into an adjustment line, like a late
+// sample; the closed bill stays as it was.
+TEST_F(Postpaid, ACorrectionOfAClosedDayIsAnAdjustment) {
+  ClockTo("2026-11-26T02:05:00Z");
+  const std::string first = R"([{"ip": "198.51.100.7", "window_start": "2026-11-26T02:00:00Z",
+      "attack_bps": 45000000000, "source": "collect:sz"}])";
+  Post(first);  // E 25 -> 3,500
+  ClockTo("2026-11-26T17:00:00Z");
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-26", key_).Json(), "total"), "3500.00");
+  const std::string corrected = R"([{"ip": "198.51.100.7", "window_start": "2026-11-26T02:00:00Z",
+      "attack_bps": 30000000000, "source": "collect:sz", "revision": 1}])";
+  EXPECT_EQ(Post(corrected).at("replaced").as_int64(), 1);  // E 10 -> 1,000
+  ClockTo("2026-11-27T17:00:00Z");
+  const auto next = s_.Call("GET", "/v1/bills/2026-11-27", key_).Json();
+  const auto lines = next.at("lines").as_array();
+  ASSERT_EQ(lines.size(), 1u) << next;
+  EXPECT_EQ(Str(lines[0], "kind"), "adjustment");
+  EXPECT_EQ(Str(lines[0], "amount"), "-2500.00");
+  EXPECT_EQ(Str(lines[0].at("measure"), "corrected"), "1000.00");
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills/2026-11-26", key_).Json(), "total"), "3500.00");
 }
 
 TEST_F(Postpaid, ADebtPutsTheAccountInArrearsAndWindowsThenCarryNoElastic) {

@@ -170,19 +170,31 @@ void AddResourceRoutes(EndpointMap& e) {
           if (it == c.req.query.end() || !common::ParseDay(it->second)) {
             return ErrorResponse("invalid_day", "give ?day=YYYY-MM-DD", "day");
           }
+          // ?by=source: each source's copy of each window (dataplane.md §1), with its
+          // revision; otherwise windows summed over sources, as bills see them.
+          auto by = c.req.query.find("by");
+          const bool by_source = by != c.req.query.end() && by->second == "source";
+          if (by != c.req.query.end() && !by_source) {
+            return ErrorResponse("invalid_option", "by may only be \"source\"", "by");
+          }
           auto windows = s.Database().Use([&](store::Connection& conn) {
             return postpaid::WindowsOfDay(conn, *s.deps().calendar, c.who.tenant_id, c.params[0],
-                                          it->second);
+                                          it->second, by_source);
           });
           if (!windows) return ErrorResponse(windows.error());
           array items;
           for (const auto& w : *windows) {
-            items.push_back(object{{"ip", w.ip},
-                                   {"window_start", common::FormatRfc3339(w.window_start)},
-                                   {"window_s", w.window_s},
-                                   {"attack_bps", w.attack_bps},
-                                   {"in_bytes", w.in_bytes},
-                                   {"out_bytes", w.out_bytes}});
+            object item{{"ip", w.ip},
+                        {"window_start", common::FormatRfc3339(w.window_start)},
+                        {"window_s", w.window_s},
+                        {"attack_bps", w.attack_bps},
+                        {"in_bytes", w.in_bytes},
+                        {"out_bytes", w.out_bytes}};
+            if (by_source) {
+              item["source"] = w.source;
+              item["revision"] = w.revision;
+            }
+            items.push_back(std::move(item));
           }
           return Json(200,
                       object{{"resource", c.params[0]}, {"day", it->second}, {"windows", items}});

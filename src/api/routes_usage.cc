@@ -33,6 +33,11 @@ void AddUsageRoutes(EndpointMap& e) {
           }
           auto samples = ParseUsageBody(*raw, ndjson);
           if (!samples) return ErrorResponse(samples.error());
+          // A sample without a source is the posting key's (dataplane.md §1): one meter's
+          // repeats stay duplicates, two meters' samples add up.
+          for (auto& in : *samples) {
+            if (in.sample && in.sample->source.empty()) in.sample->source = c.who.key_id;
+          }
           // A meter posts its tenant's windows; the operator and its agents any IP's.
           const std::string scope = c.who.tenant_id;
           // Checking and grouping need no database: done here, on this request's thread, so
@@ -49,6 +54,7 @@ void AddUsageRoutes(EndpointMap& e) {
                 object{{"index", r.index}, {"code", r.reason.code}, {"message", r.reason.message}});
           }
           return Json(200, object{{"accepted", report->accepted},
+                                  {"replaced", report->replaced},
                                   {"duplicates", report->duplicates},
                                   {"rejected", rejected}});
         }}},

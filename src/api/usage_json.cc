@@ -22,6 +22,8 @@ postpaid::IncomingSample ReadSample(const boost::json::value& v, size_t index) {
   auto attack = r.Int("attack_bps", false, -kWide, kWide);
   auto in_bytes = r.Int("in_bytes", false, -kWide, kWide);
   auto out_bytes = r.Int("out_bytes", false, -kWide, kWide);
+  auto source = r.String("source", false);
+  auto revision = r.Int("revision", false, -kWide, kWide);
   if (ip) {
     if (auto parsed = common::IpAddress::Parse(*ip)) {
       s.ip = *parsed;
@@ -44,15 +46,18 @@ postpaid::IncomingSample ReadSample(const boost::json::value& v, size_t index) {
   s.attack_bps = attack.value_or(0);
   s.in_bytes = in_bytes.value_or(0);
   s.out_bytes = out_bytes.value_or(0);
-  in.sample = s;
+  // An empty source is refused (ValidateSample), not taken for "not given".
+  if (source) s.source = source->empty() ? std::string(" ") : *source;
+  s.revision = revision.value_or(0);
+  in.sample = std::move(s);
   return in;
 }
 
-// The fast path for the common line: one flat object whose keys are among the six sample
+// The fast path for the common line: one flat object whose keys are among the eight sample
 // fields, each at most once, with plain strings (no escapes) for ip and window_start and
-// plain integers for the rest. It reads such a line exactly as the strict path would; any
-// other line (whitespace in odd places is fine; anything unusual is not) returns nullopt
-// and goes through the strict reader, which gives the precise reason.
+// plain integers for the rest (source too: a plain string). It reads such a line exactly as the
+// strict path would; any other line (whitespace in odd places is fine; anything unusual is not)
+// returns nullopt and goes through the strict reader, which gives the precise reason.
 std::optional<postpaid::IncomingSample> ReadPlainSample(std::string_view line, size_t index) {
   size_t i = 0;
   auto skip = [&] {
@@ -70,9 +75,11 @@ std::optional<postpaid::IncomingSample> ReadPlainSample(std::string_view line, s
   skip();
   if (i >= line.size() || line[i++] != '{') return std::nullopt;
   metering::UsageSample s;
-  std::string_view ip, start;
-  int64_t* ints[] = {&s.window_s, &s.attack_bps, &s.in_bytes, &s.out_bytes};
-  constexpr std::string_view kInts[] = {"window_s", "attack_bps", "in_bytes", "out_bytes"};
+  std::string_view ip, start, source;
+  int64_t* ints[] = {&s.window_s, &s.attack_bps, &s.in_bytes, &s.out_bytes, &s.revision};
+  constexpr std::string_view kInts[] = {"window_s", "attack_bps", "in_bytes", "out_bytes",
+                                        "revision"};
+  constexpr size_t kIntCount = std::size(kInts);
   unsigned seen = 0;
   skip();
   while (i < line.size() && line[i] != '}') {
@@ -82,13 +89,15 @@ std::optional<postpaid::IncomingSample> ReadPlainSample(std::string_view line, s
     if (i >= line.size() || line[i++] != ':') return std::nullopt;
     skip();
     unsigned bit = 0;
-    if (key == "ip" || key == "window_start") {
-      bit = key == "ip" ? 1u : 2u;
-      if (!string(key == "ip" ? &ip : &start)) return std::nullopt;
+    if (key == "ip" || key == "window_start" || key == "source") {
+      bit = key == "ip" ? 1u : key == "window_start" ? 2u : 256u;
+      if (!string(key == "ip" ? &ip : key == "window_start" ? &start : &source)) {
+        return std::nullopt;
+      }
     } else {
       size_t k = 0;
-      while (k < 4 && kInts[k] != key) ++k;
-      if (k == 4) return std::nullopt;
+      while (k < kIntCount && kInts[k] != key) ++k;
+      if (k == kIntCount) return std::nullopt;
       bit = 4u << k;
       const char* first = line.data() + i;
       auto [end, ec] = std::from_chars(first, line.data() + line.size(), *ints[k]);
@@ -116,13 +125,14 @@ std::optional<postpaid::IncomingSample> ReadPlainSample(std::string_view line, s
   if (i != line.size() || !(seen & 1u) || !(seen & 2u)) return std::nullopt;
   auto addr = common::IpAddress::Parse(ip);
   auto t = common::ParseRfc3339(start);
-  if (!addr || !t) return std::nullopt;
+  if (!addr || !t || ((seen & 256u) && source.empty())) return std::nullopt;
   if (!(seen & 4u)) s.window_s = 60;
+  s.source = source;
   s.ip = *addr;
   s.window_start = *t;
   postpaid::IncomingSample in;
   in.index = index;
-  in.sample = s;
+  in.sample = std::move(s);
   return in;
 }
 

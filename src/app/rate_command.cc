@@ -26,6 +26,7 @@ constexpr uint64_t kBadRowsShown = 100;
 
 struct Counts {
   uint64_t accepted = 0;
+  uint64_t replaced = 0;  // corrections: a higher revision from the same source
   uint64_t duplicates = 0;
   uint64_t outside_day = 0;
   uint64_t bad = 0;
@@ -148,6 +149,9 @@ int RunRate(const RateArgs& args) {
           case metering::IngestOutcome::kAccepted:
             ++counts.accepted;
             break;
+          case metering::IngestOutcome::kReplaced:
+            ++counts.replaced;
+            break;
           case metering::IngestOutcome::kDuplicate:
             ++counts.duplicates;
             break;
@@ -190,9 +194,9 @@ int RunRate(const RateArgs& args) {
   for (const auto& b : *bills) total += b.total;
   std::cerr << "rated " << args.day << " (" << book->time_zone << "): " << resources->size()
             << " resources, " << read->rows << " rows: " << counts.accepted << " accepted, "
-            << counts.duplicates << " duplicates, " << counts.outside_day << " outside the day, "
-            << counts.bad << " bad; " << bills->size() << " bills, total " << total.ToString()
-            << " CNY\n";
+            << counts.replaced << " replaced, " << counts.duplicates << " duplicates, "
+            << counts.outside_day << " outside the day, " << counts.bad << " bad; " << bills->size()
+            << " bills, total " << total.ToString() << " CNY\n";
   return 0;
 }
 

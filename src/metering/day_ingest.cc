@@ -6,24 +6,11 @@
 #include "billing/prepaid.h"
 
 namespace rampart::metering {
-namespace {
-
-uint64_t Fingerprint(const UsageSample& s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (int64_t v : {s.attack_bps, s.in_bytes, s.out_bytes}) {
-    h = (h ^ static_cast<uint64_t>(v)) * 0x100000001b3ULL;
-    h ^= h >> 29;
-  }
-  return h | 1;  // never 0, which means "not seen"
-}
-
-}  // namespace
+namespace {}  // namespace
 
 common::Result<std::unique_ptr<DayIngest>> DayIngest::Create(
     common::Instant day_start, common::Instant day_end, std::span<const RatedResource> resources) {
   std::unique_ptr<DayIngest> ingest(new DayIngest(day_start, day_end, resources.size()));
-  const size_t slots = static_cast<size_t>((day_end - day_start).count() / 60) +
-                       static_cast<size_t>((day_end - day_start).count() / 300) + 1;
   for (size_t i = 0; i < resources.size(); ++i) {
     for (const auto& ip : resources[i].ips) {
       auto [it, inserted] = ingest->ips_.try_emplace(ip);
@@ -33,7 +20,6 @@ common::Result<std::unique_ptr<DayIngest>> DayIngest::Create(
                                                resources[i].id);
       }
       it->second.resource = i;
-      it->second.seen.assign(slots, 0);
     }
   }
   return ingest;
@@ -56,20 +42,40 @@ IngestOutcome DayIngest::Add(const UsageSample& s, std::optional<common::Instant
   const size_t minutes = static_cast<size_t>((day_end_ - day_start_).count() / 60);
   const size_t slot = s.window_s == 60 ? static_cast<size_t>(offset / 60)
                                        : minutes + static_cast<size_t>(offset / 300);
-  const uint64_t fp = Fingerprint(s);
-  if (ip.seen[slot] == fp) return IngestOutcome::kDuplicate;
-  if (ip.seen[slot] != 0) {
-    *why = {"conflict",
-            "a different sample for " + s.ip.ToString() + " at " +
-                common::FormatRfc3339(s.window_start) + " (" + std::to_string(s.window_s) +
-                " s) was already accepted",
-            "window_start"};
-    return IngestOutcome::kRejected;
-  }
-  ip.seen[slot] = fp;
+  auto [kept, fresh] = ip.seen.try_emplace({slot, s.source});
+  Kept& k = kept->second;
+  const Kept incoming{s.revision, s.attack_bps, s.in_bytes, s.out_bytes};
   auto& usage = usage_[ip.resource];
   if (!usage) usage = std::make_unique<DayUsage>(day_start_, day_end_);
+  if (!fresh) {
+    const std::string what = s.ip.ToString() + " at " + common::FormatRfc3339(s.window_start) +
+                             " (" + std::to_string(s.window_s) + " s" +
+                             (s.source.empty() ? "" : ", source " + s.source) + ")";
+    if (s.revision < k.revision) {
+      *why = {"stale_revision",
+              "revision " + std::to_string(s.revision) + " for " + what + " is older than " +
+                  std::to_string(k.revision),
+              "revision"};
+      return IngestOutcome::kRejected;
+    }
+    if (s.revision == k.revision) {
+      if (k.attack_bps == incoming.attack_bps && k.in_bytes == incoming.in_bytes &&
+          k.out_bytes == incoming.out_bytes) {
+        return IngestOutcome::kDuplicate;
+      }
+      *why = {"conflict", "a different sample for " + what + " was already accepted",
+              "window_start"};
+      return IngestOutcome::kRejected;
+    }
+    UsageSample undo = s;  // the replaced copy's values, taken back out
+    undo.attack_bps = -k.attack_bps;
+    undo.in_bytes = -k.in_bytes;
+    undo.out_bytes = -k.out_bytes;
+    usage->Add(undo);
+  }
+  k = incoming;
   usage->Add(s);
+  if (!fresh) return IngestOutcome::kReplaced;
   return IngestOutcome::kAccepted;
 }
 

@@ -2,13 +2,16 @@
 // day close share this path, so both bill the same samples the same way.
 //
 // DayIngest takes the day's samples one by one: it validates each (product.md §7), maps it to
-// the resource protecting its IP, counts an exact repeat of (ip, window_start, window_s) once
-// and refuses a differing copy as a conflict, and accumulates the rest per resource.
+// the resource protecting its IP, and keeps one copy per (ip, window_start, window_s, source)
+// (dataplane.md §1): an exact repeat counts once, a differing copy of the same revision is a
+// conflict, a higher revision replaces the copy, a lower one is `stale_revision`; different
+// sources add up. The rest is accumulated per resource.
 // RateDay then rates every resource and files the lines into one bill per tenant.
 // Not thread-safe.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -37,7 +40,7 @@ struct RatedResource {
   std::vector<billing::ConfigSegment> timeline;  // in force during the day, sorted
 };
 
-enum class IngestOutcome { kAccepted, kDuplicate, kOutsideDay, kRejected };
+enum class IngestOutcome { kAccepted, kReplaced, kDuplicate, kOutsideDay, kRejected };
 
 class DayIngest {
  public:
@@ -57,11 +60,19 @@ class DayIngest {
   DayIngest(common::Instant day_start, common::Instant day_end, size_t resources)
       : day_start_(day_start), day_end_(day_end), usage_(resources) {}
 
+  // The copy kept of one (window, source): enough to tell a repeat from a conflict and to take
+  // a replaced copy's values back out of the day's usage.
+  struct Kept {
+    int64_t revision = 0;
+    int64_t attack_bps = 0;
+    int64_t in_bytes = 0;
+    int64_t out_bytes = 0;
+  };
   struct IpDay {
     size_t resource = 0;
-    // A fingerprint of each window seen (0 = none yet): 60 s windows by minute, then 300 s
-    // windows by 5 minutes. Enough to tell a repeat from a conflict without keeping samples.
-    std::vector<uint64_t> seen;
+    // (slot, source) -> the copy kept; slots: 60 s windows by minute, then 300 s windows by
+    // 5 minutes. Grows with the samples seen, not with the IPs protected.
+    std::map<std::pair<size_t, std::string>, Kept> seen;
   };
 
   common::Instant day_start_;

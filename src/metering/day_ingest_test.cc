@@ -58,6 +58,54 @@ TEST(DayIngest, RepeatsCountOnceAndConflictsAreRefused) {
   EXPECT_EQ(ingest->UsageOf(0)->attack().attack_bps[600], 90 * G);
 }
 
+// dataplane.md §1: different sources add up; from one source a higher revision replaces the
+// copy (the day's usage follows), the same revision differing is a conflict, a lower one stale.
+TEST(DayIngest, SourcesAddUpAndRevisionsReplace) {
+  std::vector<RatedResource> rs = {Hdip("r1", "t1", "203.0.113.7", 20, 50)};
+  auto ingest = DayIngest::Create(kStart, kEnd, rs).value();
+  common::Error why;
+  auto a = Sample("203.0.113.7", "2026-11-26T02:00:00Z", 30 * G, 1000, 10);
+  a.source = "site-a";
+  auto b = a;
+  b.source = "site-b";
+  b.attack_bps = 15 * G;
+  b.in_bytes = 500;
+  EXPECT_EQ(ingest->Add(a, std::nullopt, &why), IngestOutcome::kAccepted);
+  EXPECT_EQ(ingest->Add(b, std::nullopt, &why), IngestOutcome::kAccepted);
+  EXPECT_EQ(ingest->UsageOf(0)->attack().attack_bps[600], 45 * G);
+  EXPECT_EQ(ingest->UsageOf(0)->traffic().in_bytes[120], 1500);
+
+  auto corrected = a;
+  corrected.revision = 1;
+  corrected.attack_bps = 40 * G;
+  corrected.in_bytes = 1200;
+  EXPECT_EQ(ingest->Add(corrected, std::nullopt, &why), IngestOutcome::kReplaced);
+  EXPECT_EQ(ingest->UsageOf(0)->attack().attack_bps[600], 55 * G);
+  EXPECT_EQ(ingest->UsageOf(0)->traffic().in_bytes[120], 1700);
+  EXPECT_EQ(ingest->UsageOf(0)->traffic().out_bytes[120], 10);
+  EXPECT_EQ(ingest->Add(corrected, std::nullopt, &why), IngestOutcome::kDuplicate);
+
+  EXPECT_EQ(ingest->Add(a, std::nullopt, &why), IngestOutcome::kRejected);
+  EXPECT_EQ(why.code, "stale_revision");
+  auto differing = corrected;
+  differing.attack_bps += 1;
+  EXPECT_EQ(ingest->Add(differing, std::nullopt, &why), IngestOutcome::kRejected);
+  EXPECT_EQ(why.code, "conflict");
+  EXPECT_EQ(ingest->UsageOf(0)->attack().attack_bps[600], 55 * G);
+
+  auto bad = a;
+  bad.source = "Site A";
+  EXPECT_EQ(ingest->Add(bad, std::nullopt, &why), IngestOutcome::kRejected);
+  EXPECT_EQ(why.code, "invalid_source");
+  bad.source = std::string(65, 'a');
+  EXPECT_EQ(ingest->Add(bad, std::nullopt, &why), IngestOutcome::kRejected);
+  EXPECT_EQ(why.code, "invalid_source");
+  bad.source = "a";
+  bad.revision = -1;
+  EXPECT_EQ(ingest->Add(bad, std::nullopt, &why), IngestOutcome::kRejected);
+  EXPECT_EQ(why.code, "invalid_revision");
+}
+
 TEST(DayIngest, SortsOutUnknownIpsOtherDaysAndInvalidSamples) {
   std::vector<RatedResource> rs = {Hdip("r1", "t1", "203.0.113.7", 20, 50)};
   auto ingest = DayIngest::Create(kStart, kEnd, rs).value();

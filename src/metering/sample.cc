@@ -4,6 +4,16 @@
 
 namespace rampart::metering {
 
+bool ValidSource(std::string_view source) {
+  if (source.empty() || source.size() > kMaxSourceLength) return false;
+  for (char ch : source) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                    ch == '_' || ch == ':' || ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::optional<common::Error> ValidateSample(const UsageSample& s,
                                             std::optional<common::Instant> now) {
   auto reject = [](std::string code, std::string message, std::string field) {
@@ -40,6 +50,17 @@ std::optional<common::Error> ValidateSample(const UsageSample& s,
                         " is more than 100 Tbps could carry in the window",
                     field);
     }
+  }
+  if (!s.source.empty() && !ValidSource(s.source)) {
+    return reject("invalid_source",
+                  "source must be 1-64 characters of a-z 0-9 . _ : - (got \"" +
+                      s.source.substr(0, kMaxSourceLength + 1) + "\")",
+                  "source");
+  }
+  if (s.revision < 0 || s.revision > kMaxRevision) {
+    return reject("invalid_revision",
+                  "revision " + std::to_string(s.revision) + " is not between 0 and 1000000000",
+                  "revision");
   }
   if (now) {
     if (s.window_start > *now + kMaxFuture) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -10,9 +11,22 @@
 namespace rampart::metering {
 namespace {
 
-enum Column { kWindowStart, kWindowS, kIp, kAttackBps, kInBytes, kOutBytes, kColumns };
+// The six required columns, then the optional ones (dataplane.md §1: sources and revisions).
+enum Column {
+  kWindowStart,
+  kWindowS,
+  kIp,
+  kAttackBps,
+  kInBytes,
+  kOutBytes,
+  kSource,
+  kRevision,
+  kColumns
+};
+constexpr size_t kRequired = kSource;
 constexpr std::array<std::string_view, kColumns> kColumnNames = {
-    "window_start", "window_s", "ip", "attack_bps", "in_bytes", "out_bytes"};
+    "window_start", "window_s", "ip", "attack_bps", "in_bytes", "out_bytes", "source", "revision"};
+constexpr size_t kAbsent = SIZE_MAX;
 
 constexpr size_t kChunk = 1 << 20;
 constexpr uint64_t kProgressEvery = 64ull << 20;
@@ -56,7 +70,8 @@ common::Result<CsvProgress> UsageCsvReader::Read(const OnSample& on_sample,
   CsvProgress progress;
   uint64_t next_progress = kProgressEvery;
   uint64_t line_no = 0;
-  std::array<size_t, kColumns> column_at{};  // column -> field position
+  std::array<size_t, kColumns> column_at{};  // column -> field position (kAbsent: optional, absent)
+  size_t width = kRequired;                  // the header's column count
   bool header_seen = false;
   bool stop = false;
   std::optional<common::Error> fatal;
@@ -69,8 +84,9 @@ common::Result<CsvProgress> UsageCsvReader::Read(const OnSample& on_sample,
       header_seen = true;
       const size_t n = Split(line, fields, kColumns);
       std::array<bool, kColumns> found{};
-      bool ok = n == kColumns;
-      for (size_t i = 0; ok && i < kColumns; ++i) {
+      bool ok = n >= kRequired && n <= kColumns;
+      width = n;
+      for (size_t i = 0; ok && i < n; ++i) {
         size_t c = 0;
         while (c < kColumns && kColumnNames[c] != fields[i]) ++c;
         if (c == kColumns || found[c]) {
@@ -80,22 +96,30 @@ common::Result<CsvProgress> UsageCsvReader::Read(const OnSample& on_sample,
           column_at[c] = i;
         }
       }
+      for (size_t c = 0; ok && c < kColumns; ++c) {
+        if (!found[c]) {
+          if (c < kRequired) ok = false;
+          column_at[c] = kAbsent;
+        }
+      }
       if (!ok) {
-        fatal = common::Error{"bad_csv",
-                              "line 1: the header must name the columns "
-                              "window_start,window_s,ip,attack_bps,in_bytes,out_bytes; got \"" +
-                                  std::string(line.substr(0, 200)) + "\"",
-                              ""};
+        fatal = common::Error{
+            "bad_csv",
+            "line 1: the header must name the columns "
+            "window_start,window_s,ip,attack_bps,in_bytes,out_bytes (and optionally source, "
+            "revision); got \"" +
+                std::string(line.substr(0, 200)) + "\"",
+            ""};
         stop = true;
       }
       return;
     }
     if (line.empty()) return;  // blank lines (a trailing newline) are not rows
     ++progress.rows;
-    const size_t n = Split(line, fields, kColumns);
-    if (n != kColumns) {
-      stop = !on_bad_row(BadRow("expected 6 columns, got " +
-                                    std::string(n > kColumns ? "more" : std::to_string(n)),
+    const size_t n = Split(line, fields, width);
+    if (n != width) {
+      stop = !on_bad_row(BadRow("expected " + std::to_string(width) + " columns, got " +
+                                    std::string(n > width ? "more" : std::to_string(n)),
                                 ""),
                          line_no);
       return;
@@ -123,6 +147,17 @@ common::Result<CsvProgress> UsageCsvReader::Read(const OnSample& on_sample,
                                       std::string(f.substr(0, 40)) + "\" is not an integer",
                                   std::string(kColumnNames[cols[i]])),
                            line_no);
+        return;
+      }
+    }
+    if (column_at[kSource] != kAbsent) s.source = fields[column_at[kSource]];
+    if (column_at[kRevision] != kAbsent) {
+      const std::string_view f = fields[column_at[kRevision]];
+      if (!f.empty() && !ParseInt(f, &s.revision)) {
+        stop = !on_bad_row(
+            BadRow("revision \"" + std::string(f.substr(0, 40)) + "\" is not an integer",
+                   "revision"),
+            line_no);
         return;
       }
     }

@@ -1,6 +1,7 @@
 // Streaming reader of usage CSV (api.md `rampart rate`): a header naming the columns
-// window_start, window_s, ip, attack_bps, in_bytes, out_bytes (any order, each once), then
-// one sample per line. Reads in fixed-size chunks, so input of any size uses constant memory.
+// window_start, window_s, ip, attack_bps, in_bytes, out_bytes (any order, each once) and
+// optionally source and revision (dataplane.md §1; empty cells: not given), then one sample
+// per line. Reads in fixed-size chunks, so input of any size uses constant memory.
 //
 // Each row is parsed into a sample or a per-line error (`bad_row`, naming the line number and
 // the column); what to do with bad rows is the caller's choice. Not thread-safe.

@@ -59,6 +59,24 @@ TEST(UsageCsv, ColumnsMayComeInAnyOrder) {
   EXPECT_EQ(o.samples[0].first.out_bytes, 3);
 }
 
+TEST(UsageCsv, SourceAndRevisionColumnsAreOptional) {
+  auto o = ReadText(
+      "window_start,window_s,ip,attack_bps,in_bytes,out_bytes,source,revision\n"
+      "2026-11-26T02:00:00Z,60,203.0.113.7,1,2,3,collect:sz,4\n"
+      "2026-11-26T02:00:00Z,60,203.0.113.7,1,2,3,,\n"
+      "2026-11-26T02:00:00Z,60,203.0.113.7,1,2,3,a,x\n"
+      "2026-11-26T02:00:00Z,60,203.0.113.7,1,2,3\n");
+  ASSERT_EQ(o.samples.size(), 2u);
+  EXPECT_EQ(o.samples[0].first.source, "collect:sz");
+  EXPECT_EQ(o.samples[0].first.revision, 4);
+  EXPECT_EQ(o.samples[1].first.source, "");
+  EXPECT_EQ(o.samples[1].first.revision, 0);
+  ASSERT_EQ(o.bad.size(), 2u);
+  EXPECT_EQ(o.bad[0].first.field, "revision");
+  EXPECT_EQ(o.bad[0].second, 4u);
+  EXPECT_EQ(o.bad[1].second, 5u);  // 6 columns where the header has 8
+}
+
 TEST(UsageCsv, ReportsBadRowsAndGoesOn) {
   auto o = ReadText(std::string(kHeader) +
                     "2026-11-26T02:00:00Z,60,203.0.113.7,1,2,3\n"
@@ -93,7 +111,9 @@ TEST(UsageCsv, StopsWhenTold) {
 TEST(UsageCsv, RejectsAWrongHeader) {
   for (const char* text :
        {"", "window_start,window_s,ip,attack_bps,in_bytes\n",
-        "window_start,window_s,ip,attack_bps,in_bytes,in_bytes\n", "a,b,c,d,e,f\n"}) {
+        "window_start,window_s,ip,attack_bps,in_bytes,in_bytes\n", "a,b,c,d,e,f\n",
+        "window_start,window_s,ip,attack_bps,in_bytes,out_bytes,source,source\n",
+        "window_start,window_s,ip,attack_bps,in_bytes,out_bytes,source,revision,x\n"}) {
     auto o = ReadText(text);
     ASSERT_FALSE(o.result.has_value()) << text;
     EXPECT_EQ(o.result.error().code, "bad_csv");

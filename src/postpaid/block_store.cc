@@ -10,11 +10,12 @@ namespace {
 using store::Int;
 using store::Text;
 
-// Adds one stored row (ip, window_s, slots, part at `ip`, +1, +2, +3) to `day`.
+// Adds one stored row (ip, window_s, slots, part, source at `ip`, +1, +2, +3, +4) to `day`;
+// rows come in part order.
 common::Result<void> AddPart(DayBlocks* day, const store::Row& r, size_t ip) {
   auto block = UsageBlock::Decode(store::Bytes(r[ip + 2]));
   if (!block) return std::unexpected(block.error());
-  const BlockKey key{Text(r[ip]), Int(r[ip + 1])};
+  const BlockKey key{Text(r[ip]), Int(r[ip + 1]), Text(r[ip + 4])};
   auto [it, fresh] = day->blocks.try_emplace(key, std::move(*block));
   if (!fresh) {
     if (auto m = it->second.Merge(*block); !m) return m;
@@ -30,7 +31,8 @@ common::Result<void> AddPart(DayBlocks* day, const store::Row& r, size_t ip) {
 common::Result<DayBlocks> LoadDayBlocks(store::Connection& c, const std::string& resource,
                                         const std::string& day) {
   auto rows = c.Query(
-      "SELECT ip, window_s, slots, part FROM usage_blocks WHERE resource_id = $1 AND day = $2",
+      "SELECT ip, window_s, slots, part, source FROM usage_blocks WHERE resource_id = $1 AND "
+      "day = $2 ORDER BY part",
       {resource, day});
   if (!rows) return std::unexpected(rows.error());
   DayBlocks out;
@@ -63,10 +65,10 @@ common::Result<std::map<ResourceDay, DayBlocks>> LoadBlocks(store::Connection& c
                                      resources.begin() + static_cast<std::ptrdiff_t>(at + n));
     params.insert(params.end(), days.begin(), days.end());
     auto rows = c.Query(
-        "SELECT resource_id, day, ip, window_s, slots, part FROM usage_blocks WHERE resource_id "
-        "IN (" +
+        "SELECT resource_id, day, ip, window_s, slots, part, source FROM usage_blocks WHERE "
+        "resource_id IN (" +
             store::Placeholders(1, n) + ") AND day IN (" + store::Placeholders(n + 1, days.size()) +
-            ")",
+            ") ORDER BY part",
         params);
     if (!rows) return std::unexpected(rows.error());
     for (const auto& r : *rows) {
@@ -83,7 +85,7 @@ void AddPartRows(const ResourceDay& key, const DayBlocks& day,
                  common::Instant now, std::vector<std::vector<store::Value>>* rows,
                  std::vector<std::vector<store::Value>>* folds) {
   for (const auto& [block_key, fresh] : added) {
-    const auto& [ip, window_s] = block_key;
+    const auto& [ip, window_s, source] = block_key;
     auto found = day.parts.find(block_key);
     const Parts parts = found == day.parts.end() ? Parts{} : found->second;
     int64_t part = parts.last + 1;
@@ -91,10 +93,10 @@ void AddPartRows(const ResourceDay& key, const DayBlocks& day,
     if (parts.count + 1 >= kFoldAt) {
       part = 0;
       stored = &day.blocks.at(block_key);
-      folds->push_back({key.first, key.second, ip, window_s});
+      folds->push_back({key.first, key.second, ip, window_s, source});
     }
     rows->push_back({key.first, key.second, ip, window_s, tenant, store::Blob{stored->Encode()},
-                     now.time_since_epoch().count(), part});
+                     now.time_since_epoch().count(), part, source});
   }
 }
 
@@ -125,15 +127,15 @@ common::Result<void> WriteBlocks(store::Connection& c,
   for (const auto& f : folds) {
     auto q = c.Query(
         "DELETE FROM usage_blocks WHERE resource_id = $1 AND day = $2 AND ip = $3 AND window_s "
-        "= $4 AND part > 0",
+        "= $4 AND source = $5 AND part > 0",
         f);
     if (!q) return std::unexpected(q.error());
   }
   return store::InsertRows(
       c,
       "INSERT INTO usage_blocks (resource_id, day, ip, window_s, tenant_id, slots, "
-      "updated_at, part)",
-      "ON CONFLICT (resource_id, day, ip, window_s, part) DO UPDATE SET slots = "
+      "updated_at, part, source)",
+      "ON CONFLICT (resource_id, day, ip, window_s, source, part) DO UPDATE SET slots = "
       "excluded.slots, updated_at = excluded.updated_at",
       rows);
 }

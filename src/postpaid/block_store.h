@@ -1,9 +1,11 @@
 // How usage blocks (postpaid/usage_block.h) sit in the `usage_blocks` table: one row per
-// part of a (resource, day, ip, window length) block. A batch appends its new windows as the
-// block's next part; every kFoldAt-th part folds all of them back into part 0. Reading
-// merges the parts. Functions run inside the caller's transaction.
+// part of a (resource, day, ip, window length, source) block. A batch appends its new windows as
+// the block's next part; every kFoldAt-th part folds all of them back into part 0. Reading merges
+// the parts in part order (a later part's copy of a window replaces an earlier one: a correction).
+// Functions run inside the caller's transaction.
 #pragma once
 
+#include <compare>
 #include <map>
 #include <set>
 #include <string>
@@ -17,7 +19,13 @@
 
 namespace rampart::postpaid {
 
-using BlockKey = std::pair<std::string, int64_t>;         // (ip, window_s)
+// One IP's windows of one length from one source (dataplane.md §1: sources add up).
+struct BlockKey {
+  std::string ip;
+  int64_t window_s = 60;
+  std::string source;
+  auto operator<=>(const BlockKey&) const = default;
+};
 using Blocks = std::map<BlockKey, UsageBlock>;            // a resource's day, parts merged
 using ResourceDay = std::pair<std::string, std::string>;  // (resource id, "YYYY-MM-DD")
 

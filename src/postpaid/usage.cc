@@ -67,8 +67,8 @@ int64_t AttackAt(const Blocks& blocks, common::Instant day_start, common::Instan
   const int64_t offset = (window_start - day_start).count();
   int64_t sum = 0;
   for (const auto& [key, block] : blocks) {
-    if (offset % key.second != 0) continue;
-    const auto slot = static_cast<size_t>(offset / key.second);
+    if (offset % key.window_s != 0) continue;
+    const auto slot = static_cast<size_t>(offset / key.window_s);
     if (slot < block.slots() && block.present(slot)) sum += block.at(slot).attack_bps;
   }
   return sum;
@@ -169,38 +169,56 @@ std::vector<Work> AssignOwners(const PreparedBatch& batch,
 }
 
 struct Merged {
-  std::map<BlockKey, UsageBlock> added;  // each block's new windows only
+  std::map<BlockKey, UsageBlock> added;  // each block's new (or corrected) windows only
   std::vector<common::Instant> windows;  // their starts
 };
 
-// Merges one (resource, day)'s work into its blocks: new windows are set, an identical
-// repeat is a duplicate, a different one a conflict.
+// Merges one (resource, day)'s work into its blocks, each source's block on its own: a new
+// window is set, an identical repeat is a duplicate, a differing copy of the same revision a
+// conflict, a higher revision replaces the copy, a lower one is stale.
 Merged MergeUnit(const std::vector<const Work*>& unit, Blocks* blocks, IngestReport* report) {
   Merged out;
   for (const Work* w : unit) {
     const SampleGroup& g = *w->group;
-    UsageBlock& block = blocks->try_emplace({g.ip, g.window_s}, UsageBlock(g.slots)).first->second;
+    const BlockKey key{g.ip, g.window_s, g.source};
+    UsageBlock& block = blocks->try_emplace(key, UsageBlock(g.slots)).first->second;
     UsageBlock* fresh = nullptr;
     for (const auto* e : w->entries) {
       const auto slot =
           static_cast<size_t>((e->sample.window_start - g.day_start).count() / g.window_s);
       const WindowValues v{e->sample.attack_bps, e->sample.in_bytes, e->sample.out_bytes};
-      if (!block.present(slot)) {
-        block.Set(slot, v);
-        if (!fresh) fresh = &out.added.try_emplace({g.ip, g.window_s}, g.slots).first->second;
-        fresh->Set(slot, v);
-        out.windows.push_back(e->sample.window_start);
-        ++report->accepted;
-      } else if (block.at(slot) == v) {
-        ++report->duplicates;
-      } else {
+      const int64_t revision = e->sample.revision;
+      const bool present = block.present(slot);
+      if (present && revision == block.revision(slot)) {
+        if (block.at(slot) == v) {
+          ++report->duplicates;
+        } else {
+          report->rejected.push_back(
+              {e->index,
+               {"conflict",
+                "a different sample for " + g.ip + " at " +
+                    common::FormatRfc3339(e->sample.window_start) + " from source " + g.source +
+                    " was already accepted (a correction needs a higher revision)",
+                "window_start"}});
+        }
+        continue;
+      }
+      if (present && revision < block.revision(slot)) {
         report->rejected.push_back(
             {e->index,
-             {"conflict",
-              "a different sample for " + g.ip + " at " +
-                  common::FormatRfc3339(e->sample.window_start) + " was already accepted",
-              "window_start"}});
+             {"stale_revision",
+              "revision " + std::to_string(revision) + " for " + g.ip + " at " +
+                  common::FormatRfc3339(e->sample.window_start) + " from source " + g.source +
+                  " is older than the stored " + std::to_string(block.revision(slot)),
+              "revision"}});
+        continue;
       }
+      block.Set(slot, v, revision);
+      if (!fresh) fresh = &out.added.try_emplace(key, g.slots).first->second;
+      fresh->Set(slot, v, revision);
+      out.windows.push_back(e->sample.window_start);
+      ++report->accepted;
+      if (present) ++report->replaced;
     }
   }
   return out;
@@ -213,7 +231,9 @@ PreparedBatch PrepareSamples(const common::BillingCalendar& calendar,
   PreparedBatch batch;
   // Keyed by (IP, the day's start, window length): each group is one block, read, merged and
   // written once. The time-zone lookup is done once per day seen, not per sample.
-  std::map<std::tuple<common::IpAddress, int64_t, int64_t>, std::vector<SampleGroup::Entry>> groups;
+  std::map<std::tuple<common::IpAddress, int64_t, int64_t, std::string>,
+           std::vector<SampleGroup::Entry>>
+      groups;
   std::map<int64_t, std::pair<std::string, int64_t>> days;  // start -> ("YYYY-MM-DD", length s)
   common::Instant cached_start{}, cached_end{};
   for (const auto& in : samples) {
@@ -233,16 +253,17 @@ PreparedBatch PrepareSamples(const common::BillingCalendar& calendar,
       days.try_emplace(cached_start.time_since_epoch().count(), common::FormatDay(d),
                        (cached_end - cached_start).count());
     }
-    groups[{in.sample->ip, cached_start.time_since_epoch().count(), in.sample->window_s}].push_back(
-        {in.index, *in.sample});
+    groups[{in.sample->ip, cached_start.time_since_epoch().count(), in.sample->window_s,
+            in.sample->source}]
+        .push_back({in.index, *in.sample});
   }
   batch.groups.reserve(groups.size());
   for (auto& [key, entries] : groups) {
-    const auto& [ip, start, window_s] = key;
+    const auto& [ip, start, window_s, source] = key;
     const auto& [day, length] = days.at(start);
-    batch.groups.push_back(SampleGroup{ip.ToString(), day, common::Instant(common::Seconds(start)),
-                                       window_s, static_cast<size_t>(length / window_s),
-                                       std::move(entries)});
+    batch.groups.push_back(SampleGroup{ip.ToString(), source, day,
+                                       common::Instant(common::Seconds(start)), window_s,
+                                       static_cast<size_t>(length / window_s), std::move(entries)});
   }
   return batch;
 }
@@ -364,7 +385,7 @@ common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
                                                        const common::BillingCalendar& calendar,
                                                        std::string_view tenant_id,
                                                        std::string_view resource_id,
-                                                       std::string_view day) {
+                                                       std::string_view day, bool by_source) {
   auto owner = c.Query("SELECT count(*) FROM resources WHERE id = $1 AND tenant_id = $2",
                        {std::string(resource_id), std::string(tenant_id)});
   if (!owner) return std::unexpected(owner.error());
@@ -373,16 +394,35 @@ common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
   if (!blocks) return std::unexpected(blocks.error());
   const common::Instant day_start = calendar.DayStart(*common::ParseDay(day));
   std::vector<StoredWindow> out;
+  // Summed over sources: keyed by (window start, ip, window length).
+  std::map<std::tuple<common::Instant, std::string, int64_t>, size_t> at;
   for (const auto& [key, block] : *blocks) {
     for (size_t i = 0; i < block.slots(); ++i) {
       if (!block.present(i)) continue;
       const auto& v = block.at(i);
-      out.push_back({key.first, day_start + common::Seconds(static_cast<int64_t>(i) * key.second),
-                     key.second, v.attack_bps, v.in_bytes, v.out_bytes});
+      const common::Instant start =
+          day_start + common::Seconds(static_cast<int64_t>(i) * key.window_s);
+      if (!by_source) {
+        auto [it, fresh] = at.try_emplace({start, key.ip, key.window_s}, out.size());
+        if (!fresh) {
+          StoredWindow& sum = out[it->second];
+          sum.attack_bps += v.attack_bps;
+          sum.in_bytes += v.in_bytes;
+          sum.out_bytes += v.out_bytes;
+          continue;
+        }
+      }
+      StoredWindow w{key.ip, "", 0, start, key.window_s, v.attack_bps, v.in_bytes, v.out_bytes};
+      if (by_source) {
+        w.source = key.source;
+        w.revision = block.revision(i);
+      }
+      out.push_back(std::move(w));
     }
   }
   std::sort(out.begin(), out.end(), [](const StoredWindow& a, const StoredWindow& b) {
-    return std::tie(a.window_start, a.ip) < std::tie(b.window_start, b.ip);
+    return std::tie(a.window_start, a.ip, a.window_s, a.source) <
+           std::tie(b.window_start, b.ip, b.window_s, b.source);
   });
   return out;
 }
@@ -395,10 +435,10 @@ common::Result<void> ForEachWindow(store::Connection& c, const common::BillingCa
   const common::Instant day_start = calendar.DayStart(day);
   for (const auto& [key, block] : *blocks) {
     metering::UsageSample s;
-    s.window_s = key.second;
+    s.window_s = key.window_s;
     for (size_t i = 0; i < block.slots(); ++i) {
       if (!block.present(i)) continue;
-      s.window_start = day_start + common::Seconds(static_cast<int64_t>(i) * key.second);
+      s.window_start = day_start + common::Seconds(static_cast<int64_t>(i) * key.window_s);
       s.attack_bps = block.at(i).attack_bps;
       s.in_bytes = block.at(i).in_bytes;
       s.out_bytes = block.at(i).out_bytes;

@@ -1,7 +1,9 @@
 // Usage ingestion into the store (product.md §7): each sample is validated, mapped to the
 // resource protecting its IP at the window's start (the IP's assignment history), filed under
-// its billing day, and stored once — an identical repeat of (ip, window_start, window_s) is a
-// duplicate, a different one a conflict. One reason per rejected sample; the rest of the
+// its billing day, and stored once per source (dataplane.md §1) — from one source an identical
+// repeat of (ip, window_start, window_s) is a duplicate, a different one of the same revision a
+// conflict, a higher revision a correction that replaces it, a lower one `stale_revision`;
+// different sources add up. One reason per rejected sample; the rest of the
 // batch is accepted. A meter key reports only its tenant's windows. Storing runs inside the
 // caller's transaction: a batch is stored whole or not.
 //
@@ -28,7 +30,8 @@ struct Rejection {
 };
 
 struct IngestReport {
-  int64_t accepted = 0;
+  int64_t accepted = 0;  // new windows, and corrections (counted in `replaced` too)
+  int64_t replaced = 0;
   int64_t duplicates = 0;
   std::vector<Rejection> rejected;
 };
@@ -44,6 +47,7 @@ struct IncomingSample {
 // the service prepares on its request threads and holds the database only to store.
 struct SampleGroup {
   std::string ip;
+  std::string source;
   std::string day;  // "YYYY-MM-DD" in the billing zone
   common::Instant day_start;
   int64_t window_s = 60;
@@ -55,7 +59,7 @@ struct SampleGroup {
   std::vector<Entry> entries;
 };
 struct PreparedBatch {
-  std::vector<SampleGroup> groups;  // one per (ip, day, window length)
+  std::vector<SampleGroup> groups;  // one per (ip, day, window length, source)
   std::vector<Rejection> rejected;  // unreadable or invalid samples
 };
 PreparedBatch PrepareSamples(const common::BillingCalendar& calendar,
@@ -73,20 +77,21 @@ common::Result<IngestReport> IngestSamples(store::Connection& c,
                                            const std::vector<IncomingSample>& samples,
                                            common::Instant now);
 
-// A resource's stored windows of one billing day (for charts), in window order.
+// A resource's stored windows of one billing day (for charts), in window order: summed over
+// sources, or (by_source) one per source, in source order within a window.
 struct StoredWindow {
   std::string ip;
+  std::string source;    // by_source only
+  int64_t revision = 0;  // by_source only
   common::Instant window_start;
   int64_t window_s = 60;
   int64_t attack_bps = 0;
   int64_t in_bytes = 0;
   int64_t out_bytes = 0;
 };
-common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
-                                                       const common::BillingCalendar& calendar,
-                                                       std::string_view tenant_id,
-                                                       std::string_view resource_id,
-                                                       std::string_view day);
+common::Result<std::vector<StoredWindow>> WindowsOfDay(
+    store::Connection& c, const common::BillingCalendar& calendar, std::string_view tenant_id,
+    std::string_view resource_id, std::string_view day, bool by_source = false);
 
 // Calls `f` with every stored window of a resource's day (any order): day close reads
 // usage through this.

@@ -6,7 +6,8 @@
 namespace rampart::postpaid {
 namespace {
 
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 1;           // every revision 0
+constexpr uint32_t kVersionRevisions = 2;  // then a u32 revision per present slot
 
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutI64(std::string* out, int64_t v) { out->append(reinterpret_cast<const char*>(&v), 8); }
@@ -25,14 +26,17 @@ void ForEachSet(const std::vector<uint64_t>& words, F&& f) {
 
 std::string UsageBlock::Encode() const {
   // Layout: u32 version, u32 slots, a bitmap (bit i of byte i / 8 for slot i), then
-  // 3 x i64 per present slot in slot order; integers in host byte order (x86-64).
+  // 3 x i64 per present slot in slot order, and (version 2) a u32 revision per present slot;
+  // integers in host byte order (x86-64).
   static_assert(std::endian::native == std::endian::little, "the bitmap is written as words");
   const size_t n = values_.size();
   size_t present = 0;
   for (uint64_t w : bits_) present += static_cast<size_t>(std::popcount(w));
+  bool revised = false;
+  if (!revisions_.empty()) ForEachSet(bits_, [&](size_t i) { revised |= revisions_[i] != 0; });
   std::string out;
-  out.reserve(8 + (n + 7) / 8 + present * 24);
-  PutU32(&out, kVersion);
+  out.reserve(8 + (n + 7) / 8 + present * (revised ? 28 : 24));
+  PutU32(&out, revised ? kVersionRevisions : kVersion);
   PutU32(&out, static_cast<uint32_t>(n));
   out.append(reinterpret_cast<const char*>(bits_.data()), (n + 7) / 8);
   ForEachSet(bits_, [&](size_t i) {
@@ -40,6 +44,7 @@ std::string UsageBlock::Encode() const {
     PutI64(&out, values_[i].in_bytes);
     PutI64(&out, values_[i].out_bytes);
   });
+  if (revised) ForEachSet(bits_, [&](size_t i) { PutU32(&out, revisions_[i]); });
   return out;
 }
 
@@ -49,7 +54,8 @@ common::Result<UsageBlock> UsageBlock::Decode(std::string_view bytes) {
   uint32_t version = 0, n = 0;
   std::memcpy(&version, bytes.data(), 4);
   std::memcpy(&n, bytes.data() + 4, 4);
-  if (version != kVersion || n > 100'000) return bad();
+  if ((version != kVersion && version != kVersionRevisions) || n > 100'000) return bad();
+  const size_t per_slot = version == kVersionRevisions ? 28 : 24;
   const size_t bitmap = (n + 7) / 8;
   if (bytes.size() < 8 + bitmap) return bad();
   UsageBlock block(n);
@@ -57,7 +63,7 @@ common::Result<UsageBlock> UsageBlock::Decode(std::string_view bytes) {
   if (n % 64 != 0) block.bits_.back() &= (uint64_t{1} << (n % 64)) - 1;  // no slot past n
   size_t present = 0;
   for (uint64_t w : block.bits_) present += static_cast<size_t>(std::popcount(w));
-  if (bytes.size() != 8 + bitmap + present * 24) return bad();
+  if (bytes.size() != 8 + bitmap + present * per_slot) return bad();
   const char* p = bytes.data() + 8 + bitmap;
   ForEachSet(block.bits_, [&](size_t i) {
     std::memcpy(&block.values_[i].attack_bps, p, 8);
@@ -65,6 +71,13 @@ common::Result<UsageBlock> UsageBlock::Decode(std::string_view bytes) {
     std::memcpy(&block.values_[i].out_bytes, p + 16, 8);
     p += 24;
   });
+  if (version == kVersionRevisions) {
+    block.revisions_.assign(n, 0);
+    ForEachSet(block.bits_, [&](size_t i) {
+      std::memcpy(&block.revisions_[i], p, 4);
+      p += 4;
+    });
+  }
   return block;
 }
 
@@ -72,7 +85,7 @@ common::Result<void> UsageBlock::Merge(const UsageBlock& part) {
   if (part.slots() != slots()) {
     return common::Fail("invalid_block", "a stored usage block part has another length");
   }
-  ForEachSet(part.bits_, [&](size_t i) { Set(i, part.values_[i]); });
+  ForEachSet(part.bits_, [&](size_t i) { Set(i, part.values_[i], part.revision(i)); });
   return {};
 }
 

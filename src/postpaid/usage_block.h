@@ -33,11 +33,15 @@ class UsageBlock {
   size_t slots() const { return values_.size(); }
   bool present(size_t slot) const { return (bits_[slot / 64] >> (slot % 64)) & 1; }
   const WindowValues& at(size_t slot) const { return values_[slot]; }
-  void Set(size_t slot, const WindowValues& v) {
+  int64_t revision(size_t slot) const { return revisions_.empty() ? 0 : revisions_[slot]; }
+  void Set(size_t slot, const WindowValues& v, int64_t revision = 0) {
     bits_[slot / 64] |= uint64_t{1} << (slot % 64);
     values_[slot] = v;
+    if (revision != 0 && revisions_.empty()) revisions_.assign(values_.size(), 0);
+    if (!revisions_.empty()) revisions_[slot] = static_cast<uint32_t>(revision);
   }
-  // Adds `part`'s windows (a block of the same length, stored as a later part).
+  // Takes `part`'s windows (a block of the same length, stored as a later part), replacing
+  // the copies of the windows it holds again.
   // `invalid_block` when the lengths differ.
   common::Result<void> Merge(const UsageBlock& part);
 
@@ -46,6 +50,7 @@ class UsageBlock {
   // time rather than a slot at a time.
   std::vector<uint64_t> bits_;
   std::vector<WindowValues> values_;
+  std::vector<uint32_t> revisions_;  // empty while every revision is 0 (the usual case)
 };
 
 }  // namespace rampart::postpaid

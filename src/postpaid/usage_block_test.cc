@@ -43,5 +43,29 @@ TEST(UsageBlock, MergesALaterPartOfTheSameLength) {
   EXPECT_EQ(base.Merge(UsageBlock(288)).error().code, "invalid_block");
 }
 
+// A correction (a higher revision) is stored as a later part holding the window again: the
+// merge takes its copy and its revision; blocks without revisions keep the version-1 layout.
+TEST(UsageBlock, RevisionsRoundTripAndALaterPartReplaces) {
+  UsageBlock base(1440), part(1440);
+  base.Set(5, {1, 2, 3});
+  base.Set(6, {7, 8, 9});
+  const std::string plain = base.Encode();
+  EXPECT_EQ(plain.size(), 8 + 180 + 2 * 24u);
+  part.Set(5, {10, 20, 30}, 3);
+  const auto decoded = UsageBlock::Decode(part.Encode()).value();
+  EXPECT_EQ(decoded.revision(5), 3);
+  EXPECT_EQ(decoded.at(5), (WindowValues{10, 20, 30}));
+  ASSERT_TRUE(base.Merge(decoded).has_value());
+  EXPECT_EQ(base.at(5), (WindowValues{10, 20, 30}));
+  EXPECT_EQ(base.revision(5), 3);
+  EXPECT_EQ(base.revision(6), 0);
+  const auto again = UsageBlock::Decode(base.Encode()).value();
+  EXPECT_EQ(again.revision(5), 3);
+  EXPECT_EQ(again.at(6), (WindowValues{7, 8, 9}));
+  std::string truncated = base.Encode();
+  truncated.pop_back();
+  EXPECT_EQ(UsageBlock::Decode(truncated).error().code, "invalid_block");
+}
+
 }  // namespace
 }  // namespace rampart::postpaid

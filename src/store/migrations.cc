@@ -400,6 +400,35 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_by_tenant ON audit_log(tenant_id, seq);
 )SQL",
+    // 18: sources (dataplane.md §1): a block per (resource, day, ip, window length, source),
+    // so samples of one window from several sources add up and each source's revisions
+    // replace only its own copy. Existing blocks keep the source '' (before sources).
+    R"SQL(
+-- sqlite-only
+CREATE TABLE usage_blocks_sources (
+  ip TEXT NOT NULL,
+  day TEXT NOT NULL,
+  window_s INTEGER NOT NULL,
+  resource_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  slots BLOB NOT NULL,
+  updated_at INTEGER NOT NULL,
+  part INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (resource_id, day, ip, window_s, source, part)
+);
+INSERT INTO usage_blocks_sources (ip, day, window_s, resource_id, tenant_id, slots, updated_at,
+                                  part)
+  SELECT ip, day, window_s, resource_id, tenant_id, slots, updated_at, part FROM usage_blocks;
+DROP TABLE usage_blocks;
+ALTER TABLE usage_blocks_sources RENAME TO usage_blocks;
+)SQL",
+    R"SQL(
+-- postgres-only
+ALTER TABLE usage_blocks ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE usage_blocks DROP CONSTRAINT usage_blocks_pkey;
+ALTER TABLE usage_blocks ADD PRIMARY KEY (resource_id, day, ip, window_s, source, part);
+)SQL",
 };
 
 // The migrations are written for SQLite (except "-- by-dialect" ones); PostgreSQL needs 64-bit

@@ -315,5 +315,80 @@ TEST_F(Protection, PolicyIsStoredCanonicallyAndDeletedWithTheResource) {
   EXPECT_EQ(s_.Call("GET", path, key_b).status, 404);
 }
 
+// dataplane.md §4: agents read one document — every running resource with its IPs, base and
+// ceiling, policy (detection thresholds included, defaults filled in) and, for hdips, rules —
+// whose version moves on every change and which is fetched cheaply (304) when it did not.
+TEST_F(Protection, AgentsReadTheDataplaneConfigurationWithAVersionThatMovesOnChange) {
+  const auto agent = s_.Admin("POST", "/v1/admin/keys", R"({"role": "agent", "name": "fwd-1"})");
+  ASSERT_EQ(agent.status, 201) << agent.body;
+  const std::string agent_key = Str(agent.Json(), "key");
+  EXPECT_EQ(s_.Call("GET", "/v1/dataplane/config", key_).status, 403);  // not for tenants
+  EXPECT_EQ(s_.Call("GET", "/v1/dataplane/config").status, 401);
+
+  ASSERT_EQ(s_.Call("POST", "/v1/resources/" + hdip_ + "/rules", key_, Rule(443)).status, 201);
+  ASSERT_EQ(
+      s_.Call("POST", "/v1/resources/" + hdp_ + "/bindings", key_, R"({"ip": "192.0.2.9"})").status,
+      201);
+  const auto first = s_.Call("GET", "/v1/dataplane/config", agent_key);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto doc = first.Json();
+  const std::string version = Str(doc, "version");
+  EXPECT_EQ(first.headers.at("ETag"), "\"" + version + "\"");
+  const auto resources = doc.at("resources").as_array();
+  ASSERT_EQ(resources.size(), 2u) << doc;
+  const auto& hdip = Str(resources[0], "resource") == hdip_ ? resources[0] : resources[1];
+  const auto& hdp = Str(resources[0], "resource") == hdp_ ? resources[0] : resources[1];
+  EXPECT_EQ(Str(hdip, "product"), "hdip");
+  EXPECT_EQ(Str(hdip, "tenant"), tenant_);
+  EXPECT_EQ(Str(hdip, "state"), "running");
+  EXPECT_EQ(hdip.at("ips").as_array().size(), 1u);
+  EXPECT_EQ(hdip.at("base_bps").as_int64(), 20'000'000'000);
+  ASSERT_EQ(hdip.at("rules").as_array().size(), 1u);
+  EXPECT_EQ(hdip.at("rules").as_array()[0].at("frontend_port").as_int64(), 443);
+  EXPECT_EQ(hdip.at("policy").at("detection").at("sustain_s").as_int64(), 2);
+  EXPECT_EQ(hdip.at("policy").at("detection").at("bps").as_int64(), 1'000'000'000);
+  EXPECT_EQ(Str(hdp, "product"), "hdp");
+  EXPECT_EQ(hdp.at("ips").as_array(), boost::json::array({"192.0.2.9"}));
+  EXPECT_EQ(hdp.as_object().count("rules"), 0u);
+
+  // Unchanged: 304 and no body. The admin may read it too.
+  const auto same = s_.Call("GET", "/v1/dataplane/config", agent_key, "",
+                            {{"If-None-Match", "\"" + version + "\""}});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_TRUE(same.body.empty());
+  EXPECT_EQ(Str(s_.Admin("GET", "/v1/dataplane/config").Json(), "version"), version);
+
+  // A policy change (detection thresholds for the whole packet) moves the version.
+  const auto put =
+      s_.Call("PUT", "/v1/resources/" + hdp_ + "/policy", key_,
+              R"({"detection": {"bps": 5000000000, "syn_pps": 0, "applies_to": "total"}})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.Json().at("detection").at("pps").as_int64(), 200'000);  // defaults kept
+  const auto moved = s_.Call("GET", "/v1/dataplane/config", agent_key, "",
+                             {{"If-None-Match", "\"" + version + "\""}});
+  ASSERT_EQ(moved.status, 200);
+  const auto moved_doc = moved.Json();
+  EXPECT_NE(Str(moved_doc, "version"), version);
+  for (const auto& r : moved_doc.at("resources").as_array()) {
+    if (Str(r, "resource") != hdp_) continue;
+    EXPECT_EQ(r.at("policy").at("detection").at("bps").as_int64(), 5'000'000'000);
+    EXPECT_EQ(r.at("policy").at("detection").at("syn_pps").as_int64(), 0);
+    EXPECT_EQ(Str(r.at("policy").at("detection"), "applies_to"), "total");
+  }
+
+  // Detection is validated like the rest of the policy.
+  for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"detection": {"bps": -1}})", "detection.bps"},
+           {R"({"detection": {"sustain_s": 0}})", "detection.sustain_s"},
+           {R"({"detection": {"cooldown_s": 3601}})", "detection.cooldown_s"},
+           {R"({"detection": {"applies_to": "some"}})", "detection.applies_to"},
+           {R"({"detection": {"pps": "many"}})", "detection.pps"},
+           {R"({"detection": {"bps": 1, "x": 1}})", "detection.x"}}) {
+    const auto bad = s_.Call("PUT", "/v1/resources/" + hdp_ + "/policy", key_, body);
+    EXPECT_EQ(bad.status, 400) << body;
+    EXPECT_EQ(Str(bad.Json().at("error").at("details"), "field"), field) << bad.body;
+  }
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -21,6 +21,7 @@ struct HttpRequest {
   std::string body;
   std::string authorization;
   std::string idempotency_key;
+  std::string if_none_match;  // a conditional GET's entity tag
   std::string content_type;
   std::string content_encoding;
   std::string accept;

@@ -181,6 +181,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     req.body = std::move(msg.body());
     req.authorization = std::string(msg[http::field::authorization]);
     req.idempotency_key = std::string(msg["Idempotency-Key"]);
+    req.if_none_match = std::string(msg[http::field::if_none_match]);
     req.content_type = std::string(msg[http::field::content_type]);
     req.content_encoding = std::string(msg[http::field::content_encoding]);
     req.accept = std::string(msg[http::field::accept]);

@@ -208,17 +208,44 @@ common::Result<std::string> ParsePolicy(const boost::json::value& body) {
       }
     }
   }
-  r.Ignore({"per_source", "reflection_filter"});
+  object detection = DefaultDetection();
+  if (const auto* d = body.is_object() ? body.as_object().if_contains("detection") : nullptr) {
+    FieldReader f(*d, "detection");
+    if (auto n = f.Int("bps", false, 0, 100'000'000'000'000)) detection["bps"] = *n;
+    for (const char* key : {"pps", "syn_pps", "udp_pps", "icmp_pps"}) {
+      if (auto n = f.Int(key, false, 0, 10'000'000'000)) detection[key] = *n;
+    }
+    if (auto n = f.Int("sustain_s", false, 1, 60)) detection["sustain_s"] = *n;
+    if (auto n = f.Int("cooldown_s", false, 1, 3600)) detection["cooldown_s"] = *n;
+    if (auto m = f.Choice("applies_to", false, {"each_ip", "total"})) detection["applies_to"] = *m;
+    if (auto e = First(f)) r.Problem(e->code, e->message, e->field);
+  }
+  r.Ignore({"per_source", "reflection_filter", "detection"});
   if (auto e = r.Finish()) return std::unexpected(*e);
   return boost::json::serialize(object{{"per_source", per_source},
                                        {"reflection_filter", object{{"udp_source_ports", ports}}},
                                        {"blacklist", out_lists[0]},
-                                       {"whitelist", out_lists[1]}});
+                                       {"whitelist", out_lists[1]},
+                                       {"detection", detection}});
 }
 
 value PolicyToJson(const std::string& body) {
   // No policy set yet: the defaults, which an empty body parses to.
-  return boost::json::parse(body.empty() ? ParsePolicy(object{}).value() : body);
+  value v = boost::json::parse(body.empty() ? ParsePolicy(object{}).value() : body);
+  // A policy stored before detection existed gets its defaults.
+  if (!v.as_object().contains("detection")) v.as_object()["detection"] = DefaultDetection();
+  return v;
+}
+
+object DefaultDetection() {
+  return object{{"bps", kDefaultDetection.bps},
+                {"pps", kDefaultDetection.pps},
+                {"syn_pps", kDefaultDetection.syn_pps},
+                {"udp_pps", kDefaultDetection.udp_pps},
+                {"icmp_pps", kDefaultDetection.icmp_pps},
+                {"sustain_s", kDefaultDetection.sustain_s},
+                {"cooldown_s", kDefaultDetection.cooldown_s},
+                {"applies_to", "each_ip"}};
 }
 
 }  // namespace rampart::api

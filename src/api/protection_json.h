@@ -3,6 +3,7 @@
 // field ("origins[2].weight"), and a canonical JSON body to store.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string>
 #include <vector>
@@ -32,8 +33,26 @@ boost::json::value RuleToJson(const lifecycle::StoredRule& rule);
 
 // {"per_source": {"max_connections", "max_new_connections_per_s", "max_pps", "max_bps"}
 // (0 = no limit), "reflection_filter": {"udp_source_ports": [ports]} (at most 100),
-// "blacklist": [CIDR], "whitelist": [CIDR] (at most 1,000 each, none in both)}.
+// "blacklist": [CIDR], "whitelist": [CIDR] (at most 1,000 each, none in both),
+// "detection": {"bps", "pps", "syn_pps", "udp_pps", "icmp_pps" (thresholds; 0 = not
+// watched), "sustain_s" 1-60, "cooldown_s" 1-3600, "applies_to": "each_ip"|"total" (hdp: each
+// protected IP on its own, or the packet's IPs together)} — defaults kDefaultDetection}.
 common::Result<std::string> ParsePolicy(const boost::json::value& body);
 boost::json::value PolicyToJson(const std::string& body);
+
+// What `rampart collect` calls an attack when the policy says nothing (dataplane.md §2): an
+// IP receiving more than 1 Gbps, 200 kpps, 50k SYN/s, 100k UDP or 20k ICMP packets/s for 2 s
+// in a row; over after 60 s below all of them.
+struct DetectionDefaults {
+  int64_t bps = 1'000'000'000;
+  int64_t pps = 200'000;
+  int64_t syn_pps = 50'000;
+  int64_t udp_pps = 100'000;
+  int64_t icmp_pps = 20'000;
+  int64_t sustain_s = 2;
+  int64_t cooldown_s = 60;
+};
+inline constexpr DetectionDefaults kDefaultDetection{};
+boost::json::object DefaultDetection();
 
 }  // namespace rampart::api

@@ -119,5 +119,6 @@ void AddResourceRoutes(EndpointMap& e);
 void AddAccountRoutes(EndpointMap& e);
 void AddUsageRoutes(EndpointMap& e);
 void AddAdminRoutes(EndpointMap& e);
+void AddDataplaneRoutes(EndpointMap& e);
 
 }  // namespace rampart::api

@@ -44,6 +44,7 @@ EndpointMap AllEndpoints() {
   AddAccountRoutes(e);
   AddUsageRoutes(e);
   AddAdminRoutes(e);
+  AddDataplaneRoutes(e);
   return e;
 }
 

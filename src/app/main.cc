@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "collect/collector.h"
 
 namespace {
 
@@ -188,6 +189,44 @@ int main(int argc, char** argv) {
   bk->add_option("--data", backup.data_dir, "The server's data directory")->required();
   bk->add_option("--out", backup.out, "The copy (an SQLite database file)")->required();
 
+  // collect
+  rampart::collect::CollectOptions collect;
+  std::vector<std::string> collect_sampling;
+  std::string collect_sflow;
+  auto* co = app.add_subcommand(
+      "collect",
+      "Measure attacks from NetFlow v5/v9/IPFIX exports and post usage windows (live), or "
+      "recompute the usage CSV from archived exports (--replay)");
+  co->add_option("--server", collect.server, "The Rampart server: http(s)://HOST:PORT");
+  co->add_option("--key", collect.key, "An agent key (POST /v1/admin/keys {\"role\": \"agent\"})")
+      ->envname("RAMPART_AGENT_KEY");
+  co->add_option("--ca", collect.ca_file, "Extra CAs (PEM) to trust for an https:// server");
+  co->add_option("--netflow", collect.netflow, "Where NetFlow v5/v9 and IPFIX arrive (UDP)")
+      ->capture_default_str();
+  co->add_option("--sflow", collect_sflow, "Where sFlow v5 arrives (UDP) - not implemented yet");
+  co->add_option("--source", collect.source,
+                 "This collector's name in the samples (1-64 of a-z 0-9 . _ : -); collectors "
+                 "at several sites add up")
+      ->capture_default_str();
+  co->add_option("--state-dir", collect.state_dir,
+                 "Templates, windows, revisions and unsent samples, kept across restarts");
+  co->add_option("--archive", collect.archive_dir,
+                 "Keep every datagram received (hourly pcap files) for --replay");
+  co->add_option("--metrics", collect.metrics, "Serve /metrics on ADDR:PORT");
+  co->add_option("--grace-s", collect.grace_s,
+                 "Seconds after a window's end before it is posted (later records post it again)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
+  co->add_flag("--count-bytes", collect.count_bytes,
+               "Report clean inbound and outbound bytes too (forwarded-traffic billing)");
+  co->add_option("--sampling", collect_sampling,
+                 "EXPORTER=N: count 1 in N packets for this exporter, whatever it says");
+  co->add_option("--replay", collect.replay, "Offline: pcap files of flow exports, in order");
+  co->add_option("--resources", collect.resources_path,
+                 "Offline: the resources file (as `rampart rate` reads it)");
+  co->add_option("--usage-out", collect.usage_out, "Offline: the usage CSV to write (- = stdout)");
+  co->add_option("--max-seconds", collect.max_seconds, "Stop after this many seconds (tests)");
+
   // admin
   rampart::app::AdminArgs admin;
   auto* ad = app.add_subcommand("admin", "Operator tools");
@@ -240,6 +279,38 @@ int main(int argc, char** argv) {
     return rampart::app::RunServe(serve);
   }
   if (bk->parsed()) return rampart::app::RunBackup(backup);
+  if (co->parsed()) {
+    if (!collect_sflow.empty()) {
+      std::cerr << "error: sFlow (--sflow) is not implemented yet; use NetFlow or IPFIX\n";
+      return 1;
+    }
+    for (const auto& s : collect_sampling) {
+      const size_t eq = s.find('=');
+      auto ip = rampart::common::IpAddress::Parse(s.substr(0, eq));
+      int64_t n = 0;
+      try {
+        n = eq == std::string::npos ? 0 : std::stoll(s.substr(eq + 1));
+      } catch (...) {
+      }
+      if (!ip || n < 1 || n > 1'000'000) {
+        std::cerr << "error: --sampling " << s << ": give EXPORTER_IP=N (N 1-1000000)\n";
+        return 1;
+      }
+      collect.sampling[*ip] = static_cast<uint32_t>(n);
+    }
+    if (!rampart::collect::ValidSourceName(collect.source)) {
+      std::cerr << "error: --source must be 1-64 of a-z 0-9 . _ : -\n";
+      return 1;
+    }
+    if (!collect.replay.empty()) {
+      if (collect.resources_path.empty() || collect.usage_out.empty()) {
+        std::cerr << "error: --replay needs --resources and --usage-out\n";
+        return 1;
+      }
+      return rampart::collect::RunReplay(collect);
+    }
+    return rampart::collect::RunLive(collect);
+  }
   if (rotate->parsed()) return rampart::app::RunRotateAdminKey(admin);
   if (check->parsed()) return rampart::app::RunPricebookCheck(check_path);
   if (show_default->parsed()) return rampart::app::RunPricebookDefault();

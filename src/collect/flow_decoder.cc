@@ -209,7 +209,14 @@ std::optional<DecodeIssue> FlowDecoder::DecodeTemplated(Bytes d, bool ipfix,
     } else if (set_id >= 256) {
       auto t = domain.templates.find(set_id);
       if (t == domain.templates.end()) {
-        set_issue = DecodeIssue::kUnknownTemplate;
+        if (held_bytes_ + set.size() <= kMaxHeldBytes) {
+          domain.held.push_back(
+              Held{set_id, ipfix, header_ms, uptime, std::vector<uint8_t>(set.begin(), set.end())});
+          held_bytes_ += set.size();
+          ++stats_.held;
+        } else {
+          set_issue = DecodeIssue::kUnknownTemplate;
+        }
       } else {
         set_issue = DecodeData(set, t->second, ipfix, header_ms, uptime, domain, out);
       }
@@ -223,7 +230,106 @@ std::optional<DecodeIssue> FlowDecoder::DecodeTemplated(Bytes d, bool ipfix,
   }
   // v9 numbers datagrams; IPFIX numbers data records (before this message).
   Sequence(domain, sequence, ipfix ? static_cast<uint32_t>(out.size() - records_before) : 1);
+  if (!domain.held.empty()) DecodeHeld(domain, header_ms, out);
   return issue;
+}
+
+void FlowDecoder::DecodeHeld(Domain& domain, int64_t header_ms, std::vector<FlowRecord>& out) {
+  std::vector<Held> keep;
+  for (auto& h : domain.held) {
+    auto t = domain.templates.find(h.template_id);
+    if (t != domain.templates.end()) {
+      if (auto bad = DecodeData(h.set, t->second, h.ipfix, h.header_ms, h.uptime_ms, domain, out)) {
+        Count(*bad);
+      }
+      ++stats_.held_decoded;
+    } else if (h.header_ms < header_ms - kHoldMs) {
+      ++stats_.held_expired;
+    } else {
+      keep.push_back(std::move(h));
+      continue;
+    }
+    held_bytes_ -= h.set.size();
+  }
+  domain.held = std::move(keep);
+}
+
+std::string FlowDecoder::SaveTemplates() const {
+  // One line per domain: "D exporter domain sampling", then its samplers "S id interval",
+  // and its templates "T id options scope_fields ie:length ...".
+  std::string out = "flow-templates 1\n";
+  for (const auto& [key, d] : domains_) {
+    out += "D " + key.first.ToString() + " " + std::to_string(key.second) + " " +
+           std::to_string(d.sampling) + "\n";
+    for (const auto& [id, interval] : d.samplers) {
+      out += "S " + std::to_string(id) + " " + std::to_string(interval) + "\n";
+    }
+    for (const auto& [id, t] : d.templates) {
+      out += "T " + std::to_string(id) + " " + std::to_string(t.options) + " " +
+             std::to_string(t.scope_fields);
+      for (const auto& f : t.fields) {
+        out += " " + std::to_string(f.id) + ":" + std::to_string(f.length);
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+bool FlowDecoder::LoadTemplates(std::string_view text) {
+  std::map<DomainKey, Domain> loaded;
+  Domain* current = nullptr;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string line(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    std::vector<std::string> w;
+    for (size_t at = 0; at < line.size();) {
+      const size_t sp = line.find(' ', at);
+      w.push_back(line.substr(at, sp - at));
+      at = sp == std::string::npos ? line.size() : sp + 1;
+    }
+    if (line_no++ == 0) {
+      if (line != "flow-templates 1") return false;
+      continue;
+    }
+    if (w.empty()) continue;
+    try {
+      if (w[0] == "D" && w.size() == 4) {
+        auto ip = common::IpAddress::Parse(w[1]);
+        if (!ip) return false;
+        current = &loaded[{*ip, static_cast<uint32_t>(std::stoul(w[2]))}];
+        current->sampling = static_cast<uint32_t>(std::stoul(w[3]));
+      } else if (w[0] == "S" && w.size() == 3 && current) {
+        current->samplers[static_cast<uint32_t>(std::stoul(w[1]))] =
+            static_cast<uint32_t>(std::stoul(w[2]));
+      } else if (w[0] == "T" && w.size() >= 4 && current) {
+        Template t;
+        t.options = w[2] == "1";
+        t.scope_fields = static_cast<uint16_t>(std::stoul(w[3]));
+        bool variable = false;
+        for (size_t i = 4; i < w.size(); ++i) {
+          const size_t colon = w[i].find(':');
+          if (colon == std::string::npos) return false;
+          Field f{static_cast<uint16_t>(std::stoul(w[i].substr(0, colon))),
+                  static_cast<uint16_t>(std::stoul(w[i].substr(colon + 1)))};
+          variable |= f.length == 65535;
+          if (f.length != 65535) t.fixed_length += f.length;
+          t.fields.push_back(f);
+        }
+        if (variable) t.fixed_length = 0;
+        if (t.fields.empty() || (!variable && t.fixed_length == 0)) return false;
+        current->templates[static_cast<uint16_t>(std::stoul(w[1]))] = std::move(t);
+      } else {
+        return false;
+      }
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  domains_ = std::move(loaded);
+  return true;
 }
 
 std::optional<DecodeIssue> FlowDecoder::LearnTemplates(Bytes set, bool ipfix, bool options,

@@ -19,9 +19,12 @@
 //   IPFIX) missing in between are counted as lost, never guessed.
 //
 // Malformed input never throws and never reads out of bounds: the datagram is refused with a
-// reason (or the bad set skipped) and counted. Data for a template not seen yet is counted as
-// `unknown_template` (holding it for a later template is the caller's). Not thread-safe: one
-// decoder per receiving thread. Allocates only when a template is learnt.
+// reason (or the bad set skipped) and counted. Data for a template not seen yet is held
+// (at most kMaxHeldBytes in all, up to 60 s of the exporter's clock) and decoded when the
+// template arrives; what expires or does not fit is counted (`held_expired`,
+// `unknown_template`). Templates can be saved and loaded (--state-dir), so a restarted
+// collector decodes at once. Not thread-safe: one decoder per receiving thread. Allocates
+// only when a template is learnt or data is held.
 #pragma once
 
 #include <array>
@@ -72,6 +75,9 @@ class FlowDecoder {
     uint64_t datagrams = 0;
     uint64_t records = 0;
     uint64_t lost = 0;  // by sequence numbers
+    uint64_t held = 0;  // data sets held for a template not seen yet
+    uint64_t held_decoded = 0;
+    uint64_t held_expired = 0;
     std::array<uint64_t, static_cast<size_t>(DecodeIssue::kCount)> issues{};
   };
 
@@ -85,6 +91,14 @@ class FlowDecoder {
   const Stats& stats() const { return stats_; }
   size_t template_count() const;
 
+  // The templates and sampling learnt, as text; LoadTemplates takes them back (false, and
+  // nothing loaded, when the text is not SaveTemplates').
+  std::string SaveTemplates() const;
+  bool LoadTemplates(std::string_view text);
+
+  static constexpr size_t kMaxHeldBytes = 4 << 20;
+  static constexpr int64_t kHoldMs = 60'000;
+
  private:
   struct Field {
     uint16_t id = 0;      // the information element (enterprise ones: 0, skipped)
@@ -96,8 +110,16 @@ class FlowDecoder {
     bool options = false;
     size_t fixed_length = 0;  // when no field is variable; 0 otherwise
   };
+  struct Held {
+    uint16_t template_id = 0;
+    bool ipfix = false;
+    int64_t header_ms = 0;
+    uint32_t uptime_ms = 0;
+    std::vector<uint8_t> set;
+  };
   struct Domain {
     std::map<uint16_t, Template> templates;
+    std::vector<Held> held;  // oldest first
     std::optional<uint32_t> expected_sequence;
     uint32_t sampling = 0;                  // from options data; 0 = none announced
     std::map<uint32_t, uint32_t> samplers;  // sampler id -> interval
@@ -118,8 +140,10 @@ class FlowDecoder {
   size_t TemplatesOf(const common::IpAddress& exporter) const;
   void Count(DecodeIssue issue) { ++stats_.issues[static_cast<size_t>(issue)]; }
   void Sequence(Domain& domain, uint32_t sequence, uint32_t advance);
+  void DecodeHeld(Domain& domain, int64_t header_ms, std::vector<FlowRecord>& out);
 
   std::map<DomainKey, Domain> domains_;
+  size_t held_bytes_ = 0;
   Stats stats_;
 };
 

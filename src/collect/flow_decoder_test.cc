@@ -177,14 +177,19 @@ TEST(FlowDecoder, NetflowV9TemplatesDataAndOptionsSampling) {
       .u32(60'000)
       .u8(9);        // sampler 9: never announced
   data.u8(0).u8(0);  // padding
-  // Data before its template: unknown.
-  EXPECT_EQ(d.Decode(V9(1, 7, {Set(256, data)}).b, kExporter, out), DecodeIssue::kUnknownTemplate);
+  // Data before its template is held, and decoded (after the datagram's own) when it comes.
+  EXPECT_FALSE(d.Decode(V9(1, 7, {Set(256, data)}).b, kExporter, out).has_value());
   EXPECT_TRUE(out.empty());
+  EXPECT_EQ(d.stats().held, 1u);
   ASSERT_FALSE(
       d.Decode(V9(2, 7, {Set(0, tmpl), Set(1, opts), Set(257, sampler_data), Set(256, data)}).b,
                kExporter, out)
           .has_value());
-  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(d.stats().held_decoded, 1u);
+  EXPECT_EQ(out[2].bytes, out[0].bytes);
+  EXPECT_EQ(out[2].sampling, 100u);
+  out.resize(2);
   EXPECT_EQ(Ip(out[0].dst), "203.0.113.7");
   EXPECT_EQ(out[0].bytes, 1'500u);
   EXPECT_EQ(out[0].start_ms, 1'764'115'200'000 - 10'000);
@@ -193,7 +198,19 @@ TEST(FlowDecoder, NetflowV9TemplatesDataAndOptionsSampling) {
   EXPECT_EQ(out[1].sampling, 1u);
   EXPECT_EQ(d.template_count(), 2u);
   // Another source id of the same exporter has templates of its own.
-  EXPECT_EQ(d.Decode(V9(1, 8, {Set(256, data)}).b, kExporter, out), DecodeIssue::kUnknownTemplate);
+  out.clear();
+  EXPECT_FALSE(d.Decode(V9(1, 8, {Set(256, data)}).b, kExporter, out).has_value());
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(d.stats().held, 2u);
+  // Templates saved and loaded into a new decoder (a restart) decode at once.
+  FlowDecoder restarted;
+  ASSERT_TRUE(restarted.LoadTemplates(d.SaveTemplates()));
+  EXPECT_EQ(restarted.template_count(), 2u);
+  ASSERT_FALSE(restarted.Decode(V9(3, 7, {Set(256, data)}).b, kExporter, out).has_value());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].sampling, 100u);
+  EXPECT_FALSE(restarted.LoadTemplates("flow-templates 1\nT 256 0 0\n"));
+  EXPECT_FALSE(restarted.LoadTemplates("something else"));
 }
 
 // IPFIX: header (16 bytes, its own length), then sets.
@@ -238,8 +255,11 @@ TEST(FlowDecoder, IpfixEnterpriseVariableLengthAbsoluteTimesStatusAndWithdrawal)
   withdraw.u16(300).u16(0);
   ASSERT_FALSE(d.Decode(Ipfix(2, 1, {Set(2, withdraw)}).b, kExporter, out).has_value());
   EXPECT_EQ(d.stats().lost, 0u);
-  EXPECT_EQ(d.Decode(Ipfix(2, 1, {Set(300, data)}).b, kExporter, out),
-            DecodeIssue::kUnknownTemplate);
+  // Data for a withdrawn template waits for it to come back; nothing is decoded meanwhile.
+  const size_t before = out.size();
+  EXPECT_FALSE(d.Decode(Ipfix(2, 1, {Set(300, data)}).b, kExporter, out).has_value());
+  EXPECT_EQ(out.size(), before);
+  EXPECT_EQ(d.stats().held, 1u);
   EXPECT_EQ(d.template_count(), 0u);
 }
 

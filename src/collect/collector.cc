@@ -1,0 +1,706 @@
+#include "collect/collector.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "collect/api_client.h"
+#include "collect/flow_decoder.h"
+#include "collect/meter_config.h"
+#include "collect/metrics_server.h"
+#include "collect/pcap.h"
+#include "collect/traffic_meter.h"
+#include "common/time.h"
+
+namespace rampart::collect {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Rfc3339(int64_t unix_s) {
+  return common::FormatRfc3339(common::Instant(common::Seconds(unix_s)));
+}
+
+// The CSV `rampart rate` reads, in (window start, ip) order.
+std::string UsageCsv(const std::map<std::pair<int64_t, common::IpAddress>, WindowSample>& w) {
+  std::string out = "window_start,window_s,ip,attack_bps,in_bytes,out_bytes\n";
+  for (const auto& [key, s] : w) {
+    out += Rfc3339(s.window_start) + ",60," + s.ip.ToString() + "," +
+           std::to_string(s.attack_bps()) + "," + std::to_string(s.clean_in_bytes) + "," +
+           std::to_string(s.out_bytes) + "\n";
+  }
+  return out;
+}
+
+common::Result<boost::json::value> ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return common::Fail("io_error", "cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(ss.str(), ec);
+  if (ec) return common::Fail("invalid_config", path + " is not JSON: " + ec.message());
+  return v;
+}
+
+// Writes `content` to `path` whole or not at all (a temporary file, fsync, rename).
+bool WriteAtomically(const fs::path& path, const std::string& content) {
+  const fs::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+std::string SampleLine(const WindowSample& s, const std::string& source) {
+  return "{\"ip\":\"" + s.ip.ToString() + "\",\"window_start\":\"" + Rfc3339(s.window_start) +
+         "\",\"window_s\":60,\"attack_bps\":" + std::to_string(s.attack_bps()) +
+         ",\"in_bytes\":" + std::to_string(s.clean_in_bytes) +
+         ",\"out_bytes\":" + std::to_string(s.out_bytes) + ",\"source\":\"" + source +
+         "\",\"revision\":" + std::to_string(s.revision) + "}";
+}
+
+uint32_t SamplingFor(const CollectOptions& o, const common::IpAddress& exporter) {
+  auto it = o.sampling.find(exporter);
+  return it == o.sampling.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+bool ValidSourceName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int RunReplay(const CollectOptions& o) {
+  auto doc = ReadJson(o.resources_path);
+  if (!doc) {
+    std::cerr << "error: " << doc.error().message << "\n";
+    return doc.error().code == "io_error" ? 2 : 1;
+  }
+  auto units = UnitsFromJson(*doc);
+  if (!units) {
+    std::cerr << "error: " << o.resources_path << ": " << units.error().message << "\n";
+    return 1;
+  }
+  FlowDecoder decoder;
+  TrafficMeter meter(o.grace_s, o.count_bytes);
+  meter.Configure(*units);
+  std::map<std::pair<int64_t, common::IpAddress>, WindowSample> final_windows;
+  std::vector<WindowSample> emitted;
+  std::vector<FlowRecord> records;
+  auto keep = [&] {
+    for (const auto& s : emitted) final_windows[{s.window_start, s.ip}] = s;
+    emitted.clear();
+  };
+  uint64_t datagrams = 0, skipped = 0;
+  int64_t clock_s = INT64_MIN;
+  for (const auto& path : o.replay) {
+    auto reader = PcapReader::Open(path);
+    if (!reader) {
+      std::cerr << "error: " << reader.error().message << "\n";
+      return reader.error().code == "io_error" ? 2 : 1;
+    }
+    Datagram d;
+    while (true) {
+      auto next = (*reader)->Next(&d);
+      if (!next) {
+        std::cerr << "error: " << path << ": " << next.error().message << "\n";
+        return 1;
+      }
+      if (!*next) break;
+      ++datagrams;
+      records.clear();
+      decoder.Decode(d.payload, d.exporter, records);
+      const uint32_t sampling = SamplingFor(o, d.exporter);
+      for (const auto& r : records) meter.Add(r, sampling);
+      const int64_t now_s = d.arrival_us / 1'000'000;
+      if (now_s > clock_s) {
+        clock_s = now_s;
+        meter.Advance(now_s, emitted);
+        keep();
+      }
+    }
+    skipped += (*reader)->skipped();
+  }
+  meter.Flush(emitted);
+  keep();
+  const std::string csv = UsageCsv(final_windows);
+  if (o.usage_out == "-" || o.usage_out.empty()) {
+    std::cout << csv;
+  } else if (!WriteAtomically(o.usage_out, csv)) {
+    std::cerr << "error: cannot write " << o.usage_out << ": " << std::strerror(errno) << "\n";
+    return 2;
+  }
+  const auto& ds = decoder.stats();
+  const auto& ms = meter.stats();
+  uint64_t bad = 0;
+  for (auto n : ds.issues) bad += n;
+  std::cerr << "replayed " << datagrams << " datagrams (" << skipped << " other packets skipped): "
+            << ds.records << " flow records, " << ms.records << " of protected IPs, " << bad
+            << " decode problems, " << ds.lost << " lost by sequence numbers, "
+            << ms.attacks_started << " attacks; " << final_windows.size() << " windows\n";
+  return 0;
+}
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+struct Batch {
+  uint64_t seq = 0;
+  std::string id;    // the Idempotency-Key
+  std::string body;  // NDJSON
+  size_t samples = 0;
+};
+
+// What the threads share. The receive loop owns the decoder and the meter; the poster and
+// the config thread talk to it through here.
+struct Shared {
+  std::mutex mu;
+  std::condition_variable wake;
+  std::deque<Batch> outbox;
+  uint64_t persisted_seq = 0;  // batches up to this one are in the state file
+  bool outbox_changed = false;
+  std::optional<std::vector<MeterUnit>> new_units;
+  std::string config_version;
+  // Counters (the metrics thread reads them under `mu`).
+  uint64_t batches_posted = 0, samples_posted = 0, samples_rejected = 0, post_failures = 0,
+           batches_dropped = 0, config_updates = 0, config_failures = 0;
+  int64_t config_fetched_at = 0;
+};
+
+constexpr size_t kMaxOutbox = 10'000;       // batches; beyond, the oldest is dropped (counted)
+constexpr size_t kSamplesPerBatch = 5'000;
+
+common::Result<sockaddr_storage> ParseAddr(const std::string& text, socklen_t* len) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return common::Fail("invalid_option", text + " is not ADDR:PORT");
+  std::string host = text.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    port = std::stoi(text.substr(colon + 1));
+  } catch (...) {
+  }
+  if (port < 0 || port > 65535) return common::Fail("invalid_option", text + ": bad port");
+  sockaddr_storage ss{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in6);
+  } else {
+    return common::Fail("invalid_option", text + ": not an IP address and port");
+  }
+  return ss;
+}
+
+common::IpAddress FromSockaddr(const sockaddr_storage& ss, uint16_t* port) {
+  common::IpAddress ip;
+  auto& b = ip.mutable_bytes();
+  if (ss.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&ss);
+    b[10] = b[11] = 0xff;
+    std::memcpy(b.data() + 12, &v4->sin_addr, 4);
+    *port = ntohs(v4->sin_port);
+  } else {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    std::memcpy(b.data(), &v6->sin6_addr, 16);
+    *port = ntohs(v6->sin6_port);
+  }
+  return ip;
+}
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void PosterLoop(const CollectOptions& o, Shared& sh) {
+  auto client = ApiClient::Create(o.server, o.key, o.ca_file);
+  if (!client) return;
+  int backoff_s = 1;
+  while (true) {
+    Batch batch;
+    {
+      std::unique_lock lock(sh.mu);
+      sh.wake.wait_for(lock, std::chrono::milliseconds(500), [&] {
+        return g_stop || (!sh.outbox.empty() && sh.outbox.front().seq <= sh.persisted_seq);
+      });
+      if (sh.outbox.empty() || sh.outbox.front().seq > sh.persisted_seq) {
+        if (g_stop) return;
+        continue;
+      }
+      batch = sh.outbox.front();
+    }
+    auto reply = (*client)->Call("POST", "/v1/usage", batch.body,
+                                 {{"Content-Type", "application/x-ndjson"},
+                                  {"Idempotency-Key", batch.id}});
+    const bool done = reply && reply->status == 200;
+    // A batch the server will never take (malformed: a bug) is dropped and counted rather
+    // than blocking every later one; anything else is retried.
+    const bool refused = reply && (reply->status == 400 || reply->status == 413);
+    std::lock_guard lock(sh.mu);
+    if (done || refused) {
+      if (!sh.outbox.empty() && sh.outbox.front().seq == batch.seq) sh.outbox.pop_front();
+      sh.outbox_changed = true;
+      backoff_s = 1;
+      if (done) {
+        ++sh.batches_posted;
+        sh.samples_posted += batch.samples;
+        boost::system::error_code ec;
+        auto v = boost::json::parse(reply->body, ec);
+        if (!ec && v.is_object() && v.as_object().contains("rejected")) {
+          const auto& rejected = v.at("rejected").as_array();
+          sh.samples_rejected += rejected.size();
+          if (!rejected.empty()) {
+            std::cerr << "collect: the server refused " << rejected.size() << " of "
+                      << batch.samples << " samples of batch " << batch.id << ", first: "
+                      << boost::json::serialize(rejected[0]) << "\n";
+          }
+        }
+      } else {
+        ++sh.batches_dropped;
+        std::cerr << "collect: batch " << batch.id << " refused (" << reply->status
+                  << "), dropped: " << reply->body.substr(0, 300) << "\n";
+      }
+      continue;
+    }
+    ++sh.post_failures;
+    std::cerr << "collect: posting batch " << batch.id << " failed ("
+              << (reply ? "HTTP " + std::to_string(reply->status) : reply.error().message)
+              << "); retrying in " << backoff_s << " s\n";
+    sh.mu.unlock();
+    for (int i = 0; i < backoff_s * 10 && !g_stop; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    sh.mu.lock();
+    backoff_s = std::min(backoff_s * 2, 30);
+    if (g_stop) return;
+  }
+}
+
+void ConfigLoop(const CollectOptions& o, Shared& sh) {
+  auto client = ApiClient::Create(o.server, o.key, o.ca_file);
+  if (!client) return;
+  (*client)->timeout = std::chrono::seconds(5);
+  while (!g_stop) {
+    std::string version;
+    {
+      std::lock_guard lock(sh.mu);
+      version = sh.config_version;
+    }
+    std::map<std::string, std::string> headers;
+    if (!version.empty()) headers["If-None-Match"] = "\"" + version + "\"";
+    auto reply = (*client)->Call("GET", "/v1/dataplane/config", "", headers);
+    {
+      std::lock_guard lock(sh.mu);
+      if (reply && (reply->status == 200 || reply->status == 304)) {
+        sh.config_fetched_at = NowUs() / 1'000'000;
+      } else {
+        ++sh.config_failures;
+      }
+    }
+    if (reply && reply->status == 200) {
+      boost::system::error_code ec;
+      auto doc = boost::json::parse(reply->body, ec);
+      auto units = ec ? common::Result<std::vector<MeterUnit>>(
+                            common::Fail("invalid_config", "not JSON"))
+                      : UnitsFromJson(doc);
+      if (units) {
+        std::lock_guard lock(sh.mu);
+        sh.new_units = std::move(*units);
+        sh.config_version = std::string(doc.at("version").as_string());
+        ++sh.config_updates;
+        if (!o.state_dir.empty()) WriteAtomically(fs::path(o.state_dir) / "config.json", reply->body);
+      }
+    } else if (!reply || reply->status != 304) {
+      std::cerr << "collect: reading the configuration failed ("
+                << (reply ? "HTTP " + std::to_string(reply->status) + " " + reply->body.substr(0, 200)
+                          : reply.error().message)
+                << "); the last one stays in force\n";
+    }
+    for (int i = 0; i < 20 && !g_stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
+
+int RunLive(const CollectOptions& o) {
+  if (o.server.empty() || o.key.empty()) {
+    std::cerr << "error: live collection needs --server and --key (or --replay for offline)\n";
+    return 1;
+  }
+  if (auto c = ApiClient::Create(o.server, o.key, o.ca_file); !c) {
+    std::cerr << "error: " << c.error().message << "\n";
+    return 1;
+  }
+  socklen_t addr_len = 0;
+  auto addr = ParseAddr(o.netflow, &addr_len);
+  if (!addr) {
+    std::cerr << "error: --netflow " << addr.error().message << "\n";
+    return 1;
+  }
+  const fs::path state_dir = o.state_dir;
+  if (!o.state_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(state_dir, ec);
+    if (ec) {
+      std::cerr << "error: cannot create --state-dir " << o.state_dir << ": " << ec.message() << "\n";
+      return 2;
+    }
+  } else {
+    std::cerr << "collect: warning: no --state-dir: a restart loses templates, unsent windows "
+                 "and revisions\n";
+  }
+  if (!o.archive_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.archive_dir, ec);
+    if (ec) {
+      std::cerr << "error: cannot create --archive " << o.archive_dir << ": " << ec.message() << "\n";
+      return 2;
+    }
+  }
+
+  FlowDecoder decoder;
+  TrafficMeter meter(o.grace_s, o.count_bytes);
+  Shared sh;
+  uint64_t next_seq = 1;
+  // The state of the last run, and the configuration it had (used until the server answers).
+  if (!o.state_dir.empty()) {
+    if (auto doc = ReadJson((state_dir / "config.json").string())) {
+      if (auto units = UnitsFromJson(*doc)) {
+        meter.Configure(*units);
+        if (const auto* v = doc->as_object().if_contains("version"); v && v->is_string()) {
+          sh.config_version = std::string(v->as_string());
+        }
+      }
+    }
+    std::ifstream in(state_dir / "state");
+    if (in) {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      const std::string text = ss.str();
+      // Sections: "== templates", "== meter", "== outbox" (batches: "B seq id n", n lines).
+      auto section = [&](const std::string& name) {
+        const std::string mark = "== " + name + "\n";
+        const size_t at = text.find(mark);
+        if (at == std::string::npos) return std::string_view{};
+        const size_t from = at + mark.size();
+        const size_t to = text.find("\n== ", from);
+        return std::string_view(text).substr(from, to == std::string::npos ? std::string::npos
+                                                                             : to + 1 - from);
+      };
+      if (!decoder.LoadTemplates(section("templates")) || !meter.RestoreState(section("meter"))) {
+        std::cerr << "error: " << (state_dir / "state").string()
+                  << " is damaged; move it away to start afresh\n";
+        return 1;
+      }
+      std::istringstream ob{std::string(section("outbox"))};
+      std::string line;
+      while (std::getline(ob, line)) {
+        std::istringstream f(line);
+        std::string kind;
+        Batch b;
+        f >> kind >> b.seq >> b.id >> b.samples;
+        if (kind == "N") {
+          next_seq = b.seq;
+          continue;
+        }
+        if (kind != "B") continue;
+        for (size_t i = 0; i < b.samples && std::getline(ob, line); ++i) b.body += line + "\n";
+        next_seq = std::max(next_seq, b.seq + 1);
+        sh.outbox.push_back(std::move(b));
+      }
+      sh.persisted_seq = next_seq - 1;
+      std::cerr << "collect: resumed from " << (state_dir / "state").string() << " ("
+                << decoder.template_count() << " templates, " << sh.outbox.size()
+                << " batches to send)\n";
+    }
+  }
+
+  const int fd = ::socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int one = 1, rcvbuf = 32 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), addr_len) != 0) {
+    std::cerr << "error: cannot listen on " << o.netflow << ": " << std::strerror(errno) << "\n";
+    if (fd >= 0) ::close(fd);
+    return 2;
+  }
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  uint16_t listen_port = 0;
+  const common::IpAddress listen_ip = FromSockaddr(bound, &listen_port);
+  std::cerr << "collect: NetFlow/IPFIX on " << listen_ip.ToString() << ":" << listen_port
+            << ", source " << o.source << ", grace " << o.grace_s << " s\n";
+
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  // Counters of the receive loop (read by the metrics thread under its own lock).
+  std::mutex stats_mu;
+  uint64_t datagrams = 0, bytes_in = 0, archive_errors = 0, windows_emitted = 0,
+           revisions_emitted = 0;
+  FlowDecoder::Stats decoder_stats;
+  TrafficMeter::Stats meter_stats;
+  std::unique_ptr<MetricsServer> metrics;
+  if (!o.metrics.empty()) {
+    auto m = MetricsServer::Start(o.metrics, [&] {
+      std::ostringstream out;
+      {
+        std::lock_guard lock(stats_mu);
+        out << "# TYPE rampart_collect_datagrams_total counter\n"
+            << "rampart_collect_datagrams_total{protocol=\"netflow\"} " << datagrams << "\n"
+            << "rampart_collect_bytes_received_total " << bytes_in << "\n"
+            << "rampart_collect_records_total " << decoder_stats.records << "\n"
+            << "rampart_collect_records_protected_total " << meter_stats.records << "\n"
+            << "rampart_collect_records_unprotected_total " << meter_stats.unprotected << "\n"
+            << "rampart_collect_records_late_total " << meter_stats.late << "\n"
+            << "rampart_collect_records_too_old_total " << meter_stats.too_old << "\n"
+            << "rampart_collect_records_overflow_total " << meter_stats.overflow << "\n"
+            << "rampart_collect_sequence_lost_total " << decoder_stats.lost << "\n"
+            << "rampart_collect_unknown_template_held_total " << decoder_stats.held << "\n"
+            << "rampart_collect_unknown_template_decoded_total " << decoder_stats.held_decoded << "\n"
+            << "rampart_collect_unknown_template_expired_total " << decoder_stats.held_expired << "\n";
+        out << "# TYPE rampart_collect_decode_errors_total counter\n";
+        for (size_t i = 0; i < decoder_stats.issues.size(); ++i) {
+          out << "rampart_collect_decode_errors_total{reason=\""
+              << ToString(static_cast<DecodeIssue>(i)) << "\"} " << decoder_stats.issues[i] << "\n";
+        }
+        out << "rampart_collect_archive_errors_total " << archive_errors << "\n"
+            << "rampart_collect_windows_emitted_total " << windows_emitted << "\n"
+            << "rampart_collect_revisions_emitted_total " << revisions_emitted << "\n"
+            << "rampart_collect_attacks_started_total " << meter_stats.attacks_started << "\n"
+            << "rampart_collect_attacks_open " << meter_stats.attacks_open << "\n";
+      }
+      std::lock_guard lock(sh.mu);
+      out << "rampart_collect_batches_posted_total " << sh.batches_posted << "\n"
+          << "rampart_collect_samples_posted_total " << sh.samples_posted << "\n"
+          << "rampart_collect_samples_rejected_total " << sh.samples_rejected << "\n"
+          << "rampart_collect_post_failures_total " << sh.post_failures << "\n"
+          << "rampart_collect_batches_dropped_total " << sh.batches_dropped << "\n"
+          << "rampart_collect_spool_batches " << sh.outbox.size() << "\n"
+          << "rampart_collect_config_updates_total " << sh.config_updates << "\n"
+          << "rampart_collect_config_failures_total " << sh.config_failures << "\n"
+          << "rampart_collect_config_age_seconds "
+          << (sh.config_fetched_at ? NowUs() / 1'000'000 - sh.config_fetched_at : -1) << "\n";
+      return out.str();
+    });
+    if (!m) {
+      std::cerr << "error: --metrics " << m.error().message << "\n";
+      ::close(fd);
+      return 2;
+    }
+    metrics = std::move(*m);
+  }
+
+  std::thread poster([&] { PosterLoop(o, sh); });
+  std::thread config([&] { ConfigLoop(o, sh); });
+
+  constexpr size_t kBatch = 64, kMaxDatagram = 65536;
+  std::vector<uint8_t> buffers(kBatch * kMaxDatagram);
+  std::vector<iovec> iov(kBatch);
+  std::vector<mmsghdr> msgs(kBatch);
+  std::vector<sockaddr_storage> from(kBatch);
+  std::vector<FlowRecord> records;
+  records.reserve(1024);
+  std::vector<WindowSample> emitted;
+  std::unique_ptr<PcapWriter> archive;
+  int64_t archive_hour = -1;
+  int64_t last_tick_s = 0;
+  bool dirty = true;
+  const auto started = std::chrono::steady_clock::now();
+
+  auto persist = [&] {
+    if (o.state_dir.empty()) {
+      std::lock_guard lock(sh.mu);
+      sh.persisted_seq = next_seq - 1;
+      sh.wake.notify_all();
+      return;
+    }
+    std::string text = "== templates\n" + decoder.SaveTemplates() + "== meter\n" + meter.SaveState() +
+                       "== outbox\nN " + std::to_string(next_seq) + " - 0\n";
+    {
+      std::lock_guard lock(sh.mu);
+      for (const auto& b : sh.outbox) {
+        text += "B " + std::to_string(b.seq) + " " + b.id + " " + std::to_string(b.samples) + "\n" +
+                b.body;
+      }
+      sh.outbox_changed = false;
+    }
+    if (!WriteAtomically(state_dir / "state", text)) {
+      std::cerr << "collect: cannot write the state to " << o.state_dir << ": "
+                << std::strerror(errno) << "; nothing is sent until it can be\n";
+      return;
+    }
+    std::lock_guard lock(sh.mu);
+    sh.persisted_seq = next_seq - 1;
+    sh.wake.notify_all();
+  };
+
+  while (!g_stop) {
+    if (o.max_seconds > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
+            o.max_seconds) {
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, 100);
+    while (true) {
+      for (size_t i = 0; i < kBatch; ++i) {
+        iov[i] = {buffers.data() + i * kMaxDatagram, kMaxDatagram};
+        msgs[i].msg_hdr = {};
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+      if (n <= 0) break;
+      const int64_t arrival_us = NowUs();
+      std::lock_guard lock(stats_mu);
+      for (int i = 0; i < n; ++i) {
+        Datagram d;
+        d.arrival_us = arrival_us;
+        d.exporter = FromSockaddr(from[static_cast<size_t>(i)], &d.exporter_port);
+        d.collector_port = listen_port;
+        d.payload = {buffers.data() + static_cast<size_t>(i) * kMaxDatagram, msgs[static_cast<size_t>(i)].msg_len};
+        ++datagrams;
+        bytes_in += d.payload.size();
+        if (!o.archive_dir.empty()) {
+          const int64_t hour = arrival_us / 3'600'000'000;
+          if (hour != archive_hour) {
+            std::string name = Rfc3339(hour * 3600);  // 2026-11-26T02:00:00Z
+            name.erase(std::remove_if(name.begin(), name.end(), [](char c) { return c == '-' || c == ':'; }),
+                       name.end());
+            auto w = PcapWriter::Open((fs::path(o.archive_dir) / ("netflow-" + name + ".pcap")).string());
+            if (w) {
+              archive = std::move(*w);
+              archive_hour = hour;
+            } else {
+              ++archive_errors;
+            }
+          }
+          if (archive && !archive->Write(d, listen_ip)) ++archive_errors;
+        }
+        records.clear();
+        decoder.Decode(d.payload, d.exporter, records);
+        const uint32_t sampling = SamplingFor(o, d.exporter);
+        for (const auto& r : records) meter.Add(r, sampling);
+        dirty = true;
+      }
+      decoder_stats = decoder.stats();
+      meter_stats = meter.stats();
+      if (n < static_cast<int>(kBatch)) break;
+    }
+    const int64_t now_s = NowUs() / 1'000'000;
+    if (now_s == last_tick_s) continue;
+    last_tick_s = now_s;
+    {
+      std::lock_guard lock(sh.mu);
+      if (sh.new_units) {
+        meter.Configure(*sh.new_units);
+        sh.new_units.reset();
+        dirty = true;
+      }
+      dirty |= sh.outbox_changed;
+    }
+    if (archive && !archive->Flush()) ++archive_errors;
+    emitted.clear();
+    meter.Advance(now_s, emitted);
+    if (!emitted.empty()) {
+      std::lock_guard lock(stats_mu);
+      for (const auto& s : emitted) (s.revision == 0 ? windows_emitted : revisions_emitted)++;
+      meter_stats = meter.stats();
+    }
+    for (size_t at = 0; at < emitted.size(); at += kSamplesPerBatch) {
+      Batch b;
+      b.seq = next_seq++;
+      b.id = o.source + "-" + std::to_string(NowUs()) + "-" + std::to_string(b.seq);
+      for (size_t i = at; i < std::min(emitted.size(), at + kSamplesPerBatch); ++i) {
+        b.body += SampleLine(emitted[i], o.source) + "\n";
+        ++b.samples;
+      }
+      std::lock_guard lock(sh.mu);
+      sh.outbox.push_back(std::move(b));
+      while (sh.outbox.size() > kMaxOutbox) {
+        sh.outbox.pop_front();
+        ++sh.batches_dropped;
+        std::cerr << "collect: the spool holds " << kMaxOutbox
+                  << " batches: the oldest was dropped\n";
+      }
+      dirty = true;
+    }
+    if (dirty) {
+      persist();
+      dirty = false;
+    }
+  }
+  // Stop: what is unsent stays in the state; give the poster a moment to send it.
+  g_stop = false;
+  persist();
+  for (int i = 0; i < 50; ++i) {
+    {
+      std::lock_guard lock(sh.mu);
+      if (sh.outbox.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  g_stop = true;
+  sh.wake.notify_all();
+  poster.join();
+  config.join();
+  persist();
+  if (archive) archive->Flush();
+  ::close(fd);
+  std::cerr << "collect: stopped (" << datagrams << " datagrams, " << decoder.stats().records
+            << " records)\n";
+  return 0;
+}
+
+}  // namespace rampart::collect

@@ -1,0 +1,362 @@
+#include "collect/traffic_meter.h"
+
+#include <algorithm>
+#include <limits>
+#include <sstream>
+
+namespace rampart::collect {
+namespace {
+
+constexpr uint8_t kTcp = 6, kUdp = 17, kIcmp = 1, kIcmpV6 = 58;
+constexpr uint8_t kSyn = 0x02, kAck = 0x10;
+constexpr size_t kMaxHistory = 4096;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// x * sampling without overflow (a corrupt record cannot wrap a total negative).
+int64_t Scaled(uint64_t x, uint32_t sampling) {
+  constexpr uint64_t kCap = uint64_t{1} << 50;  // ~1 PB: more than any flow carries
+  const unsigned __int128 v = static_cast<unsigned __int128>(x) * std::max<uint32_t>(sampling, 1);
+  return static_cast<int64_t>(std::min<unsigned __int128>(v, kCap));
+}
+
+}  // namespace
+
+void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
+  std::map<std::string, Unit> old;
+  for (auto& u : units_) old.emplace(u.config.name, std::move(u));
+  units_.clear();
+  std::unordered_map<common::IpAddress, IpState, common::IpAddressHash> ips;
+  for (const auto& config : units) {
+    Unit u;
+    if (auto it = old.find(config.name); it != old.end()) u = std::move(it->second);
+    u.config = config;
+    for (const auto& ip : config.ips) {
+      if (ips.size() >= kMaxIps) break;
+      IpState state;
+      if (auto it = ips_.find(ip); it != ips_.end()) state = std::move(it->second);
+      state.unit = units_.size();
+      ips.insert_or_assign(ip, std::move(state));
+    }
+    units_.push_back(std::move(u));
+  }
+  pending_seconds_ = 0;
+  for (const auto& [_, s] : ips) pending_seconds_ += s.pending.size();
+  ips_ = std::move(ips);
+  stats_.attacks_open = 0;
+  for (const auto& u : units_) stats_.attacks_open += u.in_attack;
+}
+
+void TrafficMeter::Add(const FlowRecord& r, uint32_t sampling_override) {
+  const uint32_t sampling = sampling_override ? sampling_override : r.sampling;
+  const int64_t bytes = Scaled(r.bytes, sampling);
+  const int64_t packets = Scaled(r.packets, sampling);
+  auto dst = ips_.find(r.dst);
+  auto src = ips_.find(r.src);
+  if (dst == ips_.end() && src == ips_.end()) {
+    ++stats_.unprotected;
+    return;
+  }
+  if (newest_ != INT64_MIN && FloorDiv(std::max(r.start_ms, r.end_ms), 1000) < newest_ - kMaxAgeS) {
+    ++stats_.too_old;
+    return;
+  }
+  ++stats_.records;
+  const uint64_t late_before = stats_.late;
+  if (dst != ips_.end()) Spread(r, bytes, packets, dst->second, true);
+  if (src != ips_.end()) Spread(r, bytes, packets, src->second, false);
+  if (stats_.late > late_before + 1) stats_.late = late_before + 1;  // a record counts once
+}
+
+void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip,
+                          bool inbound) {
+  // [start, end] in milliseconds, end inclusive: a record of one instant still lasts 1 ms.
+  const int64_t start = std::min(r.start_ms, r.end_ms);
+  const int64_t end = std::max(r.start_ms, r.end_ms) + 1;
+  const int64_t duration = end - start;
+  const bool syn = r.protocol == kTcp && (r.tcp_flags & kSyn) && !(r.tcp_flags & kAck);
+  const bool udp = r.protocol == kUdp;
+  const bool icmp = r.protocol == kIcmp || r.protocol == kIcmpV6;
+  const common::IpAddress& addr = inbound ? r.dst : r.src;
+  int64_t done_ms = 0, given_bytes = 0, given_packets = 0;
+  for (int64_t second = FloorDiv(start, 1000); second * 1000 < end; ++second) {
+    const int64_t from = std::max(start, second * 1000);
+    const int64_t to = std::min(end, (second + 1) * 1000);
+    done_ms += to - from;
+    // Cumulative floors: the parts add up exactly to the record's totals.
+    const auto cum_bytes = static_cast<int64_t>(static_cast<__int128>(bytes) * done_ms / duration);
+    const auto cum_packets =
+        static_cast<int64_t>(static_cast<__int128>(packets) * done_ms / duration);
+    Slot part;
+    const int64_t b = cum_bytes - given_bytes, p = cum_packets - given_packets;
+    given_bytes = cum_bytes;
+    given_packets = cum_packets;
+    if (b == 0 && p == 0) continue;
+    if (inbound) {
+      if (r.forwarding_status == 2) {
+        part.attack_bytes = b;
+      } else if (r.forwarding_status == 1) {
+        part.clean_bytes = b;
+      } else {
+        part.unknown_bytes = b;
+      }
+      part.packets = p;
+      if (syn) part.syn = p;
+      if (udp) part.udp = p;
+      if (icmp) part.icmp = p;
+    } else {
+      part.out_bytes = b;
+    }
+    AddToSlot(ip, addr, second, part);
+  }
+}
+
+void TrafficMeter::AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second,
+                             const Slot& part) {
+  if (second < settled_) {
+    // Late: the second was judged already; its unit's attack history judges this part.
+    ++stats_.late;
+    Window* w = WindowOf(addr, second);
+    if (!w) return;
+    const bool attack = AttackAt(units_[ip.unit], second);
+    w->attack_bytes += part.attack_bytes + (attack ? part.unknown_bytes : 0);
+    w->clean_in_bytes += part.clean_bytes + (attack ? 0 : part.unknown_bytes);
+    w->out_bytes += part.out_bytes;
+    w->dirty = true;
+    return;
+  }
+  auto [it, fresh] = ip.pending.try_emplace(second);
+  if (fresh) {
+    if (pending_seconds_ >= kMaxPendingSeconds) {
+      ip.pending.erase(it);
+      ++stats_.overflow;
+      return;
+    }
+    ++pending_seconds_;
+  }
+  Slot& s = it->second;
+  s.unknown_bytes += part.unknown_bytes;
+  s.attack_bytes += part.attack_bytes;
+  s.clean_bytes += part.clean_bytes;
+  s.out_bytes += part.out_bytes;
+  s.packets += part.packets;
+  s.syn += part.syn;
+  s.udp += part.udp;
+  s.icmp += part.icmp;
+}
+
+bool TrafficMeter::Exceeds(const Detection& d, const Slot& s) const {
+  const int64_t bps = (s.unknown_bytes + s.attack_bytes + s.clean_bytes) * 8;
+  auto over = [](int64_t threshold, int64_t v) { return threshold > 0 && v > threshold; };
+  return over(d.bps, bps) || over(d.pps, s.packets) || over(d.syn_pps, s.syn) ||
+         over(d.udp_pps, s.udp) || over(d.icmp_pps, s.icmp);
+}
+
+bool TrafficMeter::AttackAt(const Unit& u, int64_t second) const {
+  for (auto it = u.history.rbegin(); it != u.history.rend(); ++it) {
+    if (it->from <= second && second < it->to) return true;
+    if (it->to <= second) break;  // intervals are in order: nothing older covers it
+  }
+  return false;
+}
+
+TrafficMeter::Window* TrafficMeter::WindowOf(const common::IpAddress& ip, int64_t second) {
+  const WindowKey key{second - ((second % kWindowS) + kWindowS) % kWindowS, ip};
+  auto it = windows_.find(key);
+  if (it == windows_.end()) {
+    if (windows_.size() >= kMaxWindows) {
+      ++stats_.overflow;
+      return nullptr;
+    }
+    it = windows_.emplace(key, Window{}).first;
+  }
+  return &it->second;
+}
+
+void TrafficMeter::Settle(int64_t up_to) {
+  if (up_to <= settled_) return;
+  for (size_t u = 0; u < units_.size(); ++u) {
+    Unit& unit = units_[u];
+    const Detection& d = unit.config.detection;
+    // The unit's traffic per second: its IPs' slots added up.
+    std::map<int64_t, Slot> total;
+    for (const auto& addr : unit.config.ips) {
+      auto it = ips_.find(addr);
+      if (it == ips_.end() || it->second.unit != u) continue;
+      for (const auto& [second, s] : it->second.pending) {
+        if (second >= up_to) break;
+        Slot& t = total[second];
+        t.unknown_bytes += s.unknown_bytes;
+        t.attack_bytes += s.attack_bytes;
+        t.clean_bytes += s.clean_bytes;
+        t.packets += s.packets;
+        t.syn += s.syn;
+        t.udp += s.udp;
+        t.icmp += s.icmp;
+      }
+    }
+    auto end_attack_if_cooled = [&](int64_t second) {
+      if (unit.in_attack && second > unit.last_exceeded + d.cooldown_s) {
+        unit.history.back().to = unit.last_exceeded + d.cooldown_s + 1;
+        unit.in_attack = false;
+        --stats_.attacks_open;
+      }
+    };
+    for (const auto& [second, sum] : total) {
+      end_attack_if_cooled(second);
+      if (second != unit.last_second + 1) unit.run = 0;
+      if (Exceeds(d, sum)) {
+        ++unit.run;
+        unit.last_exceeded = second;
+        if (!unit.in_attack && unit.run >= d.sustain_s) {
+          unit.in_attack = true;
+          unit.history.push_back({second, std::numeric_limits<int64_t>::max()});
+          if (unit.history.size() > kMaxHistory) unit.history.erase(unit.history.begin());
+          ++stats_.attacks_started;
+          ++stats_.attacks_open;
+        }
+      } else {
+        unit.run = 0;
+        end_attack_if_cooled(second);
+      }
+      unit.last_second = second;
+    }
+    // Attribute every member's settled seconds by the unit's history, then drop them.
+    for (const auto& addr : unit.config.ips) {
+      auto it = ips_.find(addr);
+      if (it == ips_.end() || it->second.unit != u) continue;
+      auto& pending = it->second.pending;
+      while (!pending.empty() && pending.begin()->first < up_to) {
+        const auto& [second, s] = *pending.begin();
+        if (Window* w = WindowOf(addr, second)) {
+          const bool attack = AttackAt(unit, second);
+          w->attack_bytes += s.attack_bytes + (attack ? s.unknown_bytes : 0);
+          w->clean_in_bytes += s.clean_bytes + (attack ? 0 : s.unknown_bytes);
+          w->out_bytes += s.out_bytes;
+          w->dirty = true;
+        }
+        pending.erase(pending.begin());
+        --pending_seconds_;
+      }
+    }
+    if (up_to != std::numeric_limits<int64_t>::max()) end_attack_if_cooled(up_to - 1);
+    // History older than 72 h judges nothing any more.
+    while (unit.history.size() > 1 && unit.history.front().to < up_to - kMaxAgeS) {
+      unit.history.erase(unit.history.begin());
+    }
+  }
+  settled_ = up_to;
+}
+
+void TrafficMeter::Advance(int64_t now_s, std::vector<WindowSample>& out) {
+  newest_ = std::max(newest_, now_s);
+  Settle(now_s - grace_s_);
+  Emit(now_s - grace_s_ - kWindowS + 1, out);
+  // Windows past 72 h take no more corrections.
+  while (!windows_.empty() && windows_.begin()->first.first < now_s - kMaxAgeS) {
+    windows_.erase(windows_.begin());
+  }
+}
+
+void TrafficMeter::Flush(std::vector<WindowSample>& out) {
+  Settle(std::numeric_limits<int64_t>::max());
+  Emit(std::numeric_limits<int64_t>::max(), out);
+}
+
+void TrafficMeter::Emit(int64_t before, std::vector<WindowSample>& out) {
+  for (auto& [key, w] : windows_) {
+    if (key.first >= before) break;
+    if (!w.dirty) continue;
+    w.dirty = false;
+    // What the window reports: its attack, and its clean and outbound bytes with
+    // --count-bytes. Unchanged (or nothing to report yet): nothing to post.
+    const int64_t clean = count_bytes_ ? w.clean_in_bytes : 0;
+    const int64_t outbound = count_bytes_ ? w.out_bytes : 0;
+    const int64_t reported[3] = {w.attack_bytes, clean, outbound};
+    if (w.revision < 0 && reported[0] == 0 && reported[1] == 0 && reported[2] == 0) continue;
+    if (w.revision >= 0 && std::equal(reported, reported + 3, w.reported)) continue;
+    std::copy(reported, reported + 3, w.reported);
+    ++w.revision;
+    out.push_back({key.second, key.first, w.attack_bytes, clean, outbound, w.revision});
+  }
+}
+
+std::string TrafficMeter::SaveState() const {
+  std::ostringstream o;
+  o << "S " << settled_ << " " << newest_ << "\n";
+  for (const auto& [key, w] : windows_) {
+    o << "W " << key.first << " " << key.second.ToString() << " " << w.attack_bytes << " "
+      << w.clean_in_bytes << " " << w.out_bytes << " " << w.revision << " " << w.dirty << " "
+      << w.reported[0] << " " << w.reported[1] << " " << w.reported[2] << "\n";
+  }
+  for (const auto& [addr, ip] : ips_) {
+    for (const auto& [second, s] : ip.pending) {
+      o << "P " << addr.ToString() << " " << second << " " << s.unknown_bytes << " "
+        << s.attack_bytes << " " << s.clean_bytes << " " << s.out_bytes << " " << s.packets << " "
+        << s.syn << " " << s.udp << " " << s.icmp << "\n";
+    }
+  }
+  for (const auto& u : units_) {
+    o << "U " << u.config.name << " " << u.in_attack << " " << u.run << " " << u.last_second << " "
+      << u.last_exceeded;
+    for (const auto& i : u.history) o << " " << i.from << " " << i.to;
+    o << "\n";
+  }
+  return o.str();
+}
+
+bool TrafficMeter::RestoreState(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  std::string line;
+  std::map<std::string, size_t> unit_at;
+  for (size_t i = 0; i < units_.size(); ++i) unit_at[units_[i].config.name] = i;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string kind;
+    f >> kind;
+    if (kind == "S") {
+      f >> settled_ >> newest_;
+    } else if (kind == "W") {
+      int64_t start = 0;
+      std::string ip;
+      Window w;
+      f >> start >> ip >> w.attack_bytes >> w.clean_in_bytes >> w.out_bytes >> w.revision >>
+          w.dirty >> w.reported[0] >> w.reported[1] >> w.reported[2];
+      auto addr = common::IpAddress::Parse(ip);
+      if (!f || !addr) return false;
+      windows_[{start, *addr}] = w;
+    } else if (kind == "P") {
+      std::string ip;
+      int64_t second = 0;
+      Slot s;
+      f >> ip >> second >> s.unknown_bytes >> s.attack_bytes >> s.clean_bytes >> s.out_bytes >>
+          s.packets >> s.syn >> s.udp >> s.icmp;
+      auto addr = common::IpAddress::Parse(ip);
+      if (!f || !addr) return false;
+      auto it = ips_.find(*addr);
+      if (it == ips_.end()) continue;  // no longer protected
+      if (it->second.pending.emplace(second, s).second) ++pending_seconds_;
+    } else if (kind == "U") {
+      std::string name;
+      Unit u;
+      f >> name >> u.in_attack >> u.run >> u.last_second >> u.last_exceeded;
+      Interval i;
+      while (f >> i.from >> i.to) u.history.push_back(i);
+      auto it = unit_at.find(name);
+      if (it == unit_at.end()) continue;
+      Unit& target = units_[it->second];
+      target.in_attack = u.in_attack;
+      target.run = u.run;
+      target.last_second = u.last_second;
+      target.last_exceeded = u.last_exceeded;
+      target.history = std::move(u.history);
+    } else if (!kind.empty()) {
+      return false;
+    }
+  }
+  stats_.attacks_open = 0;
+  for (const auto& u : units_) stats_.attacks_open += u.in_attack;
+  return true;
+}
+
+}  // namespace rampart::collect

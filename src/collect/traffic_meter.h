@@ -1,0 +1,160 @@
+// TrafficMeter: flow records into per-IP 60-second usage windows with attack detection, the
+// second stage of `rampart collect` (dataplane.md §2, "Time", "Attack traffic", "Windows").
+//
+// - A record's bytes and packets (times its sampling rate) are spread over its [start, end]
+//   in proportion to time, into 1-second slots, with parts that add up exactly to the record
+//   (cumulative floors); the 60-second windows are sums of their seconds, so they add up too.
+// - Inbound traffic of a protected IP (destination = the IP): a record marked dropped by the
+//   exporter is attack, one marked forwarded is clean; a record without a status is attack
+//   when the IP is under attack in that second. Outbound bytes (source = the IP) are counted.
+// - Detection runs per detection unit (one IP, or an hdp packet's IPs together when its
+//   policy says `total`) on each settled second: bps, pps and TCP SYN / UDP / ICMP pps against
+//   the unit's thresholds (0 = not watched). An attack starts at the second where thresholds
+//   have been exceeded for `sustain_s` seconds in a row and ends after `cooldown_s` seconds
+//   below all of them; those seconds are attack seconds.
+// - Time is the caller's: Advance(now) settles every second older than now - grace and emits
+//   every window that ended more than `grace` ago and whose report changed since it was last
+//   emitted, with the next revision and its full totals (windows with nothing to report are
+//   not emitted). A record for a second already settled (late) is
+//   judged by the unit's attack history and makes its window change again (up to 72 h).
+//
+// Bounded: at most kMaxIps protected IPs, kMaxPendingSeconds unsettled slots, kMaxWindows
+// windows kept; what does not fit is counted and dropped, never grown. Deterministic: the
+// same records and the same Advance times give the same windows. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "collect/flow_decoder.h"
+#include "common/ip_address.h"
+
+namespace rampart::collect {
+
+struct Detection {
+  int64_t bps = 1'000'000'000;
+  int64_t pps = 200'000;
+  int64_t syn_pps = 50'000;
+  int64_t udp_pps = 100'000;
+  int64_t icmp_pps = 20'000;
+  int64_t sustain_s = 2;
+  int64_t cooldown_s = 60;
+};
+
+// What the meter watches: each protected IP and the unit whose thresholds judge it.
+struct MeterUnit {
+  std::string name;  // the resource id (for logs and metrics)
+  Detection detection;
+  std::vector<common::IpAddress> ips;  // one IP, or an hdp packet's IPs judged together
+};
+
+// One emitted window: a usage sample's numbers. attack_bps = attack bytes x 8 / 60 (floored).
+struct WindowSample {
+  common::IpAddress ip;
+  int64_t window_start = 0;  // Unix seconds, a multiple of 60
+  int64_t attack_bytes = 0;
+  int64_t clean_in_bytes = 0;
+  int64_t out_bytes = 0;
+  int64_t revision = 0;
+  int64_t attack_bps() const { return attack_bytes * 8 / 60; }
+};
+
+class TrafficMeter {
+ public:
+  static constexpr int64_t kWindowS = 60;
+  static constexpr int64_t kMaxAgeS = 72 * 3600;
+  static constexpr size_t kMaxIps = 1 << 20;
+  static constexpr size_t kMaxPendingSeconds = 8 << 20;
+  static constexpr size_t kMaxWindows = 8 << 20;
+
+  struct Stats {
+    uint64_t records = 0;      // records of protected IPs
+    uint64_t unprotected = 0;  // records touching no protected IP (skipped)
+    uint64_t late = 0;         // records for seconds already settled
+    uint64_t too_old = 0;      // records older than 72 h (dropped)
+    uint64_t overflow = 0;     // records dropped: the pending seconds or windows are full
+    uint64_t attacks_started = 0;
+    uint64_t attacks_open = 0;
+  };
+
+  // `count_bytes`: windows report clean inbound and outbound bytes too (--count-bytes);
+  // otherwise only attack traffic.
+  TrafficMeter(int64_t grace_s, bool count_bytes) : grace_s_(grace_s), count_bytes_(count_bytes) {}
+
+  // Replaces what is watched (the configuration moved). State of IPs that stay is kept.
+  void Configure(const std::vector<MeterUnit>& units);
+
+  void Add(const FlowRecord& record, uint32_t sampling_override);
+
+  // Settles seconds before now_s - grace and appends the windows to post to `out`.
+  void Advance(int64_t now_s, std::vector<WindowSample>& out);
+  // Settles everything and emits every changed window (end of a replay, shutdown).
+  void Flush(std::vector<WindowSample>& out);
+
+  // The windows' totals and emitted revisions, and the units' attack states, as text (one
+  // line per window / unit), for --state-dir; Restore takes them back after Configure.
+  std::string SaveState() const;
+  bool RestoreState(std::string_view text);
+
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Slot {
+    int64_t unknown_bytes = 0;  // no forwarding status: detection decides
+    int64_t attack_bytes = 0;   // marked dropped
+    int64_t clean_bytes = 0;    // marked forwarded
+    int64_t out_bytes = 0;
+    int64_t packets = 0;
+    int64_t syn = 0;
+    int64_t udp = 0;
+    int64_t icmp = 0;
+  };
+  struct Interval {
+    int64_t from = 0, to = 0;  // attack seconds [from, to)
+  };
+  struct Unit {
+    MeterUnit config;
+    bool in_attack = false;
+    int64_t run = 0;              // consecutive seconds above a threshold
+    int64_t last_second = 0;      // the last second judged
+    int64_t last_exceeded = 0;    // the last second above a threshold
+    std::vector<Interval> history;  // closed and open attack intervals, oldest first
+  };
+  struct IpState {
+    size_t unit = 0;
+    std::map<int64_t, Slot> pending;  // unsettled seconds
+  };
+  struct Window {
+    int64_t attack_bytes = 0;
+    int64_t clean_in_bytes = 0;
+    int64_t out_bytes = 0;
+    int64_t revision = -1;  // the last emitted; -1: never
+    int64_t reported[3] = {0, 0, 0};  // what that revision reported
+    bool dirty = false;
+  };
+  using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
+
+  void Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip, bool inbound);
+  void AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
+  void Settle(int64_t up_to);
+  bool Exceeds(const Detection& d, const Slot& s) const;
+  bool AttackAt(const Unit& u, int64_t second) const;
+  Window* WindowOf(const common::IpAddress& ip, int64_t second);
+  void Emit(int64_t before, std::vector<WindowSample>& out);
+
+  int64_t grace_s_;
+  bool count_bytes_;
+  int64_t settled_ = INT64_MIN;  // every second before it is settled
+  int64_t newest_ = INT64_MIN;   // the latest Advance time
+  std::vector<Unit> units_;
+  std::unordered_map<common::IpAddress, IpState, common::IpAddressHash> ips_;
+  std::map<WindowKey, Window> windows_;
+  size_t pending_seconds_ = 0;
+  Stats stats_;
+};
+
+}  // namespace rampart::collect

@@ -1,0 +1,182 @@
+// The meter on hand-made flow records: exact spreading, forwarding status, detection with
+// sustain and cooldown, late records as revisions, packets judged together, state kept.
+#include "collect/traffic_meter.h"
+
+#include <gtest/gtest.h>
+
+namespace rampart::collect {
+namespace {
+
+const common::IpAddress kIp = common::IpAddress::Parse("203.0.113.7").value();
+const common::IpAddress kIp2 = common::IpAddress::Parse("203.0.113.8").value();
+const common::IpAddress kClient = common::IpAddress::Parse("198.51.100.1").value();
+
+FlowRecord Record(int64_t start_ms, int64_t end_ms, uint64_t bytes, uint64_t packets = 1,
+                  const common::IpAddress& dst = kIp) {
+  FlowRecord r;
+  r.src = kClient;
+  r.dst = dst;
+  r.protocol = 17;
+  r.bytes = bytes;
+  r.packets = packets;
+  r.start_ms = start_ms;
+  r.end_ms = end_ms;
+  return r;
+}
+
+// Detection of 1,000 bytes/s (8,000 bps) only, sustained 2 s, cooled down after 3 s.
+std::vector<MeterUnit> Units(bool together = false) {
+  Detection d{8'000, 0, 0, 0, 0, 2, 3};
+  if (together) return {MeterUnit{"res_hdp", d, {kIp, kIp2}}};
+  return {MeterUnit{"res_a", d, {kIp}}, MeterUnit{"res_b", d, {kIp2}}};
+}
+
+std::map<int64_t, WindowSample> ByWindow(const std::vector<WindowSample>& v) {
+  std::map<int64_t, WindowSample> out;
+  for (const auto& s : v) out[s.window_start] = s;
+  return out;
+}
+
+TEST(TrafficMeter, BytesAreSpreadOverTheFlowInPartsThatAddUpExactly) {
+  TrafficMeter m(120, /*count_bytes=*/true);
+  m.Configure(Units());
+  // 1,001 bytes from 10.5 s to 70.5 s: 49.5 s in the first window, 10.5 s in the second.
+  m.Add(Record(1'770'000'010'500, 1'770'000'070'499, 1001), 0);
+  std::vector<WindowSample> out;
+  m.Flush(out);
+  auto w = ByWindow(out);
+  ASSERT_EQ(w.size(), 2u);
+  const int64_t first = 1'770'000'000 - 1'770'000'000 % 60;
+  EXPECT_EQ(w[first].clean_in_bytes + w[first + 60].clean_in_bytes, 1001);
+  // 1,770,000,000 is a window start: 49.5 s of the 60 in the first, floored.
+  EXPECT_EQ(w[first].clean_in_bytes, 825);
+  EXPECT_EQ(w[first + 60].clean_in_bytes, 176);
+  EXPECT_EQ(w[first].attack_bytes, 0);
+  // Sampling multiplies; an operator's override wins over the export's rate.
+  TrafficMeter sampled(120, true);
+  sampled.Configure(Units());
+  auto r = Record(1'770'000'000'000, 1'770'000'000'000, 10);
+  r.sampling = 64;
+  sampled.Add(r, 0);
+  sampled.Add(r, 100);
+  out.clear();
+  sampled.Flush(out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].clean_in_bytes, 640 + 1000);
+}
+
+TEST(TrafficMeter, TheExportersForwardingStatusDecidesWhereItIsGiven) {
+  TrafficMeter m(120, true);
+  m.Configure(Units());
+  auto dropped = Record(1'770'000'000'000, 1'770'000'000'500, 600);
+  dropped.forwarding_status = 2;
+  auto forwarded = Record(1'770'000'000'000, 1'770'000'000'500, 50);
+  forwarded.forwarding_status = 1;
+  m.Add(dropped, 0);
+  m.Add(forwarded, 0);
+  auto outbound = Record(1'770'000'000'000, 1'770'000'000'000, 70);
+  std::swap(outbound.src, outbound.dst);
+  m.Add(outbound, 0);
+  m.Add(Record(1'770'000'000'000, 1'770'000'000'000, 5, 1,
+               common::IpAddress::Parse("192.0.2.99").value()),
+        0);  // not protected
+  std::vector<WindowSample> out;
+  m.Flush(out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].attack_bytes, 600);
+  EXPECT_EQ(out[0].attack_bps(), 600 * 8 / 60);
+  EXPECT_EQ(out[0].clean_in_bytes, 50);
+  EXPECT_EQ(out[0].out_bytes, 70);
+  EXPECT_EQ(m.stats().unprotected, 1u);
+}
+
+TEST(TrafficMeter, AnAttackStartsAfterItsSustainAndEndsAfterItsCooldown) {
+  TrafficMeter m(5, /*count_bytes=*/true);
+  m.Configure(Units());
+  const int64_t t0 = 1'770'000'000;  // seconds; its window starts at t0 - 40
+  for (int64_t s = t0; s < t0 + 5; ++s) m.Add(Record(s * 1000, s * 1000 + 999, 2000), 0);
+  m.Add(Record((t0 + 7) * 1000, (t0 + 7) * 1000, 10), 0);   // in the cooldown: attack
+  m.Add(Record((t0 + 12) * 1000, (t0 + 12) * 1000, 30), 0);  // after it: clean
+  std::vector<WindowSample> out;
+  m.Advance(t0 + 100, out);
+  ASSERT_EQ(out.size(), 1u);
+  // t0 exceeds once (clean); from t0+1 the attack runs: 4 x 2,000 + 10.
+  EXPECT_EQ(out[0].attack_bytes, 8010);
+  EXPECT_EQ(out[0].clean_in_bytes, 2030);
+  EXPECT_EQ(m.stats().attacks_started, 1u);
+  EXPECT_EQ(m.stats().attacks_open, 0u);
+
+  // A late record for a second of the attack: attack, and the window again as revision 1
+  // with its full total.
+  m.Add(Record((t0 + 2) * 1000, (t0 + 2) * 1000, 100), 0);
+  EXPECT_EQ(m.stats().late, 1u);
+  out.clear();
+  m.Advance(t0 + 101, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].revision, 1);
+  EXPECT_EQ(out[0].attack_bytes, 8110);
+  // Nothing changed: nothing emitted.
+  out.clear();
+  m.Advance(t0 + 102, out);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(TrafficMeter, AWindowWaitsForItsGrace) {
+  TrafficMeter m(120, false);
+  m.Configure(Units());
+  const int64_t w = 1'770'000'000 - 1'770'000'000 % 60;
+  auto r = Record(w * 1000, w * 1000, 100);
+  r.forwarding_status = 2;
+  m.Add(r, 0);
+  std::vector<WindowSample> out;
+  m.Advance(w + 60 + 119, out);
+  EXPECT_TRUE(out.empty());
+  m.Advance(w + 60 + 120, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].revision, 0);
+  EXPECT_EQ(out[0].clean_in_bytes, 0);  // without --count-bytes, attack only
+}
+
+TEST(TrafficMeter, APacketJudgedTogetherIsUnderAttackWhenItsTotalIs) {
+  for (bool together : {false, true}) {
+    TrafficMeter m(5, false);
+    m.Configure(Units(together));
+    const int64_t t0 = 1'770'000'000;
+    for (int64_t s = t0; s < t0 + 4; ++s) {
+      m.Add(Record(s * 1000, s * 1000 + 999, 600, 1, kIp), 0);  // 600 B/s each: below 1,000
+      m.Add(Record(s * 1000, s * 1000 + 999, 600, 1, kIp2), 0);
+    }
+    std::vector<WindowSample> out;
+    m.Flush(out);
+    int64_t attack = 0;
+    for (const auto& s : out) attack += s.attack_bytes;
+    EXPECT_EQ(attack, together ? 2 * 3 * 600 : 0) << together;
+  }
+}
+
+TEST(TrafficMeter, StateSurvivesARestartAndRevisionsGoOn) {
+  TrafficMeter m(5, false);
+  m.Configure(Units());
+  const int64_t t0 = 1'770'000'000;
+  auto r = Record(t0 * 1000, t0 * 1000, 100);
+  r.forwarding_status = 2;
+  m.Add(r, 0);
+  std::vector<WindowSample> out;
+  m.Advance(t0 + 100, out);
+  ASSERT_EQ(out.size(), 1u);
+  const std::string saved = m.SaveState();
+
+  TrafficMeter again(5, false);
+  again.Configure(Units());
+  ASSERT_TRUE(again.RestoreState(saved));
+  again.Add(r, 0);
+  out.clear();
+  again.Advance(t0 + 101, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].revision, 1);
+  EXPECT_EQ(out[0].attack_bytes, 200);
+  EXPECT_FALSE(again.RestoreState("X nonsense\n"));
+}
+
+}  // namespace
+}  // namespace rampart::collect

@@ -1,0 +1,291 @@
+// `rampart collect` against real peers on the same input (dataplane.md §5): a pcap of traffic
+// built here is exported by softflowd (NetFlow v5, v9 and IPFIX) to nfcapd, which repeats
+// every datagram to this test; the test archives them as `--archive` would, and
+// `rampart collect --replay` turns the archive into usage. Per protected IP, the bytes equal
+// nfdump's for the same export. A flood to one IP is detected under its policy's thresholds.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "collect/pcap.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using rampart::collect::Datagram;
+using rampart::collect::PcapWriter;
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int Shell(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool Have(const char* tool) {
+  return Shell(std::string("command -v ") + tool + " >/dev/null") == 0;
+}
+
+uint16_t FreeUdpPort() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Ethernet + IPv4 + UDP/TCP packets to the protected IPs 203.0.113.1-3 over ~150 s, ending
+// 10 minutes ago; 203.0.113.3 also takes a 20-second UDP flood. Returns the IP bytes sent to
+// each destination (what the exports must add up to).
+std::map<std::string, int64_t> WriteTraffic(const fs::path& path, int64_t end_s) {
+  std::ofstream f(path, std::ios::binary);
+  const uint32_t header[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+  f.write(reinterpret_cast<const char*>(header), sizeof header);
+  std::map<std::string, int64_t> sent;
+  auto packet = [&](double t, uint8_t dst, uint8_t src, uint8_t proto, uint16_t sport,
+                    size_t payload) {
+    std::vector<uint8_t> p(14, 0);
+    p[12] = 0x08;
+    const size_t l4 = proto == 6 ? 20 : 8;
+    const size_t total = 20 + l4 + payload;
+    const uint8_t ip[20] = {0x45,
+                            0,
+                            static_cast<uint8_t>(total >> 8),
+                            static_cast<uint8_t>(total),
+                            0,
+                            0,
+                            0,
+                            0,
+                            64,
+                            proto,
+                            0,
+                            0,
+                            198,
+                            51,
+                            100,
+                            src,
+                            203,
+                            0,
+                            113,
+                            dst};
+    p.insert(p.end(), ip, ip + 20);
+    std::vector<uint8_t> l(l4, 0);
+    l[0] = static_cast<uint8_t>(sport >> 8);
+    l[1] = static_cast<uint8_t>(sport);
+    l[3] = proto == 6 ? 80 : 53;
+    if (proto == 6) {
+      l[12] = 0x50;
+      l[13] = 0x18;  // PSH ACK
+    } else {
+      l[4] = static_cast<uint8_t>((8 + payload) >> 8);
+      l[5] = static_cast<uint8_t>(8 + payload);
+    }
+    p.insert(p.end(), l.begin(), l.end());
+    p.resize(p.size() + payload, 'x');
+    const auto sec = static_cast<uint32_t>(t);
+    const uint32_t rec[4] = {sec, static_cast<uint32_t>((t - sec) * 1e6),
+                             static_cast<uint32_t>(p.size()), static_cast<uint32_t>(p.size())};
+    f.write(reinterpret_cast<const char*>(rec), sizeof rec);
+    f.write(reinterpret_cast<const char*>(p.data()), static_cast<std::streamsize>(p.size()));
+    sent["203.0.113." + std::to_string(dst)] += static_cast<int64_t>(total);
+  };
+  const double start = static_cast<double>(end_s - 150);
+  for (int i = 0; i < 1500; ++i) {
+    const double t = start + i * 0.1;
+    packet(t, static_cast<uint8_t>(1 + i % 3), static_cast<uint8_t>(1 + i % 7), i % 4 == 0 ? 6 : 17,
+           static_cast<uint16_t>(1000 + i % 5), 40 + (i * 37) % 1200);
+    // The flood: 203.0.113.3 gets 200 more packets a second for 20 s from t = start + 60.
+    if (i >= 600 && i < 800) {
+      for (int k = 0; k < 20; ++k) {
+        packet(t + k * 0.004, 3, static_cast<uint8_t>(100 + k % 50), 17,
+               static_cast<uint16_t>(2000 + k), 1000);
+      }
+    }
+  }
+  return sent;
+}
+
+// Runs argv in the background; returns its pid.
+pid_t Spawn(const std::vector<std::string>& argv, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+class CollectPeers : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    for (const char* tool : {"softflowd", "nfcapd", "nfdump"}) {
+      ASSERT_TRUE(Have(tool)) << tool << " is missing: scripts/setup installs it";
+    }
+    dir_ = fs::temp_directory_path() / ("rampart_collect_peers_" + std::to_string(::getpid()) +
+                                        "_" + std::to_string(GetParam()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "nfcapd");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_P(CollectPeers, PerIpBytesEqualNfdumpsForTheSameExport) {
+  const int version = GetParam();
+  const int64_t end_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() -
+                        600;
+  const auto sent = WriteTraffic(dir_ / "traffic.pcap", end_s);
+
+  // This test's own receiver: every datagram nfcapd repeats, archived with its arrival time.
+  const int rx = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(rx, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(rx, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t rx_port = ntohs(a.sin_port);
+  const uint16_t nfcapd_port = FreeUdpPort();
+
+  const pid_t nfcapd = Spawn(
+      {"nfcapd", "-p", std::to_string(nfcapd_port), "-b", "127.0.0.1", "-w",
+       (dir_ / "nfcapd").string(), "-t", "3600", "-R", "127.0.0.1/" + std::to_string(rx_port)},
+      dir_ / "nfcapd.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const int exported = Shell("softflowd -r " + (dir_ / "traffic.pcap").string() + " -n 127.0.0.1:" +
+                             std::to_string(nfcapd_port) + " -v " + std::to_string(version) +
+                             " -d >" + (dir_ / "softflowd.log").string() + " 2>&1");
+  ASSERT_EQ(exported, 0) << Read(dir_ / "softflowd.log");
+
+  auto archive = PcapWriter::Open((dir_ / "archive.pcap").string()).value();
+  std::vector<uint8_t> buf(65536);
+  int datagrams = 0;
+  while (true) {
+    pollfd p{rx, POLLIN, 0};
+    if (::poll(&p, 1, 1500) <= 0) break;  // quiet for 1.5 s: softflowd is done
+    sockaddr_in from{};
+    socklen_t from_len = sizeof from;
+    const ssize_t n =
+        ::recvfrom(rx, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n <= 0) break;
+    Datagram d;
+    d.arrival_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+    d.exporter = rampart::common::IpAddress::Parse("127.0.0.1").value();
+    d.exporter_port = ntohs(from.sin_port);
+    d.collector_port = 2055;
+    d.payload = {buf.data(), static_cast<size_t>(n)};
+    ASSERT_TRUE(archive->Write(d, d.exporter).has_value());
+    ++datagrams;
+  }
+  ::close(rx);
+  archive.reset();
+  ::kill(nfcapd, SIGTERM);  // nfcapd writes its file on the way out
+  int status = 0;
+  ::waitpid(nfcapd, &status, 0);
+  ASSERT_GT(datagrams, 0) << Read(dir_ / "nfcapd.log");
+
+  // nfdump: bytes per destination IP.
+  ASSERT_EQ(Shell("nfdump -R " + (dir_ / "nfcapd").string() +
+                  " -A dstip -q -N -o 'fmt:%da %byt' >" + (dir_ / "nfdump.txt").string() + " 2>&1"),
+            0)
+      << Read(dir_ / "nfdump.txt");
+  std::map<std::string, int64_t> nfdump;
+  {
+    std::istringstream in(Read(dir_ / "nfdump.txt"));
+    std::string ip;
+    int64_t bytes = 0;
+    while (in >> ip >> bytes) nfdump[ip] += bytes;
+  }
+
+  // rampart collect --replay of the archive: the flood IP's policy thresholds are low enough
+  // for the flood (20 x 1,028 B x 10/s = 1.6 Mbit/s), not for the background (< 0.1 Mbit/s).
+  std::ofstream(dir_ / "resources.json") << R"([
+    {"id": "r1", "product": "hdip", "region": "cn-south", "line": "bgp", "ips": ["203.0.113.1"],
+     "base_gbps": 20, "elastic_gbps": 50, "forwarding_mode": "by_traffic", "state": "running"},
+    {"id": "r2", "product": "hdip", "region": "cn-south", "line": "bgp", "ips": ["203.0.113.2"],
+     "base_gbps": 20, "elastic_gbps": 50, "forwarding_mode": "by_traffic", "state": "running"},
+    {"id": "r3", "product": "hdip", "region": "cn-south", "line": "bgp", "ips": ["203.0.113.3"],
+     "base_gbps": 20, "elastic_gbps": 50, "forwarding_mode": "by_traffic", "state": "running",
+     "policy": {"detection": {"bps": 1000000, "pps": 0, "syn_pps": 0, "udp_pps": 0,
+                              "icmp_pps": 0, "sustain_s": 2, "cooldown_s": 5}}}])";
+  const std::string replay = std::string(RAMPART_BINARY) + " collect --replay " +
+                             (dir_ / "archive.pcap").string() + " --resources " +
+                             (dir_ / "resources.json").string() + " --count-bytes --usage-out ";
+  ASSERT_EQ(Shell(replay + (dir_ / "usage.csv").string() + " 2>" + (dir_ / "collect.log").string()),
+            0)
+      << Read(dir_ / "collect.log");
+  std::map<std::string, int64_t> clean, attack_bps;
+  {
+    std::istringstream in(Read(dir_ / "usage.csv"));
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "window_start,window_s,ip,attack_bps,in_bytes,out_bytes");
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string start, window, ip, attack, in_bytes;
+      std::getline(f, start, ',');
+      std::getline(f, window, ',');
+      std::getline(f, ip, ',');
+      std::getline(f, attack, ',');
+      std::getline(f, in_bytes, ',');
+      clean[ip] += std::stoll(in_bytes);
+      attack_bps[ip] += std::stoll(attack);
+    }
+  }
+  ASSERT_EQ(nfdump.size(), 3u) << Read(dir_ / "nfdump.txt");
+  for (const char* ip : {"203.0.113.1", "203.0.113.2"}) {
+    EXPECT_EQ(clean[ip], nfdump[ip]) << ip;
+    EXPECT_EQ(nfdump[ip], sent.at(ip)) << ip;  // and both are what was sent
+    EXPECT_EQ(attack_bps[ip], 0) << ip;
+  }
+  // The flood: its attack (bytes = bps x 60 / 8, floored per window: < 8 bytes each) and its
+  // clean traffic add up to nfdump's total.
+  const std::string flood = "203.0.113.3";
+  EXPECT_EQ(nfdump[flood], sent.at(flood));
+  EXPECT_GT(attack_bps[flood], 0);
+  const int64_t attack_bytes = attack_bps[flood] * 60 / 8;
+  EXPECT_GE(clean[flood] + attack_bytes, nfdump[flood] - 4 * 8);
+  EXPECT_LE(clean[flood] + attack_bytes, nfdump[flood]);
+  EXPECT_GE(attack_bytes, 20 * 200 * 1028 * 9 / 10);  // most of the flood is judged attack
+
+  // The same archive replays to the same CSV, byte for byte.
+  ASSERT_EQ(Shell(replay + (dir_ / "again.csv").string() + " 2>/dev/null"), 0);
+  EXPECT_EQ(Read(dir_ / "again.csv"), Read(dir_ / "usage.csv"));
+}
+
+INSTANTIATE_TEST_SUITE_P(NetflowV5V9AndIpfix, CollectPeers, ::testing::Values(5, 9, 10),
+                         [](const auto& info) { return "v" + std::to_string(info.param); });
+
+}  // namespace

@@ -71,8 +71,11 @@ class Server {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
       setenv("RAMPART_ADMIN_KEY", kAdminKey.c_str(), 1);
-      std::vector<std::string> args = {RAMPART_BINARY, "serve", "--listen", "127.0.0.1:0",
-                                       "--data",       data_,   "--seed",   "7"};
+      std::vector<std::string> args = {RAMPART_BINARY, "serve", "--data", data_, "--seed", "7"};
+      // A fixed --listen among the extra arguments (a restart on the same port), else any.
+      if (std::find(extra_args.begin(), extra_args.end(), "--listen") == extra_args.end()) {
+        args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+      }
       if (!database_.empty()) args.insert(args.end(), {"--database", database_});
       if (simulated_) {
         args.insert(args.end(), {"--simulated-clock", "--start", "2026-11-26T00:00:00Z"});

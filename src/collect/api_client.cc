@@ -101,7 +101,8 @@ common::Result<std::unique_ptr<ApiClient>> ApiClient::Create(const std::string& 
     if (!ca_file.empty()) {
       beast::error_code ec;
       t.load_verify_file(ca_file, ec);
-      if (ec) return common::Fail("invalid_option", "cannot read --ca " + ca_file + ": " + ec.message());
+      if (ec)
+        return common::Fail("invalid_option", "cannot read --ca " + ca_file + ": " + ec.message());
     }
   }
   return std::unique_ptr<ApiClient>(new ApiClient(std::move(impl)));
@@ -117,7 +118,8 @@ common::Result<ApiReply> ApiClient::Call(const std::string& method, const std::s
   req.set(http::field::authorization, "Bearer " + s.key);
   for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty() || method == "POST" || method == "PUT") {
-    if (req[http::field::content_type].empty()) req.set(http::field::content_type, "application/json");
+    if (req[http::field::content_type].empty())
+      req.set(http::field::content_type, "application/json");
     req.body() = body;
     req.prepare_payload();
   }
@@ -141,6 +143,12 @@ common::Result<ApiReply> ApiClient::Call(const std::string& method, const std::s
       for (const auto& h : res) out.headers[std::string(h.name_string())] = std::string(h.value());
       if (!res.keep_alive()) s.Close();
       return out;
+    } catch (const beast::system_error& e) {
+      s.Close();
+      if (fresh || attempt == 1) {
+        return common::Fail("unreachable", "the server at " + s.host + ":" + s.port +
+                                               " cannot be reached: " + e.code().message());
+      }
     } catch (const std::exception& e) {
       s.Close();
       if (fresh || attempt == 1) {

@@ -170,10 +170,11 @@ int RunReplay(const CollectOptions& o) {
   const auto& ms = meter.stats();
   uint64_t bad = 0;
   for (auto n : ds.issues) bad += n;
-  std::cerr << "replayed " << datagrams << " datagrams (" << skipped << " other packets skipped): "
-            << ds.records << " flow records, " << ms.records << " of protected IPs, " << bad
-            << " decode problems, " << ds.lost << " lost by sequence numbers, "
-            << ms.attacks_started << " attacks; " << final_windows.size() << " windows\n";
+  std::cerr << "replayed " << datagrams << " datagrams (" << skipped
+            << " other packets skipped): " << ds.records << " flow records, " << ms.records
+            << " of protected IPs, " << bad << " decode problems, " << ds.lost
+            << " lost by sequence numbers, " << ms.attacks_started << " attacks; "
+            << final_windows.size() << " windows\n";
   return 0;
 }
 
@@ -205,7 +206,7 @@ struct Shared {
   int64_t config_fetched_at = 0;
 };
 
-constexpr size_t kMaxOutbox = 10'000;       // batches; beyond, the oldest is dropped (counted)
+constexpr size_t kMaxOutbox = 10'000;  // batches; beyond, the oldest is dropped (counted)
 constexpr size_t kSamplesPerBatch = 5'000;
 
 common::Result<sockaddr_storage> ParseAddr(const std::string& text, socklen_t* len) {
@@ -275,9 +276,9 @@ void PosterLoop(const CollectOptions& o, Shared& sh) {
       }
       batch = sh.outbox.front();
     }
-    auto reply = (*client)->Call("POST", "/v1/usage", batch.body,
-                                 {{"Content-Type", "application/x-ndjson"},
-                                  {"Idempotency-Key", batch.id}});
+    auto reply =
+        (*client)->Call("POST", "/v1/usage", batch.body,
+                        {{"Content-Type", "application/x-ndjson"}, {"Idempotency-Key", batch.id}});
     const bool done = reply && reply->status == 200;
     // A batch the server will never take (malformed: a bug) is dropped and counted rather
     // than blocking every later one; anything else is retried.
@@ -297,8 +298,8 @@ void PosterLoop(const CollectOptions& o, Shared& sh) {
           sh.samples_rejected += rejected.size();
           if (!rejected.empty()) {
             std::cerr << "collect: the server refused " << rejected.size() << " of "
-                      << batch.samples << " samples of batch " << batch.id << ", first: "
-                      << boost::json::serialize(rejected[0]) << "\n";
+                      << batch.samples << " samples of batch " << batch.id
+                      << ", first: " << boost::json::serialize(rejected[0]) << "\n";
           }
         }
       } else {
@@ -326,6 +327,7 @@ void ConfigLoop(const CollectOptions& o, Shared& sh) {
   auto client = ApiClient::Create(o.server, o.key, o.ca_file);
   if (!client) return;
   (*client)->timeout = std::chrono::seconds(5);
+  std::string last_error;
   while (!g_stop) {
     std::string version;
     {
@@ -346,23 +348,30 @@ void ConfigLoop(const CollectOptions& o, Shared& sh) {
     if (reply && reply->status == 200) {
       boost::system::error_code ec;
       auto doc = boost::json::parse(reply->body, ec);
-      auto units = ec ? common::Result<std::vector<MeterUnit>>(
-                            common::Fail("invalid_config", "not JSON"))
-                      : UnitsFromJson(doc);
+      auto units =
+          ec ? common::Result<std::vector<MeterUnit>>(common::Fail("invalid_config", "not JSON"))
+             : UnitsFromJson(doc);
       if (units) {
         std::lock_guard lock(sh.mu);
         sh.new_units = std::move(*units);
         sh.config_version = std::string(doc.at("version").as_string());
         ++sh.config_updates;
-        if (!o.state_dir.empty()) WriteAtomically(fs::path(o.state_dir) / "config.json", reply->body);
+        if (!o.state_dir.empty())
+          WriteAtomically(fs::path(o.state_dir) / "config.json", reply->body);
       }
     } else if (!reply || reply->status != 304) {
-      std::cerr << "collect: reading the configuration failed ("
-                << (reply ? "HTTP " + std::to_string(reply->status) + " " + reply->body.substr(0, 200)
-                          : reply.error().message)
-                << "); the last one stays in force\n";
+      const std::string why =
+          reply ? "HTTP " + std::to_string(reply->status) + " " + reply->body.substr(0, 200)
+                : reply.error().message;
+      if (why != last_error) {  // said once, not every 2 s
+        std::cerr << "collect: reading the configuration failed (" << why
+                  << "); the last one stays in force\n";
+      }
+      last_error = why;
     }
-    for (int i = 0; i < 20 && !g_stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (reply && (reply->status == 200 || reply->status == 304)) last_error.clear();
+    for (int i = 0; i < 20 && !g_stop; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
@@ -388,7 +397,8 @@ int RunLive(const CollectOptions& o) {
     std::error_code ec;
     fs::create_directories(state_dir, ec);
     if (ec) {
-      std::cerr << "error: cannot create --state-dir " << o.state_dir << ": " << ec.message() << "\n";
+      std::cerr << "error: cannot create --state-dir " << o.state_dir << ": " << ec.message()
+                << "\n";
       return 2;
     }
   } else {
@@ -399,7 +409,8 @@ int RunLive(const CollectOptions& o) {
     std::error_code ec;
     fs::create_directories(o.archive_dir, ec);
     if (ec) {
-      std::cerr << "error: cannot create --archive " << o.archive_dir << ": " << ec.message() << "\n";
+      std::cerr << "error: cannot create --archive " << o.archive_dir << ": " << ec.message()
+                << "\n";
       return 2;
     }
   }
@@ -430,8 +441,8 @@ int RunLive(const CollectOptions& o) {
         if (at == std::string::npos) return std::string_view{};
         const size_t from = at + mark.size();
         const size_t to = text.find("\n== ", from);
-        return std::string_view(text).substr(from, to == std::string::npos ? std::string::npos
-                                                                             : to + 1 - from);
+        return std::string_view(text).substr(
+            from, to == std::string::npos ? std::string::npos : to + 1 - from);
       };
       if (!decoder.LoadTemplates(section("templates")) || !meter.RestoreState(section("meter"))) {
         std::cerr << "error: " << (state_dir / "state").string()
@@ -478,9 +489,15 @@ int RunLive(const CollectOptions& o) {
   std::cerr << "collect: NetFlow/IPFIX on " << listen_ip.ToString() << ":" << listen_port
             << ", source " << o.source << ", grace " << o.grace_s << " s\n";
 
+  // Handled here whatever mask the parent passed down (a blocked SIGTERM would never stop us).
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
 
   // Counters of the receive loop (read by the metrics thread under its own lock).
   std::mutex stats_mu;
@@ -505,8 +522,10 @@ int RunLive(const CollectOptions& o) {
             << "rampart_collect_records_overflow_total " << meter_stats.overflow << "\n"
             << "rampart_collect_sequence_lost_total " << decoder_stats.lost << "\n"
             << "rampart_collect_unknown_template_held_total " << decoder_stats.held << "\n"
-            << "rampart_collect_unknown_template_decoded_total " << decoder_stats.held_decoded << "\n"
-            << "rampart_collect_unknown_template_expired_total " << decoder_stats.held_expired << "\n";
+            << "rampart_collect_unknown_template_decoded_total " << decoder_stats.held_decoded
+            << "\n"
+            << "rampart_collect_unknown_template_expired_total " << decoder_stats.held_expired
+            << "\n";
         out << "# TYPE rampart_collect_decode_errors_total counter\n";
         for (size_t i = 0; i < decoder_stats.issues.size(); ++i) {
           out << "rampart_collect_decode_errors_total{reason=\""
@@ -563,8 +582,8 @@ int RunLive(const CollectOptions& o) {
       sh.wake.notify_all();
       return;
     }
-    std::string text = "== templates\n" + decoder.SaveTemplates() + "== meter\n" + meter.SaveState() +
-                       "== outbox\nN " + std::to_string(next_seq) + " - 0\n";
+    std::string text = "== templates\n" + decoder.SaveTemplates() + "== meter\n" +
+                       meter.SaveState() + "== outbox\nN " + std::to_string(next_seq) + " - 0\n";
     {
       std::lock_guard lock(sh.mu);
       for (const auto& b : sh.outbox) {
@@ -609,16 +628,19 @@ int RunLive(const CollectOptions& o) {
         d.arrival_us = arrival_us;
         d.exporter = FromSockaddr(from[static_cast<size_t>(i)], &d.exporter_port);
         d.collector_port = listen_port;
-        d.payload = {buffers.data() + static_cast<size_t>(i) * kMaxDatagram, msgs[static_cast<size_t>(i)].msg_len};
+        d.payload = {buffers.data() + static_cast<size_t>(i) * kMaxDatagram,
+                     msgs[static_cast<size_t>(i)].msg_len};
         ++datagrams;
         bytes_in += d.payload.size();
         if (!o.archive_dir.empty()) {
           const int64_t hour = arrival_us / 3'600'000'000;
           if (hour != archive_hour) {
             std::string name = Rfc3339(hour * 3600);  // 2026-11-26T02:00:00Z
-            name.erase(std::remove_if(name.begin(), name.end(), [](char c) { return c == '-' || c == ':'; }),
+            name.erase(std::remove_if(name.begin(), name.end(),
+                                      [](char c) { return c == '-' || c == ':'; }),
                        name.end());
-            auto w = PcapWriter::Open((fs::path(o.archive_dir) / ("netflow-" + name + ".pcap")).string());
+            auto w = PcapWriter::Open(
+                (fs::path(o.archive_dir) / ("netflow-" + name + ".pcap")).string());
             if (w) {
               archive = std::move(*w);
               archive_hour = hour;

@@ -32,6 +32,14 @@ common::IpAddress V6(Bytes b) {
   return ip;
 }
 
+// A sysUptime-relative time in Unix milliseconds against the header's clock: the difference
+// taken modulo 2^32 as a signed number, so an uptime that wrapped after 49.7 days still gives
+// the right time, and a time a little after the header's (an exporter's rounding) stays a
+// little after it rather than 49.7 days before.
+int64_t UptimeMs(int64_t header_ms, uint32_t uptime, uint32_t at) {
+  return header_ms - static_cast<int32_t>(uptime - at);
+}
+
 // NTP time (seconds since 1900 and a 2^-32 fraction) in Unix milliseconds.
 int64_t NtpMs(uint64_t ntp) {
   const int64_t seconds = static_cast<int64_t>(ntp >> 32) - 2'208'988'800LL;
@@ -152,8 +160,8 @@ std::optional<DecodeIssue> FlowDecoder::DecodeV5(Bytes d, const common::IpAddres
     f.packets = U32(r, 16);
     f.bytes = U32(r, 20);
     // Uptime deltas modulo 2^32: right across the 49.7-day wrap.
-    f.start_ms = header_ms - static_cast<uint32_t>(uptime - U32(r, 24));
-    f.end_ms = header_ms - static_cast<uint32_t>(uptime - U32(r, 28));
+    f.start_ms = UptimeMs(header_ms, uptime, U32(r, 24));
+    f.end_ms = UptimeMs(header_ms, uptime, U32(r, 28));
     if (f.start_ms > f.end_ms) f.start_ms = f.end_ms;  // a bogus first-after-last
     f.src_port = U16(r, 32);
     f.dst_port = U16(r, 34);
@@ -533,8 +541,10 @@ std::optional<DecodeIssue> FlowDecoder::DecodeData(Bytes set, const Template& t,
     if (system_init) domain.system_init_ms = *system_init;
     // Times: absolute (IPFIX), else relative to the exporter's uptime (v9) or boot (IPFIX).
     if (!ipfix) {
-      if (start_uptime) f.start_ms = header_ms - static_cast<uint32_t>(uptime - *start_uptime);
-      if (end_uptime) f.end_ms = header_ms - static_cast<uint32_t>(uptime - *end_uptime);
+      if (start_uptime) {
+        f.start_ms = UptimeMs(header_ms, uptime, static_cast<uint32_t>(*start_uptime));
+      }
+      if (end_uptime) f.end_ms = UptimeMs(header_ms, uptime, static_cast<uint32_t>(*end_uptime));
     } else if (domain.system_init_ms) {
       if (start_uptime) f.start_ms = *domain.system_init_ms + static_cast<int64_t>(*start_uptime);
       if (end_uptime) f.end_ms = *domain.system_init_ms + static_cast<int64_t>(*end_uptime);

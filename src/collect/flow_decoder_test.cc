@@ -83,6 +83,14 @@ TEST(FlowDecoder, UptimeWrapsAfter49Days) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].start_ms, 1'764'115'200'500 - 3'000);
   EXPECT_EQ(out[0].end_ms, 1'764'115'200'500 - 500);
+  // A record ending a little after the header's time (the exporter rounds) stays a little
+  // after it; it did not end 49.7 days earlier. (Found by the live collector's test.)
+  out.clear();
+  Wire late = V5Header(1, 1, 0, 10'000);
+  late.raw(V5Record(7, 1, 100, 9'500, 10'999));
+  ASSERT_FALSE(d.Decode(late.b, kExporter, out).has_value());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].end_ms, 1'764'115'200'500 + 999);
 }
 
 // Found by fuzz_flow_decoder: a record whose first packet is after its last one gave a flow

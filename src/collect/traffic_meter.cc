@@ -71,8 +71,10 @@ void TrafficMeter::Add(const FlowRecord& r, uint32_t sampling_override) {
 void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip,
                           bool inbound) {
   // [start, end] in milliseconds, end inclusive: a record of one instant still lasts 1 ms.
-  const int64_t start = std::min(r.start_ms, r.end_ms);
+  // A flow longer than kMaxFlowS (corrupt times: no exporter keeps a flow open that long)
+  // counts over its last kMaxFlowS, so no record costs more than that many slots.
   const int64_t end = std::max(r.start_ms, r.end_ms) + 1;
+  const int64_t start = std::max(std::min(r.start_ms, r.end_ms), end - kMaxFlowS * 1000);
   const int64_t duration = end - start;
   const bool syn = r.protocol == kTcp && (r.tcp_flags & kSyn) && !(r.tcp_flags & kAck);
   const bool udp = r.protocol == kUdp;

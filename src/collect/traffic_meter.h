@@ -67,6 +67,7 @@ class TrafficMeter {
  public:
   static constexpr int64_t kWindowS = 60;
   static constexpr int64_t kMaxAgeS = 72 * 3600;
+  static constexpr int64_t kMaxFlowS = 3600;
   static constexpr size_t kMaxIps = 1 << 20;
   static constexpr size_t kMaxPendingSeconds = 8 << 20;
   static constexpr size_t kMaxWindows = 8 << 20;
@@ -119,9 +120,9 @@ class TrafficMeter {
   struct Unit {
     MeterUnit config;
     bool in_attack = false;
-    int64_t run = 0;              // consecutive seconds above a threshold
-    int64_t last_second = 0;      // the last second judged
-    int64_t last_exceeded = 0;    // the last second above a threshold
+    int64_t run = 0;                // consecutive seconds above a threshold
+    int64_t last_second = 0;        // the last second judged
+    int64_t last_exceeded = 0;      // the last second above a threshold
     std::vector<Interval> history;  // closed and open attack intervals, oldest first
   };
   struct IpState {
@@ -132,7 +133,7 @@ class TrafficMeter {
     int64_t attack_bytes = 0;
     int64_t clean_in_bytes = 0;
     int64_t out_bytes = 0;
-    int64_t revision = -1;  // the last emitted; -1: never
+    int64_t revision = -1;            // the last emitted; -1: never
     int64_t reported[3] = {0, 0, 0};  // what that revision reported
     bool dirty = false;
   };

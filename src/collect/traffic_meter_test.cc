@@ -95,7 +95,7 @@ TEST(TrafficMeter, AnAttackStartsAfterItsSustainAndEndsAfterItsCooldown) {
   m.Configure(Units());
   const int64_t t0 = 1'770'000'000;  // seconds; its window starts at t0 - 40
   for (int64_t s = t0; s < t0 + 5; ++s) m.Add(Record(s * 1000, s * 1000 + 999, 2000), 0);
-  m.Add(Record((t0 + 7) * 1000, (t0 + 7) * 1000, 10), 0);   // in the cooldown: attack
+  m.Add(Record((t0 + 7) * 1000, (t0 + 7) * 1000, 10), 0);    // in the cooldown: attack
   m.Add(Record((t0 + 12) * 1000, (t0 + 12) * 1000, 30), 0);  // after it: clean
   std::vector<WindowSample> out;
   m.Advance(t0 + 100, out);
@@ -176,6 +176,27 @@ TEST(TrafficMeter, StateSurvivesARestartAndRevisionsGoOn) {
   EXPECT_EQ(out[0].revision, 1);
   EXPECT_EQ(out[0].attack_bytes, 200);
   EXPECT_FALSE(again.RestoreState("X nonsense\n"));
+}
+
+}  // namespace
+}  // namespace rampart::collect
+
+namespace rampart::collect {
+namespace {
+
+// Live timing: records of the last seconds arrive just before the window ends, between ticks.
+TEST(TrafficMeter, RecordsArrivingBetweenTicksAreAllJudged) {
+  TrafficMeter m(3, true);
+  Detection d{1000, 0, 0, 0, 0, 1, 1};
+  m.Configure({MeterUnit{"r", d, {kIp}}});
+  const int64_t w = 1'770'000'000;
+  std::vector<WindowSample> out;
+  m.Advance(w + 58, out);
+  m.Advance(w + 59, out);
+  for (int64_t s : {57, 58, 59}) m.Add(Record((w + s) * 1000, (w + s) * 1000 + 999, 6000), 0);
+  for (int64_t t = 60; t <= 63; ++t) m.Advance(w + t, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].attack_bytes, 18000);
 }
 
 }  // namespace

@@ -25,6 +25,11 @@ TEST(UsageJson, PlainAndUnusualLinesReadTheSame) {
       R"({"ip": "198.51.100.7", "window_start": "2026-11-26T02:00:00Z", "attack_bps": true})",
       R"({"ip": "198.51.100.7", "window_start": "2026-11-26T02:00:00Z"} x)",
       R"({})",
+      // Sources and revisions (dataplane.md §1) take the fast path too.
+      R"({"ip":"198.51.100.7","window_start":"2026-11-26T02:00:00Z","attack_bps":8,"source":"collect:sz-1","revision":3})",
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-26T02:00:00Z", "source": ""})",
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-26T02:00:00Z", "source": 5})",
+      R"({"ip": "198.51.100.7", "window_start": "2026-11-26T02:00:00Z", "revision": -1})",
   };
   for (const auto& line : lines) {
     // As NDJSON (the fast path applies) and as a one-element array (strict reader only).
@@ -47,6 +52,8 @@ TEST(UsageJson, PlainAndUnusualLinesReadTheSame) {
       EXPECT_EQ(a.sample->attack_bps, b.sample->attack_bps) << line;
       EXPECT_EQ(a.sample->in_bytes, b.sample->in_bytes) << line;
       EXPECT_EQ(a.sample->out_bytes, b.sample->out_bytes) << line;
+      EXPECT_EQ(a.sample->source, b.sample->source) << line;
+      EXPECT_EQ(a.sample->revision, b.sample->revision) << line;
     } else {
       EXPECT_EQ(a.parse_error.code, b.parse_error.code) << line;
     }

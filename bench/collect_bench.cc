@@ -1,0 +1,326 @@
+// collect_bench: `rampart collect` against nfcapd (nfdump's collector) on the same NetFlow v5
+// stream, in one run (dataplane.md §5; issue #12 "Performance"). Prints ratios first.
+//
+//  1. Decode + windows in process, no sockets: records/s on one core (target >= 1 M).
+//  2. From UDP on loopback, offered as fast as one sender core can: records/s each collector
+//     took in (rampart: its /metrics; nfcapd: the flows in its file) -> the ratio (>= 3x).
+//  3. Loss at a fixed offered rate (200 k records/s for 10 s): records each received.
+//
+// rampart collect runs on its saved configuration (a state dir with config.json) and no
+// server reachable: its windows are spooled, as while a server is down.
+//
+// Usage: collect_bench [SECONDS per stage, default 10]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collect/flow_decoder.h"
+#include "collect/traffic_meter.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kRecordsPerDatagram = 30;  // v5's maximum
+constexpr int kIps = 1000;
+
+int64_t NowS() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// `count` v5 datagrams of 30 records each to 1,000 protected IPs (10.1.x.y), flows of the
+// last minute, sequence numbers in order.
+std::vector<std::vector<uint8_t>> Datagrams(int count) {
+  std::vector<std::vector<uint8_t>> out(static_cast<size_t>(count));
+  const int64_t now = NowS();
+  const uint32_t uptime = 100'000'000;
+  uint32_t seq = 0;
+  for (int n = 0; n < count; ++n) {
+    auto& b = out[static_cast<size_t>(n)];
+    auto put = [&](uint64_t v, int bytes) {
+      for (int i = bytes - 1; i >= 0; --i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    };
+    put(5, 2);
+    put(kRecordsPerDatagram, 2);
+    put(uptime, 4);
+    put(static_cast<uint64_t>(now), 4);
+    put(0, 4);
+    put(seq, 4);
+    put(0, 4);
+    seq += kRecordsPerDatagram;
+    for (int r = 0; r < kRecordsPerDatagram; ++r) {
+      const int i = (n * kRecordsPerDatagram + r) % kIps;
+      put(0xC6336400 + static_cast<uint32_t>(r), 4);                           // 198.51.100.r
+      put(0x0A010000 + static_cast<uint32_t>((i / 250) << 8 | (i % 250)), 4);  // 10.1.x.y
+      put(0, 4);
+      put(0, 4);
+      put(10 + r, 4);
+      put(1500 * (10 + r), 4);
+      const uint32_t first = uptime - 30'000 - static_cast<uint32_t>(r * 100);
+      put(first, 4);
+      put(first + 20'000, 4);
+      put(1024 + r, 2);
+      put(80, 2);
+      put(0x0006, 2);  // pad, tcp flags
+      put(0x1100, 2);  // protocol 17, tos
+      put(0, 4);
+      put(0, 4);
+    }
+  }
+  return out;
+}
+
+std::vector<rampart::collect::MeterUnit> Units() {
+  std::vector<rampart::collect::MeterUnit> units;
+  for (int i = 0; i < kIps; ++i) {
+    const std::string ip = "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250);
+    units.push_back({"r" + std::to_string(i), {}, {rampart::common::IpAddress::Parse(ip).value()}});
+  }
+  return units;
+}
+
+std::string ConfigJson() {
+  std::string out = "{\"version\": \"bench\", \"resources\": [";
+  for (int i = 0; i < kIps; ++i) {
+    if (i) out += ",";
+    out += "{\"resource\": \"r" + std::to_string(i) +
+           "\", \"product\": \"hdip\", \"ips\": [\"10.1." + std::to_string(i / 250) + "." +
+           std::to_string(i % 250) + "\"]}";
+  }
+  return out + "]}";
+}
+
+uint16_t FreePort(int type) {
+  const int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    std::freopen(log.c_str(), "w", stdout);
+    std::freopen(log.c_str(), "a", stderr);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void Stop(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
+
+// Sends the datagrams round and round to `port` for `seconds`, at `rate` records/s (0: as
+// fast as it can, sendmmsg batches of 32). Returns the records sent.
+uint64_t Offer(const std::vector<std::vector<uint8_t>>& dgrams, uint16_t port, double seconds,
+               double rate) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  const int sndbuf = 8 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  constexpr int kBatch = 32;
+  std::vector<mmsghdr> msgs(kBatch);
+  std::vector<iovec> iov(kBatch);
+  uint64_t sent = 0;
+  size_t next = 0;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration<double>(seconds);
+  while (Clock::now() < end) {
+    if (rate > 0) {
+      const double due = static_cast<double>(sent) / rate;
+      const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      if (elapsed < due) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(due - elapsed));
+        continue;
+      }
+    }
+    for (int i = 0; i < kBatch; ++i) {
+      auto& d = dgrams[next++ % dgrams.size()];
+      iov[static_cast<size_t>(i)] = {const_cast<uint8_t*>(d.data()), d.size()};
+      msgs[static_cast<size_t>(i)].msg_hdr = {};
+      msgs[static_cast<size_t>(i)].msg_hdr.msg_iov = &iov[static_cast<size_t>(i)];
+      msgs[static_cast<size_t>(i)].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::sendmmsg(fd, msgs.data(), kBatch, 0);
+    if (n > 0) sent += static_cast<uint64_t>(n) * kRecordsPerDatagram;
+  }
+  ::close(fd);
+  return sent;
+}
+
+std::string Fetch(uint16_t port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return "";
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ::send(fd, req.data(), req.size(), 0);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+uint64_t Metric(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 2));
+}
+
+struct Received {
+  uint64_t rampart = 0, nfcapd = 0;
+};
+
+// One stage: both collectors up, the stream offered to each in turn for `seconds`.
+Received Stage(const std::string& rampart, const fs::path& dir,
+               const std::vector<std::vector<uint8_t>>& dgrams, double seconds, double rate,
+               uint64_t* offered_rampart, uint64_t* offered_nfcapd) {
+  Received r;
+  {
+    const fs::path state = dir / "state";
+    fs::remove_all(state);
+    fs::create_directories(state);
+    std::ofstream(state / "config.json") << ConfigJson();
+    const uint16_t port = FreePort(SOCK_DGRAM), metrics = FreePort(SOCK_STREAM);
+    const pid_t pid =
+        Spawn({rampart, "collect", "--server", "http://127.0.0.1:9", "--key", "rk_bench",
+               "--netflow", "127.0.0.1:" + std::to_string(port), "--state-dir", state.string(),
+               "--metrics", "127.0.0.1:" + std::to_string(metrics)},
+              (dir / "rampart.log").string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    *offered_rampart = Offer(dgrams, port, seconds, rate);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let it drain its socket
+    r.rampart = Metric(Fetch(metrics, "/metrics"), "rampart_collect_records_total");
+    Stop(pid);
+  }
+  {
+    const fs::path out = dir / "nfcapd";
+    fs::remove_all(out);
+    fs::create_directories(out);
+    const uint16_t port = FreePort(SOCK_DGRAM);
+    const pid_t pid = Spawn({"nfcapd", "-p", std::to_string(port), "-b", "127.0.0.1", "-w",
+                             out.string(), "-t", "3600", "-B", "33554432"},
+                            (dir / "nfcapd.log").string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    *offered_nfcapd = Offer(dgrams, port, seconds, rate);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    Stop(pid);  // writes its file on the way out
+    const std::string info = dir.string() + "/nfdump_info.txt";
+    std::system(("nfdump -R " + out.string() + " -I > " + info + " 2>&1").c_str());
+    std::ifstream in(info);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("Flows:", 0) == 0) r.nfcapd = std::stoull(line.substr(6));
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::stod(argv[1]) : 10;
+  const std::string rampart = RAMPART_BINARY;
+  const fs::path dir = fs::temp_directory_path() / ("collect_bench_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto dgrams = Datagrams(4096);
+  char host[256] = {};
+  ::gethostname(host, sizeof host);
+  std::cout << "collect_bench: NetFlow v5, 30 records a datagram, 1,000 protected IPs; "
+            << std::thread::hardware_concurrency() << " cores (" << host << ")\n";
+
+  // 1. In process: decode + meter, one core.
+  {
+    rampart::collect::FlowDecoder decoder;
+    rampart::collect::TrafficMeter meter(120, true);
+    meter.Configure(Units());
+    const auto exporter = rampart::common::IpAddress::Parse("127.0.0.1").value();
+    std::vector<rampart::collect::FlowRecord> records;
+    std::vector<rampart::collect::WindowSample> emitted;
+    uint64_t n = 0;
+    const auto start = Clock::now();
+    double elapsed = 0;
+    for (int round = 0; elapsed < seconds / 2; ++round) {
+      for (const auto& d : dgrams) {
+        records.clear();
+        decoder.Decode(d, exporter, records);
+        for (const auto& r : records) meter.Add(r, 0);
+        n += records.size();
+      }
+      meter.Advance(NowS(), emitted);
+      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    std::printf("decode + windows in process: %.2f M records/s on one core (target >= 1 M)\n",
+                static_cast<double>(n) / elapsed / 1e6);
+  }
+
+  // 2. Saturation from UDP.
+  uint64_t offered_r = 0, offered_n = 0;
+  const Received max = Stage(rampart, dir, dgrams, seconds, 0, &offered_r, &offered_n);
+  const double r_rate = static_cast<double>(max.rampart) / seconds;
+  const double n_rate = static_cast<double>(max.nfcapd) / seconds;
+  std::printf(
+      "from UDP, offered flat out: rampart %.2fx nfcapd  (rampart %.0f k records/s of %.0f k "
+      "offered; nfcapd %.0f k of %.0f k)\n",
+      n_rate > 0 ? r_rate / n_rate : 0.0, r_rate / 1e3,
+      static_cast<double>(offered_r) / seconds / 1e3, n_rate / 1e3,
+      static_cast<double>(offered_n) / seconds / 1e3);
+
+  // 3. Loss at 200 k records/s.
+  const Received fixed = Stage(rampart, dir, dgrams, seconds, 200'000, &offered_r, &offered_n);
+  std::printf(
+      "at 200 k records/s for %.0f s: rampart lost %.3f %% (%llu of %llu), nfcapd lost "
+      "%.3f %% (%llu of %llu)\n",
+      seconds,
+      100.0 * static_cast<double>(offered_r - std::min(offered_r, fixed.rampart)) /
+          static_cast<double>(offered_r),
+      static_cast<unsigned long long>(offered_r - std::min(offered_r, fixed.rampart)),
+      static_cast<unsigned long long>(offered_r),
+      100.0 * static_cast<double>(offered_n - std::min(offered_n, fixed.nfcapd)) /
+          static_cast<double>(offered_n),
+      static_cast<unsigned long long>(offered_n - std::min(offered_n, fixed.nfcapd)),
+      static_cast<unsigned long long>(offered_n));
+  fs::remove_all(dir);
+  if (max.rampart == 0 || max.nfcapd == 0) {
+    std::cerr << "collect_bench: a collector received nothing: the run proves nothing\n";
+    return 1;
+  }
+  return 0;
+}

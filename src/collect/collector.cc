@@ -519,6 +519,7 @@ int RunLive(const CollectOptions& o) {
             << "rampart_collect_records_unprotected_total " << meter_stats.unprotected << "\n"
             << "rampart_collect_records_late_total " << meter_stats.late << "\n"
             << "rampart_collect_records_too_old_total " << meter_stats.too_old << "\n"
+            << "rampart_collect_records_bad_time_total " << meter_stats.bad_time << "\n"
             << "rampart_collect_records_overflow_total " << meter_stats.overflow << "\n"
             << "rampart_collect_sequence_lost_total " << decoder_stats.lost << "\n"
             << "rampart_collect_unknown_template_held_total " << decoder_stats.held << "\n"

@@ -57,6 +57,12 @@ void TrafficMeter::Add(const FlowRecord& r, uint32_t sampling_override) {
     ++stats_.unprotected;
     return;
   }
+  // Times outside 1970-2286 are corrupt (and would overflow the arithmetic below).
+  constexpr int64_t kLatestMs = 10'000'000'000'000;
+  if (r.start_ms < 0 || r.end_ms < 0 || r.start_ms > kLatestMs || r.end_ms > kLatestMs) {
+    ++stats_.bad_time;
+    return;
+  }
   if (newest_ != INT64_MIN && FloorDiv(std::max(r.start_ms, r.end_ms), 1000) < newest_ - kMaxAgeS) {
     ++stats_.too_old;
     return;

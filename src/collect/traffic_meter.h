@@ -77,6 +77,7 @@ class TrafficMeter {
     uint64_t unprotected = 0;  // records touching no protected IP (skipped)
     uint64_t late = 0;         // records for seconds already settled
     uint64_t too_old = 0;      // records older than 72 h (dropped)
+    uint64_t bad_time = 0;     // records with times before 1970 or after 2286 (dropped)
     uint64_t overflow = 0;     // records dropped: the pending seconds or windows are full
     uint64_t attacks_started = 0;
     uint64_t attacks_open = 0;

@@ -184,6 +184,25 @@ TEST(TrafficMeter, StateSurvivesARestartAndRevisionsGoOn) {
 namespace rampart::collect {
 namespace {
 
+// Corrupt times cost nothing: a flow "lasting" months counts over its last hour (all of its
+// bytes), times outside 1970-2286 are refused.
+TEST(TrafficMeter, CorruptTimesAreBounded) {
+  TrafficMeter m(5, true);
+  m.Configure({MeterUnit{"r", {}, {kIp}}});
+  m.Add(Record(1'700'000'000'000, 1'770'000'000'000, 7200), 0);
+  m.Add(Record(-5, 1'770'000'000'000, 1), 0);
+  m.Add(Record(1'770'000'000'000, INT64_MAX, 1), 0);
+  std::vector<WindowSample> out;
+  m.Flush(out);
+  int64_t total = 0;
+  for (const auto& w : out) {
+    total += w.clean_in_bytes;
+    EXPECT_GE(w.window_start, 1'770'000'000 - 3600 - 60);
+  }
+  EXPECT_EQ(total, 7200);
+  EXPECT_EQ(m.stats().bad_time, 2u);
+}
+
 // Live timing: records of the last seconds arrive just before the window ends, between ticks.
 TEST(TrafficMeter, RecordsArrivingBetweenTicksAreAllJudged) {
   TrafficMeter m(3, true);

@@ -82,7 +82,7 @@ TEST(DayIngest, SourcesAddUpAndRevisionsReplace) {
   EXPECT_EQ(ingest->Add(corrected, std::nullopt, &why), IngestOutcome::kReplaced);
   EXPECT_EQ(ingest->UsageOf(0)->attack().attack_bps[600], 55 * G);
   EXPECT_EQ(ingest->UsageOf(0)->traffic().in_bytes[120], 1700);
-  EXPECT_EQ(ingest->UsageOf(0)->traffic().out_bytes[120], 10);
+  EXPECT_EQ(ingest->UsageOf(0)->traffic().out_bytes[120], 20);  // 10 from each source
   EXPECT_EQ(ingest->Add(corrected, std::nullopt, &why), IngestOutcome::kDuplicate);
 
   EXPECT_EQ(ingest->Add(a, std::nullopt, &why), IngestOutcome::kRejected);

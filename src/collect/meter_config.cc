@@ -18,7 +18,8 @@ common::Result<std::vector<MeterUnit>> UnitsFromJson(const boost::json::value& d
     if (const auto* r = o->if_contains("resources")) resources = r->if_array();
   }
   if (!resources) {
-    return common::Fail("invalid_config", "expected an array of resources or {\"resources\": [...]}");
+    return common::Fail("invalid_config",
+                        "expected an array of resources or {\"resources\": [...]}");
   }
   std::vector<MeterUnit> units;
   for (size_t i = 0; i < resources->size(); ++i) {

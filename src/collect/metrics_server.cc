@@ -66,7 +66,8 @@ common::Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   auto impl = std::make_unique<Impl>();
   impl->render = std::move(render);
   const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return common::Fail("invalid_option", address + " is not ADDR:PORT");
+  if (colon == std::string::npos)
+    return common::Fail("invalid_option", address + " is not ADDR:PORT");
   std::string host = address.substr(0, colon);
   if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
   beast::error_code ec;
@@ -84,7 +85,8 @@ common::Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor.bind(endpoint, ec);
   if (!ec) impl->acceptor.listen(16, ec);
-  if (ec) return common::Fail("invalid_option", "cannot listen on " + address + ": " + ec.message());
+  if (ec)
+    return common::Fail("invalid_option", "cannot listen on " + address + ": " + ec.message());
   impl->Accept();
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->io.run(); });

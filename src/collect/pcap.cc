@@ -150,8 +150,8 @@ common::Result<bool> PcapReader::Next(Datagram* out) {
     if (record[2] > 0 && std::fread(buf_.data(), record[2], 1, f_) != 1) {
       return common::Fail("bad_pcap", "the pcap file ends mid-record");
     }
-    out->arrival_us = static_cast<int64_t>(record[0]) * 1'000'000 +
-                      (nanos_ ? record[1] / 1000 : record[1]);
+    out->arrival_us =
+        static_cast<int64_t>(record[0]) * 1'000'000 + (nanos_ ? record[1] / 1000 : record[1]);
     if (Parse(buf_, out)) return true;
     ++skipped_;
   }

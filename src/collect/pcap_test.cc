@@ -10,7 +10,8 @@ namespace rampart::collect {
 namespace {
 
 TEST(Pcap, DatagramsRoundTripWithTheirArrivalTimesAndAddresses) {
-  const std::string path = ::testing::TempDir() + "/archive-" + std::to_string(::getpid()) + ".pcap";
+  const std::string path =
+      ::testing::TempDir() + "/archive-" + std::to_string(::getpid()) + ".pcap";
   std::filesystem::remove(path);
   const std::vector<uint8_t> a = {0, 5, 1, 2, 3}, b(3000, 0xab);
   {

@@ -1,4 +1,5 @@
-// libFuzzer: the NetFlow v5 / v9 / IPFIX decoder of `rampart collect`. A datagram of any
+// libFuzzer: the NetFlow v5 / v9 / IPFIX and sFlow v5 decoders of `rampart collect` (a
+// datagram goes to the one that recognises it, as in the collector). A datagram of any
 // shape — and, since templates persist, any sequence of them — is decoded or refused with a
 // reason, never a crash, an out-of-bounds read or unbounded growth. The input is split into
 // datagrams at each 0xFE 0xFE pair so one run can teach templates and then use them.
@@ -9,13 +10,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "collect/flow_decoder.h"
+#include "collect/sflow_decoder.h"
 #include "collect/traffic_meter.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rampart::collect::FlowDecoder decoder;
+  rampart::collect::SflowDecoder sflow;
   static const auto exporter = rampart::common::IpAddress::Parse("192.0.2.1").value();
   std::vector<rampart::collect::FlowRecord> out;
   size_t start = 0;
@@ -23,7 +27,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool split = i + 1 < size && data[i] == 0xFE && data[i + 1] == 0xFE;
     if (split || i + 1 == size) {
       const size_t end = split ? i : size;
-      decoder.Decode({data + start, end - start}, exporter, out);
+      const std::span<const uint8_t> datagram{data + start, end - start};
+      if (rampart::collect::SflowDecoder::Recognises(datagram)) {
+        sflow.Decode(datagram, exporter, 1'764'115'200'000, out);
+      } else {
+        decoder.Decode(datagram, exporter, out);
+      }
       start = i + 2;
       ++i;
     }

@@ -12,8 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -45,26 +47,38 @@ bool Have(const char* tool) {
   return Shell(std::string("command -v ") + tool + " >/dev/null") == 0;
 }
 
-uint16_t FreeUdpPort() {
+// A UDP socket bound to 127.0.0.1 on a port of the kernel's choice (in *port); -1 on failure.
+int BindLoopbackUdp(uint16_t* port) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+uint16_t FreeUdpPort() {
+  uint16_t port = 0;
+  ::close(BindLoopbackUdp(&port));
+  return port;
 }
 
 // Ethernet + IPv4 + UDP/TCP packets to the protected IPs 203.0.113.1-3 over ~150 s, ending
 // 10 minutes ago; 203.0.113.3 also takes a 20-second UDP flood. Returns the IP bytes sent to
-// each destination (what the exports must add up to).
-std::map<std::string, int64_t> WriteTraffic(const fs::path& path, int64_t end_s) {
+// each destination (what the exports must add up to) and the sum of their squares (for the
+// error of a sampled estimate).
+struct Sent {
+  int64_t bytes = 0;
+  double squares = 0;
+};
+std::map<std::string, Sent> WriteTraffic(const fs::path& path, int64_t end_s) {
   std::ofstream f(path, std::ios::binary);
   const uint32_t header[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
   f.write(reinterpret_cast<const char*>(header), sizeof header);
-  std::map<std::string, int64_t> sent;
+  std::map<std::string, Sent> sent;
   auto packet = [&](double t, uint8_t dst, uint8_t src, uint8_t proto, uint16_t sport,
                     size_t payload) {
     std::vector<uint8_t> p(14, 0);
@@ -112,7 +126,9 @@ std::map<std::string, int64_t> WriteTraffic(const fs::path& path, int64_t end_s)
     f.write(reinterpret_cast<const char*>(rec), sizeof rec);
     f.write(reinterpret_cast<const char*>(p.data()), static_cast<std::streamsize>(p.size()));
     f.write(kFill.data(), static_cast<std::streamsize>(payload));
-    sent["203.0.113." + std::to_string(dst)] += static_cast<int64_t>(total);
+    Sent& to = sent["203.0.113." + std::to_string(dst)];
+    to.bytes += static_cast<int64_t>(total);
+    to.squares += static_cast<double>(total) * static_cast<double>(total);
   };
   const double start = static_cast<double>(end_s - 150);
   for (int i = 0; i < 1500; ++i) {
@@ -130,10 +146,36 @@ std::map<std::string, int64_t> WriteTraffic(const fs::path& path, int64_t end_s)
   return sent;
 }
 
+// Per IP, the clean inbound bytes and the sum of attack_bps of `rampart collect`'s usage CSV.
+struct Usage {
+  int64_t clean = 0;
+  int64_t attack_bps = 0;
+};
+std::map<std::string, Usage> ReadUsage(const fs::path& csv) {
+  std::map<std::string, Usage> usage;
+  std::istringstream in(Read(csv));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "window_start,window_s,ip,attack_bps,in_bytes,out_bytes");
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string start, window, ip, attack, in_bytes;
+    std::getline(f, start, ',');
+    std::getline(f, window, ',');
+    std::getline(f, ip, ',');
+    std::getline(f, attack, ',');
+    std::getline(f, in_bytes, ',');
+    usage[ip].clean += std::stoll(in_bytes);
+    usage[ip].attack_bps += std::stoll(attack);
+  }
+  return usage;
+}
+
 // Runs argv in the background; returns its pid.
 pid_t Spawn(const std::vector<std::string>& argv, const fs::path& log) {
   const pid_t pid = ::fork();
   if (pid == 0) {
+    ::setpgid(0, 0);  // its own group: Stop() reaches the children a daemon forks
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
@@ -144,6 +186,19 @@ pid_t Spawn(const std::vector<std::string>& argv, const fs::path& log) {
     ::_exit(127);
   }
   return pid;
+}
+
+// SIGTERM to the process group of a Spawn()ed program (sfacctd's core ignores it; its plugin
+// writes its cache on the way out); SIGKILL after 4 s.
+void Stop(pid_t pid) {
+  ::kill(-pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(-pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
 }
 
 class CollectPeers : public ::testing::TestWithParam<int> {
@@ -170,14 +225,9 @@ TEST_P(CollectPeers, PerIpBytesEqualNfdumpsForTheSameExport) {
   const auto sent = WriteTraffic(dir_ / "traffic.pcap", end_s);
 
   // This test's own receiver: every datagram nfcapd repeats, archived with its arrival time.
-  const int rx = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(rx, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(rx, reinterpret_cast<sockaddr*>(&a), &len);
-  const uint16_t rx_port = ntohs(a.sin_port);
+  uint16_t rx_port = 0;
+  const int rx = BindLoopbackUdp(&rx_port);
+  ASSERT_GE(rx, 0);
   const uint16_t nfcapd_port = FreeUdpPort();
 
   const pid_t nfcapd = Spawn(
@@ -249,34 +299,22 @@ TEST_P(CollectPeers, PerIpBytesEqualNfdumpsForTheSameExport) {
   ASSERT_EQ(Shell(replay + (dir_ / "usage.csv").string() + " 2>" + (dir_ / "collect.log").string()),
             0)
       << Read(dir_ / "collect.log");
+  const auto usage = ReadUsage(dir_ / "usage.csv");
   std::map<std::string, int64_t> clean, attack_bps;
-  {
-    std::istringstream in(Read(dir_ / "usage.csv"));
-    std::string line;
-    std::getline(in, line);
-    EXPECT_EQ(line, "window_start,window_s,ip,attack_bps,in_bytes,out_bytes");
-    while (std::getline(in, line)) {
-      std::istringstream f(line);
-      std::string start, window, ip, attack, in_bytes;
-      std::getline(f, start, ',');
-      std::getline(f, window, ',');
-      std::getline(f, ip, ',');
-      std::getline(f, attack, ',');
-      std::getline(f, in_bytes, ',');
-      clean[ip] += std::stoll(in_bytes);
-      attack_bps[ip] += std::stoll(attack);
-    }
+  for (const auto& [ip, u] : usage) {
+    clean[ip] = u.clean;
+    attack_bps[ip] = u.attack_bps;
   }
   ASSERT_EQ(nfdump.size(), 3u) << Read(dir_ / "nfdump.txt");
   for (const char* ip : {"203.0.113.1", "203.0.113.2"}) {
     EXPECT_EQ(clean[ip], nfdump[ip]) << ip;
-    EXPECT_EQ(nfdump[ip], sent.at(ip)) << ip;  // and both are what was sent
+    EXPECT_EQ(nfdump[ip], sent.at(ip).bytes) << ip;  // and both are what was sent
     EXPECT_EQ(attack_bps[ip], 0) << ip;
   }
   // The flood: its attack (bytes = bps x 60 / 8, floored per window: < 8 bytes each) and its
   // clean traffic add up to nfdump's total.
   const std::string flood = "203.0.113.3";
-  EXPECT_EQ(nfdump[flood], sent.at(flood));
+  EXPECT_EQ(nfdump[flood], sent.at(flood).bytes);
   EXPECT_GT(attack_bps[flood], 0);
   const int64_t attack_bytes = attack_bps[flood] * 60 / 8;
   EXPECT_GE(clean[flood] + attack_bytes, nfdump[flood] - 4 * 8);
@@ -290,5 +328,134 @@ TEST_P(CollectPeers, PerIpBytesEqualNfdumpsForTheSameExport) {
 
 INSTANTIATE_TEST_SUITE_P(NetflowV5V9AndIpfix, CollectPeers, ::testing::Values(5, 9, 10),
                          [](const auto& info) { return "v" + std::to_string(info.param); });
+
+// sFlow v5 (dataplane.md §5: "sFlow within sampling error of sfacctd"): pmacctd's sfprobe
+// samples 1 in 10 packets of the same traffic and exports sFlow to this test, which passes
+// every datagram on to sfacctd (pmacct's collector) and to a live `rampart collect --sflow`
+// that archives them; `--replay` of that archive gives the usage.
+//  - Against sfacctd, exactly: sfacctd counts each sample's frame length, which sfprobe gives
+//    as the IP length plus 4 stripped bytes (the FCS); rampart counts the IP length, as NetFlow
+//    does, times the rate. So rampart's bytes = (sfacctd's bytes - 4 x its samples) x 10.
+//  - Against what was sent, within the sampling error: |estimate - sent| <= 4 sigma, where
+//    sigma^2 = (10 - 1) x the sum of the squared packet lengths (1-in-10 sampling).
+TEST(CollectSflowPeers, BytesAgreeWithSfacctdAndWithWhatWasSentWithinSamplingError) {
+  for (const char* tool : {"pmacctd", "sfacctd"}) {
+    ASSERT_TRUE(Have(tool)) << tool << " is missing: scripts/setup installs pmacct";
+  }
+  const fs::path dir =
+      fs::temp_directory_path() / ("rampart_collect_sflow_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "archive");
+  const int64_t end_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  const auto sent = WriteTraffic(dir / "traffic.pcap", end_s);
+
+  uint16_t rx_port = 0;
+  const int rx = BindLoopbackUdp(&rx_port);
+  ASSERT_GE(rx, 0);
+  const uint16_t sfacctd_port = FreeUdpPort();
+  const uint16_t rampart_port = FreeUdpPort();
+
+  std::ofstream(dir / "sfacctd.conf")
+      << "daemonize: false\nsfacctd_ip: 127.0.0.1\nsfacctd_port: " << sfacctd_port
+      << "\nplugins: print\naggregate: dst_host\n"
+         "print_output: csv\nprint_output_file: "
+      << (dir / "sfacctd.csv").string()
+      << "\nprint_output_file_append: true\n"
+         "print_refresh_time: 1\n";
+  std::ofstream(dir / "pmacctd.conf")
+      << "daemonize: false\npcap_savefile: " << (dir / "traffic.pcap").string()
+      << "\npcap_savefile_wait: false\nplugins: sfprobe\n"
+         "sfprobe_receiver: 127.0.0.1:"
+      << rx_port << "\nsampling_rate: 10\n";
+  const pid_t sfacctd_pid =
+      Spawn({"sfacctd", "-f", (dir / "sfacctd.conf").string()}, dir / "sfacctd.log");
+  // Live, archiving; no server answers here (the windows stay spooled), which is not the point.
+  const pid_t collect = Spawn({RAMPART_BINARY, "collect", "--server", "http://127.0.0.1:9", "--key",
+                               "unused", "--sflow", "127.0.0.1:" + std::to_string(rampart_port),
+                               "--archive", (dir / "archive").string(), "--max-seconds", "60"},
+                              dir / "collect-live.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const pid_t pmacctd =
+      Spawn({"pmacctd", "-f", (dir / "pmacctd.conf").string()}, dir / "pmacctd.log");
+
+  const int tx = ::socket(AF_INET, SOCK_DGRAM, 0);
+  auto send_to = [&](uint16_t port, const uint8_t* data, size_t n) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    to.sin_port = htons(port);
+    ::sendto(tx, data, n, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  };
+  std::vector<uint8_t> buf(65536);
+  int datagrams = 0;
+  while (true) {
+    pollfd p{rx, POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) break;  // quiet for 3 s: pmacctd is done
+    const ssize_t n = ::recv(rx, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    send_to(sfacctd_port, buf.data(), static_cast<size_t>(n));
+    send_to(rampart_port, buf.data(), static_cast<size_t>(n));
+    ++datagrams;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));  // no burst beyond a buffer
+  }
+  ::close(rx);
+  ::close(tx);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // sfacctd's last refresh
+  Stop(pmacctd);
+  Stop(sfacctd_pid);  // sfacctd writes what its cache still holds on the way out
+  Stop(collect);
+  ASSERT_GT(datagrams, 0) << Read(dir / "pmacctd.log");
+
+  // sfacctd: samples and frame bytes per destination (one line per refresh; added up).
+  std::map<std::string, std::pair<int64_t, int64_t>> sfacctd;
+  {
+    std::istringstream in(Read(dir / "sfacctd.csv"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("203.", 0) != 0) continue;
+      std::istringstream f(line);
+      std::string ip, packets, bytes;
+      std::getline(f, ip, ',');
+      std::getline(f, packets, ',');
+      std::getline(f, bytes, ',');
+      sfacctd[ip].first += std::stoll(packets);
+      sfacctd[ip].second += std::stoll(bytes);
+    }
+  }
+  ASSERT_EQ(sfacctd.size(), 3u) << Read(dir / "sfacctd.csv") << Read(dir / "sfacctd.log");
+
+  // The live collector archived every datagram; its replay is the usage.
+  std::vector<std::string> archives;
+  for (const auto& e : fs::directory_iterator(dir / "archive")) archives.push_back(e.path());
+  ASSERT_FALSE(archives.empty()) << Read(dir / "collect-live.log");
+  std::sort(archives.begin(), archives.end());
+  std::ofstream(dir / "resources.json") << R"([
+    {"id": "r1", "product": "hdip", "region": "cn-south", "line": "bgp",
+     "ips": ["203.0.113.1", "203.0.113.2", "203.0.113.3"], "base_gbps": 20, "elastic_gbps": 50,
+     "forwarding_mode": "by_traffic", "state": "running"}])";
+  std::string replay = std::string(RAMPART_BINARY) + " collect --count-bytes --resources " +
+                       (dir / "resources.json").string() + " --usage-out " +
+                       (dir / "usage.csv").string();
+  for (const auto& f : archives) replay += " --replay " + f;
+  ASSERT_EQ(Shell(replay + " 2>" + (dir / "replay.log").string()), 0) << Read(dir / "replay.log");
+  const std::string replay_log = Read(dir / "replay.log");
+  EXPECT_NE(replay_log.find("replayed " + std::to_string(datagrams) + " datagrams (" +
+                            std::to_string(datagrams) + " sFlow"),
+            std::string::npos)
+      << replay_log;
+  const auto usage = ReadUsage(dir / "usage.csv");
+  for (const char* ip : {"203.0.113.1", "203.0.113.2", "203.0.113.3"}) {
+    const auto [samples, frame_bytes] = sfacctd[std::string(ip)];
+    const int64_t rampart = usage.count(ip) ? usage.at(ip).clean : 0;
+    EXPECT_EQ(rampart, (frame_bytes - 4 * samples) * 10) << ip;
+    EXPECT_EQ(usage.count(ip) ? usage.at(ip).attack_bps : 0, 0) << ip;
+    const double sigma = std::sqrt(9.0 * sent.at(ip).squares);
+    EXPECT_LE(std::abs(static_cast<double>(rampart - sent.at(ip).bytes)), 4 * sigma)
+        << ip << ": estimated " << rampart << ", sent " << sent.at(ip).bytes;
+  }
+  fs::remove_all(dir);
+}
 
 }  // namespace

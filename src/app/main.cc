@@ -192,18 +192,21 @@ int main(int argc, char** argv) {
   // collect
   rampart::collect::CollectOptions collect;
   std::vector<std::string> collect_sampling;
-  std::string collect_sflow;
   auto* co = app.add_subcommand(
       "collect",
-      "Measure attacks from NetFlow v5/v9/IPFIX exports and post usage windows (live), or "
+      "Measure attacks from NetFlow v5/v9/IPFIX and sFlow v5 exports and post usage windows "
+      "(live), or "
       "recompute the usage CSV from archived exports (--replay)");
   co->add_option("--server", collect.server, "The Rampart server: http(s)://HOST:PORT");
   co->add_option("--key", collect.key, "An agent key (POST /v1/admin/keys {\"role\": \"agent\"})")
       ->envname("RAMPART_AGENT_KEY");
   co->add_option("--ca", collect.ca_file, "Extra CAs (PEM) to trust for an https:// server");
-  co->add_option("--netflow", collect.netflow, "Where NetFlow v5/v9 and IPFIX arrive (UDP)")
-      ->capture_default_str();
-  co->add_option("--sflow", collect_sflow, "Where sFlow v5 arrives (UDP) - not implemented yet");
+  auto* netflow_opt =
+      co->add_option("--netflow", collect.netflow,
+                     "Where NetFlow v5/v9 and IPFIX arrive (UDP; not opened when only --sflow "
+                     "is given)")
+          ->capture_default_str();
+  co->add_option("--sflow", collect.sflow, "Where sFlow v5 arrives (UDP), e.g. 0.0.0.0:6343");
   co->add_option("--source", collect.source,
                  "This collector's name in the samples (1-64 of a-z 0-9 . _ : -); collectors "
                  "at several sites add up")
@@ -280,10 +283,7 @@ int main(int argc, char** argv) {
   }
   if (bk->parsed()) return rampart::app::RunBackup(backup);
   if (co->parsed()) {
-    if (!collect_sflow.empty()) {
-      std::cerr << "error: sFlow (--sflow) is not implemented yet; use NetFlow or IPFIX\n";
-      return 1;
-    }
+    if (!collect.sflow.empty() && netflow_opt->count() == 0) collect.netflow.clear();
     for (const auto& s : collect_sampling) {
       const size_t eq = s.find('=');
       auto ip = rampart::common::IpAddress::Parse(s.substr(0, eq));

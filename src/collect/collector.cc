@@ -27,6 +27,7 @@
 #include "collect/meter_config.h"
 #include "collect/metrics_server.h"
 #include "collect/pcap.h"
+#include "collect/sflow_decoder.h"
 #include "collect/traffic_meter.h"
 #include "common/time.h"
 
@@ -95,6 +96,17 @@ uint32_t SamplingFor(const CollectOptions& o, const common::IpAddress& exporter)
 
 }  // namespace
 
+// One datagram through the decoder of its protocol (sFlow starts with the 32-bit version 5,
+// NetFlow and IPFIX with a 16-bit version) into `out`.
+void DecodeDatagram(const Datagram& d, FlowDecoder& flows, SflowDecoder& sflow,
+                    std::vector<FlowRecord>& out) {
+  if (SflowDecoder::Recognises(d.payload)) {
+    sflow.Decode(d.payload, d.exporter, d.arrival_us / 1000, out);
+  } else {
+    flows.Decode(d.payload, d.exporter, out);
+  }
+}
+
 bool ValidSourceName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -118,6 +130,7 @@ int RunReplay(const CollectOptions& o) {
     return 1;
   }
   FlowDecoder decoder;
+  SflowDecoder sflow;
   TrafficMeter meter(o.grace_s, o.count_bytes);
   meter.Configure(*units);
   std::map<std::pair<int64_t, common::IpAddress>, WindowSample> final_windows;
@@ -145,7 +158,7 @@ int RunReplay(const CollectOptions& o) {
       if (!*next) break;
       ++datagrams;
       records.clear();
-      decoder.Decode(d.payload, d.exporter, records);
+      DecodeDatagram(d, decoder, sflow, records);
       const uint32_t sampling = SamplingFor(o, d.exporter);
       for (const auto& r : records) meter.Add(r, sampling);
       const int64_t now_s = d.arrival_us / 1'000'000;
@@ -170,11 +183,13 @@ int RunReplay(const CollectOptions& o) {
   const auto& ms = meter.stats();
   uint64_t bad = 0;
   for (auto n : ds.issues) bad += n;
-  std::cerr << "replayed " << datagrams << " datagrams (" << skipped
-            << " other packets skipped): " << ds.records << " flow records, " << ms.records
-            << " of protected IPs, " << bad << " decode problems, " << ds.lost
-            << " lost by sequence numbers, " << ms.attacks_started << " attacks; "
-            << final_windows.size() << " windows\n";
+  const auto& ss = sflow.stats();
+  for (auto n : ss.issues) bad += n;
+  std::cerr << "replayed " << datagrams << " datagrams (" << ss.datagrams << " sFlow; " << skipped
+            << " other packets skipped): " << ds.records + ss.records << " flow records, "
+            << ms.records << " of protected IPs, " << bad << " decode problems, "
+            << ds.lost + ss.lost << " lost by sequence numbers, " << ms.attacks_started
+            << " attacks; " << final_windows.size() << " windows\n";
   return 0;
 }
 
@@ -257,6 +272,45 @@ int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// A UDP socket flow exports arrive on (--netflow or --sflow).
+struct Listener {
+  std::string flag;      // "--netflow"
+  std::string protocol;  // "netflow", the metrics' label
+  int fd = -1;
+  common::IpAddress ip;
+  uint16_t port = 0;
+  uint64_t datagrams = 0;  // under the receive loop's stats lock
+};
+
+// Binds `address` (ADDR:PORT) with a 32 MiB receive buffer. Prints the error and returns
+// false (exit code in *exit_code) when it cannot.
+bool OpenListener(const std::string& address, Listener& l, int* exit_code) {
+  socklen_t addr_len = 0;
+  auto addr = ParseAddr(address, &addr_len);
+  if (!addr) {
+    std::cerr << "error: " << l.flag << " " << addr.error().message << "\n";
+    *exit_code = 1;
+    return false;
+  }
+  l.fd = ::socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int one = 1, rcvbuf = 32 << 20;
+  if (l.fd >= 0) {
+    ::setsockopt(l.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(l.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  }
+  if (l.fd < 0 || ::bind(l.fd, reinterpret_cast<const sockaddr*>(&*addr), addr_len) != 0) {
+    std::cerr << "error: cannot listen on " << address << " (" << l.flag
+              << "): " << std::strerror(errno) << "\n";
+    *exit_code = 2;
+    return false;
+  }
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof bound;
+  ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  l.ip = FromSockaddr(bound, &l.port);
+  return true;
 }
 
 void PosterLoop(const CollectOptions& o, Shared& sh) {
@@ -386,10 +440,8 @@ int RunLive(const CollectOptions& o) {
     std::cerr << "error: " << c.error().message << "\n";
     return 1;
   }
-  socklen_t addr_len = 0;
-  auto addr = ParseAddr(o.netflow, &addr_len);
-  if (!addr) {
-    std::cerr << "error: --netflow " << addr.error().message << "\n";
+  if (o.netflow.empty() && o.sflow.empty()) {
+    std::cerr << "error: nothing to listen on: give --netflow and/or --sflow\n";
     return 1;
   }
   const fs::path state_dir = o.state_dir;
@@ -472,22 +524,26 @@ int RunLive(const CollectOptions& o) {
     }
   }
 
-  const int fd = ::socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  const int one = 1, rcvbuf = 32 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), addr_len) != 0) {
-    std::cerr << "error: cannot listen on " << o.netflow << ": " << std::strerror(errno) << "\n";
-    if (fd >= 0) ::close(fd);
-    return 2;
+  std::vector<Listener> listeners;
+  for (const auto& [flag, protocol, address] :
+       {std::tuple{"--netflow", "netflow", o.netflow}, std::tuple{"--sflow", "sflow", o.sflow}}) {
+    if (address.empty()) continue;
+    Listener& l = listeners.emplace_back();
+    l.flag = flag;
+    l.protocol = protocol;
+    if (int code = 0; !OpenListener(address, l, &code)) {
+      for (const auto& open : listeners) {
+        if (open.fd >= 0) ::close(open.fd);
+      }
+      return code;
+    }
+    std::cerr << "collect: " << (l.protocol == "sflow" ? "sFlow v5" : "NetFlow/IPFIX") << " on "
+              << l.ip.ToString() << ":" << l.port << "\n";
   }
-  sockaddr_storage bound{};
-  socklen_t bound_len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
-  uint16_t listen_port = 0;
-  const common::IpAddress listen_ip = FromSockaddr(bound, &listen_port);
-  std::cerr << "collect: NetFlow/IPFIX on " << listen_ip.ToString() << ":" << listen_port
-            << ", source " << o.source << ", grace " << o.grace_s << " s\n";
+  std::cerr << "collect: source " << o.source << ", grace " << o.grace_s << " s\n";
+  auto close_listeners = [&] {
+    for (const auto& l : listeners) ::close(l.fd);
+  };
 
   // Handled here whatever mask the parent passed down (a blocked SIGTERM would never stop us).
   std::signal(SIGTERM, OnSignal);
@@ -501,9 +557,10 @@ int RunLive(const CollectOptions& o) {
 
   // Counters of the receive loop (read by the metrics thread under its own lock).
   std::mutex stats_mu;
-  uint64_t datagrams = 0, bytes_in = 0, archive_errors = 0, windows_emitted = 0,
-           revisions_emitted = 0;
+  uint64_t bytes_in = 0, archive_errors = 0, windows_emitted = 0, revisions_emitted = 0;
   FlowDecoder::Stats decoder_stats;
+  SflowDecoder sflow;
+  SflowDecoder::Stats sflow_stats;
   TrafficMeter::Stats meter_stats;
   std::unique_ptr<MetricsServer> metrics;
   if (!o.metrics.empty()) {
@@ -511,17 +568,29 @@ int RunLive(const CollectOptions& o) {
       std::ostringstream out;
       {
         std::lock_guard lock(stats_mu);
-        out << "# TYPE rampart_collect_datagrams_total counter\n"
-            << "rampart_collect_datagrams_total{protocol=\"netflow\"} " << datagrams << "\n"
-            << "rampart_collect_bytes_received_total " << bytes_in << "\n"
-            << "rampart_collect_records_total " << decoder_stats.records << "\n"
+        out << "# TYPE rampart_collect_datagrams_total counter\n";
+        for (const auto& l : listeners) {
+          out << "rampart_collect_datagrams_total{protocol=\"" << l.protocol << "\"} "
+              << l.datagrams << "\n";
+        }
+        out << "rampart_collect_bytes_received_total " << bytes_in << "\n"
+            << "# TYPE rampart_collect_records_total counter\n"
+            << "rampart_collect_records_total{protocol=\"netflow\"} " << decoder_stats.records
+            << "\n"
+            << "rampart_collect_records_total{protocol=\"sflow\"} " << sflow_stats.records << "\n"
+            << "rampart_collect_sflow_samples_total " << sflow_stats.samples << "\n"
+            << "rampart_collect_sflow_samples_not_ip_total " << sflow_stats.not_ip << "\n"
             << "rampart_collect_records_protected_total " << meter_stats.records << "\n"
             << "rampart_collect_records_unprotected_total " << meter_stats.unprotected << "\n"
             << "rampart_collect_records_late_total " << meter_stats.late << "\n"
             << "rampart_collect_records_too_old_total " << meter_stats.too_old << "\n"
             << "rampart_collect_records_bad_time_total " << meter_stats.bad_time << "\n"
             << "rampart_collect_records_overflow_total " << meter_stats.overflow << "\n"
-            << "rampart_collect_sequence_lost_total " << decoder_stats.lost << "\n"
+            << "# TYPE rampart_collect_sequence_lost_total counter\n"
+            << "rampart_collect_sequence_lost_total{protocol=\"netflow\"} " << decoder_stats.lost
+            << "\n"
+            << "rampart_collect_sequence_lost_total{protocol=\"sflow\"} " << sflow_stats.lost
+            << "\n"
             << "rampart_collect_unknown_template_held_total " << decoder_stats.held << "\n"
             << "rampart_collect_unknown_template_decoded_total " << decoder_stats.held_decoded
             << "\n"
@@ -529,8 +598,11 @@ int RunLive(const CollectOptions& o) {
             << "\n";
         out << "# TYPE rampart_collect_decode_errors_total counter\n";
         for (size_t i = 0; i < decoder_stats.issues.size(); ++i) {
-          out << "rampart_collect_decode_errors_total{reason=\""
-              << ToString(static_cast<DecodeIssue>(i)) << "\"} " << decoder_stats.issues[i] << "\n";
+          const auto reason = ToString(static_cast<DecodeIssue>(i));
+          out << "rampart_collect_decode_errors_total{protocol=\"netflow\",reason=\"" << reason
+              << "\"} " << decoder_stats.issues[i] << "\n"
+              << "rampart_collect_decode_errors_total{protocol=\"sflow\",reason=\"" << reason
+              << "\"} " << sflow_stats.issues[i] << "\n";
         }
         out << "rampart_collect_archive_errors_total " << archive_errors << "\n"
             << "rampart_collect_windows_emitted_total " << windows_emitted << "\n"
@@ -553,7 +625,7 @@ int RunLive(const CollectOptions& o) {
     });
     if (!m) {
       std::cerr << "error: --metrics " << m.error().message << "\n";
-      ::close(fd);
+      close_listeners();
       return 2;
     }
     metrics = std::move(*m);
@@ -575,6 +647,25 @@ int RunLive(const CollectOptions& o) {
   int64_t last_tick_s = 0;
   bool dirty = true;
   const auto started = std::chrono::steady_clock::now();
+  // Every datagram into the hour's archive file (netflow-20261126T020000Z.pcap: the name
+  // predates sFlow; both protocols share the file, told apart by their ports and content).
+  auto archive_datagram = [&](const Datagram& d, const common::IpAddress& collector) {
+    const int64_t hour = d.arrival_us / 3'600'000'000;
+    if (hour != archive_hour) {
+      std::string name = Rfc3339(hour * 3600);  // 2026-11-26T02:00:00Z
+      name.erase(
+          std::remove_if(name.begin(), name.end(), [](char c) { return c == '-' || c == ':'; }),
+          name.end());
+      auto w = PcapWriter::Open((fs::path(o.archive_dir) / ("netflow-" + name + ".pcap")).string());
+      if (w) {
+        archive = std::move(*w);
+        archive_hour = hour;
+      } else {
+        ++archive_errors;
+      }
+    }
+    if (archive && !archive->Write(d, collector)) ++archive_errors;
+  };
 
   auto persist = [&] {
     if (o.state_dir.empty()) {
@@ -609,57 +700,46 @@ int RunLive(const CollectOptions& o) {
             o.max_seconds) {
       break;
     }
-    pollfd p{fd, POLLIN, 0};
-    ::poll(&p, 1, 100);
-    while (true) {
-      for (size_t i = 0; i < kBatch; ++i) {
-        iov[i] = {buffers.data() + i * kMaxDatagram, kMaxDatagram};
-        msgs[i].msg_hdr = {};
-        msgs[i].msg_hdr.msg_name = &from[i];
-        msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-      }
-      const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-      if (n <= 0) break;
-      const int64_t arrival_us = NowUs();
-      std::lock_guard lock(stats_mu);
-      for (int i = 0; i < n; ++i) {
-        Datagram d;
-        d.arrival_us = arrival_us;
-        d.exporter = FromSockaddr(from[static_cast<size_t>(i)], &d.exporter_port);
-        d.collector_port = listen_port;
-        d.payload = {buffers.data() + static_cast<size_t>(i) * kMaxDatagram,
-                     msgs[static_cast<size_t>(i)].msg_len};
-        ++datagrams;
-        bytes_in += d.payload.size();
-        if (!o.archive_dir.empty()) {
-          const int64_t hour = arrival_us / 3'600'000'000;
-          if (hour != archive_hour) {
-            std::string name = Rfc3339(hour * 3600);  // 2026-11-26T02:00:00Z
-            name.erase(std::remove_if(name.begin(), name.end(),
-                                      [](char c) { return c == '-' || c == ':'; }),
-                       name.end());
-            auto w = PcapWriter::Open(
-                (fs::path(o.archive_dir) / ("netflow-" + name + ".pcap")).string());
-            if (w) {
-              archive = std::move(*w);
-              archive_hour = hour;
-            } else {
-              ++archive_errors;
-            }
-          }
-          if (archive && !archive->Write(d, listen_ip)) ++archive_errors;
+    std::array<pollfd, 2> polls{};
+    for (size_t i = 0; i < listeners.size(); ++i) polls[i] = {listeners[i].fd, POLLIN, 0};
+    ::poll(polls.data(), listeners.size(), 100);
+    for (size_t li = 0; li < listeners.size(); ++li) {
+      Listener& l = listeners[li];
+      if ((polls[li].revents & POLLIN) == 0) continue;
+      while (true) {
+        for (size_t i = 0; i < kBatch; ++i) {
+          iov[i] = {buffers.data() + i * kMaxDatagram, kMaxDatagram};
+          msgs[i].msg_hdr = {};
+          msgs[i].msg_hdr.msg_name = &from[i];
+          msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+          msgs[i].msg_hdr.msg_iov = &iov[i];
+          msgs[i].msg_hdr.msg_iovlen = 1;
         }
-        records.clear();
-        decoder.Decode(d.payload, d.exporter, records);
-        const uint32_t sampling = SamplingFor(o, d.exporter);
-        for (const auto& r : records) meter.Add(r, sampling);
-        dirty = true;
+        const int n = ::recvmmsg(l.fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+        if (n <= 0) break;
+        const int64_t arrival_us = NowUs();
+        std::lock_guard lock(stats_mu);
+        for (int i = 0; i < n; ++i) {
+          Datagram d;
+          d.arrival_us = arrival_us;
+          d.exporter = FromSockaddr(from[static_cast<size_t>(i)], &d.exporter_port);
+          d.collector_port = l.port;
+          d.payload = {buffers.data() + static_cast<size_t>(i) * kMaxDatagram,
+                       msgs[static_cast<size_t>(i)].msg_len};
+          ++l.datagrams;
+          bytes_in += d.payload.size();
+          if (!o.archive_dir.empty()) archive_datagram(d, l.ip);
+          records.clear();
+          DecodeDatagram(d, decoder, sflow, records);
+          const uint32_t sampling = SamplingFor(o, d.exporter);
+          for (const auto& r : records) meter.Add(r, sampling);
+          dirty = true;
+        }
+        decoder_stats = decoder.stats();
+        sflow_stats = sflow.stats();
+        meter_stats = meter.stats();
+        if (n < static_cast<int>(kBatch)) break;
       }
-      decoder_stats = decoder.stats();
-      meter_stats = meter.stats();
-      if (n < static_cast<int>(kBatch)) break;
     }
     const int64_t now_s = NowUs() / 1'000'000;
     if (now_s == last_tick_s) continue;
@@ -720,9 +800,11 @@ int RunLive(const CollectOptions& o) {
   config.join();
   persist();
   if (archive) archive->Flush();
-  ::close(fd);
-  std::cerr << "collect: stopped (" << datagrams << " datagrams, " << decoder.stats().records
-            << " records)\n";
+  close_listeners();
+  uint64_t datagrams = 0;
+  for (const auto& l : listeners) datagrams += l.datagrams;
+  std::cerr << "collect: stopped (" << datagrams << " datagrams, "
+            << decoder.stats().records + sflow.stats().records << " records)\n";
   return 0;
 }
 

@@ -1,7 +1,8 @@
 // `rampart collect` (dataplane.md §2): flow exports in, usage windows out.
 //
-// Live (RunLive): NetFlow v5/v9/IPFIX datagrams on --netflow (recvmmsg, batches of 64) are
-// archived (--archive), decoded (templates per exporter and domain) and metered
+// Live (RunLive): NetFlow v5/v9/IPFIX datagrams on --netflow and sFlow v5 on --sflow
+// (recvmmsg, batches of 64) are archived (--archive), decoded (templates per exporter and
+// domain; each datagram by the decoder of its protocol, recognised by content) and metered
 // (TrafficMeter: exact spreading, detection, 60-s windows). Once a second the windows past
 // their grace become samples — source --source, the next revision of each window — batched
 // into the outbox. The state (templates, windows and revisions, unsettled seconds, attack
@@ -30,7 +31,8 @@ struct CollectOptions {
   std::string server;  // http(s)://host:port
   std::string key;     // an agent key
   std::string ca_file;
-  std::string netflow = "0.0.0.0:2055";
+  std::string netflow = "0.0.0.0:2055";  // empty: no NetFlow/IPFIX socket
+  std::string sflow;                     // sFlow v5; empty: none
   std::string source = "collect";
   std::string state_dir;    // empty: nothing survives a restart (a warning says so)
   std::string archive_dir;  // empty: no archive

@@ -3,34 +3,17 @@
 #include <algorithm>
 #include <cstring>
 
+#include "collect/wire.h"
+
 namespace rampart::collect {
 namespace {
 
-using Bytes = std::span<const uint8_t>;
-
-uint64_t Uint(Bytes b) {  // big-endian, at most 8 bytes
-  uint64_t v = 0;
-  for (size_t i = 0; i < std::min<size_t>(b.size(), 8); ++i) v = (v << 8) | b[i];
-  return v;
-}
-uint16_t U16(Bytes b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
-uint32_t U32(Bytes b, size_t at) {
-  return static_cast<uint32_t>(b[at]) << 24 | static_cast<uint32_t>(b[at + 1]) << 16 |
-         static_cast<uint32_t>(b[at + 2]) << 8 | b[at + 3];
-}
-
-common::IpAddress V4(Bytes b) {
-  common::IpAddress ip;
-  auto& bytes = ip.mutable_bytes();
-  bytes[10] = bytes[11] = 0xff;  // IPv4-mapped, as IpAddress holds IPv4
-  std::memcpy(bytes.data() + 12, b.data(), 4);
-  return ip;
-}
-common::IpAddress V6(Bytes b) {
-  common::IpAddress ip;
-  std::memcpy(ip.mutable_bytes().data(), b.data(), 16);
-  return ip;
-}
+using wire::Bytes;
+using wire::U16;
+using wire::U32;
+using wire::Uint;
+using wire::V4;
+using wire::V6;
 
 // A sysUptime-relative time in Unix milliseconds against the header's clock: the difference
 // taken modulo 2^32 as a signed number, so an uptime that wrapped after 49.7 days still gives

@@ -6,31 +6,12 @@
 
 #include <initializer_list>
 
+#include "collect/wire_builder.h"
+
 namespace rampart::collect {
 namespace {
 
-// A byte builder: big-endian integers of 1, 2, 4 or 8 bytes.
-struct Wire {
-  std::vector<uint8_t> b;
-  Wire& u8(uint64_t v) { return put(v, 1); }
-  Wire& u16(uint64_t v) { return put(v, 2); }
-  Wire& u32(uint64_t v) { return put(v, 4); }
-  Wire& u64(uint64_t v) { return put(v, 8); }
-  Wire& ip4(uint8_t a, uint8_t b2, uint8_t c, uint8_t d) {
-    for (uint8_t x : {a, b2, c, d}) b.push_back(x);
-    return *this;
-  }
-  Wire& raw(const Wire& w) {
-    // Byte by byte: g++ 12 -O3 warns falsely on inserting one vector into another.
-    for (uint8_t x : w.b) b.push_back(x);
-    return *this;
-  }
-  Wire& put(uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-    return *this;
-  }
-  size_t size() const { return b.size(); }
-};
+using Wire = WireBuilder;
 
 const common::IpAddress kExporter = common::IpAddress::Parse("192.0.2.1").value();
 std::string Ip(const common::IpAddress& ip) { return ip.ToString(); }

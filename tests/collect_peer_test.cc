@@ -19,11 +19,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "collect/pcap.h"
+#include "collect/wire_builder.h"
 
 namespace {
 
@@ -455,6 +457,135 @@ TEST(CollectSflowPeers, BytesAgreeWithSfacctdAndWithWhatWasSentWithinSamplingErr
     EXPECT_LE(std::abs(static_cast<double>(rampart - sent.at(ip).bytes)), 4 * sigma)
         << ip << ": estimated " << rampart << ", sent " << sent.at(ip).bytes;
   }
+  fs::remove_all(dir);
+}
+
+// Detection against FastNetMon (dataplane.md §5: "the same IPs flagged under attack as
+// FastNetMon with the same thresholds"): this test sends sFlow in real time (its own encoder,
+// 1 in 10 sampling) for 10 s — 203.0.113.1 at 200 packets/s, .2 at 800 (below the
+// threshold), .3 at 5,000 from the 2nd to the 9th second — to FastNetMon 1.2.4 (pps
+// threshold 1,000) and archives the same datagrams for `rampart collect --replay` (policy
+// pps 1,000, sustain 2 s). Both flag .3 and only .3.
+TEST(CollectFastnetmon, FlagsTheSameIpsUnderTheSameThresholds) {
+  ASSERT_TRUE(Have("fastnetmon")) << "fastnetmon is missing: scripts/setup installs it";
+  const fs::path dir =
+      fs::temp_directory_path() / ("rampart_collect_fnm_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const uint16_t fnm_port = FreeUdpPort();
+  std::ofstream(dir / "networks_list") << "203.0.113.0/24\n";
+  std::ofstream(dir / "whitelist") << "";
+  std::ofstream(dir / "notify.sh")
+      << "#!/bin/sh\necho \"$@\" >> " << (dir / "bans.txt").string() << "\ncat >/dev/null\n";
+  fs::permissions(dir / "notify.sh", fs::perms::owner_all);
+  const std::string d = dir.string();
+  std::ofstream(dir / "fastnetmon.conf")
+      << "logging_level = info\ndisable_usage_report = on\nenable_ban = on\n"
+         "process_incoming_traffic = on\nprocess_outgoing_traffic = off\nban_time = 1900\n"
+         "networks_list_path = "
+      << d << "/networks_list\nwhite_list_path = " << d
+      << "/whitelist\ncheck_period = 1\nenable_connection_tracking = off\n"
+         "ban_for_pps = on\nban_for_bandwidth = off\nban_for_flows = off\nthreshold_pps = 1000\n"
+         "sflow = on\nnetflow = off\npcap = off\nmirror_afpacket = off\nsflow_host = 127.0.0.1\n"
+         "sflow_port = "
+      << fnm_port
+      << "\nsflow_read_packet_length_from_ip_header = on\naverage_calculation_time = 2\n"
+         "speed_calculation_delay = 1\nnotify_script_path = "
+      << d << "/notify.sh\npid_path = " << d << "/fastnetmon.pid\ncli_stats_file_path = " << d
+      << "/fastnetmon.dat\ncli_stats_ipv6_file_path = " << d
+      << "/fastnetmon6.dat\nenable_api = off\nmonitor_local_ip_addresses = off\n"
+         "redis_enabled = off\nmongodb_enabled = off\nexabgp = off\ngobgp = off\n"
+         "influxdb = off\ngraphite = off\n";
+  const pid_t fnm = Spawn({"fastnetmon", "--configuration_file", d + "/fastnetmon.conf",
+                           "--log_file", d + "/fastnetmon.log", "--disable_pid_logic"},
+                          dir / "fastnetmon.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  // The sFlow sender: every 100 ms one tick of samples, at most 10 to a datagram.
+  using rampart::collect::WireBuilder;
+  uint32_t sample_seq = 0, datagram_seq = 0;
+  auto sample = [&](uint8_t dst, uint16_t length) {
+    WireBuilder packet;  // IPv4 + UDP header
+    packet.u8(0x45).u8(0).u16(length).u32(0).u8(64).u8(17).u16(0);
+    packet.u8(198).u8(51).u8(100).u8(7).u8(203).u8(0).u8(113).u8(dst);
+    packet.u16(1234).u16(53).u16(length - 20).u16(0);
+    WireBuilder header;  // raw packet header record: IPv4, frame = IP + 4 (FCS)
+    header.u32(11).u32(length + 4u).u32(4).u32(static_cast<uint32_t>(packet.size())).raw(packet);
+    WireBuilder body;
+    ++sample_seq;
+    body.u32(sample_seq).u32(3).u32(10).u32(sample_seq * 10).u32(0).u32(3).u32(7).u32(1);
+    body.u32(1).u32(static_cast<uint32_t>(header.size())).raw(header);
+    WireBuilder w;
+    w.u32(1).u32(static_cast<uint32_t>(body.size())).raw(body);
+    return w;
+  };
+  const int tx = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(fnm_port);
+  auto archive = PcapWriter::Open((dir / "archive.pcap").string()).value();
+  const auto loopback = rampart::common::IpAddress::Parse("127.0.0.1").value();
+  const auto start = std::chrono::steady_clock::now();
+  for (int tick = 0; tick < 100; ++tick) {
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(100 * tick));
+    std::vector<WireBuilder> samples;
+    for (int i = 0; i < 2; ++i) samples.push_back(sample(1, 500));  // 200 packets/s
+    for (int i = 0; i < 8; ++i) samples.push_back(sample(2, 300));  // 800 packets/s
+    if (tick >= 20 && tick < 90) {
+      for (int i = 0; i < 50; ++i) samples.push_back(sample(3, 1000));  // 5,000 packets/s
+    }
+    for (size_t at = 0; at < samples.size(); at += 10) {
+      const size_t n = std::min<size_t>(10, samples.size() - at);
+      WireBuilder dgram;
+      dgram.u32(5).u32(1).u8(127).u8(0).u8(0).u8(1).u32(0).u32(++datagram_seq);
+      dgram.u32(static_cast<uint32_t>(tick * 100)).u32(static_cast<uint32_t>(n));
+      for (size_t i = at; i < at + n; ++i) dgram.raw(samples[i]);
+      ::sendto(tx, dgram.b.data(), dgram.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+      Datagram datagram;
+      datagram.arrival_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+      datagram.exporter = loopback;
+      datagram.exporter_port = 6343;
+      datagram.collector_port = fnm_port;
+      datagram.payload = dgram.b;
+      ASSERT_TRUE(archive->Write(datagram, loopback).has_value());
+    }
+  }
+  ::close(tx);
+  archive.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Stop(fnm);
+
+  std::set<std::string> fastnetmon;
+  {
+    std::istringstream in(Read(dir / "bans.txt"));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string ip, direction, pps, action;
+      f >> ip >> direction >> pps >> action;
+      if (action == "ban") fastnetmon.insert(ip);
+    }
+  }
+  std::ofstream(dir / "resources.json") << R"([
+    {"id": "r1", "product": "hdip", "region": "cn-south", "line": "bgp",
+     "ips": ["203.0.113.1", "203.0.113.2", "203.0.113.3"], "base_gbps": 20, "elastic_gbps": 50,
+     "forwarding_mode": "by_traffic", "state": "running",
+     "policy": {"detection": {"bps": 0, "pps": 1000, "syn_pps": 0, "udp_pps": 0,
+                              "icmp_pps": 0, "sustain_s": 2, "cooldown_s": 5}}}])";
+  ASSERT_EQ(
+      Shell(std::string(RAMPART_BINARY) + " collect --replay " + d + "/archive.pcap --resources " +
+            d + "/resources.json --usage-out " + d + "/usage.csv 2>" + d + "/replay.log"),
+      0)
+      << Read(dir / "replay.log");
+  std::set<std::string> rampart;
+  for (const auto& [ip, u] : ReadUsage(dir / "usage.csv")) {
+    if (u.attack_bps > 0) rampart.insert(ip);
+  }
+  EXPECT_EQ(rampart, std::set<std::string>{"203.0.113.3"}) << Read(dir / "usage.csv");
+  EXPECT_EQ(fastnetmon, rampart) << Read(dir / "fastnetmon.log");
   fs::remove_all(dir);
 }
 

@@ -461,11 +461,50 @@ void LoadHdp(Checker& c, const toml::value& root, PriceBook* pb) {
   if (regions->as_array().empty()) c.Problem(*regions, "hdp.regions lists no region");
 }
 
+// Where `text` first stops being UTF-8 (RFC 3629: no overlongs, surrogates or code points
+// past U+10FFFF), or npos. TOML files are UTF-8; and toml11 3.7's own check reads past the
+// end of a truncated sequence (found by fuzz_pricebook), so nothing else reaches it.
+size_t FirstInvalidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t n = 0;
+    uint32_t min = 0, cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1, min = 0x80, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, min = 0x800, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, min = 0x10000, cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + n >= text.size()) return i;  // cut short
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xc0) != 0x80) return i;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 Result<PriceBook> ParsePriceBook(std::string_view toml_text, std::string_view file_name) {
   const std::string file(file_name);
   toml::value root;
+  if (const size_t bad = FirstInvalidUtf8(toml_text); bad != std::string_view::npos) {
+    const auto line = std::count(toml_text.begin(), toml_text.begin() + bad, '\n') + 1;
+    return Fail("bad_pricebook", std::string(file) + ": not valid TOML: line " +
+                                     std::to_string(line) + " is not UTF-8 (byte " +
+                                     std::to_string(bad + 1) + ")");
+  }
   try {
     std::istringstream in{std::string(toml_text)};
     root = toml::parse(in, file);

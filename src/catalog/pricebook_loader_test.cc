@@ -202,6 +202,20 @@ TEST(PriceBookLoader, MissingSectionIsNamed) {
   EXPECT_NE(Problems(text).find("hdip is missing \"networks\""), std::string::npos);
 }
 
+// fuzz_pricebook found toml11 reading past the end of a truncated UTF-8 sequence (ASan
+// reports it here too); text that is not UTF-8 is refused first, with its line.
+TEST(PriceBookLoader, TextThatIsNotUtf8IsRefusedWithItsLine) {
+  for (const std::string bad : {"a = 1\n'83\x91'83\x91 = 2\n", "x = '\xce", "k = \"\xc0\xaf\"",
+                                "k = '\xed\xa0\x80'", "\xf4\x90\x80\x80 = 1"}) {
+    auto pb = ParsePriceBook(bad, "book.toml");
+    ASSERT_FALSE(pb.has_value()) << bad;
+    EXPECT_NE(pb.error().message.find("is not UTF-8"), std::string::npos) << pb.error().message;
+  }
+  EXPECT_NE(Problems("a = 1\n'83\x91' = 2\n").find("line 2 is not UTF-8"), std::string::npos);
+  // UTF-8 itself is fine: a price book in Chinese gets past the check to the real ones.
+  EXPECT_EQ(Problems("# 价目表\n").find("UTF-8"), std::string::npos);
+}
+
 TEST(PriceBookLoader, UnreadableFileIsAnError) {
   auto pb = LoadPriceBookFile("/nonexistent/book.toml");
   ASSERT_FALSE(pb.has_value());

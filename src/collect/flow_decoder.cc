@@ -182,7 +182,8 @@ std::optional<DecodeIssue> FlowDecoder::DecodeTemplated(Bytes d, bool ipfix,
     return fail(DecodeIssue::kTemplateLimit);
   }
   Domain& domain = domains_[key];
-  const size_t records_before = out.size();
+  data_records_ = 0;
+  bool held_any = false;
   std::optional<DecodeIssue> issue;
   for (size_t at = header; at + 4 <= end;) {
     const uint16_t set_id = U16(d, at);
@@ -205,6 +206,7 @@ std::optional<DecodeIssue> FlowDecoder::DecodeTemplated(Bytes d, bool ipfix,
               Held{set_id, ipfix, header_ms, uptime, std::vector<uint8_t>(set.begin(), set.end())});
           held_bytes_ += set.size();
           ++stats_.held;
+          held_any = true;
         } else {
           set_issue = DecodeIssue::kUnknownTemplate;
         }
@@ -219,8 +221,10 @@ std::optional<DecodeIssue> FlowDecoder::DecodeTemplated(Bytes d, bool ipfix,
       if (!issue) issue = set_issue;
     }
   }
-  // v9 numbers datagrams; IPFIX numbers data records (before this message).
-  Sequence(domain, sequence, ipfix ? static_cast<uint32_t>(out.size() - records_before) : 1);
+  // v9 numbers datagrams; IPFIX numbers data records, options data included (before this
+  // message). Held data has records not counted yet: the next message's number is not known.
+  Sequence(domain, sequence, ipfix ? data_records_ : 1);
+  if (ipfix && held_any) domain.expected_sequence.reset();
   if (!domain.held.empty()) DecodeHeld(domain, header_ms, out);
   return issue;
 }
@@ -508,6 +512,7 @@ std::optional<DecodeIssue> FlowDecoder::DecodeData(Bytes set, const Template& t,
           break;  // not needed (enterprise elements have id 0)
       }
     }
+    ++data_records_;  // what IPFIX sequence numbers count: options data too
     if (packet_interval > 0) interval = (packet_interval + packet_space) / packet_interval;
     if (t.options) {
       // Options data: what the exporter says of itself (sampling, its boot time).

@@ -144,6 +144,7 @@ class FlowDecoder {
 
   std::map<DomainKey, Domain> domains_;
   size_t held_bytes_ = 0;
+  uint32_t data_records_ = 0;  // data records (options data too) of the message being decoded
   Stats stats_;
 };
 

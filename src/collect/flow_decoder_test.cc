@@ -252,6 +252,41 @@ TEST(FlowDecoder, IpfixEnterpriseVariableLengthAbsoluteTimesStatusAndWithdrawal)
   EXPECT_EQ(d.template_count(), 0u);
 }
 
+// RFC 7011 §3.1: the sequence number counts every data record sent before the message,
+// options data records included; a message whose data waits for its template cannot say how
+// many records it held, so the next number is taken as it comes.
+TEST(FlowDecoder, IpfixSequenceCountsOptionsDataAndForgivesHeldData) {
+  FlowDecoder d;
+  std::vector<FlowRecord> out;
+  Wire options_template;  // template 400, scope: observation domain id (149, 4); interval (34)
+  options_template.u16(400).u16(2).u16(1).u16(149).u16(4).u16(34).u16(4);
+  Wire options_data;
+  options_data.u32(1).u32(100);
+  Wire flow_template;  // template 301: IPv4 dst (12, 4), octetDeltaCount (1, 4)
+  flow_template.u16(301).u16(2).u16(12).u16(4).u16(1).u16(4);
+  Wire flows;
+  flows.ip4(203, 0, 113, 1).u32(1'000).ip4(203, 0, 113, 2).u32(2'000);
+  // Message 1: one options data record and two flows (3 data records); the next says 3.
+  ASSERT_FALSE(d.Decode(Ipfix(0, 7,
+                              {Set(3, options_template), Set(2, flow_template),
+                               Set(400, options_data), Set(301, flows)})
+                            .b,
+                        kExporter, out)
+                   .has_value());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].sampling, 100u);
+  ASSERT_FALSE(d.Decode(Ipfix(3, 7, {Set(301, flows)}).b, kExporter, out).has_value());
+  EXPECT_EQ(d.stats().lost, 0u);
+  // Data of a template not seen yet (302) is held: its records are not counted, and the next
+  // message's number (whatever it is) is no loss.
+  ASSERT_FALSE(d.Decode(Ipfix(5, 7, {Set(302, flows)}).b, kExporter, out).has_value());
+  ASSERT_FALSE(d.Decode(Ipfix(7, 7, {Set(301, flows)}).b, kExporter, out).has_value());
+  EXPECT_EQ(d.stats().lost, 0u);
+  // A real gap is still one: 9 expected, 12 came.
+  ASSERT_FALSE(d.Decode(Ipfix(12, 7, {Set(301, flows)}).b, kExporter, out).has_value());
+  EXPECT_EQ(d.stats().lost, 3u);
+}
+
 TEST(FlowDecoder, ASetThatLiesAboutItsLengthStopsThatDatagramOnly) {
   FlowDecoder d;
   std::vector<FlowRecord> out;

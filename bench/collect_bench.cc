@@ -9,7 +9,8 @@
 // rampart collect runs on its saved configuration (a state dir with config.json) and no
 // server reachable: its windows are spooled, as while a server is down.
 //
-// Usage: collect_bench [SECONDS per stage, default 10]
+// Usage: collect_bench [SECONDS per stage, default 10]; RAMPART_BENCH_BINARY=path runs that
+// `rampart` in stages 2 and 3 instead of this build's (to measure a baseline build).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -120,6 +122,8 @@ uint16_t FreePort(int type) {
 }
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  std::cout.flush();  // else the child inherits what is buffered and prints it again
+  std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -227,7 +231,8 @@ Received Stage(const std::string& rampart, const fs::path& dir,
     std::this_thread::sleep_for(std::chrono::milliseconds(800));
     *offered_rampart = Offer(dgrams, port, seconds, rate);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let it drain its socket
-    r.rampart = Metric(Fetch(metrics, "/metrics"), "rampart_collect_records_total");
+    r.rampart =
+        Metric(Fetch(metrics, "/metrics"), "rampart_collect_records_total{protocol=\"netflow\"}");
     Stop(pid);
   }
   {
@@ -257,7 +262,9 @@ Received Stage(const std::string& rampart, const fs::path& dir,
 
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::stod(argv[1]) : 10;
-  const std::string rampart = RAMPART_BINARY;
+  // RAMPART_BENCH_BINARY: another build's `rampart` (a baseline) in place of this one's.
+  const char* other = std::getenv("RAMPART_BENCH_BINARY");
+  const std::string rampart = other && *other ? other : RAMPART_BINARY;
   const fs::path dir = fs::temp_directory_path() / ("collect_bench_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const auto dgrams = Datagrams(4096);

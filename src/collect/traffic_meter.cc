@@ -87,14 +87,19 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
   const bool icmp = r.protocol == kIcmp || r.protocol == kIcmpV6;
   const common::IpAddress& addr = inbound ? r.dst : r.src;
   int64_t done_ms = 0, given_bytes = 0, given_packets = 0;
+  auto hint = ip.pending.end();
+  // Cumulative floors: the parts add up exactly to the record's totals. In 64 bits when the
+  // products fit (done_ms <= kMaxFlowS s < 2^22 ms), else in 128.
+  const bool narrow = bytes < (int64_t{1} << 40) && packets < (int64_t{1} << 40);
+  auto share = [&](int64_t total) {
+    return narrow ? total * done_ms / duration
+                  : static_cast<int64_t>(static_cast<__int128>(total) * done_ms / duration);
+  };
   for (int64_t second = FloorDiv(start, 1000); second * 1000 < end; ++second) {
     const int64_t from = std::max(start, second * 1000);
     const int64_t to = std::min(end, (second + 1) * 1000);
     done_ms += to - from;
-    // Cumulative floors: the parts add up exactly to the record's totals.
-    const auto cum_bytes = static_cast<int64_t>(static_cast<__int128>(bytes) * done_ms / duration);
-    const auto cum_packets =
-        static_cast<int64_t>(static_cast<__int128>(packets) * done_ms / duration);
+    const int64_t cum_bytes = share(bytes), cum_packets = share(packets);
     Slot part;
     const int64_t b = cum_bytes - given_bytes, p = cum_packets - given_packets;
     given_bytes = cum_bytes;
@@ -115,12 +120,12 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
     } else {
       part.out_bytes = b;
     }
-    AddToSlot(ip, addr, second, part);
+    AddToSlot(ip, addr, second, part, hint);
   }
 }
 
 void TrafficMeter::AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second,
-                             const Slot& part) {
+                             const Slot& part, std::map<int64_t, Slot>::iterator& hint) {
   if (second < settled_) {
     // Late: the second was judged already; its unit's attack history judges this part.
     ++stats_.late;
@@ -133,15 +138,17 @@ void TrafficMeter::AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t
     w->dirty = true;
     return;
   }
-  auto [it, fresh] = ip.pending.try_emplace(second);
-  if (fresh) {
+  const size_t size_before = ip.pending.size();
+  auto it = ip.pending.try_emplace(hint, second);
+  if (ip.pending.size() != size_before) {
     if (pending_seconds_ >= kMaxPendingSeconds) {
-      ip.pending.erase(it);
+      hint = ip.pending.erase(it);
       ++stats_.overflow;
       return;
     }
     ++pending_seconds_;
   }
+  hint = std::next(it);
   Slot& s = it->second;
   s.unknown_bytes += part.unknown_bytes;
   s.attack_bytes += part.attack_bytes;

@@ -141,7 +141,10 @@ class TrafficMeter {
   using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
 
   void Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip, bool inbound);
-  void AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
+  // `hint`: where the next second's slot is likely to be (the one after the last touched), so
+  // a record's consecutive seconds cost no tree search; updated.
+  void AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part,
+                 std::map<int64_t, Slot>::iterator& hint);
   void Settle(int64_t up_to);
   bool Exceeds(const Detection& d, const Slot& s) const;
   bool AttackAt(const Unit& u, int64_t second) const;

@@ -137,22 +137,28 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   // Usage through the API (the meter's key): a 45 Gbps attack at 10:00 Beijing time, and
   // some forwarded traffic. Base 20, ceiling 50: excess 25 Gbps, the (20, 30] range.
   const ip = resource.ips[0];
-  const sample = (at, attack, inb, outb) => ({
+  // The 02:00 window was seen by two collectors (sources), whose parts add up: 30 + 15 Gbps.
+  const sample = (at, attack, inb, outb, source) => ({
     ip,
     window_start: at,
     window_s: 60,
     attack_bps: attack,
     in_bytes: inb,
     out_bytes: outb,
+    ...(source ? { source } : {}),
   });
   await server.advance(3 * 3600); // the windows must not be in the future
   const posted = await server.call(
     "POST",
     "/v1/usage",
-    [sample("2026-11-26T02:00:00Z", 45e9, 2e9, 3e9), sample("2026-11-26T02:01:00Z", 12e9, 1e9, 1e9)],
+    [
+      sample("2026-11-26T02:00:00Z", 30e9, 1e9, 2e9, "site-a"),
+      sample("2026-11-26T02:00:00Z", 15e9, 1e9, 1e9, "site-b"),
+      sample("2026-11-26T02:01:00Z", 12e9, 1e9, 1e9),
+    ],
     acme.meter,
   );
-  assert.equal(posted.accepted, 2, JSON.stringify(posted.rejected));
+  assert.equal(posted.accepted, 3, JSON.stringify(posted.rejected));
   // Past the end of billing day 2026-11-26 (16:00 UTC) and its hour of grace.
   await server.advance(21 * 3600);
 
@@ -186,6 +192,11 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await page.getByRole("heading", { name: "Resources" }).waitFor();
   await page.getByRole("link", { name: resource.id }).click();
   await assertText(page.getByTestId("usage-summary"), "2 windows; the largest attack 45 Gbps");
+  // The attack windows, each with the sources that measured it (the largest first).
+  await assertText(page.getByTestId("attack-windows"), /45 Gbps\s*site-a 30 Gbps, site-b 15 Gbps/);
+  await assertText(page.getByTestId("attack-windows"), new RegExp(`${ip.replace(/\./g, "\\.")}\\s*12 Gbps`));
+  await page.getByTestId("attack-windows").scrollIntoViewIfNeeded();
+  await shoot(page, "resource-attacks");
   assert.equal(await page.getByLabel("Day", { exact: true }).inputValue(), "2026-11-26");
   await page.getByRole("button", { name: "Next day" }).click();
   await assertText(page.getByTestId("usage-summary"), "Nothing here yet.");

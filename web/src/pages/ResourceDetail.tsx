@@ -607,18 +607,17 @@ function UsageChart({ r }: { r: Resource }) {
       live = false;
     };
   }, [r.id]);
+  // Each source's copy of each window: summed for the chart (as bills sum them), listed by
+  // source for the attack windows.
   const usage = useLoad(
     async () =>
-      day
-        ? api.get<{ windows: { window_start: string; attack_bps: number; ip: string }[] }>(
-            `/v1/resources/${r.id}/usage?day=${day}`,
-          )
-        : { windows: [] },
+      day ? api.get<{ windows: SourceWindow[] }>(`/v1/resources/${r.id}/usage?day=${day}&by=source`) : { windows: [] },
     [r.id, day],
   );
   const sums = new Map<string, number>();
   for (const w of usage.data?.windows ?? []) sums.set(w.window_start, (sums.get(w.window_start) ?? 0) + w.attack_bps);
   const points = [...sums.entries()].sort();
+  const attacks = attackWindows(usage.data?.windows ?? []);
   const gb = (n: number) => +(n / 1e9).toFixed(3);
   return (
     <div class="card">
@@ -695,8 +694,55 @@ function UsageChart({ r }: { r: Resource }) {
           ? t("windows_max", { n: points.length, max: bps(Math.max(...points.map((p) => p[1]))) })
           : t("none_yet")}
       </p>
+      {attacks.length > 0 && (
+        <div data-testid="attack-windows">
+          <h3>{t("attack_windows")}</h3>
+          <Table
+            rows={attacks.slice(0, kAttackRows)}
+            rowKey={(a) => `${a.window_start} ${a.ip}`}
+            columns={[
+              { label: t("window"), cell: (a) => time(a.window_start) },
+              { label: "IP", cell: (a) => a.ip },
+              { label: t("attack_peak"), cell: (a) => bps(a.attack_bps), numeric: true },
+              {
+                label: t("sources"),
+                cell: (a) =>
+                  a.sources
+                    .map(
+                      (s) =>
+                        `${s.source} ${bps(s.attack_bps)}${s.revision > 0 ? ` (${t("revision", { n: s.revision })})` : ""}`,
+                    )
+                    .join(", "),
+              },
+            ]}
+          />
+          {attacks.length > kAttackRows && <p class="help">{t("more_rows", { n: attacks.length - kAttackRows })}</p>}
+        </div>
+      )}
     </div>
   );
+}
+
+type SourceWindow = { window_start: string; ip: string; attack_bps: number; source: string; revision: number };
+type AttackWindow = { window_start: string; ip: string; attack_bps: number; sources: SourceWindow[] };
+const kAttackRows = 50;
+
+// The windows with an attack, per IP, largest source first, in time order.
+function attackWindows(windows: SourceWindow[]): AttackWindow[] {
+  const byKey = new Map<string, AttackWindow>();
+  for (const w of windows) {
+    if (w.attack_bps <= 0) continue;
+    const key = `${w.window_start} ${w.ip}`;
+    const a = byKey.get(key) ?? { window_start: w.window_start, ip: w.ip, attack_bps: 0, sources: [] };
+    a.attack_bps += w.attack_bps;
+    a.sources.push(w);
+    byKey.set(key, a);
+  }
+  const out = [...byKey.values()].sort((x, y) =>
+    x.window_start === y.window_start ? x.ip.localeCompare(y.ip) : x.window_start.localeCompare(y.window_start),
+  );
+  for (const a of out) a.sources.sort((x, y) => y.attack_bps - x.attack_bps);
+  return out;
 }
 
 // "YYYY-MM-DD" moved by whole days (calendar arithmetic in UTC: no time zone can shift it).

@@ -20,6 +20,45 @@ int64_t Scaled(uint64_t x, uint32_t sampling) {
   return static_cast<int64_t>(std::min<unsigned __int128>(v, kCap));
 }
 
+// floor(total x done / duration) as `done` grows, for the cumulative floors that make a
+// record's parts add up exactly to its total. A whole second (the common step) costs an add
+// and a compare, no division: the quotient and remainder of total x 1000 / duration are
+// carried. Totals of 2^40 and more (corrupt records) are divided in 128 bits each time.
+class CumulativeShare {
+ public:
+  CumulativeShare(int64_t total, int64_t duration)
+      : total_(total), duration_(duration), narrow_(total < (int64_t{1} << 40)) {
+    if (narrow_) {
+      step_q_ = total * 1000 / duration;
+      step_r_ = total * 1000 % duration;
+    }
+  }
+  // The share after `delta_ms` more, `done_ms` in all.
+  int64_t Advance(int64_t delta_ms, int64_t done_ms) {
+    if (!narrow_) {
+      return static_cast<int64_t>(static_cast<__int128>(total_) * done_ms / duration_);
+    }
+    int64_t dq = step_q_, dr = step_r_;
+    if (delta_ms != 1000) {
+      dq = total_ * delta_ms / duration_;  // products < 2^40 x 2^22: no overflow
+      dr = total_ * delta_ms % duration_;
+    }
+    q_ += dq;
+    r_ += dr;
+    if (r_ >= duration_) {
+      ++q_;
+      r_ -= duration_;
+    }
+    return q_;
+  }
+
+ private:
+  int64_t total_, duration_;
+  bool narrow_;
+  int64_t step_q_ = 0, step_r_ = 0;
+  int64_t q_ = 0, r_ = 0;  // total x done = q_ x duration + r_
+};
+
 }  // namespace
 
 void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
@@ -41,7 +80,7 @@ void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
     units_.push_back(std::move(u));
   }
   pending_seconds_ = 0;
-  for (const auto& [_, s] : ips) pending_seconds_ += s.pending.size();
+  for (const auto& [_, s] : ips) pending_seconds_ += s.pending.capacity();
   ips_ = std::move(ips);
   stats_.attacks_open = 0;
   for (const auto& u : units_) stats_.attacks_open += u.in_attack;
@@ -87,19 +126,13 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
   const bool icmp = r.protocol == kIcmp || r.protocol == kIcmpV6;
   const common::IpAddress& addr = inbound ? r.dst : r.src;
   int64_t done_ms = 0, given_bytes = 0, given_packets = 0;
-  auto hint = ip.pending.end();
-  // Cumulative floors: the parts add up exactly to the record's totals. In 64 bits when the
-  // products fit (done_ms <= kMaxFlowS s < 2^22 ms), else in 128.
-  const bool narrow = bytes < (int64_t{1} << 40) && packets < (int64_t{1} << 40);
-  auto share = [&](int64_t total) {
-    return narrow ? total * done_ms / duration
-                  : static_cast<int64_t>(static_cast<__int128>(total) * done_ms / duration);
-  };
+  CumulativeShare byte_share(bytes, duration), packet_share(packets, duration);
   for (int64_t second = FloorDiv(start, 1000); second * 1000 < end; ++second) {
     const int64_t from = std::max(start, second * 1000);
     const int64_t to = std::min(end, (second + 1) * 1000);
     done_ms += to - from;
-    const int64_t cum_bytes = share(bytes), cum_packets = share(packets);
+    const int64_t cum_bytes = byte_share.Advance(to - from, done_ms);
+    const int64_t cum_packets = packet_share.Advance(to - from, done_ms);
     Slot part;
     const int64_t b = cum_bytes - given_bytes, p = cum_packets - given_packets;
     given_bytes = cum_bytes;
@@ -120,12 +153,12 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
     } else {
       part.out_bytes = b;
     }
-    AddToSlot(ip, addr, second, part, hint);
+    AddToSlot(ip, addr, second, part);
   }
 }
 
 void TrafficMeter::AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second,
-                             const Slot& part, std::map<int64_t, Slot>::iterator& hint) {
+                             const Slot& part) {
   if (second < settled_) {
     // Late: the second was judged already; its unit's attack history judges this part.
     ++stats_.late;
@@ -138,26 +171,12 @@ void TrafficMeter::AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t
     w->dirty = true;
     return;
   }
-  const size_t size_before = ip.pending.size();
-  auto it = ip.pending.try_emplace(hint, second);
-  if (ip.pending.size() != size_before) {
-    if (pending_seconds_ >= kMaxPendingSeconds) {
-      hint = ip.pending.erase(it);
-      ++stats_.overflow;
-      return;
-    }
-    ++pending_seconds_;
+  Slot* slot = ip.pending.At(second, kMaxPendingSeconds - pending_seconds_, &pending_seconds_);
+  if (!slot) {
+    ++stats_.overflow;
+    return;
   }
-  hint = std::next(it);
-  Slot& s = it->second;
-  s.unknown_bytes += part.unknown_bytes;
-  s.attack_bytes += part.attack_bytes;
-  s.clean_bytes += part.clean_bytes;
-  s.out_bytes += part.out_bytes;
-  s.packets += part.packets;
-  s.syn += part.syn;
-  s.udp += part.udp;
-  s.icmp += part.icmp;
+  *slot += part;
 }
 
 bool TrafficMeter::Exceeds(const Detection& d, const Slot& s) const {
@@ -198,17 +217,10 @@ void TrafficMeter::Settle(int64_t up_to) {
     for (const auto& addr : unit.config.ips) {
       auto it = ips_.find(addr);
       if (it == ips_.end() || it->second.unit != u) continue;
-      for (const auto& [second, s] : it->second.pending) {
-        if (second >= up_to) break;
+      it->second.pending.ForEachBefore(up_to, [&](int64_t second, const Slot& s) {
         Slot& t = total[second];
-        t.unknown_bytes += s.unknown_bytes;
-        t.attack_bytes += s.attack_bytes;
-        t.clean_bytes += s.clean_bytes;
-        t.packets += s.packets;
-        t.syn += s.syn;
-        t.udp += s.udp;
-        t.icmp += s.icmp;
-      }
+        t += s;
+      });
     }
     auto end_attack_if_cooled = [&](int64_t second) {
       if (unit.in_attack && second > unit.last_exceeded + d.cooldown_s) {
@@ -241,8 +253,7 @@ void TrafficMeter::Settle(int64_t up_to) {
       auto it = ips_.find(addr);
       if (it == ips_.end() || it->second.unit != u) continue;
       auto& pending = it->second.pending;
-      while (!pending.empty() && pending.begin()->first < up_to) {
-        const auto& [second, s] = *pending.begin();
+      pending.ForEachBefore(up_to, [&](int64_t second, const Slot& s) {
         if (Window* w = WindowOf(addr, second)) {
           const bool attack = AttackAt(unit, second);
           w->attack_bytes += s.attack_bytes + (attack ? s.unknown_bytes : 0);
@@ -250,9 +261,8 @@ void TrafficMeter::Settle(int64_t up_to) {
           w->out_bytes += s.out_bytes;
           w->dirty = true;
         }
-        pending.erase(pending.begin());
-        --pending_seconds_;
-      }
+      });
+      pending_seconds_ -= pending.DropBefore(up_to);
     }
     if (up_to != std::numeric_limits<int64_t>::max()) end_attack_if_cooled(up_to - 1);
     // History older than 72 h judges nothing any more.
@@ -305,11 +315,11 @@ std::string TrafficMeter::SaveState() const {
       << w.reported[0] << " " << w.reported[1] << " " << w.reported[2] << "\n";
   }
   for (const auto& [addr, ip] : ips_) {
-    for (const auto& [second, s] : ip.pending) {
+    ip.pending.ForEachBefore(INT64_MAX, [&](int64_t second, const Slot& s) {
       o << "P " << addr.ToString() << " " << second << " " << s.unknown_bytes << " "
         << s.attack_bytes << " " << s.clean_bytes << " " << s.out_bytes << " " << s.packets << " "
         << s.syn << " " << s.udp << " " << s.icmp << "\n";
-    }
+    });
   }
   for (const auto& u : units_) {
     o << "U " << u.config.name << " " << u.in_attack << " " << u.run << " " << u.last_second << " "
@@ -350,7 +360,11 @@ bool TrafficMeter::RestoreState(std::string_view text) {
       if (!f || !addr) return false;
       auto it = ips_.find(*addr);
       if (it == ips_.end()) continue;  // no longer protected
-      if (it->second.pending.emplace(second, s).second) ++pending_seconds_;
+      if (s.empty()) continue;
+      Slot* slot =
+          it->second.pending.At(second, kMaxPendingSeconds - pending_seconds_, &pending_seconds_);
+      if (!slot) return false;
+      *slot = s;
     } else if (kind == "U") {
       std::string name;
       Unit u;

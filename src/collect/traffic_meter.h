@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "collect/flow_decoder.h"
+#include "collect/second_ring.h"
 #include "common/ip_address.h"
 
 namespace rampart::collect {
@@ -105,16 +106,7 @@ class TrafficMeter {
   const Stats& stats() const { return stats_; }
 
  private:
-  struct Slot {
-    int64_t unknown_bytes = 0;  // no forwarding status: detection decides
-    int64_t attack_bytes = 0;   // marked dropped
-    int64_t clean_bytes = 0;    // marked forwarded
-    int64_t out_bytes = 0;
-    int64_t packets = 0;
-    int64_t syn = 0;
-    int64_t udp = 0;
-    int64_t icmp = 0;
-  };
+  using Slot = SecondSlot;
   struct Interval {
     int64_t from = 0, to = 0;  // attack seconds [from, to)
   };
@@ -128,7 +120,7 @@ class TrafficMeter {
   };
   struct IpState {
     size_t unit = 0;
-    std::map<int64_t, Slot> pending;  // unsettled seconds
+    SecondRing pending;  // unsettled seconds
   };
   struct Window {
     int64_t attack_bytes = 0;
@@ -141,10 +133,7 @@ class TrafficMeter {
   using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
 
   void Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip, bool inbound);
-  // `hint`: where the next second's slot is likely to be (the one after the last touched), so
-  // a record's consecutive seconds cost no tree search; updated.
-  void AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part,
-                 std::map<int64_t, Slot>::iterator& hint);
+  void AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
   void Settle(int64_t up_to);
   bool Exceeds(const Detection& d, const Slot& s) const;
   bool AttackAt(const Unit& u, int64_t second) const;
@@ -158,7 +147,7 @@ class TrafficMeter {
   std::vector<Unit> units_;
   std::unordered_map<common::IpAddress, IpState, common::IpAddressHash> ips_;
   std::map<WindowKey, Window> windows_;
-  size_t pending_seconds_ = 0;
+  size_t pending_seconds_ = 0;  // slots the rings hold (their capacity), kMaxPendingSeconds at most
   Stats stats_;
 };
 

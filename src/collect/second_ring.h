@@ -1,0 +1,74 @@
+// SecondRing: one IP's traffic per second for the seconds not judged yet, the traffic meter's
+// hot path (every record adds to each second it spans). A power-of-two array indexed by the
+// second itself covers the seconds [lo, hi) that hold traffic; a record's consecutive seconds
+// are consecutive slots, with no search and no allocation once the ring is big enough.
+//
+// An all-zero slot is an empty second (a second with traffic always has a byte or a packet).
+// The ring grows (doubling) to span what it must hold, up to kMaxSpanS seconds; the caller
+// bounds the sum over all rings through `budget`. Not thread-safe; value type.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace rampart::collect {
+
+struct SecondSlot {
+  int64_t unknown_bytes = 0;  // no forwarding status: detection decides
+  int64_t attack_bytes = 0;   // marked dropped
+  int64_t clean_bytes = 0;    // marked forwarded
+  int64_t out_bytes = 0;
+  int64_t packets = 0;
+  int64_t syn = 0;
+  int64_t udp = 0;
+  int64_t icmp = 0;
+
+  bool empty() const {
+    return (unknown_bytes | attack_bytes | clean_bytes | out_bytes | packets | syn | udp | icmp) ==
+           0;
+  }
+  SecondSlot& operator+=(const SecondSlot& o) {
+    unknown_bytes += o.unknown_bytes;
+    attack_bytes += o.attack_bytes;
+    clean_bytes += o.clean_bytes;
+    out_bytes += o.out_bytes;
+    packets += o.packets;
+    syn += o.syn;
+    udp += o.udp;
+    icmp += o.icmp;
+    return *this;
+  }
+};
+
+class SecondRing {
+ public:
+  static constexpr int64_t kMaxSpanS = 16384;  // ~4.5 h of unsettled seconds for one IP
+
+  // The slot of `second`, the ring grown to hold it; nullptr (nothing changed) when the ring
+  // would then span more than kMaxSpanS seconds or grow by more than `budget` slots.
+  // `*grown` is increased by the slots added.
+  SecondSlot* At(int64_t second, size_t budget, size_t* grown);
+
+  // f(second, slot) for each second with traffic before `up_to`, in order.
+  template <class F>
+  void ForEachBefore(int64_t up_to, F f) const {
+    for (int64_t s = lo_; s < hi_ && s < up_to; ++s) {
+      const SecondSlot& slot = slots_[Index(s)];
+      if (!slot.empty()) f(s, slot);
+    }
+  }
+  // Empties the seconds before `up_to` (after ForEachBefore has read them). Returns the slots
+  // freed when the ring is left empty (its storage released), else 0.
+  size_t DropBefore(int64_t up_to);
+
+  bool empty() const { return lo_ >= hi_; }
+  size_t capacity() const { return slots_.size(); }
+
+ private:
+  size_t Index(int64_t second) const { return static_cast<size_t>(second) & (slots_.size() - 1); }
+  std::vector<SecondSlot> slots_;  // size 0 or a power of two
+  int64_t lo_ = 0, hi_ = 0;        // the seconds held; empty when lo_ >= hi_
+};
+
+}  // namespace rampart::collect

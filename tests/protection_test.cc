@@ -2,6 +2,10 @@
 // validated (a catalogue of bad input, each naming its field) and served.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <map>
+#include <thread>
+
 #include "tests/server_harness.h"
 
 namespace rampart::testing {
@@ -374,6 +378,33 @@ TEST_F(Protection, AgentsReadTheDataplaneConfigurationWithAVersionThatMovesOnCha
     EXPECT_EQ(r.at("policy").at("detection").at("bps").as_int64(), 5'000'000'000);
     EXPECT_EQ(r.at("policy").at("detection").at("syn_pps").as_int64(), 0);
     EXPECT_EQ(Str(r.at("policy").at("detection"), "applies_to"), "total");
+  }
+
+  // A long poll (?wait=N): unchanged, it answers 304 after N seconds; a change while it waits
+  // answers at once (within a second) with the new document. Bad waits are refused.
+  const std::string now_version = Str(moved_doc, "version");
+  const std::map<std::string, std::string> current{{"If-None-Match", "\"" + now_version + "\""}};
+  auto started = std::chrono::steady_clock::now();
+  const auto quiet = s_.Call("GET", "/v1/dataplane/config?wait=1", agent_key, "", current);
+  EXPECT_EQ(quiet.status, 304);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(900));
+  started = std::chrono::steady_clock::now();
+  std::thread change([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(s_.Call("PUT", "/v1/resources/" + hdp_ + "/policy", key_,
+                      R"({"detection": {"bps": 6000000000}})")
+                  .status,
+              200);
+  });
+  const auto woken = s_.Call("GET", "/v1/dataplane/config?wait=30", agent_key, "", current);
+  change.join();
+  ASSERT_EQ(woken.status, 200) << woken.body;
+  EXPECT_NE(Str(woken.Json(), "version"), now_version);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  for (const char* bad : {"0", "61", "abc", "5s"}) {
+    EXPECT_EQ(s_.Call("GET", std::string("/v1/dataplane/config?wait=") + bad, agent_key).status,
+              400)
+        << bad;
   }
 
   // Detection is validated like the rest of the policy.

@@ -2,6 +2,7 @@
 // tests stay free of the networking library.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -37,6 +38,11 @@ struct HttpResponse {
   // What an Idempotency-Key replay answers instead of `body`, when the first answer carries
   // a secret that must be shown once and never stored (routes.h, AnswerWithSecret).
   std::optional<std::string> replay_body;
+  // A long poll: when set, the server calls `poll` again about once a second, on its I/O
+  // threads but holding none of them in between, until it returns an answer (sent instead)
+  // or `wait_until` passes (this response is sent). `poll` must stay valid that long.
+  std::function<std::optional<HttpResponse>()> poll;
+  std::chrono::steady_clock::time_point wait_until{};
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -190,7 +190,32 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const auto remote = Lowest().socket().remote_endpoint(addr_ec);
     if (!addr_ec) req.remote_address = remote.address().to_string();
     HttpResponse resp = server_.handler(req);
+    if (resp.poll) return LongPoll(std::move(resp), msg.keep_alive(), msg.version());
     Write(std::move(resp), msg.keep_alive(), msg.version());
+  }
+
+  // Asks `resp.poll` again each second until it answers or `resp.wait_until` passes (or the
+  // server stops), then writes. A timer on the connection's executor: no thread is held.
+  void LongPoll(HttpResponse resp, bool keep_alive, unsigned version) {
+    const auto now = std::chrono::steady_clock::now();
+    if (server_.stopping || now >= resp.wait_until) {
+      resp.poll = nullptr;
+      return Write(std::move(resp), keep_alive, version);
+    }
+    if (!poll_timer_) poll_timer_.emplace(Lowest().get_executor());
+    poll_timer_->expires_after(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::seconds(1), resp.wait_until - now));
+    auto waiting = std::make_shared<HttpResponse>(std::move(resp));
+    poll_timer_->async_wait(
+        [self = this->shared_from_this(), waiting, keep_alive, version](beast::error_code ec) {
+          if (ec) return;
+          if (!self->server_.stopping) {
+            if (auto answer = waiting->poll()) {
+              return self->Write(std::move(*answer), keep_alive, version);
+            }
+          }
+          self->LongPoll(std::move(*waiting), keep_alive, version);
+        });
   }
 
   // Answers a request that cannot be handled and closes the connection.
@@ -247,7 +272,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl& server_;
-  bool busy_ = false;  // touched only on the session's strand
+  bool busy_ = false;                             // touched only on the session's strand
+  std::optional<asio::steady_timer> poll_timer_;  // long polls (LongPoll)
 };
 
 }  // namespace

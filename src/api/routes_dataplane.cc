@@ -5,9 +5,12 @@
 // hash, also the ETag): the same state gives the same version on every node, and any change —
 // a resource delivered, expired or released, an IP bound, a rule or policy edited, an upgrade
 // of the ceiling — gives another. With If-None-Match naming the current version it answers
-// 304 with no body, so agents poll every few seconds for the price of a few queries.
-// (No long poll: the server's handler threads are a fixed pool, and a held request would
-// take one from every other tenant.)
+// 304 with no body; with ?wait=N (1-60 s) as well, it is a long poll: the answer waits until
+// the document changes (200, at most a second after the change) or N seconds pass (304). The
+// wait holds no server thread: the document is rebuilt once a second from a timer (a few
+// queries, as a poll would cost).
+#include <charconv>
+#include <chrono>
 #include <utility>
 
 #include "api/protection_json.h"
@@ -37,6 +40,26 @@ object ResourceDocument(const lifecycle::DataplaneResource& r, value policy) {
   return o;
 }
 
+// The whole document and its version.
+Result<std::pair<std::string, array>> Document(ApiService& s) {
+  auto resources =
+      s.Database().Use([](store::Connection& conn) { return lifecycle::ReadDataplane(conn); });
+  if (!resources) return std::unexpected(resources.error());
+  array items;
+  for (const auto& r : *resources)
+    items.push_back(ResourceDocument(r, PolicyToJson(r.policy_body)));
+  std::string version = common::Sha256Hex(boost::json::serialize(items)).substr(0, 32);
+  return std::pair{std::move(version), std::move(items)};
+}
+
+HttpResponse Answer(std::string version, array items) {
+  const std::string etag = "\"" + version + "\"";
+  auto out = Json(200, object{{"version", std::move(version)}, {"resources", std::move(items)}});
+  out.headers.emplace_back("ETag", etag);
+  out.headers.emplace_back("Cache-Control", "no-cache");
+  return out;
+}
+
 }  // namespace
 
 void AddDataplaneRoutes(EndpointMap& e) {
@@ -44,26 +67,33 @@ void AddDataplaneRoutes(EndpointMap& e) {
       {"GET /v1/dataplane/config",
        {{Role::kAgent, Role::kAdmin},
         [](ApiService& s, Context& c) {
-          auto resources = s.Database().Use(
-              [](store::Connection& conn) { return lifecycle::ReadDataplane(conn); });
-          if (!resources) return ErrorResponse(resources.error());
-          array items;
-          for (const auto& r : *resources) {
-            items.push_back(ResourceDocument(r, PolicyToJson(r.policy_body)));
+          int64_t wait_s = 0;
+          if (auto w = c.req.query.find("wait"); w != c.req.query.end()) {
+            const std::string& text = w->second;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), wait_s);
+            if (ec != std::errc() || end != text.data() + text.size() || wait_s < 1 ||
+                wait_s > 60) {
+              return ErrorResponse("invalid_option", "wait is 1-60 seconds", "wait");
+            }
           }
-          const std::string content = boost::json::serialize(items);
-          const std::string version = common::Sha256Hex(content).substr(0, 32);
-          const std::string etag = "\"" + version + "\"";
-          if (c.req.if_none_match == etag) {
-            HttpResponse not_modified;
-            not_modified.status = 304;
-            not_modified.headers.emplace_back("ETag", etag);
-            return not_modified;
+          auto doc = Document(s);
+          if (!doc) return ErrorResponse(doc.error());
+          const std::string etag = "\"" + doc->first + "\"";
+          if (c.req.if_none_match != etag)
+            return Answer(std::move(doc->first), std::move(doc->second));
+          HttpResponse not_modified;
+          not_modified.status = 304;
+          not_modified.headers.emplace_back("ETag", etag);
+          if (wait_s > 0) {
+            not_modified.wait_until =
+                std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+            not_modified.poll = [&s, etag]() -> std::optional<HttpResponse> {
+              auto now = Document(s);
+              if (!now || "\"" + now->first + "\"" == etag) return std::nullopt;  // keep waiting
+              return Answer(std::move(now->first), std::move(now->second));
+            };
           }
-          auto out = Json(200, object{{"version", version}, {"resources", std::move(items)}});
-          out.headers.emplace_back("ETag", etag);
-          out.headers.emplace_back("Cache-Control", "no-cache");
-          return out;
+          return not_modified;
         }}},
   });
 }

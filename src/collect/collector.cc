@@ -388,9 +388,13 @@ void ConfigLoop(const CollectOptions& o, Shared& sh) {
       std::lock_guard lock(sh.mu);
       version = sh.config_version;
     }
+    // A short long poll: the server answers as soon as the document changes, or 304 after
+    // 2 s; short, so a stopping collector never waits long on it.
     std::map<std::string, std::string> headers;
     if (!version.empty()) headers["If-None-Match"] = "\"" + version + "\"";
-    auto reply = (*client)->Call("GET", "/v1/dataplane/config", "", headers);
+    auto reply = (*client)->Call(
+        "GET", version.empty() ? "/v1/dataplane/config" : "/v1/dataplane/config?wait=2", "",
+        headers);
     {
       std::lock_guard lock(sh.mu);
       if (reply && (reply->status == 200 || reply->status == 304)) {
@@ -424,6 +428,13 @@ void ConfigLoop(const CollectOptions& o, Shared& sh) {
       last_error = why;
     }
     if (reply && (reply->status == 200 || reply->status == 304)) last_error.clear();
+    bool current = false;  // the version we hold is the server's: ask again at once
+    {
+      std::lock_guard lock(sh.mu);
+      current =
+          reply && (reply->status == 304 || (reply->status == 200 && sh.config_version != version));
+    }
+    if (current) continue;  // the wait was the server's
     for (int i = 0; i < 20 && !g_stop; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

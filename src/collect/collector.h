@@ -10,7 +10,8 @@
 // killed collector restarts where its state was and never re-sends a revision with other
 // numbers. A poster thread sends batches to POST /v1/usage with an Idempotency-Key, retrying
 // with backoff while the server is unreachable; a config thread polls the data-plane
-// configuration (GET /v1/dataplane/config, If-None-Match) every 2 s. /metrics on --metrics.
+// configuration (GET /v1/dataplane/config, If-None-Match, a 2-s long poll, so changes arrive
+// within a second). /metrics on --metrics.
 //
 // Offline (RunReplay): the same decoder and meter over pcap files, the arrival times as the
 // clock, and the windows' final totals written as `rampart rate`'s usage CSV, byte for byte

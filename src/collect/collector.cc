@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -28,6 +29,7 @@
 #include "collect/metrics_server.h"
 #include "collect/pcap.h"
 #include "collect/sflow_decoder.h"
+#include "collect/state_journal.h"
 #include "collect/traffic_meter.h"
 #include "common/time.h"
 
@@ -482,6 +484,7 @@ int RunLive(const CollectOptions& o) {
   TrafficMeter meter(o.grace_s, o.count_bytes);
   Shared sh;
   uint64_t next_seq = 1;
+  StateJournal journal(state_dir);
   // The state of the last run, and the configuration it had (used until the server answers).
   if (!o.state_dir.empty()) {
     if (auto doc = ReadJson((state_dir / "config.json").string())) {
@@ -492,27 +495,41 @@ int RunLive(const CollectOptions& o) {
         }
       }
     }
-    std::ifstream in(state_dir / "state");
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      const std::string text = ss.str();
-      // Sections: "== templates", "== meter", "== outbox" (batches: "B seq id n", n lines).
-      auto section = [&](const std::string& name) {
+    auto parts = journal.Load();
+    if (!parts) {
+      std::cerr << "error: " << parts.error().message << "\n";
+      return 2;
+    }
+    // Each part (the snapshot, then each journal record) has the sections "== templates",
+    // "== meter" and "== outbox" (the snapshot's outbox whole: "B seq id n" and n lines; a
+    // record's as changes: "B" added, "D seq" sent), each optional in a record.
+    for (size_t p = 0; p < parts->size(); ++p) {
+      const std::string& text = (*parts)[p];
+      auto section = [&](const std::string& name) -> std::optional<std::string_view> {
         const std::string mark = "== " + name + "\n";
-        const size_t at = text.find(mark);
-        if (at == std::string::npos) return std::string_view{};
-        const size_t from = at + mark.size();
-        const size_t to = text.find("\n== ", from);
+        size_t from = 0;
+        if (text.compare(0, mark.size(), mark) == 0) {
+          from = mark.size();
+        } else if (const size_t at = text.find("\n" + mark); at != std::string::npos) {
+          from = at + 1 + mark.size();
+        } else {
+          return std::nullopt;
+        }
+        // Up to the next section's mark (bodies never start a line with "== ").
+        const size_t next = text.compare(from, 3, "== ") == 0 ? from : text.find("\n== ", from);
+        const size_t to = next == from || next == std::string::npos ? next : next + 1;
         return std::string_view(text).substr(
-            from, to == std::string::npos ? std::string::npos : to + 1 - from);
+            from, to == std::string::npos ? std::string::npos : to - from);
       };
-      if (!decoder.LoadTemplates(section("templates")) || !meter.RestoreState(section("meter"))) {
-        std::cerr << "error: " << (state_dir / "state").string()
-                  << " is damaged; move it away to start afresh\n";
+      const auto templates = section("templates");
+      const auto meter_state = section("meter");
+      if ((templates && !decoder.LoadTemplates(*templates)) ||
+          (meter_state && !meter.RestoreState(*meter_state))) {
+        std::cerr << "error: " << o.state_dir << " is damaged (part " << p
+                  << "); move state and journal away to start afresh\n";
         return 1;
       }
-      std::istringstream ob{std::string(section("outbox"))};
+      std::istringstream ob{std::string(section("outbox").value_or(""))};
       std::string line;
       while (std::getline(ob, line)) {
         std::istringstream f(line);
@@ -521,17 +538,23 @@ int RunLive(const CollectOptions& o) {
         f >> kind >> b.seq >> b.id >> b.samples;
         if (kind == "N") {
           next_seq = b.seq;
-          continue;
+        } else if (kind == "D") {
+          std::erase_if(sh.outbox, [&](const Batch& x) { return x.seq == b.seq; });
+        } else if (kind == "B") {
+          for (size_t i = 0; i < b.samples && std::getline(ob, line); ++i) b.body += line + "\n";
+          next_seq = std::max(next_seq, b.seq + 1);
+          if (std::none_of(sh.outbox.begin(), sh.outbox.end(),
+                           [&](const Batch& x) { return x.seq == b.seq; })) {
+            sh.outbox.push_back(std::move(b));
+          }
         }
-        if (kind != "B") continue;
-        for (size_t i = 0; i < b.samples && std::getline(ob, line); ++i) b.body += line + "\n";
-        next_seq = std::max(next_seq, b.seq + 1);
-        sh.outbox.push_back(std::move(b));
       }
+    }
+    if (!parts->empty()) {
       sh.persisted_seq = next_seq - 1;
-      std::cerr << "collect: resumed from " << (state_dir / "state").string() << " ("
-                << decoder.template_count() << " templates, " << sh.outbox.size()
-                << " batches to send)\n";
+      std::cerr << "collect: resumed from " << o.state_dir << " (" << decoder.template_count()
+                << " templates, " << sh.outbox.size() << " batches to send, " << parts->size() - 1
+                << " journal records)\n";
     }
   }
 
@@ -678,6 +701,9 @@ int RunLive(const CollectOptions& o) {
     if (archive && !archive->Write(d, collector)) ++archive_errors;
   };
 
+  bool need_snapshot = true;
+  std::string saved_templates;
+  std::set<uint64_t> journaled_seqs;  // the batches the state on disk holds
   auto persist = [&] {
     if (o.state_dir.empty()) {
       std::lock_guard lock(sh.mu);
@@ -685,21 +711,41 @@ int RunLive(const CollectOptions& o) {
       sh.wake.notify_all();
       return;
     }
-    std::string text = "== templates\n" + decoder.SaveTemplates() + "== meter\n" +
-                       meter.SaveState() + "== outbox\nN " + std::to_string(next_seq) + " - 0\n";
+    // A full snapshot at the start, after a failed append, and when the journal has grown
+    // past the snapshot (or 64 MiB); otherwise a record of what changed this second.
+    const bool full = need_snapshot || journal.journal_bytes() >
+                                           std::max<uint64_t>(64 << 20, journal.snapshot_bytes());
+    std::string templates = decoder.SaveTemplates();
+    std::string text;
+    if (full || templates != saved_templates) text += "== templates\n" + templates;
+    text += "== meter\n" + (full ? meter.SaveState() : meter.SaveChanges());
+    text += "== outbox\nN " + std::to_string(next_seq) + " - 0\n";
+    std::set<uint64_t> in_outbox;
     {
       std::lock_guard lock(sh.mu);
       for (const auto& b : sh.outbox) {
+        in_outbox.insert(b.seq);
+        if (!full && journaled_seqs.count(b.seq)) continue;
         text += "B " + std::to_string(b.seq) + " " + b.id + " " + std::to_string(b.samples) + "\n" +
                 b.body;
       }
       sh.outbox_changed = false;
     }
-    if (!WriteAtomically(state_dir / "state", text)) {
-      std::cerr << "collect: cannot write the state to " << o.state_dir << ": "
-                << std::strerror(errno) << "; nothing is sent until it can be\n";
+    if (!full) {
+      for (uint64_t seq : journaled_seqs) {
+        if (!in_outbox.count(seq)) text += "D " + std::to_string(seq) + " - 0\n";
+      }
+    }
+    auto written = full ? journal.WriteSnapshot(text) : journal.Append(text);
+    if (!written) {
+      need_snapshot = true;  // the changes taken for this record are not on disk
+      std::cerr << "collect: " << written.error().message << "; nothing is sent until the state "
+                << "can be written\n";
       return;
     }
+    need_snapshot = false;
+    saved_templates = std::move(templates);
+    journaled_seqs = std::move(in_outbox);
     std::lock_guard lock(sh.mu);
     sh.persisted_seq = next_seq - 1;
     sh.wake.notify_all();

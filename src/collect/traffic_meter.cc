@@ -177,6 +177,13 @@ void TrafficMeter::AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t
     return;
   }
   *slot += part;
+  if (ip.changed_from == ip.changed_to) {
+    ip.changed_from = second;
+    ip.changed_to = second + 1;
+  } else {
+    ip.changed_from = std::min(ip.changed_from, second);
+    ip.changed_to = std::max(ip.changed_to, second + 1);
+  }
 }
 
 bool TrafficMeter::Exceeds(const Detection& d, const Slot& s) const {
@@ -204,7 +211,14 @@ TrafficMeter::Window* TrafficMeter::WindowOf(const common::IpAddress& ip, int64_
     }
     it = windows_.emplace(key, Window{}).first;
   }
+  MarkChanged(it->first, it->second);
   return &it->second;
+}
+
+void TrafficMeter::MarkChanged(const WindowKey& key, Window& w) {
+  if (w.changed) return;
+  w.changed = true;
+  changed_.push_back(key);
 }
 
 void TrafficMeter::Settle(int64_t up_to) {
@@ -302,20 +316,40 @@ void TrafficMeter::Emit(int64_t before, std::vector<WindowSample>& out) {
     if (w.revision >= 0 && std::equal(reported, reported + 3, w.reported)) continue;
     std::copy(reported, reported + 3, w.reported);
     ++w.revision;
+    MarkChanged(key, w);
     out.push_back({key.second, key.first, w.attack_bytes, clean, outbound, w.revision});
   }
 }
 
-std::string TrafficMeter::SaveState() const {
+std::string TrafficMeter::SaveState() { return Save(true); }
+std::string TrafficMeter::SaveChanges() { return Save(false); }
+
+std::string TrafficMeter::Save(bool all) {
   std::ostringstream o;
   o << "S " << settled_ << " " << newest_ << "\n";
-  for (const auto& [key, w] : windows_) {
+  auto window = [&](const WindowKey& key, const Window& w) {
     o << "W " << key.first << " " << key.second.ToString() << " " << w.attack_bytes << " "
       << w.clean_in_bytes << " " << w.out_bytes << " " << w.revision << " " << w.dirty << " "
       << w.reported[0] << " " << w.reported[1] << " " << w.reported[2] << "\n";
+  };
+  if (all) {
+    for (const auto& [key, w] : windows_) window(key, w);
+  } else {
+    for (const auto& key : changed_) {
+      if (auto it = windows_.find(key); it != windows_.end()) window(key, it->second);
+    }
   }
-  for (const auto& [addr, ip] : ips_) {
-    ip.pending.ForEachBefore(INT64_MAX, [&](int64_t second, const Slot& s) {
+  for (const auto& key : changed_) {
+    if (auto it = windows_.find(key); it != windows_.end()) it->second.changed = false;
+  }
+  changed_.clear();
+  for (auto& [addr, ip] : ips_) {
+    const int64_t from = all ? INT64_MIN : std::max(ip.changed_from, settled_);
+    const int64_t to = all ? INT64_MAX : ip.changed_to;
+    ip.changed_from = ip.changed_to = 0;
+    if (from >= to) continue;
+    ip.pending.ForEachBefore(to, [&](int64_t second, const Slot& s) {
+      if (second < from) return;
       o << "P " << addr.ToString() << " " << second << " " << s.unknown_bytes << " "
         << s.attack_bytes << " " << s.clean_bytes << " " << s.out_bytes << " " << s.packets << " "
         << s.syn << " " << s.udp << " " << s.icmp << "\n";
@@ -341,6 +375,8 @@ bool TrafficMeter::RestoreState(std::string_view text) {
     f >> kind;
     if (kind == "S") {
       f >> settled_ >> newest_;
+      // What that save had settled is gone from the unsettled seconds.
+      for (auto& [_, ip] : ips_) pending_seconds_ -= ip.pending.DropBefore(settled_);
     } else if (kind == "W") {
       int64_t start = 0;
       std::string ip;

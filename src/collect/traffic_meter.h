@@ -100,7 +100,12 @@ class TrafficMeter {
 
   // The windows' totals and emitted revisions, and the units' attack states, as text (one
   // line per window / unit), for --state-dir; Restore takes them back after Configure.
-  std::string SaveState() const;
+  // SaveState: everything. SaveChanges: the same but only the windows and unsettled seconds
+  // changed since the last SaveState or SaveChanges (the units are small and given whole), for
+  // a journal. RestoreState takes a SaveState and then any SaveChanges after it, in order;
+  // each settles what its clock settled and replaces the seconds, units and windows it names.
+  std::string SaveState();
+  std::string SaveChanges();
   bool RestoreState(std::string_view text);
 
   const Stats& stats() const { return stats_; }
@@ -121,6 +126,8 @@ class TrafficMeter {
   struct IpState {
     size_t unit = 0;
     SecondRing pending;  // unsettled seconds
+    // The seconds changed since the last save, [changed_from, changed_to); empty if equal.
+    int64_t changed_from = 0, changed_to = 0;
   };
   struct Window {
     int64_t attack_bytes = 0;
@@ -129,6 +136,7 @@ class TrafficMeter {
     int64_t revision = -1;            // the last emitted; -1: never
     int64_t reported[3] = {0, 0, 0};  // what that revision reported
     bool dirty = false;
+    bool changed = false;  // since the last SaveState/SaveChanges (then in changed_)
   };
   using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
 
@@ -137,7 +145,11 @@ class TrafficMeter {
   void Settle(int64_t up_to);
   bool Exceeds(const Detection& d, const Slot& s) const;
   bool AttackAt(const Unit& u, int64_t second) const;
-  Window* WindowOf(const common::IpAddress& ip, int64_t second);
+  Window* WindowOf(const common::IpAddress& ip, int64_t second);  // marks it changed
+  void MarkChanged(const WindowKey& key, Window& w);
+  // The lines of SaveState/SaveChanges: the clock, the unsettled seconds, the units; then
+  // windows, all or the changed ones.
+  std::string Save(bool all);
   void Emit(int64_t before, std::vector<WindowSample>& out);
 
   int64_t grace_s_;
@@ -147,6 +159,7 @@ class TrafficMeter {
   std::vector<Unit> units_;
   std::unordered_map<common::IpAddress, IpState, common::IpAddressHash> ips_;
   std::map<WindowKey, Window> windows_;
+  std::vector<WindowKey> changed_;  // windows changed since the last save, each once
   size_t pending_seconds_ = 0;  // slots the rings hold (their capacity), kMaxPendingSeconds at most
   Stats stats_;
 };

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -586,6 +587,34 @@ TEST(CollectFastnetmon, FlagsTheSameIpsUnderTheSameThresholds) {
   }
   EXPECT_EQ(rampart, std::set<std::string>{"203.0.113.3"}) << Read(dir / "usage.csv");
   EXPECT_EQ(fastnetmon, rampart) << Read(dir / "fastnetmon.log");
+  fs::remove_all(dir);
+}
+
+// `--usage-out` naming a device or a FIFO writes into it: replacing it with a file (as the
+// atomic write of a regular file does) once turned this machine's /dev/null into a file.
+TEST(CollectReplay, UsageOutToAFifoIsWrittenIntoNotReplaced) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("rampart_collect_fifo_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  PcapWriter::Open((dir / "empty.pcap").string()).value().reset();  // a pcap with no packet
+  std::ofstream(dir / "resources.json") << "[]";
+  ASSERT_EQ(::mkfifo((dir / "out").c_str(), 0600), 0);
+  // Open for reading without waiting for a writer: the output fits the pipe's buffer, so the
+  // command writes it and ends before it is read (and a replaced FIFO reads nothing).
+  const int fifo = ::open((dir / "out").c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(fifo, 0);
+  EXPECT_EQ(
+      Shell(std::string(RAMPART_BINARY) + " collect --replay " + (dir / "empty.pcap").string() +
+            " --resources " + (dir / "resources.json").string() + " --usage-out " +
+            (dir / "out").string() + " 2>/dev/null"),
+      0);
+  std::string got(4096, '\0');
+  const ssize_t n = ::read(fifo, got.data(), got.size());
+  got.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  ::close(fifo);
+  EXPECT_EQ(got, "window_start,window_s,ip,attack_bps,in_bytes,out_bytes\n");
+  EXPECT_TRUE(fs::is_fifo(dir / "out"));
   fs::remove_all(dir);
 }
 

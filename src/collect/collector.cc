@@ -66,21 +66,28 @@ common::Result<boost::json::value> ReadJson(const std::string& path) {
 
 // Writes `content` to `path` whole or not at all (a temporary file, fsync, rename).
 bool WriteAtomically(const fs::path& path, const std::string& content) {
-  const fs::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  // A device, FIFO or socket (--usage-out /dev/stdout, a pipe) is written in place: renaming
+  // a file over it would replace it (and /dev/null with it).
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  const bool special = !ec && fs::exists(status) && !fs::is_regular_file(status);
+  const fs::path target = special ? path : fs::path(path.string() + ".tmp");
+  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ::close(fd);
       return false;
     }
     done += static_cast<size_t>(n);
   }
+  if (special) return ::close(fd) == 0;
   const bool ok = ::fsync(fd) == 0;
   ::close(fd);
-  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+  return ok && std::rename(target.c_str(), path.c_str()) == 0;
 }
 
 std::string SampleLine(const WindowSample& s, const std::string& source) {

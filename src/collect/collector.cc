@@ -65,30 +65,6 @@ common::Result<boost::json::value> ReadJson(const std::string& path) {
 }
 
 // Writes `content` to `path` whole or not at all (a temporary file, fsync, rename).
-bool WriteAtomically(const fs::path& path, const std::string& content) {
-  // A device, FIFO or socket (--usage-out /dev/stdout, a pipe) is written in place: renaming
-  // a file over it would replace it (and /dev/null with it).
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  const bool special = !ec && fs::exists(status) && !fs::is_regular_file(status);
-  const fs::path target = special ? path : fs::path(path.string() + ".tmp");
-  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (special) return ::close(fd) == 0;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok && std::rename(target.c_str(), path.c_str()) == 0;
-}
 
 std::string SampleLine(const WindowSample& s, const std::string& source) {
   return "{\"ip\":\"" + s.ip.ToString() + "\",\"window_start\":\"" + Rfc3339(s.window_start) +
@@ -184,8 +160,8 @@ int RunReplay(const CollectOptions& o) {
   const std::string csv = UsageCsv(final_windows);
   if (o.usage_out == "-" || o.usage_out.empty()) {
     std::cout << csv;
-  } else if (!WriteAtomically(o.usage_out, csv)) {
-    std::cerr << "error: cannot write " << o.usage_out << ": " << std::strerror(errno) << "\n";
+  } else if (auto w = WriteFileAtomically(o.usage_out, csv); !w) {
+    std::cerr << "error: " << w.error().message << "\n";
     return 2;
   }
   const auto& ds = decoder.stats();
@@ -424,7 +400,7 @@ void ConfigLoop(const CollectOptions& o, Shared& sh) {
         sh.config_version = std::string(doc.at("version").as_string());
         ++sh.config_updates;
         if (!o.state_dir.empty())
-          WriteAtomically(fs::path(o.state_dir) / "config.json", reply->body);
+          (void)WriteFileAtomically(fs::path(o.state_dir) / "config.json", reply->body);
       }
     } else if (!reply || reply->status != 304) {
       const std::string why =

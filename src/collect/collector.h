@@ -6,10 +6,11 @@
 // (TrafficMeter: exact spreading, detection, 60-s windows). Once a second the windows past
 // their grace become samples — source --source, the next revision of each window — batched
 // into the outbox. The state (templates, windows and revisions, unsettled seconds, attack
-// states, the outbox) is written atomically to --state-dir before a batch may be sent, so a
-// killed collector restarts where its state was and never re-sends a revision with other
-// numbers. A poster thread sends batches to POST /v1/usage with an Idempotency-Key, retrying
-// with backoff while the server is unreachable; a config thread polls the data-plane
+// states, the outbox) is in --state-dir (StateJournal: a snapshot and a journal of each
+// second's changes) before a batch may be sent, so a killed collector restarts where its
+// state was and never re-sends a revision with other numbers. A poster thread sends batches
+// to POST /v1/usage with an Idempotency-Key, retrying with backoff while the server is
+// unreachable; a config thread polls the data-plane
 // configuration (GET /v1/dataplane/config, If-None-Match, a 2-s long poll, so changes arrive
 // within a second). /metrics on --metrics.
 //

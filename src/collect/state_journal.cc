@@ -42,6 +42,22 @@ bool WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
+common::Result<void> WriteFileAtomically(const fs::path& path, std::string_view content) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  const bool special = !ec && fs::exists(status) && !fs::is_regular_file(status);
+  const fs::path target = special ? path : fs::path(path.string() + ".tmp");
+  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected(IoError(target, "write"));
+  bool ok = WriteAll(fd, content) && (special || ::fsync(fd) == 0);
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) return std::unexpected(IoError(target, "write"));
+  if (!special && ::rename(target.c_str(), path.c_str()) != 0) {
+    return std::unexpected(IoError(path, "replace"));
+  }
+  return {};
+}
+
 common::Result<std::vector<std::string>> StateJournal::Load() {
   std::vector<std::string> parts;
   std::ifstream in(dir_ / "state", std::ios::binary);
@@ -98,14 +114,8 @@ common::Result<std::vector<std::string>> StateJournal::Load() {
 }
 
 common::Result<void> StateJournal::WriteSnapshot(const std::string& text) {
-  const fs::path path = dir_ / "state", tmp = dir_ / "state.tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return std::unexpected(IoError(tmp, "write"));
   const std::string header = "G " + std::to_string(generation_ + 1) + "\n";
-  const bool ok = WriteAll(fd, header) && WriteAll(fd, text) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return std::unexpected(IoError(tmp, "write"));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return std::unexpected(IoError(path, "replace"));
+  if (auto w = WriteFileAtomically(dir_ / "state", header + text); !w) return w;
   ++generation_;
   snapshot_bytes_ = header.size() + text.size();
   // The old journal is of the old generation now: ignored if this fails, emptied here.

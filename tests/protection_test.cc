@@ -53,6 +53,7 @@ TEST_F(Protection, RulesAreStoredWithDefaultsAndServed) {
   const auto rule = created.Json();
   EXPECT_EQ(Str(rule, "lb"), "wrr");
   EXPECT_EQ(rule.at("session_persistence_s").as_int64(), 0);
+  EXPECT_EQ(Str(rule, "proxy_protocol"), "off");
   EXPECT_TRUE(rule.at("health_check").at("enabled").as_bool());
   EXPECT_EQ(rule.at("origins").as_array().size(), 2u);
   const std::string id = Str(rule, "id");
@@ -61,11 +62,13 @@ TEST_F(Protection, RulesAreStoredWithDefaultsAndServed) {
   const auto put = s_.Call(
       "PUT", "/v1/resources/" + hdip_ + "/rules/" + id, key_,
       R"({"protocol": "udp", "frontend_port": 53, "lb": "source_hash", "session_persistence_s": 600,
+                               "proxy_protocol": "v2",
                                "origins": [{"address": "2001:DB8::1", "port": 53}],
                                "health_check": {"enabled": false, "interval_s": 10, "timeout_s": 2}})");
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(Str(put.Json().at("origins").as_array()[0], "address"), "2001:db8::1");  // canonical
   EXPECT_EQ(put.Json().at("origins").as_array()[0].at("weight").as_int64(), 100);
+  EXPECT_EQ(Str(put.Json(), "proxy_protocol"), "v2");
   EXPECT_EQ(s_.Call("GET", "/v1/resources/" + hdip_ + "/rules", key_)
                 .Json()
                 .at("items")
@@ -141,6 +144,9 @@ TEST_F(Protection, BadRulesBindingsAndPoliciesNameTheirField) {
        400, "unknown_field", "origins[0].extra"},
       {"POST", rules, R"({"protocol": "tcp", "frontend_port": 80, "lb": "random", )" + origin + "}",
        400, "invalid_option", "lb"},
+      {"POST", rules,
+       R"({"protocol": "tcp", "frontend_port": 80, "proxy_protocol": "v1", )" + origin + "}", 400,
+       "invalid_option", "proxy_protocol"},
       {"POST", rules,
        R"({"protocol": "tcp", "frontend_port": 80, "session_persistence_s": 7200, )" + origin + "}",
        400, "out_of_range", "session_persistence_s"},
@@ -337,6 +343,7 @@ TEST_F(Protection, AgentsReadTheDataplaneConfigurationWithAVersionThatMovesOnCha
   ASSERT_EQ(first.status, 200) << first.body;
   const auto doc = first.Json();
   const std::string version = Str(doc, "version");
+  EXPECT_FALSE(doc.at("private_origins_allowed").as_bool());  // no --allow-private-origins
   EXPECT_EQ(first.headers.at("ETag"), "\"" + version + "\"");
   const auto resources = doc.at("resources").as_array();
   ASSERT_EQ(resources.size(), 2u) << doc;

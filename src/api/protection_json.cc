@@ -44,6 +44,7 @@ common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
   auto port = r.Int("frontend_port", true, 1, 65535);
   auto lb = r.Choice("lb", false, {"wrr", "source_hash"});
   auto persistence = r.Int("session_persistence_s", false, 0, 3600);
+  auto proxy_protocol = r.Choice("proxy_protocol", false, {"off", "v2"});
   array origins;
   if (const auto* list = r.Array("origins", true)) {
     if (list->empty() || list->size() > 20) {
@@ -125,7 +126,8 @@ common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
                                             {"origins", origins},
                                             {"lb", lb.value_or("wrr")},
                                             {"session_persistence_s", persistence.value_or(0)},
-                                            {"health_check", health}});
+                                            {"health_check", health},
+                                            {"proxy_protocol", proxy_protocol.value_or("off")}});
   return rule;
 }
 
@@ -133,6 +135,7 @@ value RuleToJson(const lifecycle::StoredRule& rule) {
   value v = boost::json::parse(rule.body);
   object out{{"id", rule.id}};
   for (const auto& [k, item] : v.as_object()) out[k] = item;
+  if (!out.contains("proxy_protocol")) out["proxy_protocol"] = "off";  // stored before it existed
   return out;
 }
 

@@ -17,7 +17,8 @@ namespace rampart::api {
 // domain, "port": 1-65535, "weight": 0-100}] (1-20, weights not all 0), "lb": "wrr"|
 // "source_hash" (wrr), "session_persistence_s": 0-3600 (0), "health_check": {"enabled"
 // (true), "interval_s" 1-300 (5), "timeout_s" 1-60 (3, below the interval),
-// "unhealthy_after" 1-10 (3), "healthy_after" 1-10 (3)}}.
+// "unhealthy_after" 1-10 (3), "healthy_after" 1-10 (3)}, "proxy_protocol": "off"|"v2" (off: the
+// PROXY protocol v2 header the forwarder sends the origins first, so they see the client)}.
 //
 // Origins are where the forwarder carries tenants' traffic: an address origin must pass the
 // address policy (common/address_policy.h) unless `allow_private` (an operator whose origins

@@ -40,21 +40,26 @@ object ResourceDocument(const lifecycle::DataplaneResource& r, value policy) {
   return o;
 }
 
-// The whole document and its version.
-Result<std::pair<std::string, array>> Document(ApiService& s) {
+// The whole document (without its version) and its version, the hash of the rest.
+Result<std::pair<std::string, object>> Document(ApiService& s) {
   auto resources =
       s.Database().Use([](store::Connection& conn) { return lifecycle::ReadDataplane(conn); });
   if (!resources) return std::unexpected(resources.error());
   array items;
   for (const auto& r : *resources)
     items.push_back(ResourceDocument(r, PolicyToJson(r.policy_body)));
-  std::string version = common::Sha256Hex(boost::json::serialize(items)).substr(0, 32);
-  return std::pair{std::move(version), std::move(items)};
+  // The operator's --allow-private-origins travels with the rules: the forwarders check the
+  // addresses that origins named by a domain resolve to.
+  object doc{{"private_origins_allowed", s.deps().allow_private_origins},
+             {"resources", std::move(items)}};
+  std::string version = common::Sha256Hex(boost::json::serialize(doc)).substr(0, 32);
+  return std::pair{std::move(version), std::move(doc)};
 }
 
-HttpResponse Answer(std::string version, array items) {
+HttpResponse Answer(std::string version, object doc) {
   const std::string etag = "\"" + version + "\"";
-  auto out = Json(200, object{{"version", std::move(version)}, {"resources", std::move(items)}});
+  doc["version"] = std::move(version);
+  auto out = Json(200, std::move(doc));
   out.headers.emplace_back("ETag", etag);
   out.headers.emplace_back("Cache-Control", "no-cache");
   return out;

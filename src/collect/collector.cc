@@ -10,11 +10,9 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,10 +21,12 @@
 #include <sstream>
 #include <thread>
 
-#include "collect/api_client.h"
+#include "agent/api_client.h"
+#include "agent/config_watcher.h"
+#include "agent/metrics_server.h"
+#include "agent/usage_outbox.h"
 #include "collect/flow_decoder.h"
 #include "collect/meter_config.h"
-#include "collect/metrics_server.h"
 #include "collect/pcap.h"
 #include "collect/sflow_decoder.h"
 #include "collect/state_journal.h"
@@ -90,17 +90,6 @@ void DecodeDatagram(const Datagram& d, FlowDecoder& flows, SflowDecoder& sflow,
   } else {
     flows.Decode(d.payload, d.exporter, out);
   }
-}
-
-bool ValidSourceName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
-          c == '-')) {
-      return false;
-    }
-  }
-  return true;
 }
 
 int RunReplay(const CollectOptions& o) {
@@ -183,30 +172,6 @@ namespace {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
-struct Batch {
-  uint64_t seq = 0;
-  std::string id;    // the Idempotency-Key
-  std::string body;  // NDJSON
-  size_t samples = 0;
-};
-
-// What the threads share. The receive loop owns the decoder and the meter; the poster and
-// the config thread talk to it through here.
-struct Shared {
-  std::mutex mu;
-  std::condition_variable wake;
-  std::deque<Batch> outbox;
-  uint64_t persisted_seq = 0;  // batches up to this one are in the state file
-  bool outbox_changed = false;
-  std::optional<std::vector<MeterUnit>> new_units;
-  std::string config_version;
-  // Counters (the metrics thread reads them under `mu`).
-  uint64_t batches_posted = 0, samples_posted = 0, samples_rejected = 0, post_failures = 0,
-           batches_dropped = 0, config_updates = 0, config_failures = 0;
-  int64_t config_fetched_at = 0;
-};
-
-constexpr size_t kMaxOutbox = 10'000;  // batches; beyond, the oldest is dropped (counted)
 constexpr size_t kSamplesPerBatch = 5'000;
 
 common::Result<sockaddr_storage> ParseAddr(const std::string& text, socklen_t* len) {
@@ -298,133 +263,6 @@ bool OpenListener(const std::string& address, Listener& l, int* exit_code) {
   return true;
 }
 
-void PosterLoop(const CollectOptions& o, Shared& sh) {
-  auto client = ApiClient::Create(o.server, o.key, o.ca_file);
-  if (!client) return;
-  int backoff_s = 1;
-  while (true) {
-    Batch batch;
-    {
-      std::unique_lock lock(sh.mu);
-      sh.wake.wait_for(lock, std::chrono::milliseconds(500), [&] {
-        return g_stop || (!sh.outbox.empty() && sh.outbox.front().seq <= sh.persisted_seq);
-      });
-      if (sh.outbox.empty() || sh.outbox.front().seq > sh.persisted_seq) {
-        if (g_stop) return;
-        continue;
-      }
-      batch = sh.outbox.front();
-    }
-    auto reply =
-        (*client)->Call("POST", "/v1/usage", batch.body,
-                        {{"Content-Type", "application/x-ndjson"}, {"Idempotency-Key", batch.id}});
-    const bool done = reply && reply->status == 200;
-    // A batch the server will never take (malformed: a bug) is dropped and counted rather
-    // than blocking every later one; anything else is retried.
-    const bool refused = reply && (reply->status == 400 || reply->status == 413);
-    std::lock_guard lock(sh.mu);
-    if (done || refused) {
-      if (!sh.outbox.empty() && sh.outbox.front().seq == batch.seq) sh.outbox.pop_front();
-      sh.outbox_changed = true;
-      backoff_s = 1;
-      if (done) {
-        ++sh.batches_posted;
-        sh.samples_posted += batch.samples;
-        boost::system::error_code ec;
-        auto v = boost::json::parse(reply->body, ec);
-        if (!ec && v.is_object() && v.as_object().contains("rejected")) {
-          const auto& rejected = v.at("rejected").as_array();
-          sh.samples_rejected += rejected.size();
-          if (!rejected.empty()) {
-            std::cerr << "collect: the server refused " << rejected.size() << " of "
-                      << batch.samples << " samples of batch " << batch.id
-                      << ", first: " << boost::json::serialize(rejected[0]) << "\n";
-          }
-        }
-      } else {
-        ++sh.batches_dropped;
-        std::cerr << "collect: batch " << batch.id << " refused (" << reply->status
-                  << "), dropped: " << reply->body.substr(0, 300) << "\n";
-      }
-      continue;
-    }
-    ++sh.post_failures;
-    std::cerr << "collect: posting batch " << batch.id << " failed ("
-              << (reply ? "HTTP " + std::to_string(reply->status) : reply.error().message)
-              << "); retrying in " << backoff_s << " s\n";
-    sh.mu.unlock();
-    for (int i = 0; i < backoff_s * 10 && !g_stop; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    sh.mu.lock();
-    backoff_s = std::min(backoff_s * 2, 30);
-    if (g_stop) return;
-  }
-}
-
-void ConfigLoop(const CollectOptions& o, Shared& sh) {
-  auto client = ApiClient::Create(o.server, o.key, o.ca_file);
-  if (!client) return;
-  (*client)->timeout = std::chrono::seconds(5);
-  std::string last_error;
-  while (!g_stop) {
-    std::string version;
-    {
-      std::lock_guard lock(sh.mu);
-      version = sh.config_version;
-    }
-    // A short long poll: the server answers as soon as the document changes, or 304 after
-    // 2 s; short, so a stopping collector never waits long on it.
-    std::map<std::string, std::string> headers;
-    if (!version.empty()) headers["If-None-Match"] = "\"" + version + "\"";
-    auto reply = (*client)->Call(
-        "GET", version.empty() ? "/v1/dataplane/config" : "/v1/dataplane/config?wait=2", "",
-        headers);
-    {
-      std::lock_guard lock(sh.mu);
-      if (reply && (reply->status == 200 || reply->status == 304)) {
-        sh.config_fetched_at = NowUs() / 1'000'000;
-      } else {
-        ++sh.config_failures;
-      }
-    }
-    if (reply && reply->status == 200) {
-      boost::system::error_code ec;
-      auto doc = boost::json::parse(reply->body, ec);
-      auto units =
-          ec ? common::Result<std::vector<MeterUnit>>(common::Fail("invalid_config", "not JSON"))
-             : UnitsFromJson(doc);
-      if (units) {
-        std::lock_guard lock(sh.mu);
-        sh.new_units = std::move(*units);
-        sh.config_version = std::string(doc.at("version").as_string());
-        ++sh.config_updates;
-        if (!o.state_dir.empty())
-          (void)WriteFileAtomically(fs::path(o.state_dir) / "config.json", reply->body);
-      }
-    } else if (!reply || reply->status != 304) {
-      const std::string why =
-          reply ? "HTTP " + std::to_string(reply->status) + " " + reply->body.substr(0, 200)
-                : reply.error().message;
-      if (why != last_error) {  // said once, not every 2 s
-        std::cerr << "collect: reading the configuration failed (" << why
-                  << "); the last one stays in force\n";
-      }
-      last_error = why;
-    }
-    if (reply && (reply->status == 200 || reply->status == 304)) last_error.clear();
-    bool current = false;  // the version we hold is the server's: ask again at once
-    {
-      std::lock_guard lock(sh.mu);
-      current =
-          reply && (reply->status == 304 || (reply->status == 200 && sh.config_version != version));
-    }
-    if (current) continue;  // the wait was the server's
-    for (int i = 0; i < 20 && !g_stop; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
 }  // namespace
 
 int RunLive(const CollectOptions& o) {
@@ -432,7 +270,7 @@ int RunLive(const CollectOptions& o) {
     std::cerr << "error: live collection needs --server and --key (or --replay for offline)\n";
     return 1;
   }
-  if (auto c = ApiClient::Create(o.server, o.key, o.ca_file); !c) {
+  if (auto c = agent::ApiClient::Create(o.server, o.key, o.ca_file); !c) {
     std::cerr << "error: " << c.error().message << "\n";
     return 1;
   }
@@ -465,7 +303,11 @@ int RunLive(const CollectOptions& o) {
 
   FlowDecoder decoder;
   TrafficMeter meter(o.grace_s, o.count_bytes);
-  Shared sh;
+  agent::UsageOutbox outbox("collect");
+  // A configuration the config thread took, for the receive loop to apply.
+  std::mutex config_mu;
+  std::optional<std::vector<MeterUnit>> new_units;
+  std::string config_version;
   uint64_t next_seq = 1;
   StateJournal journal(state_dir);
   // The state of the last run, and the configuration it had (used until the server answers).
@@ -474,7 +316,7 @@ int RunLive(const CollectOptions& o) {
       if (auto units = UnitsFromJson(*doc)) {
         meter.Configure(*units);
         if (const auto* v = doc->as_object().if_contains("version"); v && v->is_string()) {
-          sh.config_version = std::string(v->as_string());
+          config_version = std::string(v->as_string());
         }
       }
     }
@@ -517,27 +359,31 @@ int RunLive(const CollectOptions& o) {
       while (std::getline(ob, line)) {
         std::istringstream f(line);
         std::string kind;
-        Batch b;
+        agent::UsageBatch b;
         f >> kind >> b.seq >> b.id >> b.samples;
         if (kind == "N") {
           next_seq = b.seq;
         } else if (kind == "D") {
-          std::erase_if(sh.outbox, [&](const Batch& x) { return x.seq == b.seq; });
+          outbox.With([&](auto& q) {
+            std::erase_if(q, [&](const agent::UsageBatch& x) { return x.seq == b.seq; });
+          });
         } else if (kind == "B") {
           for (size_t i = 0; i < b.samples && std::getline(ob, line); ++i) b.body += line + "\n";
           next_seq = std::max(next_seq, b.seq + 1);
-          if (std::none_of(sh.outbox.begin(), sh.outbox.end(),
-                           [&](const Batch& x) { return x.seq == b.seq; })) {
-            sh.outbox.push_back(std::move(b));
-          }
+          outbox.With([&](auto& q) {
+            if (std::none_of(q.begin(), q.end(),
+                             [&](const agent::UsageBatch& x) { return x.seq == b.seq; })) {
+              q.push_back(std::move(b));
+            }
+          });
         }
       }
     }
     if (!parts->empty()) {
-      sh.persisted_seq = next_seq - 1;
+      outbox.MarkPersisted(next_seq - 1);
       std::cerr << "collect: resumed from " << o.state_dir << " (" << decoder.template_count()
-                << " templates, " << sh.outbox.size() << " batches to send, " << parts->size() - 1
-                << " journal records)\n";
+                << " templates, " << outbox.stats().queued << " batches to send, "
+                << parts->size() - 1 << " journal records)\n";
     }
   }
 
@@ -579,9 +425,10 @@ int RunLive(const CollectOptions& o) {
   SflowDecoder sflow;
   SflowDecoder::Stats sflow_stats;
   TrafficMeter::Stats meter_stats;
-  std::unique_ptr<MetricsServer> metrics;
+  std::unique_ptr<agent::ConfigWatcher> config;
+  std::unique_ptr<agent::MetricsServer> metrics;
   if (!o.metrics.empty()) {
-    auto m = MetricsServer::Start(o.metrics, [&] {
+    auto m = agent::MetricsServer::Start(o.metrics, [&] {
       std::ostringstream out;
       {
         std::lock_guard lock(stats_mu);
@@ -627,17 +474,21 @@ int RunLive(const CollectOptions& o) {
             << "rampart_collect_attacks_started_total " << meter_stats.attacks_started << "\n"
             << "rampart_collect_attacks_open " << meter_stats.attacks_open << "\n";
       }
-      std::lock_guard lock(sh.mu);
-      out << "rampart_collect_batches_posted_total " << sh.batches_posted << "\n"
-          << "rampart_collect_samples_posted_total " << sh.samples_posted << "\n"
-          << "rampart_collect_samples_rejected_total " << sh.samples_rejected << "\n"
-          << "rampart_collect_post_failures_total " << sh.post_failures << "\n"
-          << "rampart_collect_batches_dropped_total " << sh.batches_dropped << "\n"
-          << "rampart_collect_spool_batches " << sh.outbox.size() << "\n"
-          << "rampart_collect_config_updates_total " << sh.config_updates << "\n"
-          << "rampart_collect_config_failures_total " << sh.config_failures << "\n"
-          << "rampart_collect_config_age_seconds "
-          << (sh.config_fetched_at ? NowUs() / 1'000'000 - sh.config_fetched_at : -1) << "\n";
+      const auto posted = outbox.stats();
+      out << "rampart_collect_batches_posted_total " << posted.batches_posted << "\n"
+          << "rampart_collect_samples_posted_total " << posted.samples_posted << "\n"
+          << "rampart_collect_samples_rejected_total " << posted.samples_rejected << "\n"
+          << "rampart_collect_post_failures_total " << posted.post_failures << "\n"
+          << "rampart_collect_batches_dropped_total " << posted.batches_dropped << "\n"
+          << "rampart_collect_spool_batches " << posted.queued << "\n";
+      std::lock_guard lock(config_mu);
+      if (config) {
+        const auto c = config->stats();
+        out << "rampart_collect_config_updates_total " << c.updates << "\n"
+            << "rampart_collect_config_failures_total " << c.failures << "\n"
+            << "rampart_collect_config_age_seconds "
+            << (c.fetched_at_s ? NowUs() / 1'000'000 - c.fetched_at_s : -1) << "\n";
+      }
       return out.str();
     });
     if (!m) {
@@ -648,8 +499,31 @@ int RunLive(const CollectOptions& o) {
     metrics = std::move(*m);
   }
 
-  std::thread poster([&] { PosterLoop(o, sh); });
-  std::thread config([&] { ConfigLoop(o, sh); });
+  if (auto started = outbox.Start(o.server, o.key, o.ca_file); !started) {
+    std::cerr << "error: " << started.error().message << "\n";
+    close_listeners();
+    return 1;
+  }
+  {
+    auto watcher = agent::ConfigWatcher::Start(
+        o.server, o.key, o.ca_file, config_version, "collect",
+        [&](const boost::json::value& doc, const std::string& body) -> common::Result<void> {
+          auto units = UnitsFromJson(doc);
+          if (!units) return std::unexpected(units.error());
+          if (!o.state_dir.empty())
+            (void)WriteFileAtomically(fs::path(o.state_dir) / "config.json", body);
+          std::lock_guard lock(config_mu);
+          new_units = std::move(*units);
+          return {};
+        });
+    if (!watcher) {
+      std::cerr << "error: " << watcher.error().message << "\n";
+      close_listeners();
+      return 1;
+    }
+    std::lock_guard lock(config_mu);
+    config = std::move(*watcher);
+  }
 
   constexpr size_t kBatch = 64, kMaxDatagram = 65536;
   std::vector<uint8_t> buffers(kBatch * kMaxDatagram);
@@ -689,9 +563,7 @@ int RunLive(const CollectOptions& o) {
   std::set<uint64_t> journaled_seqs;  // the batches the state on disk holds
   auto persist = [&] {
     if (o.state_dir.empty()) {
-      std::lock_guard lock(sh.mu);
-      sh.persisted_seq = next_seq - 1;
-      sh.wake.notify_all();
+      outbox.MarkPersisted(next_seq - 1);
       return;
     }
     // A full snapshot at the start, after a failed append, and when the journal has grown
@@ -704,16 +576,15 @@ int RunLive(const CollectOptions& o) {
     text += "== meter\n" + (full ? meter.SaveState() : meter.SaveChanges());
     text += "== outbox\nN " + std::to_string(next_seq) + " - 0\n";
     std::set<uint64_t> in_outbox;
-    {
-      std::lock_guard lock(sh.mu);
-      for (const auto& b : sh.outbox) {
+    outbox.TakeChanged();
+    outbox.With([&](const auto& queue) {
+      for (const auto& b : queue) {
         in_outbox.insert(b.seq);
         if (!full && journaled_seqs.count(b.seq)) continue;
         text += "B " + std::to_string(b.seq) + " " + b.id + " " + std::to_string(b.samples) + "\n" +
                 b.body;
       }
-      sh.outbox_changed = false;
-    }
+    });
     if (!full) {
       for (uint64_t seq : journaled_seqs) {
         if (!in_outbox.count(seq)) text += "D " + std::to_string(seq) + " - 0\n";
@@ -729,9 +600,7 @@ int RunLive(const CollectOptions& o) {
     need_snapshot = false;
     saved_templates = std::move(templates);
     journaled_seqs = std::move(in_outbox);
-    std::lock_guard lock(sh.mu);
-    sh.persisted_seq = next_seq - 1;
-    sh.wake.notify_all();
+    outbox.MarkPersisted(next_seq - 1);
   };
 
   while (!g_stop) {
@@ -785,14 +654,14 @@ int RunLive(const CollectOptions& o) {
     if (now_s == last_tick_s) continue;
     last_tick_s = now_s;
     {
-      std::lock_guard lock(sh.mu);
-      if (sh.new_units) {
-        meter.Configure(*sh.new_units);
-        sh.new_units.reset();
+      std::lock_guard lock(config_mu);
+      if (new_units) {
+        meter.Configure(*new_units);
+        new_units.reset();
         dirty = true;
       }
-      dirty |= sh.outbox_changed;
     }
+    { dirty |= outbox.TakeChanged(); }
     if (archive && !archive->Flush()) ++archive_errors;
     emitted.clear();
     meter.Advance(now_s, emitted);
@@ -802,21 +671,14 @@ int RunLive(const CollectOptions& o) {
       meter_stats = meter.stats();
     }
     for (size_t at = 0; at < emitted.size(); at += kSamplesPerBatch) {
-      Batch b;
+      agent::UsageBatch b;
       b.seq = next_seq++;
       b.id = o.source + "-" + std::to_string(NowUs()) + "-" + std::to_string(b.seq);
       for (size_t i = at; i < std::min(emitted.size(), at + kSamplesPerBatch); ++i) {
         b.body += SampleLine(emitted[i], o.source) + "\n";
         ++b.samples;
       }
-      std::lock_guard lock(sh.mu);
-      sh.outbox.push_back(std::move(b));
-      while (sh.outbox.size() > kMaxOutbox) {
-        sh.outbox.pop_front();
-        ++sh.batches_dropped;
-        std::cerr << "collect: the spool holds " << kMaxOutbox
-                  << " batches: the oldest was dropped\n";
-      }
+      outbox.Push(std::move(b));
       dirty = true;
     }
     if (dirty) {
@@ -825,19 +687,13 @@ int RunLive(const CollectOptions& o) {
     }
   }
   // Stop: what is unsent stays in the state; give the poster a moment to send it.
-  g_stop = false;
   persist();
-  for (int i = 0; i < 50; ++i) {
-    {
-      std::lock_guard lock(sh.mu);
-      if (sh.outbox.empty()) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  outbox.Drain(std::chrono::seconds(5));
+  {
+    std::unique_ptr<agent::ConfigWatcher> stopping;
+    std::lock_guard lock(config_mu);
+    stopping = std::move(config);
   }
-  g_stop = true;
-  sh.wake.notify_all();
-  poster.join();
-  config.join();
   persist();
   if (archive) archive->Flush();
   close_listeners();

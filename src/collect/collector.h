@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/usage_outbox.h"
 #include "common/ip_address.h"
 
 namespace rampart::collect {
@@ -50,8 +51,7 @@ struct CollectOptions {
   std::string usage_out;  // "-" = standard output
 };
 
-// Whether `name` may be a --source: 1-64 of a-z 0-9 . _ : - (dataplane.md §1).
-bool ValidSourceName(const std::string& name);
+using agent::ValidSourceName;
 
 // Exit codes as the other commands: 0, 1 bad input, 2 I/O.
 int RunReplay(const CollectOptions& o);

@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 
-namespace rampart::collect {
+namespace rampart::agent {
 
 class MetricsServer {
  public:
@@ -25,4 +25,4 @@ class MetricsServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace rampart::collect
+}  // namespace rampart::agent

@@ -1,11 +1,11 @@
-#include "collect/metrics_server.h"
+#include "agent/metrics_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <thread>
 
-namespace rampart::collect {
+namespace rampart::agent {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -93,4 +93,4 @@ common::Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(impl)));
 }
 
-}  // namespace rampart::collect
+}  // namespace rampart::agent

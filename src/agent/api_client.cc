@@ -1,4 +1,4 @@
-#include "collect/api_client.h"
+#include "agent/api_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,7 +8,7 @@
 #include <boost/beast/ssl.hpp>
 #include <optional>
 
-namespace rampart::collect {
+namespace rampart::agent {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -160,4 +160,4 @@ common::Result<ApiReply> ApiClient::Call(const std::string& method, const std::s
   return common::Fail("unreachable", "the server cannot be reached");
 }
 
-}  // namespace rampart::collect
+}  // namespace rampart::agent

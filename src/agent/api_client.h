@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 
-namespace rampart::collect {
+namespace rampart::agent {
 
 struct ApiReply {
   int status = 0;
@@ -40,4 +40,4 @@ class ApiClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace rampart::collect
+}  // namespace rampart::agent

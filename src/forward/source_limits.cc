@@ -5,7 +5,8 @@
 namespace rampart::forward {
 
 void TokenBucket::Refill(int64_t rate, int64_t now_us) {
-  if (tokens_ < 0) {
+  if (!started_) {
+    started_ = true;
     tokens_ = rate;
     at_us_ = now_us;
     return;

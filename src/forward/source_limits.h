@@ -27,7 +27,8 @@ class TokenBucket {
 
  private:
   void Refill(int64_t rate_per_s, int64_t now_us);
-  int64_t tokens_ = -1;  // -1: full at first use
+  bool started_ = false;  // full at first use
+  int64_t tokens_ = 0;    // below 0: in debt
   int64_t at_us_ = 0;
 };
 

@@ -24,24 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-uint16_t FreePort(int type) {
-  const int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-int64_t NowS() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A NetFlow v5 datagram of `records` flows to `dst` (one second long each, starting at the
 // given Unix seconds), exported now with an uptime of 1,000,000 ms.
 std::vector<uint8_t> V5(const std::string& dst,
@@ -97,27 +79,11 @@ class CollectLive : public ::testing::Test {
     state_ = fs::temp_directory_path() / ("rampart_collect_live_" + std::to_string(::getpid()));
     fs::remove_all(state_);
     fs::remove(state_.string() + ".log");
-    // The server's (simulated) clock 200 s behind the real one once the IP is delivered: the
-    // windows of the flows sent here (this minute's, and the last one's) fall after the
-    // delivery and less than 5 minutes ahead of the server's clock.
-    start_ = NowS() - 500;
-    ASSERT_EQ(s_.Admin("POST", "/v1/admin/clock",
-                       "{\"now\": \"" +
-                           common::FormatRfc3339(common::Instant(common::Seconds(start_))) + "\"}")
-                  .status,
-              200);
-    ASSERT_EQ(s_.AddPool("203.0.113.0/28"), 201);
-    auto [tenant, key] = s_.NewTenant("acme", "100000.00");
-    key_ = key;
-    const auto o = s_.Call(
-        "POST", "/v1/orders", key_,
-        R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "elastic_gbps": 50, "months": 1})");
-    const auto paid = s_.Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", key_);
-    resource_ = std::string(paid.Json().at("resources").as_array()[0].as_string());
-    s_.Advance(300);  // delivered
-    const auto r = s_.Call("GET", "/v1/resources/" + resource_, key_).Json();
-    ASSERT_EQ(Str(r, "state"), "running") << r;
-    ip_ = std::string(r.at("ips").as_array()[0].as_string());
+    const auto hdip = s_.BuyHdipNearRealTime("203.0.113.0/28");
+    ASSERT_FALSE(HasFailure());
+    key_ = hdip.key;
+    resource_ = hdip.resource;
+    ip_ = hdip.ip;
     // Everything this IP receives above 1 kbit/s for a second is an attack.
     ASSERT_EQ(s_.Call("PUT", "/v1/resources/" + resource_ + "/policy", key_,
                       R"({"detection": {"bps": 1000, "sustain_s": 1, "cooldown_s": 1}})")
@@ -196,7 +162,6 @@ class CollectLive : public ::testing::Test {
   uint16_t netflow_ = 0;
   pid_t collector_ = 0;
   fs::path state_;
-  int64_t start_ = 0;
 };
 
 TEST_F(CollectLive, WindowsArePostedAsTheSourceAndSurviveKillAndServerDowntime) {

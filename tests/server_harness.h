@@ -3,8 +3,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -28,6 +31,26 @@ inline const std::string kAdminKey = "rk_0123456789abcdef0123456789abcdef";
 // The string member `key` of a JSON object; "null" when it is null.
 inline std::string Str(const boost::json::value& v, const char* key) {
   return v.at(key).is_null() ? "null" : std::string(v.at(key).as_string());
+}
+
+// A port on 127.0.0.1 free a moment ago (SOCK_STREAM or SOCK_DGRAM), for a child to bind.
+inline uint16_t FreePort(int type) {
+  const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// The real clock's Unix seconds (agents run on it).
+inline int64_t NowS() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 struct Reply {
@@ -258,6 +281,36 @@ class Server {
       Admin("POST", "/v1/admin/tenants/" + id + "/topup", "{\"amount\": \"" + balance + "\"}");
     }
     return {id, std::string(k.at("key").as_string())};
+  }
+
+  // An hdip bought from `pool` and delivered, with the simulated clock left 200 s behind the
+  // real one: agents run on the real clock, and the windows they post now fall after the
+  // delivery and within the 5 minutes ahead of the server's clock it accepts.
+  struct Hdip {
+    std::string key, resource, ip;  // the tenant's key, the resource id, its first address
+  };
+  Hdip BuyHdipNearRealTime(const std::string& pool) const {
+    std::time_t start = NowS() - 500;
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&start));
+    Hdip h;
+    if (Admin("POST", "/v1/admin/clock", std::string("{\"now\": \"") + text + "\"}").status !=
+            200 ||
+        AddPool(pool) != 201) {
+      ADD_FAILURE() << "cannot set the clock or add the pool " << pool;
+      return h;
+    }
+    h.key = NewTenant("acme", "100000.00").second;
+    const auto o = Call(
+        "POST", "/v1/orders", h.key,
+        R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 20, "elastic_gbps": 50, "months": 1})");
+    const auto paid = Call("POST", "/v1/orders/" + Str(o.Json(), "id") + "/pay", h.key);
+    h.resource = std::string(paid.Json().at("resources").as_array()[0].as_string());
+    Advance(300);  // delivered
+    const auto r = Call("GET", "/v1/resources/" + h.resource, h.key).Json();
+    if (Str(r, "state") != "running") ADD_FAILURE() << "not delivered: " << r;
+    h.ip = std::string(r.at("ips").as_array()[0].as_string());
+    return h;
   }
 
  private:

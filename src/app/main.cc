@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "collect/collector.h"
+#include "forward/forwarder.h"
 
 namespace {
 
@@ -189,6 +190,56 @@ int main(int argc, char** argv) {
   bk->add_option("--data", backup.data_dir, "The server's data directory")->required();
   bk->add_option("--out", backup.out, "The copy (an SQLite database file)")->required();
 
+  // forward
+  rampart::forward::ForwardOptions forward;
+  auto* fw = app.add_subcommand(
+      "forward",
+      "Carry the hdips' business traffic (TCP and UDP forwarding rules), enforce their "
+      "protection policies and post the forwarded bytes as usage");
+  fw->add_option("--server", forward.server, "The Rampart server: http(s)://HOST:PORT")->required();
+  fw->add_option("--key", forward.key, "An agent key (POST /v1/admin/keys {\"role\": \"agent\"})")
+      ->envname("RAMPART_AGENT_KEY")
+      ->required();
+  fw->add_option("--ca", forward.ca_file, "Extra CAs (PEM) to trust for an https:// server");
+  fw->add_option("--name", forward.name,
+                 "This forwarder's name in its usage source forward:NAME:START (1-32 of a-z 0-9 "
+                 ". _ -; default: the host name)")
+      ->check([](const std::string& v) -> std::string {
+        if (v.empty() || v.size() > 32) return "1-32 characters";
+        for (char c : v) {
+          if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                c == '-'))
+            return "only a-z 0-9 . _ -";
+        }
+        return "";
+      });
+  fw->add_option("--metrics", forward.metrics, "Serve /metrics on ADDR:PORT");
+  fw->add_option("--connect-timeout-s", forward.connect_timeout_s, "Origin connect timeout")
+      ->check(CLI::Range(1, 300))
+      ->capture_default_str();
+  fw->add_option("--idle-timeout-s", forward.idle_timeout_s, "TCP idle timeout")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
+  fw->add_option("--udp-idle-timeout-s", forward.udp_idle_timeout_s, "UDP session idle timeout")
+      ->check(CLI::Range(1, 3'600))
+      ->capture_default_str();
+  fw->add_option("--drain-s", forward.drain_s, "On SIGTERM, how long open connections may finish")
+      ->check(CLI::Range(0, 3'600))
+      ->capture_default_str();
+  fw->add_option("--max-connections", forward.max_connections,
+                 "TCP connections and UDP sessions in all")
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}))
+      ->capture_default_str();
+  fw->add_option("--max-sessions-per-rule", forward.max_sessions_per_rule,
+                 "Connections and sessions per forwarding rule")
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}))
+      ->capture_default_str();
+  fw->add_option("--max-sessions-per-source", forward.max_sessions_per_source,
+                 "Connections and sessions per client address (white list exempt)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}))
+      ->capture_default_str();
+  fw->add_option("--max-seconds", forward.max_seconds, "Stop after this many seconds (tests)");
+
   // collect
   rampart::collect::CollectOptions collect;
   std::vector<std::string> collect_sampling;
@@ -310,6 +361,10 @@ int main(int argc, char** argv) {
       return rampart::collect::RunReplay(collect);
     }
     return rampart::collect::RunLive(collect);
+  }
+  if (fw->parsed()) {
+    if (forward.name.empty()) forward.name = rampart::forward::DefaultForwarderName();
+    return rampart::forward::RunForward(forward);
   }
   if (rotate->parsed()) return rampart::app::RunRotateAdminKey(admin);
   if (check->parsed()) return rampart::app::RunPricebookCheck(check_path);

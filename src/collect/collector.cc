@@ -24,6 +24,7 @@
 #include "agent/api_client.h"
 #include "agent/config_watcher.h"
 #include "agent/metrics_server.h"
+#include "agent/stop_signals.h"
 #include "agent/usage_outbox.h"
 #include "collect/flow_decoder.h"
 #include "collect/meter_config.h"
@@ -408,15 +409,7 @@ int RunLive(const CollectOptions& o) {
     for (const auto& l : listeners) ::close(l.fd);
   };
 
-  // Handled here whatever mask the parent passed down (a blocked SIGTERM would never stop us).
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGPIPE, SIG_IGN);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  agent::HandleStopSignals(OnSignal);
 
   // Counters of the receive loop (read by the metrics thread under its own lock).
   std::mutex stats_mu;

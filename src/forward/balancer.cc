@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "forward/socket_address.h"
+
 namespace rampart::forward {
 namespace {
 
@@ -124,21 +126,7 @@ int Balancer::Pick(const common::IpAddress& client, int64_t now_s) {
 }
 
 socklen_t Balancer::SockAddr(size_t i, sockaddr_storage& out) const {
-  std::memset(&out, 0, sizeof out);
-  const auto& ip = *origins_[i].address;
-  const uint16_t port = origins_[i].origin.port;
-  if (ip.is_v4()) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&out);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    std::memcpy(&a->sin_addr, ip.bytes().data() + 12, 4);
-    return sizeof(sockaddr_in);
-  }
-  auto* a = reinterpret_cast<sockaddr_in6*>(&out);
-  a->sin6_family = AF_INET6;
-  a->sin6_port = htons(port);
-  std::memcpy(&a->sin6_addr, ip.bytes().data(), 16);
-  return sizeof(sockaddr_in6);
+  return ToSockAddr(*origins_[i].address, origins_[i].origin.port, out);
 }
 
 }  // namespace rampart::forward

@@ -1,0 +1,1282 @@
+#include "forward/forwarder.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/json.hpp>
+#include <cctype>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "agent/config_watcher.h"
+#include "agent/metrics_server.h"
+#include "agent/stop_signals.h"
+#include "agent/usage_outbox.h"
+#include "common/address_policy.h"
+#include "common/time.h"
+#include "forward/balancer.h"
+#include "forward/forward_config.h"
+#include "forward/proxy_v2.h"
+#include "forward/resolver.h"
+#include "forward/socket_address.h"
+#include "forward/source_limits.h"
+#include "forward/usage_meter.h"
+
+namespace rampart::forward {
+namespace {
+
+using common::IpAddress;
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+int64_t MonoUs() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1'000'000LL + t.tv_nsec / 1000;
+}
+int64_t WallS() { return ::time(nullptr); }
+
+// Why traffic was refused or dropped: the `reason` label of rampart_forward_drops_total.
+enum Reason : uint8_t {
+  kBlacklist,
+  kMaxConnections,
+  kNewConnectionsRate,
+  kPps,
+  kBps,
+  kReflectionPort,
+  kNoOrigin,
+  kCapacity,
+  kOriginFailed,
+  kUpstreamBusy,
+  kReasonCount
+};
+constexpr const char* kReasonNames[kReasonCount] = {"blacklist",
+                                                    "max_connections",
+                                                    "new_connections_rate",
+                                                    "pps",
+                                                    "bps",
+                                                    "reflection_port",
+                                                    "no_origin",
+                                                    "capacity",
+                                                    "origin_failed",
+                                                    "upstream_busy"};
+
+enum class Kind : uint8_t { kTcpListener, kUdpListener, kClient, kOrigin, kUdpUpstream };
+struct Handle {
+  Kind kind;
+  void* obj;
+};
+
+struct RuleRuntime {
+  std::shared_ptr<const Rule> rule;
+  Balancer balancer;
+  std::array<uint64_t, kReasonCount> drops{};
+  uint64_t accepted = 0, in_bytes = 0, out_bytes = 0, paused = 0;
+  int64_t tcp_open = 0, udp_open = 0;
+  // Health checks in flight are abandoned (the origins change, or the rule goes).
+  void StopChecks() {
+    for (auto& o : balancer.origins()) {
+      if (o.check_fd >= 0) ::close(o.check_fd);
+      o.check_fd = -1;
+      o.next_check_us = 0;
+    }
+  }
+  ~RuleRuntime() { StopChecks(); }
+};
+
+struct ResourceRuntime {
+  std::shared_ptr<const Policy> policy;
+  SourceTable sources;
+};
+
+struct Conn;
+struct Session;
+
+struct ClientKey {
+  IpAddress ip;
+  uint16_t port;
+  bool operator==(const ClientKey&) const = default;
+};
+struct ClientKeyHash {
+  size_t operator()(const ClientKey& k) const {
+    return common::IpAddressHash()(k.ip) ^ (static_cast<size_t>(k.port) * 0x9E3779B97F4A7C15ULL);
+  }
+};
+
+struct Listener {
+  IpAddress ip;
+  bool udp = false;
+  uint16_t port = 0;
+  RuleRuntime* rule = nullptr;
+  ResourceRuntime* resource = nullptr;
+  int fd = -1;
+  std::string error;  // why it is not open (retried every 5 s)
+  int64_t retry_us = 0;
+  Handle handle{};
+  std::unordered_set<Conn*> conns;
+  std::unordered_map<ClientKey, Session*, ClientKeyHash> sessions;
+};
+
+struct Pipe {
+  int r = -1, w = -1;
+};
+
+// One direction of a TCP relay: bytes read from one socket into the pipe, not yet written.
+struct Direction {
+  Pipe pipe;
+  size_t bytes = 0;
+  bool eof = false;   // the source sent FIN
+  bool shut = false;  // passed on as shutdown(SHUT_WR)
+};
+
+struct Conn {
+  Listener* listener = nullptr;
+  int client_fd = -1, origin_fd = -1;
+  Handle client_handle{}, origin_handle{};
+  IpAddress client;
+  uint16_t client_port = 0;
+  SourceState* source = nullptr;  // none: white-listed
+  size_t origin = 0;
+  bool connected = false, closed = false;
+  int64_t deadline_us = 0;  // connecting: the connect timeout
+  int64_t active_us = 0;    // last byte moved
+  int64_t paused_until_us = 0;
+  Direction up, down;  // up: client to origin
+  std::array<uint8_t, kProxyV2MaxSize> header{};
+  size_t header_len = 0;
+};
+
+struct Session {
+  Listener* listener = nullptr;
+  ClientKey key;
+  sockaddr_storage client_sa{};
+  socklen_t client_len = 0;
+  int fd = -1;
+  Handle handle{};
+  SourceState* source = nullptr;
+  int64_t active_s = 0;
+  bool closed = false;
+  std::array<uint8_t, kProxyV2MaxSize> header{};
+  size_t header_len = 0;
+};
+
+constexpr size_t kUdpBatch = 64;
+constexpr size_t kMaxDatagram = 65'536;
+constexpr size_t kPipeSize = 1 << 16;  // the default pipe size: what splice moves at once
+constexpr size_t kPipePoolMax = 1024;
+constexpr size_t kSamplesPerBatch = 500;
+
+std::string SampleLine(const WindowBytes& w, const std::string& source) {
+  return "{\"ip\":\"" + w.ip.ToString() + "\",\"window_start\":\"" +
+         common::FormatRfc3339(common::Instant(common::Seconds(w.window_start))) +
+         "\",\"window_s\":60,\"attack_bps\":0,\"in_bytes\":" + std::to_string(w.in_bytes) +
+         ",\"out_bytes\":" + std::to_string(w.out_bytes) + ",\"source\":\"" + source +
+         "\",\"revision\":0}";
+}
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+class Forwarder {
+ public:
+  explicit Forwarder(const ForwardOptions& o) : o_(o), outbox_("forward") {}
+  ~Forwarder();
+  int Run();
+
+ private:
+  // Configuration.
+  void Apply(ForwardConfig config);
+  void OpenListener(Listener& l);
+  void CloseListener(Listener& l);
+  void ResolveOrigins();
+  // TCP.
+  void Accept(Listener& l);
+  void OnConnEvent(Conn& c, bool origin_side, uint32_t events);
+  void OnConnected(Conn& c);
+  bool Pump(Conn& c, Direction& d, int from, int to, bool upward);
+  void PumpBoth(Conn& c);
+  void CloseConn(Conn& c);
+  // UDP.
+  void OnUdpListener(Listener& l);
+  Session* NewSession(Listener& l, const ClientKey& key, const sockaddr_storage& sa, socklen_t len,
+                      SourceState* source);
+  void OnUpstream(Session& s);
+  void CloseSession(Session& s);
+  // Timers.
+  void Tick100ms();
+  void Tick1s(bool flush);
+  void HealthChecks(RuleRuntime& r);
+  void Drop(RuleRuntime& r, Reason why) { ++r.drops[why]; }
+  bool Add(int fd, uint32_t events, Handle* h);
+  std::string RenderMetrics();
+
+  const ForwardOptions& o_;
+  std::string source_;
+  int epoll_ = -1;
+  int reserve_fd_ = -1;  // closed to accept-and-refuse when descriptors run out
+  int64_t now_us_ = 0, now_s_ = 0;
+
+  std::map<std::string, std::unique_ptr<RuleRuntime>> rules_;
+  std::map<std::string, std::unique_ptr<ResourceRuntime>> resources_;
+  std::map<std::tuple<IpAddress, bool, uint16_t>, std::unique_ptr<Listener>> listeners_;
+  bool private_origins_allowed_ = false;
+  std::string version_;
+
+  std::unordered_set<Conn*> conns_;
+  std::vector<Conn*> dead_conns_;
+  std::vector<Session*> dead_sessions_;
+  std::vector<Conn*> paused_;
+  int64_t open_ = 0;  // TCP connections and UDP sessions
+  std::vector<Pipe> pipes_;
+  uint64_t pipe_failures_ = 0, listener_errors_ = 0, accept_errors_ = 0;
+
+  UsageMeter meter_;
+  uint64_t next_seq_ = 1;
+  agent::UsageOutbox outbox_;
+  Resolver resolver_;
+  uint64_t resolved_generation_ = ~0ULL;
+
+  std::mutex pending_mu_;
+  std::optional<ForwardConfig> pending_;
+  std::atomic<bool> has_pending_{false};
+  std::unique_ptr<agent::ConfigWatcher> watcher_;
+
+  std::mutex metrics_mu_;
+  std::string metrics_text_;
+
+  // The UDP path's buffers, allocated once.
+  std::vector<uint8_t> buffers_ = std::vector<uint8_t>(kUdpBatch * kMaxDatagram);
+  std::array<iovec, kUdpBatch> in_iov_{};
+  std::array<mmsghdr, kUdpBatch> in_msgs_{};
+  std::array<sockaddr_storage, kUdpBatch> in_addrs_{};
+  std::array<std::array<iovec, 2>, kUdpBatch> out_iov_{};
+  std::array<mmsghdr, kUdpBatch> out_msgs_{};
+};
+
+Forwarder::~Forwarder() {
+  for (auto& [key, l] : listeners_) CloseListener(*l);
+  for (Conn* c : dead_conns_) delete c;
+  for (Session* s : dead_sessions_) delete s;
+  for (auto& p : pipes_) {
+    ::close(p.r);
+    ::close(p.w);
+  }
+  if (epoll_ >= 0) ::close(epoll_);
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
+
+bool Forwarder::Add(int fd, uint32_t events, Handle* h) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = h;
+  return ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration, applied in place.
+
+void Forwarder::Apply(ForwardConfig config) {
+  const bool first = version_.empty();
+  version_ = config.version;
+  private_origins_allowed_ = config.private_origins_allowed;
+  std::set<std::string> rule_ids, resource_ids;
+  std::set<std::tuple<IpAddress, bool, uint16_t>> wanted;
+  for (const auto& f : config.frontends) {
+    const Rule& rule = *f.rule;
+    rule_ids.insert(rule.id);
+    resource_ids.insert(rule.resource);
+    auto& res = resources_[rule.resource];
+    if (!res) res = std::make_unique<ResourceRuntime>();
+    if (!res->policy || !(*res->policy == *f.policy)) res->policy = f.policy;
+    auto& rr = rules_[rule.id];
+    if (!rr) rr = std::make_unique<RuleRuntime>();
+    if (!rr->rule || !(*rr->rule == rule)) {
+      rr->rule = f.rule;
+      rr->StopChecks();
+      rr->balancer.SetOrigins(rule);  // health and addresses of unchanged origins kept
+    }
+    const auto key = std::make_tuple(f.ip, rule.udp, rule.frontend_port);
+    wanted.insert(key);
+    auto it = listeners_.find(key);
+    if (it != listeners_.end() && it->second->rule != rr.get()) {
+      // Another rule now owns this address and port (one was deleted, another created).
+      CloseListener(*it->second);
+      listeners_.erase(it);
+      it = listeners_.end();
+    }
+    if (it == listeners_.end()) {
+      auto l = std::make_unique<Listener>();
+      l->ip = f.ip;
+      l->udp = rule.udp;
+      l->port = rule.frontend_port;
+      l->rule = rr.get();
+      l->resource = res.get();
+      l->handle = Handle{rule.udp ? Kind::kUdpListener : Kind::kTcpListener, l.get()};
+      OpenListener(*l);
+      listeners_.emplace(key, std::move(l));
+    } else {
+      it->second->resource = res.get();
+    }
+  }
+  // What is gone stops at once, with its connections and sessions.
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    if (!wanted.count(it->first)) {
+      CloseListener(*it->second);
+      it = listeners_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::erase_if(rules_, [&](const auto& kv) { return !rule_ids.count(kv.first); });
+  std::erase_if(resources_, [&](const auto& kv) { return !resource_ids.count(kv.first); });
+  resolved_generation_ = ~0ULL;  // origins may have changed: look again
+  ResolveOrigins();
+  std::cerr << "forward: configuration " << version_.substr(0, 12) << ": " << listeners_.size()
+            << " frontends, " << rules_.size() << " rules" << (first ? "" : " (applied in place)")
+            << "\n";
+}
+
+void Forwarder::OpenListener(Listener& l) {
+  sockaddr_storage sa;
+  const socklen_t len = ToSockAddr(l.ip, l.port, sa);
+  const int fd =
+      ::socket(sa.ss_family, (l.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  auto fail = [&](const char* what) {
+    const std::string error = std::string(what) + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    if (error != l.error) {
+      std::cerr << "forward: cannot listen on " << (l.udp ? "udp " : "tcp ")
+                << HostPort(l.ip, l.port) << ": " << error << " (retrying every 5 s)\n";
+    }
+    l.error = error;
+    l.retry_us = now_us_ + 5'000'000;
+    ++listener_errors_;
+  };
+  if (fd < 0) return fail("socket");
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // IP_FREEBIND: the hdip address may be routed here later (or only to a peer for now).
+  if (sa.ss_family == AF_INET) {
+    ::setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+  } else {
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof one);
+  }
+  if (l.udp) {
+    const int size = 8 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0) return fail("bind");
+  if (!l.udp && ::listen(fd, 4096) != 0) return fail("listen");
+  if (!Add(fd, EPOLLIN | EPOLLET, &l.handle)) return fail("epoll");
+  if (!l.error.empty()) std::cerr << "forward: now listening on " << HostPort(l.ip, l.port) << "\n";
+  l.fd = fd;
+  l.error.clear();
+}
+
+void Forwarder::CloseListener(Listener& l) {
+  if (l.fd >= 0) ::close(l.fd);
+  l.fd = -1;
+  for (Conn* c : std::vector<Conn*>(l.conns.begin(), l.conns.end())) CloseConn(*c);
+  std::vector<Session*> sessions;
+  for (auto& [key, s] : l.sessions) sessions.push_back(s);
+  for (Session* s : sessions) CloseSession(*s);
+}
+
+// Origins named by a domain take the resolver's addresses; every address is checked against
+// the operator's policy (private ranges refused unless allowed), as the server did.
+void Forwarder::ResolveOrigins() {
+  const uint64_t generation = resolver_.generation();
+  if (generation == resolved_generation_) return;
+  resolved_generation_ = generation;
+  std::set<std::string> names;
+  for (auto& [id, r] : rules_) {
+    auto& origins = r->balancer.origins();
+    for (size_t i = 0; i < origins.size(); ++i) {
+      const std::string& host = origins[i].origin.host;
+      std::optional<IpAddress> chosen;
+      std::string problem;
+      std::vector<IpAddress> candidates;
+      if (auto ip = IpAddress::Parse(host)) {
+        candidates.push_back(*ip);
+      } else if (common::IsNumericHostName(host)) {
+        problem = "a numeric host name";
+      } else {
+        names.insert(host);
+        candidates = resolver_.Addresses(host);
+        if (candidates.empty()) problem = "not resolved (yet)";
+      }
+      for (const auto& ip : candidates) {
+        if (auto why = common::WhyNotPublic(ip); why && !private_origins_allowed_) {
+          problem = ip.ToString() + " is " + *why + " (the server does not allow private origins)";
+          continue;
+        }
+        chosen = ip;
+        problem.clear();
+        break;
+      }
+      if (origins[i].address != chosen) {
+        if (!problem.empty()) {
+          std::cerr << "forward: rule " << id << " origin " << host << ": " << problem << "\n";
+        }
+        r->balancer.SetAddress(i, chosen, problem);
+      }
+    }
+  }
+  resolver_.Want(std::move(names));
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP
+
+void Forwarder::Accept(Listener& l) {
+  RuleRuntime& r = *l.rule;
+  const Policy& policy = *l.resource->policy;
+  for (;;) {
+    sockaddr_storage sa;
+    socklen_t len = sizeof sa;
+    const int fd =
+        ::accept4(l.fd, reinterpret_cast<sockaddr*>(&sa), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
+        // Out of descriptors: take the connection with the reserve one and refuse it, so the
+        // edge-triggered listener is drained rather than left with a backlog nobody reads.
+        ::close(reserve_fd_);
+        const int refused = ::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (refused >= 0) ::close(refused);
+        reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        Drop(r, kCapacity);
+        continue;
+      }
+      ++accept_errors_;
+      return;
+    }
+    uint16_t port = 0;
+    const IpAddress client = FromSockAddr(sa, &port);
+    auto refuse = [&](Reason why) {
+      const linger reset{1, 0};  // RST: a refused client learns at once
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      ::close(fd);
+      Drop(r, why);
+    };
+    if (policy.blacklist.Contains(client)) {
+      refuse(kBlacklist);
+      continue;
+    }
+    const bool exempt = policy.whitelist.Contains(client);
+    if (open_ >= o_.max_connections || r.tcp_open + r.udp_open >= o_.max_sessions_per_rule) {
+      refuse(kCapacity);
+      continue;
+    }
+    SourceState* source = nullptr;
+    if (!exempt) {
+      source = &l.resource->sources.Get(client, now_s_);
+      if (source->connections >= o_.max_sessions_per_source) {
+        refuse(kCapacity);
+        continue;
+      }
+      if (policy.max_connections > 0 && source->connections >= policy.max_connections) {
+        refuse(kMaxConnections);
+        continue;
+      }
+      if (!source->new_connections.Take(policy.max_new_connections_per_s, 1, now_us_)) {
+        refuse(kNewConnectionsRate);
+        continue;
+      }
+    }
+    const int pick = r.balancer.Pick(client, now_s_);
+    if (pick < 0) {
+      refuse(kNoOrigin);
+      continue;
+    }
+    sockaddr_storage origin_sa;
+    const socklen_t origin_len = r.balancer.SockAddr(static_cast<size_t>(pick), origin_sa);
+    const int ofd = ::socket(origin_sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (ofd < 0) {
+      refuse(kCapacity);
+      continue;
+    }
+    if (::connect(ofd, reinterpret_cast<sockaddr*>(&origin_sa), origin_len) != 0 &&
+        errno != EINPROGRESS) {
+      ::close(ofd);
+      refuse(kOriginFailed);
+      continue;
+    }
+    auto* c = new Conn;
+    c->listener = &l;
+    c->client_fd = fd;
+    c->origin_fd = ofd;
+    c->client_handle = Handle{Kind::kClient, c};
+    c->origin_handle = Handle{Kind::kOrigin, c};
+    c->client = client;
+    c->client_port = port;
+    c->source = source;
+    c->origin = static_cast<size_t>(pick);
+    c->deadline_us = now_us_ + int64_t{o_.connect_timeout_s} * 1'000'000;
+    c->active_us = now_us_;
+    if (r.rule->proxy_v2) {
+      c->header_len = WriteProxyV2(false, client, port, l.ip, l.port, c->header);
+    }
+    conns_.insert(c);
+    l.conns.insert(c);
+    ++open_;
+    ++r.tcp_open;
+    ++r.accepted;
+    if (source) ++source->connections;
+    const uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    if (!Add(fd, events, &c->client_handle) || !Add(ofd, events, &c->origin_handle)) {
+      Drop(r, kCapacity);
+      CloseConn(*c);
+    }
+  }
+}
+
+void Forwarder::OnConnEvent(Conn& c, bool origin_side, uint32_t events) {
+  if (c.closed) return;
+  if (!c.connected) {
+    if (!origin_side) {
+      if (events & (EPOLLERR | EPOLLHUP)) CloseConn(c);
+      return;  // the client's bytes wait in its socket until the origin answers
+    }
+    int error = 0;
+    socklen_t len = sizeof error;
+    ::getsockopt(c.origin_fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    if (error != 0 || (events & (EPOLLERR | EPOLLHUP))) {
+      Drop(*c.listener->rule, kOriginFailed);
+      CloseConn(c);
+      return;
+    }
+    if (!(events & EPOLLOUT)) return;
+    OnConnected(c);
+    return;
+  }
+  if ((events & EPOLLERR) && !(events & EPOLLIN)) {
+    CloseConn(c);
+    return;
+  }
+  PumpBoth(c);
+}
+
+void Forwarder::OnConnected(Conn& c) {
+  c.connected = true;
+  c.active_us = now_us_;
+  if (c.header_len > 0) {
+    // The first bytes on a fresh connection: its send buffer takes them whole.
+    const ssize_t n = ::send(c.origin_fd, c.header.data(), c.header_len, MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(c.header_len)) {
+      Drop(*c.listener->rule, kOriginFailed);
+      CloseConn(c);
+      return;
+    }
+  }
+  PumpBoth(c);
+}
+
+void Forwarder::PumpBoth(Conn& c) {
+  if (!Pump(c, c.up, c.client_fd, c.origin_fd, true)) return;
+  if (!Pump(c, c.down, c.origin_fd, c.client_fd, false)) return;
+  if (c.up.shut && c.down.shut) CloseConn(c);
+}
+
+// Moves what `from` has to `to` through the direction's pipe until either side would block.
+// Returns false when the connection was closed (an error on either side).
+bool Forwarder::Pump(Conn& c, Direction& d, int from, int to, bool upward) {
+  RuleRuntime& r = *c.listener->rule;
+  for (;;) {
+    bool progress = false;
+    if (d.bytes > 0) {
+      const ssize_t n =
+          ::splice(d.pipe.r, nullptr, to, nullptr, d.bytes, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) {
+        d.bytes -= static_cast<size_t>(n);
+        progress = true;
+        c.active_us = now_us_;
+        const auto bytes = static_cast<uint64_t>(n);
+        (upward ? r.in_bytes : r.out_bytes) += bytes;
+        meter_.Count(c.listener->ip, now_s_, upward ? bytes : 0, upward ? 0 : bytes);
+      } else if (n < 0 && errno != EAGAIN) {
+        CloseConn(c);
+        return false;
+      }
+    }
+    const bool paused = upward && c.paused_until_us > now_us_;
+    if (!d.eof && !paused && d.bytes < kPipeSize) {
+      if (d.pipe.r < 0) {
+        if (!pipes_.empty()) {
+          d.pipe = pipes_.back();
+          pipes_.pop_back();
+        } else {
+          int fds[2];
+          if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+            ++pipe_failures_;
+            Drop(r, kCapacity);
+            CloseConn(c);
+            return false;
+          }
+          d.pipe = Pipe{fds[0], fds[1]};
+        }
+      }
+      const ssize_t n = ::splice(from, nullptr, d.pipe.w, nullptr, kPipeSize - d.bytes,
+                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) {
+        d.bytes += static_cast<size_t>(n);
+        progress = true;
+        if (upward && c.source) {
+          // Bytes already read are paid for: the source's next reads wait out the debt.
+          const Policy& p = *c.listener->resource->policy;
+          c.source->bits.Charge(p.max_bps, n * 8, now_us_);
+          c.source->packets.Charge(p.max_pps, (n + 1447) / 1448, now_us_);
+          const int64_t wait = std::max(c.source->bits.WaitUs(p.max_bps, 1, now_us_),
+                                        c.source->packets.WaitUs(p.max_pps, 1, now_us_));
+          if (wait > 0) {
+            c.paused_until_us = now_us_ + wait;
+            paused_.push_back(&c);
+            ++r.paused;
+          }
+        }
+      } else if (n == 0) {
+        d.eof = true;
+        progress = true;
+      } else if (errno != EAGAIN) {
+        CloseConn(c);
+        return false;
+      }
+    }
+    if (!progress) break;
+  }
+  if (d.eof && d.bytes == 0 && !d.shut) {
+    ::shutdown(to, SHUT_WR);  // half-close passed on
+    d.shut = true;
+  }
+  if (d.bytes == 0 && d.pipe.r >= 0) {
+    // An empty pipe goes back to the pool: an idle connection holds none.
+    if (pipes_.size() < kPipePoolMax) {
+      pipes_.push_back(d.pipe);
+    } else {
+      ::close(d.pipe.r);
+      ::close(d.pipe.w);
+    }
+    d.pipe = Pipe{};
+  }
+  return true;
+}
+
+void Forwarder::CloseConn(Conn& c) {
+  if (c.closed) return;
+  c.closed = true;
+  ::close(c.client_fd);
+  ::close(c.origin_fd);
+  for (Direction* d : {&c.up, &c.down}) {
+    if (d->pipe.r >= 0) {
+      ::close(d->pipe.r);  // it may hold bytes: never back to the pool
+      ::close(d->pipe.w);
+    }
+  }
+  --open_;
+  --c.listener->rule->tcp_open;
+  if (c.source) --c.source->connections;
+  c.listener->conns.erase(&c);
+  conns_.erase(&c);
+  dead_conns_.push_back(&c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// UDP
+
+void Forwarder::OnUdpListener(Listener& l) {
+  RuleRuntime& r = *l.rule;
+  const Policy& policy = *l.resource->policy;
+  for (;;) {
+    for (size_t i = 0; i < kUdpBatch; ++i) {
+      in_iov_[i] = iovec{buffers_.data() + i * kMaxDatagram, kMaxDatagram};
+      in_msgs_[i].msg_hdr = msghdr{};
+      in_msgs_[i].msg_hdr.msg_name = &in_addrs_[i];
+      in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
+      in_msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(l.fd, in_msgs_.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;
+    // Datagrams in a row for the same session go out in one sendmmsg.
+    Session* run = nullptr;
+    size_t run_start = 0, out = 0;
+    auto flush = [&] {
+      if (run == nullptr || out == run_start) return;
+      size_t at = run_start;
+      while (at < out) {
+        const int sent = ::sendmmsg(run->fd, out_msgs_.data() + at, out - at, MSG_DONTWAIT);
+        if (sent <= 0) break;
+        for (size_t k = at; k < at + static_cast<size_t>(sent); ++k) {
+          const uint64_t bytes = out_iov_[k][1].iov_len;
+          r.in_bytes += bytes;
+          meter_.Count(l.ip, now_s_, bytes, 0);
+        }
+        at += static_cast<size_t>(sent);
+      }
+      r.drops[kUpstreamBusy] += out - at;
+    };
+    for (int i = 0; i < n; ++i) {
+      ClientKey key;
+      key.ip = FromSockAddr(in_addrs_[i], &key.port);
+      const size_t size = in_msgs_[i].msg_len;
+      if (policy.blacklist.Contains(key.ip)) {
+        ++r.drops[kBlacklist];
+        continue;
+      }
+      SourceState* source = nullptr;
+      if (!policy.whitelist.Contains(key.ip)) {
+        if (!policy.reflection_ports.empty() &&
+            std::binary_search(policy.reflection_ports.begin(), policy.reflection_ports.end(),
+                               key.port)) {
+          ++r.drops[kReflectionPort];
+          continue;
+        }
+        source = &l.resource->sources.Get(key.ip, now_s_);
+        if (!source->packets.Take(policy.max_pps, 1, now_us_)) {
+          ++r.drops[kPps];
+          continue;
+        }
+        if (!source->bits.Take(policy.max_bps, static_cast<int64_t>(size) * 8, now_us_)) {
+          ++r.drops[kBps];
+          continue;
+        }
+      }
+      Session* s;
+      if (auto it = l.sessions.find(key); it != l.sessions.end()) {
+        s = it->second;
+      } else {
+        s = NewSession(l, key, in_addrs_[i], in_msgs_[i].msg_hdr.msg_namelen, source);
+        if (s == nullptr) continue;
+      }
+      s->active_s = now_s_;
+      if (s != run) {
+        flush();
+        run = s;
+        run_start = out;
+      }
+      auto& iov = out_iov_[out];
+      iov[0] = iovec{s->header.data(), s->header_len};
+      iov[1] = iovec{buffers_.data() + i * kMaxDatagram, size};
+      out_msgs_[out].msg_hdr = msghdr{};
+      out_msgs_[out].msg_hdr.msg_iov = s->header_len ? iov.data() : iov.data() + 1;
+      out_msgs_[out].msg_hdr.msg_iovlen = s->header_len ? 2 : 1;
+      ++out;
+    }
+    flush();
+    if (n < static_cast<int>(kUdpBatch)) return;
+  }
+}
+
+Session* Forwarder::NewSession(Listener& l, const ClientKey& key, const sockaddr_storage& sa,
+                               socklen_t len, SourceState* source) {
+  RuleRuntime& r = *l.rule;
+  if (open_ >= o_.max_connections || r.tcp_open + r.udp_open >= o_.max_sessions_per_rule ||
+      (source && source->connections >= o_.max_sessions_per_source)) {
+    ++r.drops[kCapacity];
+    return nullptr;
+  }
+  const int pick = r.balancer.Pick(key.ip, now_s_);
+  if (pick < 0) {
+    ++r.drops[kNoOrigin];
+    return nullptr;
+  }
+  sockaddr_storage origin_sa;
+  const socklen_t origin_len = r.balancer.SockAddr(static_cast<size_t>(pick), origin_sa);
+  const int fd = ::socket(origin_sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ++r.drops[kCapacity];
+    return nullptr;
+  }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&origin_sa), origin_len) != 0) {
+    ::close(fd);
+    ++r.drops[kOriginFailed];
+    return nullptr;
+  }
+  auto* s = new Session;
+  s->listener = &l;
+  s->key = key;
+  s->client_sa = sa;
+  s->client_len = len;
+  s->fd = fd;
+  s->handle = Handle{Kind::kUdpUpstream, s};
+  s->source = source;
+  s->active_s = now_s_;
+  if (r.rule->proxy_v2)
+    s->header_len = WriteProxyV2(true, key.ip, key.port, l.ip, l.port, s->header);
+  if (!Add(fd, EPOLLIN | EPOLLET, &s->handle)) {
+    ::close(fd);
+    delete s;
+    ++r.drops[kCapacity];
+    return nullptr;
+  }
+  l.sessions.emplace(key, s);
+  ++open_;
+  ++r.udp_open;
+  ++r.accepted;
+  if (source) ++source->connections;
+  return s;
+}
+
+void Forwarder::OnUpstream(Session& s) {
+  if (s.closed) return;
+  Listener& l = *s.listener;
+  RuleRuntime& r = *l.rule;
+  for (;;) {
+    for (size_t i = 0; i < kUdpBatch; ++i) {
+      in_iov_[i] = iovec{buffers_.data() + i * kMaxDatagram, kMaxDatagram};
+      in_msgs_[i].msg_hdr = msghdr{};
+      in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
+      in_msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(s.fd, in_msgs_.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;  // EAGAIN, or an ICMP error from the origin: the session stays
+    s.active_s = now_s_;
+    for (int i = 0; i < n; ++i) {
+      out_iov_[i][0] = iovec{buffers_.data() + i * kMaxDatagram, in_msgs_[i].msg_len};
+      out_msgs_[i].msg_hdr = msghdr{};
+      out_msgs_[i].msg_hdr.msg_name = &s.client_sa;
+      out_msgs_[i].msg_hdr.msg_namelen = s.client_len;
+      out_msgs_[i].msg_hdr.msg_iov = out_iov_[i].data();
+      out_msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+    int at = 0;
+    while (at < n && l.fd >= 0) {
+      const int sent = ::sendmmsg(l.fd, out_msgs_.data() + at, n - at, MSG_DONTWAIT);
+      if (sent <= 0) break;
+      for (int k = at; k < at + sent; ++k) {
+        const uint64_t bytes = out_iov_[k][0].iov_len;
+        r.out_bytes += bytes;
+        meter_.Count(l.ip, now_s_, 0, bytes);
+      }
+      at += sent;
+    }
+    r.drops[kUpstreamBusy] += static_cast<uint64_t>(n - at);
+    if (n < static_cast<int>(kUdpBatch)) return;
+  }
+}
+
+void Forwarder::CloseSession(Session& s) {
+  if (s.closed) return;
+  s.closed = true;
+  ::close(s.fd);
+  --open_;
+  --s.listener->rule->udp_open;
+  if (s.source) --s.source->connections;
+  s.listener->sessions.erase(s.key);
+  dead_sessions_.push_back(&s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+void Forwarder::HealthChecks(RuleRuntime& r) {
+  const HealthCheck& h = r.rule->health;
+  auto& origins = r.balancer.origins();
+  for (size_t i = 0; i < origins.size(); ++i) {
+    OriginState& o = origins[i];
+    auto report = [&](bool ok) {
+      if (o.check_fd >= 0) ::close(o.check_fd);
+      o.check_fd = -1;
+      o.next_check_us = now_us_ + int64_t{h.interval_s} * 1'000'000;
+      if (!ok) ++o.checks_failed;
+      const bool was = o.healthy;
+      r.balancer.Report(i, ok);
+      if (was != o.healthy) {
+        std::cerr << "forward: rule " << r.rule->id << " origin " << o.origin.host << ":"
+                  << o.origin.port << " is " << (o.healthy ? "healthy again" : "unhealthy") << "\n";
+      }
+    };
+    if (o.check_fd >= 0) {
+      pollfd p{o.check_fd, POLLOUT, 0};
+      if (::poll(&p, 1, 0) == 1) {
+        int error = 0;
+        socklen_t len = sizeof error;
+        ::getsockopt(o.check_fd, SOL_SOCKET, SO_ERROR, &error, &len);
+        report(error == 0 && !(p.revents & (POLLERR | POLLHUP)));
+      } else if (now_us_ >= o.check_deadline_us) {
+        report(false);
+      }
+      continue;
+    }
+    if (now_us_ < o.next_check_us || !o.address) continue;
+    sockaddr_storage sa;
+    const socklen_t len = r.balancer.SockAddr(i, sa);
+    o.check_fd = ::socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (o.check_fd < 0) {
+      o.next_check_us = now_us_ + 1'000'000;  // out of descriptors: not the origin's fault
+      continue;
+    }
+    o.check_deadline_us = now_us_ + int64_t{h.timeout_s} * 1'000'000;
+    if (::connect(o.check_fd, reinterpret_cast<sockaddr*>(&sa), len) == 0) {
+      report(true);
+    } else if (errno != EINPROGRESS) {
+      report(false);
+    }
+  }
+}
+
+void Forwarder::Tick100ms() {
+  for (auto& [id, r] : rules_) {
+    // UDP origins answer no TCP connect: a UDP rule's origins are taken as healthy.
+    if (!r->rule->udp && r->rule->health.enabled) HealthChecks(*r);
+  }
+  std::vector<Conn*> late;
+  for (Conn* c : conns_) {
+    if (!c->connected && now_us_ >= c->deadline_us) late.push_back(c);
+  }
+  for (Conn* c : late) {
+    Drop(*c->listener->rule, kOriginFailed);
+    CloseConn(*c);
+  }
+  for (auto& [key, l] : listeners_) {
+    if (l->fd < 0 && now_us_ >= l->retry_us) OpenListener(*l);
+  }
+}
+
+void Forwarder::Tick1s(bool flush) {
+  // Idle connections and sessions.
+  const int64_t idle_us = int64_t{o_.idle_timeout_s} * 1'000'000;
+  std::vector<Conn*> idle;
+  for (Conn* c : conns_) {
+    if (c->connected && now_us_ - c->active_us >= idle_us) idle.push_back(c);
+  }
+  for (Conn* c : idle) CloseConn(*c);
+  std::vector<Session*> idle_sessions;
+  for (auto& [key, l] : listeners_) {
+    for (auto& [client, s] : l->sessions) {
+      if (now_s_ - s->active_s >= o_.udp_idle_timeout_s) idle_sessions.push_back(s);
+    }
+  }
+  for (Session* s : idle_sessions) CloseSession(*s);
+  for (auto& [id, res] : resources_) res->sources.Sweep(now_s_);
+  ResolveOrigins();
+
+  // Ended windows (all of them when flushing) become usage batches.
+  std::vector<WindowBytes> windows;
+  if (flush) {
+    meter_.Flush(windows);
+  } else {
+    meter_.Advance(WallS(), windows);
+  }
+  for (size_t at = 0; at < windows.size(); at += kSamplesPerBatch) {
+    agent::UsageBatch b;
+    b.seq = next_seq_++;
+    b.id = source_ + "-" + std::to_string(b.seq);
+    for (size_t i = at; i < std::min(windows.size(), at + kSamplesPerBatch); ++i) {
+      b.body += SampleLine(windows[i], source_) + "\n";
+      ++b.samples;
+    }
+    outbox_.Push(std::move(b));
+    outbox_.MarkPersisted(next_seq_ - 1);
+  }
+  std::string text = RenderMetrics();
+  std::lock_guard lock(metrics_mu_);
+  metrics_text_ = std::move(text);
+}
+
+std::string Forwarder::RenderMetrics() {
+  std::ostringstream m;
+  m << "# TYPE rampart_forward_connections gauge\n";
+  for (const auto& [id, r] : rules_) {
+    m << "rampart_forward_connections{rule=\"" << id << "\"} " << r->tcp_open << "\n";
+  }
+  m << "# TYPE rampart_forward_sessions gauge\n";
+  for (const auto& [id, r] : rules_) {
+    m << "rampart_forward_sessions{rule=\"" << id << "\"} " << r->udp_open << "\n";
+  }
+  m << "# TYPE rampart_forward_accepted_total counter\n";
+  for (const auto& [id, r] : rules_) {
+    m << "rampart_forward_accepted_total{rule=\"" << id << "\"} " << r->accepted << "\n";
+  }
+  m << "# TYPE rampart_forward_bytes_total counter\n";
+  for (const auto& [id, r] : rules_) {
+    m << "rampart_forward_bytes_total{rule=\"" << id << "\",direction=\"in\"} " << r->in_bytes
+      << "\n"
+      << "rampart_forward_bytes_total{rule=\"" << id << "\",direction=\"out\"} " << r->out_bytes
+      << "\n";
+  }
+  m << "# TYPE rampart_forward_drops_total counter\n";
+  for (const auto& [id, r] : rules_) {
+    for (int i = 0; i < kReasonCount; ++i) {
+      m << "rampart_forward_drops_total{rule=\"" << id << "\",reason=\"" << kReasonNames[i]
+        << "\"} " << r->drops[i] << "\n";
+    }
+  }
+  m << "# TYPE rampart_forward_reads_paused_total counter\n";
+  for (const auto& [id, r] : rules_) {
+    m << "rampart_forward_reads_paused_total{rule=\"" << id << "\"} " << r->paused << "\n";
+  }
+  m << "# TYPE rampart_forward_origin_up gauge\n";
+  for (const auto& [id, r] : rules_) {
+    for (const auto& o : r->balancer.origins()) {
+      m << "rampart_forward_origin_up{rule=\"" << id << "\",origin=\"" << Escape(o.origin.host)
+        << ":" << o.origin.port << "\"} " << ((o.healthy && o.address) ? 1 : 0) << "\n";
+    }
+  }
+  m << "# TYPE rampart_forward_origin_checks_failed_total counter\n";
+  for (const auto& [id, r] : rules_) {
+    for (const auto& o : r->balancer.origins()) {
+      m << "rampart_forward_origin_checks_failed_total{rule=\"" << id << "\",origin=\""
+        << Escape(o.origin.host) << ":" << o.origin.port << "\"} " << o.checks_failed << "\n";
+    }
+  }
+  size_t sources = 0, listening = 0;
+  uint64_t overflowed = 0;
+  for (const auto& [id, res] : resources_) {
+    sources += res->sources.size();
+    overflowed += res->sources.overflowed();
+  }
+  for (const auto& [key, l] : listeners_) listening += l->fd >= 0;
+  m << "rampart_forward_frontends " << listeners_.size() << "\n"
+    << "rampart_forward_frontends_listening " << listening << "\n"
+    << "rampart_forward_listen_errors_total " << listener_errors_ << "\n"
+    << "rampart_forward_accept_errors_total " << accept_errors_ << "\n"
+    << "rampart_forward_pipe_failures_total " << pipe_failures_ << "\n"
+    << "rampart_forward_pipes_pooled " << pipes_.size() << "\n"
+    << "rampart_forward_sources_tracked " << sources << "\n"
+    << "rampart_forward_sources_overflow_total " << overflowed << "\n"
+    << "rampart_forward_metered_bytes_total{direction=\"in\"} " << meter_.in_total() << "\n"
+    << "rampart_forward_metered_bytes_total{direction=\"out\"} " << meter_.out_total() << "\n";
+  const auto posted = outbox_.stats();
+  m << "rampart_forward_batches_posted_total " << posted.batches_posted << "\n"
+    << "rampart_forward_samples_posted_total " << posted.samples_posted << "\n"
+    << "rampart_forward_samples_rejected_total " << posted.samples_rejected << "\n"
+    << "rampart_forward_post_failures_total " << posted.post_failures << "\n"
+    << "rampart_forward_batches_dropped_total " << posted.batches_dropped << "\n"
+    << "rampart_forward_spool_batches " << posted.queued << "\n";
+  if (watcher_) {
+    const auto c = watcher_->stats();
+    m << "rampart_forward_config_info{version=\"" << c.version << "\"} 1\n"
+      << "rampart_forward_config_updates_total " << c.updates << "\n"
+      << "rampart_forward_config_failures_total " << c.failures << "\n"
+      << "rampart_forward_config_age_seconds " << (c.fetched_at_s ? WallS() - c.fetched_at_s : -1)
+      << "\n";
+  }
+  return m.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+int Forwarder::Run() {
+  const int64_t started = WallS();
+  source_ = "forward:" + o_.name + ":" + std::to_string(started);
+  if (!agent::ValidSourceName(source_)) {
+    std::cerr << "error: --name must be 1-45 of a-z 0-9 . _ -\n";
+    return 1;
+  }
+  // One descriptor per socket and pipe end: take what the hard limit allows.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (epoll_ < 0) {
+    std::cerr << "error: epoll: " << std::strerror(errno) << "\n";
+    return 2;
+  }
+  agent::HandleStopSignals(OnSignal);
+
+  now_us_ = MonoUs();
+  now_s_ = WallS();
+  metrics_text_ = RenderMetrics();
+  std::unique_ptr<agent::MetricsServer> metrics;
+  if (!o_.metrics.empty()) {
+    auto m = agent::MetricsServer::Start(o_.metrics, [this] {
+      std::lock_guard lock(metrics_mu_);
+      return metrics_text_;
+    });
+    if (!m) {
+      std::cerr << "error: --metrics " << m.error().message << "\n";
+      return 1;
+    }
+    metrics = std::move(*m);
+    std::cerr << "forward: metrics on " << o_.metrics << "\n";
+  }
+  if (auto started_outbox = outbox_.Start(o_.server, o_.key, o_.ca_file); !started_outbox) {
+    std::cerr << "error: " << started_outbox.error().message << "\n";
+    return 1;
+  }
+  auto watcher = agent::ConfigWatcher::Start(
+      o_.server, o_.key, o_.ca_file, "", "forward",
+      [this](const boost::json::value& doc, const std::string&) -> common::Result<void> {
+        auto config = ParseForwardConfig(doc);
+        if (!config) {
+          std::cerr << "forward: configuration refused, keeping the last: "
+                    << config.error().message << "\n";
+          return std::unexpected(config.error());
+        }
+        std::lock_guard lock(pending_mu_);
+        pending_ = std::move(*config);
+        has_pending_ = true;
+        return {};
+      });
+  if (!watcher) {
+    std::cerr << "error: " << watcher.error().message << "\n";
+    return 1;
+  }
+  watcher_ = std::move(*watcher);
+  std::cerr << "forward: " << o_.name << " reading its configuration from " << o_.server
+            << "; usage as " << source_ << "\n";
+
+  std::array<epoll_event, 256> events;
+  int64_t next_100ms = now_us_, next_1s = now_us_ + 1'000'000;
+  const int64_t stop_at =
+      o_.max_seconds > 0 ? now_us_ + static_cast<int64_t>(o_.max_seconds * 1e6) : INT64_MAX;
+  bool stopping = false;
+  int64_t drain_until = 0;
+  for (;;) {
+    if (!stopping && (g_stop || now_us_ >= stop_at)) {
+      // Stop accepting; UDP has nothing to drain; TCP connections get --drain-s to finish.
+      stopping = true;
+      drain_until = now_us_ + int64_t{o_.drain_s} * 1'000'000;
+      for (auto& [key, l] : listeners_) {
+        if (l->fd >= 0) ::close(l->fd);
+        l->fd = -1;
+        l->retry_us = INT64_MAX;
+        std::vector<Session*> sessions;
+        for (auto& [client, s] : l->sessions) sessions.push_back(s);
+        for (Session* s : sessions) CloseSession(*s);
+      }
+      std::cerr << "forward: stopping; draining " << conns_.size() << " connections (up to "
+                << o_.drain_s << " s)\n";
+    }
+    if (stopping && (conns_.empty() || now_us_ >= drain_until)) break;
+    int64_t wait_us = std::min(next_100ms, next_1s) - now_us_;
+    for (Conn* c : paused_) wait_us = std::min(wait_us, c->paused_until_us - now_us_);
+    const int timeout_ms = static_cast<int>(std::clamp<int64_t>((wait_us + 999) / 1000, 0, 100));
+    const int n = ::epoll_wait(epoll_, events.data(), events.size(), timeout_ms);
+    now_us_ = MonoUs();
+    now_s_ = WallS();
+    for (int i = 0; i < n; ++i) {
+      auto* h = static_cast<Handle*>(events[i].data.ptr);
+      switch (h->kind) {
+        case Kind::kTcpListener: {
+          auto* l = static_cast<Listener*>(h->obj);
+          if (l->fd >= 0) Accept(*l);
+          break;
+        }
+        case Kind::kUdpListener: {
+          auto* l = static_cast<Listener*>(h->obj);
+          if (l->fd >= 0) OnUdpListener(*l);
+          break;
+        }
+        case Kind::kClient:
+          OnConnEvent(*static_cast<Conn*>(h->obj), false, events[i].events);
+          break;
+        case Kind::kOrigin:
+          OnConnEvent(*static_cast<Conn*>(h->obj), true, events[i].events);
+          break;
+        case Kind::kUdpUpstream:
+          OnUpstream(*static_cast<Session*>(h->obj));
+          break;
+      }
+    }
+    // Paused reads whose debt is paid resume.
+    if (!paused_.empty()) {
+      std::vector<Conn*> due;
+      std::erase_if(paused_, [&](Conn* c) {
+        if (c->closed) return false;  // freed below with the dead; dropped from the list then
+        if (c->paused_until_us > now_us_) return false;
+        due.push_back(c);
+        return true;
+      });
+      for (Conn* c : due) PumpBoth(*c);
+    }
+    if (!dead_conns_.empty()) {
+      std::erase_if(paused_, [](Conn* c) { return c->closed; });
+      for (Conn* c : dead_conns_) delete c;
+      dead_conns_.clear();
+    }
+    for (Session* s : dead_sessions_) delete s;
+    dead_sessions_.clear();
+    if (has_pending_.exchange(false) && !stopping) {
+      std::optional<ForwardConfig> config;
+      {
+        std::lock_guard lock(pending_mu_);
+        config.swap(pending_);
+      }
+      if (config) Apply(std::move(*config));
+    }
+    if (now_us_ >= next_100ms) {
+      next_100ms = now_us_ + 100'000;
+      Tick100ms();
+    }
+    if (now_us_ >= next_1s) {
+      next_1s += 1'000'000;
+      if (next_1s < now_us_) next_1s = now_us_ + 1'000'000;
+      Tick1s(false);
+    }
+  }
+  // Whatever still runs after the drain is cut; the open windows go out now.
+  for (Conn* c : std::vector<Conn*>(conns_.begin(), conns_.end())) CloseConn(*c);
+  for (Conn* c : dead_conns_) delete c;
+  dead_conns_.clear();
+  paused_.clear();
+  watcher_.reset();
+  Tick1s(true);
+  const bool sent = outbox_.Drain(std::chrono::seconds(5));
+  std::cerr << "forward: stopped (" << meter_.in_total() << " bytes in, " << meter_.out_total()
+            << " bytes out" << (sent ? "" : "; some usage could not be posted") << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+std::string DefaultForwarderName() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string name;
+  for (const char* p = host; *p && name.size() < 32; ++p) {
+    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-') {
+      name += c;
+    }
+  }
+  return name.empty() ? "forwarder" : name;
+}
+
+int RunForward(const ForwardOptions& o) {
+  if (o.server.empty() || o.key.empty()) {
+    std::cerr << "error: give --server and --key (or RAMPART_AGENT_KEY)\n";
+    return 1;
+  }
+  Forwarder f(o);
+  return f.Run();
+}
+
+}  // namespace rampart::forward

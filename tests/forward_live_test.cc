@@ -1,7 +1,7 @@
 // `rampart forward` live against the real server: an hdip bought from a loopback pool
-// (127.0.3.0/28), its rules and policy set through the API, origins run here (TCP and UDP
-// echo on 127.0.0.1, so the server runs with --allow-private-origins). What the clients
-// send and get back through the forwarder must equal, to the byte, what the bill's usage
+// (127.x.y.0/28, x.y from the process id), its rules and policy set through the API, origins run
+// here (TCP and UDP echo on 127.0.0.1, so the server runs with --allow-private-origins). What the
+// clients send and get back through the forwarder must equal, to the byte, what the bill's usage
 // holds for the forwarder's sources.
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
@@ -36,7 +36,11 @@ class ForwardLive : public ::testing::Test {
     log_ =
         fs::temp_directory_path() / ("rampart_forward_live_" + std::to_string(::getpid()) + ".log");
     fs::remove(log_);
-    const auto hdip = s_.BuyHdipNearRealTime("127.0.3.0/28");
+    // A pool of this process's own (ctest runs the SQLite and PostgreSQL twins at once: the
+    // same frontend ports on the same address would collide).
+    const std::string pool = "127." + std::to_string(10 + ::getpid() % 200) + "." +
+                             std::to_string(::getpid() / 200 % 256) + ".0/28";
+    const auto hdip = s_.BuyHdipNearRealTime(pool);
     ASSERT_FALSE(HasFailure());
     key_ = hdip.key;
     hdip_ = hdip.resource;
@@ -70,16 +74,23 @@ class ForwardLive : public ::testing::Test {
            extra + "}";
   }
 
-  void StartForwarder(const std::string& name) {
+  void StartForwarder(const std::string& name, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        RAMPART_BINARY, "forward", "--server",  "http://127.0.0.1:" + std::to_string(port_),
+        "--name",       name,      "--metrics", "127.0.0.1:" + std::to_string(metrics_)};
+    if (std::find(extra.begin(), extra.end(), "--drain-s") == extra.end()) {
+      extra.insert(extra.end(), {"--drain-s", "3"});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
     forwarder_ = ::fork();
     if (forwarder_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
       setenv("RAMPART_AGENT_KEY", agent_.c_str(), 1);
       freopen(log_.c_str(), "a", stderr);
-      execl(RAMPART_BINARY, RAMPART_BINARY, "forward", "--server",
-            ("http://127.0.0.1:" + std::to_string(port_)).c_str(), "--name", name.c_str(),
-            "--metrics", ("127.0.0.1:" + std::to_string(metrics_)).c_str(), "--drain-s", "3",
-            nullptr);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(RAMPART_BINARY, argv.data());
       _exit(127);
     }
   }
@@ -511,6 +522,71 @@ TEST_F(ForwardLive, ProxyProtocolV2TellsOriginsTheClient) {
   EXPECT_EQ(got.substr(16, 4), std::string("\x7f\x00\x00\x09", 4));
   EXPECT_EQ(got.substr(24, 2), std::string(reinterpret_cast<const char*>(&local.sin_port), 2));
   EXPECT_EQ(got.substr(28), "payload");
+}
+
+// A flood of new UDP clients from many addresses is bounded by the forwarder's caps: sessions
+// never pass --max-sessions-per-rule, the rest are dropped and counted, and once the flood's
+// sessions idle out an ordinary client is served again.
+TEST_F(ForwardLive, AFloodOfSourcesIsBoundedByTheCaps) {
+  UdpEcho udp;
+  const std::string rule = AddRule(UdpRule(5358, udp.port()));
+  StartForwarder("t6", {"--max-sessions-per-rule", "50", "--udp-idle-timeout-s", "2"});
+  const std::string sessions = "rampart_forward_sessions{rule=\"" + rule + "\"}";
+  ASSERT_EQ(WaitMetric(sessions, 0), 0) << Read(log_);
+  // 1,000 sources (127.0.8.0-127.0.11.231), one datagram each.
+  const auto to = Ipv4(ip_, 5358);
+  for (int i = 0; i < 1000; ++i) {
+    const int u = UdpClient("127.0." + std::to_string(8 + i / 256) + "." + std::to_string(i % 256));
+    ::sendto(u, "f", 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    ::close(u);
+  }
+  EXPECT_EQ(WaitMetric(sessions, 50), 50);
+  EXPECT_EQ(
+      WaitMetric("rampart_forward_drops_total{rule=\"" + rule + "\",reason=\"capacity\"}", 950),
+      950);
+  const int ordinary = UdpClient("127.0.0.20", 0, 500);
+  EXPECT_EQ(UdpExchange(ordinary, ip_, 5358, "now"), "");  // the rule is full
+  // The flood's sessions idle out (2 s); the ordinary client gets its session.
+  std::string answer;
+  for (int i = 0; i < 20 && answer.empty(); ++i) answer = UdpExchange(ordinary, ip_, 5358, "later");
+  EXPECT_EQ(answer, "later");
+  EXPECT_EQ(WaitMetric(sessions, 1), 1);
+  ::close(ordinary);
+}
+
+// SIGTERM: the listener closes at once, an open connection may finish within --drain-s, and
+// its bytes are metered.
+TEST_F(ForwardLive, SigtermDrainsOpenConnectionsAndFlushes) {
+  TcpEcho tcp;
+  AddRule(TcpRule(8088, tcp.port()));
+  StartForwarder("t7", {"--drain-s", "10"});
+  ASSERT_TRUE(WaitTcp(8088)) << Read(log_);
+  const int held = TcpConnect(ip_, 8088);
+  ASSERT_GE(held, 0);
+  ASSERT_TRUE(SendAll(held, "before"));
+  ASSERT_EQ(ReadUpTo(held, 6), "before");
+  ::kill(forwarder_, SIGTERM);
+  // No new connections once the listener is closed...
+  bool refused = false;
+  for (int i = 0; i < 30 && !refused; ++i) {
+    const int fd = TcpConnect(ip_, 8088, "", 300);
+    refused = fd < 0;
+    if (fd >= 0) ::close(fd);
+    if (!refused) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(refused);
+  // ...while the open one still carries.
+  EXPECT_TRUE(SendAll(held, "during"));
+  EXPECT_EQ(ReadUpTo(held, 6), "during");
+  const auto closed = std::chrono::steady_clock::now();
+  ::shutdown(held, SHUT_WR);
+  EXPECT_TRUE(PeerClosed(held));
+  ::close(held);
+  EXPECT_EQ(StopForwarder(0), 0);  // it exits once the last connection is done
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - closed).count(), 9.0);
+  const auto u = WaitUsage(probe_bytes_ + 12);
+  EXPECT_EQ(u.in, probe_bytes_ + 12);
+  EXPECT_EQ(u.out, probe_bytes_ + 12);
 }
 
 }  // namespace

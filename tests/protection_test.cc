@@ -428,5 +428,60 @@ TEST_F(Protection, AgentsReadTheDataplaneConfigurationWithAVersionThatMovesOnCha
   }
 }
 
+// Attack events from the stored windows (issue #14): runs of attacked windows, newest first,
+// ended or ongoing, blackholed above the ceiling; each tenant sees its own, the operator all.
+TEST_F(Protection, AttacksAreListedFromTheWindowsNewestFirst) {
+  const auto hdip = s_.Call("GET", "/v1/resources/" + hdip_, key_).Json();
+  const std::string ip(hdip.at("ips").as_array()[0].as_string());
+  auto sample = [&](const std::string& minute, int64_t attack_gbps) {
+    return R"({"ip": ")" + ip + R"(", "window_start": "2026-11-26T00:)" + minute +
+           R"(:00Z", "window_s": 60, "attack_bps": )" +
+           std::to_string(attack_gbps * 1'000'000'000) + R"(, "in_bytes": 1000, "out_bytes": 0})";
+  };
+  // Now 00:10. Attacked 00:06-00:08 (5 and 7 Gbps), clean at 00:08, 30 Gbps (above the 20 Gbps
+  // base: elastic is off) at 00:09.
+  const auto posted = s_.Admin("POST", "/v1/usage",
+                               "[" + sample("06", 5) + "," + sample("07", 7) + "," +
+                                   sample("08", 0) + "," + sample("09", 30) + "]");
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  ASSERT_EQ(posted.Json().at("accepted").as_int64(), 4) << posted.body;
+
+  const auto all = s_.Call("GET", "/v1/attacks", key_);
+  ASSERT_EQ(all.status, 200) << all.body;
+  const auto all_doc = all.Json();
+  const auto& items = all_doc.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u) << all.body;
+  EXPECT_EQ(Str(items[0], "start"), "2026-11-26T00:09:00Z");
+  EXPECT_TRUE(items[0].at("end").is_null());
+  EXPECT_TRUE(items[0].at("ongoing").as_bool());
+  EXPECT_EQ(items[0].at("peak_bps").as_int64(), 30'000'000'000);
+  EXPECT_EQ(items[0].at("ceiling_bps").as_int64(), 20'000'000'000);
+  EXPECT_TRUE(items[0].at("blackholed").as_bool());
+  EXPECT_EQ(Str(items[1], "start"), "2026-11-26T00:06:00Z");
+  EXPECT_EQ(Str(items[1], "end"), "2026-11-26T00:08:00Z");
+  EXPECT_FALSE(items[1].at("ongoing").as_bool());
+  EXPECT_EQ(items[1].at("peak_bps").as_int64(), 7'000'000'000);
+  EXPECT_EQ(Str(items[1], "peak_at"), "2026-11-26T00:07:00Z");
+  EXPECT_FALSE(items[1].at("blackholed").as_bool());
+  EXPECT_EQ(Str(items[1], "resource"), hdip_);
+  EXPECT_EQ(items[1].at("ips").as_array()[0].as_string(), ip);
+
+  // One at a time: the cursor leads to the older event, then nothing.
+  const auto first = s_.Call("GET", "/v1/attacks?limit=1", key_).Json();
+  ASSERT_EQ(first.at("items").as_array().size(), 1u);
+  const std::string cursor = Str(first, "next_cursor");
+  const auto second = s_.Call("GET", "/v1/attacks?limit=1&cursor=" + cursor, key_).Json();
+  EXPECT_EQ(Str(second.at("items").as_array()[0], "start"), "2026-11-26T00:06:00Z");
+  EXPECT_TRUE(second.at("next_cursor").is_null());
+  // Another tenant sees none; the operator sees them with their tenant.
+  const auto other = s_.NewTenant("other", "0").second;
+  EXPECT_TRUE(s_.Call("GET", "/v1/attacks", other).Json().at("items").as_array().empty());
+  const auto admin = s_.Admin("GET", "/v1/attacks").Json();
+  ASSERT_EQ(admin.at("items").as_array().size(), 2u);
+  EXPECT_EQ(Str(admin.at("items").as_array()[0], "tenant"), tenant_);
+  EXPECT_EQ(s_.Call("GET", "/v1/attacks?days=0", key_).status, 400);
+  EXPECT_EQ(s_.Call("GET", "/v1/attacks?days=32", key_).status, 400);
+}
+
 }  // namespace
 }  // namespace rampart::testing

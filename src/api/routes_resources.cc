@@ -1,13 +1,19 @@
 // Routes: A resource after delivery: changes, renewal, upgrade, cancellation, rules, bindings,
+#include <algorithm>
+#include <tuple>
+
 #include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/protection_json.h"
 #include "api/purchase_json.h"
 #include "api/routes.h"
+#include "catalog/pricebook.h"
+#include "common/calendar.h"
 #include "common/ip_address.h"
 #include "lifecycle/protection.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
+#include "metering/attack_events.h"
 #include "postpaid/usage.h"
 
 namespace rampart::api {
@@ -162,6 +168,90 @@ void AddResourceRoutes(EndpointMap& e) {
             }
             return Json(200, PolicyToJson(*policy));
           });
+        }}},
+      // Attack events: the caller's resources (an operator's key: every tenant's) over the last
+      // ?days= billing days (1-31, default 7), from the stored windows; newest first, ?limit=
+      // and ?cursor= as the other lists (the cursor counts the events already given).
+      {"GET /v1/attacks",
+       {kTenantOrAdmin,
+        [](ApiService& s, Context& c) {
+          int64_t days = 7;
+          if (auto it = c.req.query.find("days"); it != c.req.query.end()) {
+            const std::string& d = it->second;
+            if (d.empty() || d.size() > 2 || d.find_first_not_of("0123456789") != d.npos ||
+                std::stoi(d) < 1 || std::stoi(d) > 31) {
+              return ErrorResponse("out_of_range", "days must be 1 to 31", "days");
+            }
+            days = std::stoi(d);
+          }
+          auto page = ParsePage(c.req);
+          if (!page) return ErrorResponse(page.error());
+          const auto& calendar = *s.deps().calendar;
+          const common::Instant now = s.deps().clock->Now();
+          const auto today = std::chrono::sys_days(calendar.DayOf(now));
+          auto answer = s.Database().Use([&](store::Connection& conn) -> Result<value> {
+            auto resources = c.who.tenant_id.empty() ? lifecycle::ListAllResources(conn)
+                                                     : lifecycle::ListResources(
+                                                           conn, c.who.tenant_id, 0, INT64_MAX / 2);
+            if (!resources) return std::unexpected(resources.error());
+            struct Found {
+              metering::AttackEvent event;
+              const lifecycle::Resource* resource;
+              int64_t ceiling_bps;
+            };
+            std::vector<Found> found;
+            for (const auto& r : *resources) {
+              if (!r.delivered_at) continue;
+              std::vector<metering::AttackWindow> windows;
+              for (int64_t d = days - 1; d >= 0; --d) {
+                const std::string day =
+                    common::FormatDay(common::Day(today - std::chrono::days(d)));
+                auto w = postpaid::WindowsOfDay(conn, calendar, r.tenant_id, r.id, day);
+                if (!w) return std::unexpected(w.error());
+                for (const auto& x : *w) {
+                  if (x.attack_bps > 0) {
+                    windows.push_back({x.ip, x.window_start, x.window_s, x.attack_bps});
+                  }
+                }
+              }
+              // The ceiling now in force: the elastic peak, or the base while elastic is off.
+              const int64_t ceiling =
+                  (r.spec.elastic_gbps > 0 ? r.spec.elastic_gbps : r.spec.base_gbps) *
+                  1'000'000'000;
+              for (auto& e : metering::AttackEvents(std::move(windows), ceiling, now)) {
+                found.push_back({std::move(e), &r, ceiling});
+              }
+            }
+            std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+              return std::tie(a.event.start, a.resource->id) >
+                     std::tie(b.event.start, b.resource->id);
+            });
+            array items;
+            const auto first = static_cast<size_t>(std::min<int64_t>(page->after, found.size()));
+            const size_t last = std::min(found.size(), first + static_cast<size_t>(page->limit));
+            for (size_t i = first; i < last; ++i) {
+              const auto& [e, r, ceiling] = found[i];
+              array ips;
+              for (const auto& ip : e.ips) ips.push_back(value(ip));
+              items.push_back(
+                  object{{"resource", r->id},
+                         {"tenant", r->tenant_id},
+                         {"product", catalog::ToString(r->spec.product)},
+                         {"ips", ips},
+                         {"start", common::FormatRfc3339(e.start)},
+                         {"end", e.end ? value(common::FormatRfc3339(*e.end)) : value(nullptr)},
+                         {"ongoing", !e.end.has_value()},
+                         {"peak_bps", e.peak_bps},
+                         {"peak_at", common::FormatRfc3339(e.peak_at)},
+                         {"ceiling_bps", ceiling},
+                         {"blackholed", e.blackholed}});
+            }
+            value next = nullptr;
+            if (last < found.size()) next = std::to_string(last);
+            return value(object{{"items", items}, {"next_cursor", next}});
+          });
+          if (!answer) return ErrorResponse(answer.error());
+          return Json(200, *answer);
         }}},
       {"GET /v1/resources/{id}/usage",
        {kTenant,

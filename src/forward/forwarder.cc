@@ -442,6 +442,10 @@ void Forwarder::ResolveOrigins() {
         names.insert(host);
         candidates = resolver_.Addresses(host);
         if (candidates.empty()) problem = "not resolved (yet)";
+        // IPv4 first: a dual-stack name's origin most often listens there (localhost's
+        // ::1 and 127.0.0.1, say), and the choice stays stable across lookups.
+        std::stable_partition(candidates.begin(), candidates.end(),
+                              [](const IpAddress& ip) { return ip.is_v4(); });
       }
       for (const auto& ip : candidates) {
         if (auto why = common::WhyNotPublic(ip); why && !private_origins_allowed_) {

@@ -123,6 +123,10 @@ Result<std::vector<Resource>> ListResources(store::Connection& c, std::string_vi
                 {std::string(tenant_id), after_seq, limit});
 }
 
+Result<std::vector<Resource>> ListAllResources(store::Connection& c) {
+  return Select(c, "true ORDER BY seq", {});
+}
+
 Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string_view order_id) {
   return Select(c, "order_id = $1 ORDER BY seq", {std::string(order_id)});
 }

@@ -53,6 +53,8 @@ Result<Resource> GetResourceForUpdate(store::Connection& c, std::string_view ten
                                       std::string_view id);
 Result<std::vector<Resource>> ListResources(store::Connection& c, std::string_view tenant_id,
                                             int64_t after_seq, int64_t limit);
+// Every tenant's resources, in creation order (the operator's views).
+Result<std::vector<Resource>> ListAllResources(store::Connection& c);
 Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string_view order_id);
 // Writes the resource's mutable fields (state, base, elastic, forwarding mode, auto-renew,
 // delivery and expiry times) and appends a history row effective at `at`.

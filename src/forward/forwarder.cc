@@ -581,10 +581,8 @@ void Forwarder::OnConnEvent(Conn& c, bool origin_side, uint32_t events) {
       if (events & (EPOLLERR | EPOLLHUP)) CloseConn(c);
       return;  // the client's bytes wait in its socket until the origin answers
     }
-    int error = 0;
-    socklen_t len = sizeof error;
-    ::getsockopt(c.origin_fd, SOL_SOCKET, SO_ERROR, &error, &len);
-    if (error != 0 || (events & (EPOLLERR | EPOLLHUP))) {
+    // A failed connect raises EPOLLERR (its SO_ERROR pending): no getsockopt needed.
+    if (events & (EPOLLERR | EPOLLHUP)) {
       Drop(*c.listener->rule, kOriginFailed);
       CloseConn(c);
       return;
@@ -702,7 +700,10 @@ bool Forwarder::Pump(Conn& c, Direction& d, int from, int to, bool upward) {
     if (!progress) break;
   }
   if (d.eof && d.bytes == 0 && !d.shut) {
-    ::shutdown(to, SHUT_WR);  // half-close passed on
+    // Half-close passed on; when the other way is already shut the close that follows sends
+    // this FIN (everything `to` sent has been read), so the shutdown call is saved.
+    const Direction& other = &d == &c.up ? c.down : c.up;
+    if (!other.shut) ::shutdown(to, SHUT_WR);
     d.shut = true;
   }
   if (d.bytes == 0 && d.pipe.r >= 0) {

@@ -438,6 +438,34 @@ test("at 390 px the navigation folds behind a menu button that works by keyboard
   await finish(page);
 });
 
+test("attacks: the tenant sees its ongoing, blackholed attack; the operator sees it with the tenant", async () => {
+  const [key, resource] = await runningHdip("attacked");
+  // A 25 Gbps window (above the 10 Gbps base: elastic is off) in the server's current minute.
+  const { now } = await server.advance(0);
+  const minute = new Date(Date.parse(now));
+  minute.setUTCSeconds(0, 0);
+  const window_start = minute.toISOString().replace(".000Z", "Z");
+  const posted = await server.call("POST", "/v1/usage", [
+    { ip: resource.ips[0], window_start, window_s: 60, attack_bps: 25_000_000_000, in_bytes: 0, out_bytes: 0 },
+  ]);
+  assert.equal(posted.accepted, 1);
+  const page = await signedIn(key);
+  await page.getByRole("link", { name: "Attacks" }).click();
+  await page.getByRole("heading", { name: "Attacks" }).waitFor();
+  const row = page.locator("main tbody tr");
+  await assertText(row, "Ongoing");
+  await assertText(row, "25 Gbps");
+  await assertText(row, "10 Gbps");
+  await assertText(row, "Blackholed");
+  await assertText(row, resource.ips[0]);
+  await finish(page);
+  const admin = await signedIn("rk_0123456789abcdef0123456789abcdef");
+  await admin.goto(`${server.url}/#/admin/attacks`);
+  await admin.getByRole("heading", { name: "Attacks" }).waitFor();
+  await assertText(admin.locator("main tbody tr"), resource.id);
+  await finish(admin);
+});
+
 test("every page at 1280 and 390 px, for docs/console.md", async () => {
   const [key, resource] = showcase ?? (await runningHdip("gallery"));
   for (const width of WIDTHS) {

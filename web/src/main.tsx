@@ -9,7 +9,7 @@ import { go, useRoute } from "./router";
 import { Account } from "./pages/Account";
 import { PriceBook, Pools, Tenants } from "./pages/Admin";
 import { Bills } from "./pages/Bills";
-import { Notifications, Orders, Resources } from "./pages/Lists";
+import { Attacks, Notifications, Orders, Resources } from "./pages/Lists";
 import { Purchase } from "./pages/Purchase";
 import { ResourceDetail } from "./pages/ResourceDetail";
 import { money } from "./format";
@@ -20,6 +20,7 @@ const tenantNav: [string, Key][] = [
   ["/buy/hdp", "hdp"],
   ["/orders", "nav_orders"],
   ["/resources", "nav_resources"],
+  ["/attacks", "nav_attacks"],
   ["/bills", "nav_bills"],
   ["/account", "nav_account"],
   ["/notifications", "nav_notifications"],
@@ -27,6 +28,7 @@ const tenantNav: [string, Key][] = [
 const adminNav: [string, Key][] = [
   ["/admin/tenants", "nav_tenants"],
   ["/admin/pools", "nav_pools"],
+  ["/admin/attacks", "nav_attacks"],
   ["/admin/pricebook", "nav_pricebook"],
 ];
 
@@ -35,6 +37,7 @@ function Page({ path, role }: { path: string; role: "tenant" | "admin" }) {
   if (role === "admin") {
     if (path === "/admin/pools") return <Pools />;
     if (path === "/admin/pricebook") return <PriceBook />;
+    if (path === "/admin/attacks") return <Attacks admin />;
     return <Tenants />;
   }
   if (m) return <ResourceDetail id={m[1]} />;
@@ -45,6 +48,8 @@ function Page({ path, role }: { path: string; role: "tenant" | "admin" }) {
       return <Orders />;
     case "/resources":
       return <Resources />;
+    case "/attacks":
+      return <Attacks />;
     case "/bills":
       return <Bills />;
     case "/account":

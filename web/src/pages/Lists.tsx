@@ -1,9 +1,9 @@
-// The plain lists: orders, resources, notifications. Each pages through `next_cursor`.
+// The plain lists: orders, resources, attacks, notifications. Each pages through `next_cursor`.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { accountChanged, api, type Notification, type Order, type Page, type Resource } from "../api";
 import { ErrorBox, Loading, StateBadge, Table, useAction } from "../components/ui";
-import { money, time } from "../format";
+import { bps, money, time } from "../format";
 import { t } from "../i18n";
 import { Webhooks } from "./Webhooks";
 
@@ -171,3 +171,50 @@ export function Notifications() {
 }
 
 export { usePaged, More };
+
+type Attack = {
+  resource: string;
+  tenant: string;
+  product: string;
+  ips: string[];
+  start: string;
+  end: string | null;
+  ongoing: boolean;
+  peak_bps: number;
+  peak_at: string;
+  ceiling_bps: number;
+  blackholed: boolean;
+};
+
+// Attack events (GET /v1/attacks): a tenant's own, or every tenant's for the operator.
+export function Attacks({ admin = false }: { admin?: boolean }) {
+  return (
+    <section>
+      <h1>{t("nav_attacks")}</h1>
+      <p class="help">{t(admin ? "attacks_help_admin" : "attacks_help")}</p>
+      <PagedTable<Attack>
+        path="/v1/attacks?days=31"
+        rowKey={(a) => `${a.resource}@${a.start}`}
+        columns={[
+          { label: t("attack_start"), cell: (a) => time(a.start) },
+          {
+            label: t("attack_end"),
+            cell: (a) => (a.ongoing ? <span class="badge state-failed">{t("attack_ongoing")}</span> : time(a.end)),
+          },
+          ...(admin ? [{ label: t("tenant"), cell: (a: Attack) => a.tenant }] : []),
+          {
+            label: t("nav_resources"),
+            cell: (a) => (admin ? a.resource : <a href={`#/resources/${a.resource}`}>{a.resource}</a>),
+          },
+          { label: t("ips"), cell: (a) => a.ips.join(", ") },
+          { label: t("attack_peak"), cell: (a) => bps(a.peak_bps), numeric: true },
+          { label: t("ceiling"), cell: (a) => bps(a.ceiling_bps), numeric: true },
+          {
+            label: t("attack_outcome"),
+            cell: (a) => (a.blackholed ? t("attack_blackholed") : t("attack_mitigated")),
+          },
+        ]}
+      />
+    </section>
+  );
+}

@@ -4,7 +4,7 @@
 //
 //  1. TCP throughput: iperf3 -P 4 through each (target: rampart >= 1.2x HAProxy).
 //  2. Short TCP connections per second: connect, 1 byte each way, close, from 2 client
-//     threads (target: >= HAProxy).
+//     threads keeping 32 connections in flight each (target: >= HAProxy).
 //  3. UDP packets per second and loss: iperf3 -u -l 64 -b 0 (target: >= 2x nginx stream).
 //  4. Memory per idle connection: the proxy's RSS growth over 2,000 open connections.
 //
@@ -218,20 +218,60 @@ int OneByteConnection(const sockaddr_in& to, const std::string& from) {
   return fd;
 }
 
-// Connections/s: connect, send a byte, read it back, close; from 2 threads, each connection
-// from one of 200 client addresses (127.0.1.x) so ephemeral ports last.
+// Connections/s: connect, send a byte, read it back, close; 2 client threads each keeping 32
+// connections in flight (non-blocking, epoll), so the proxy rather than the round trip is what
+// is measured. Each connection from one of 200 client addresses (127.0.1.x) so ephemeral ports
+// last.
 double ConnectionsPerSecond(const std::string& ip, uint16_t port, int seconds, int64_t* failed) {
+  constexpr int kInFlight = 32;
   std::atomic<int64_t> done{0}, bad{0};
   const auto until = Clock::now() + std::chrono::seconds(seconds);
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t) {
     threads.emplace_back([&, t] {
       const auto to = Ipv4(ip, port);
-      for (int64_t i = t; Clock::now() < until; i += 2) {
-        const int fd = OneByteConnection(to, "127.0.1." + std::to_string(1 + i % 200));
-        if (fd >= 0) ::close(fd);
-        (fd >= 0 ? done : bad)++;
+      const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+      int64_t next = t;
+      // A new connection in flight (its state in the event: 0 connecting, 1 sent).
+      auto start = [&] {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const auto from = Ipv4("127.0.1." + std::to_string(1 + next % 200), 0);
+        next += 2;
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0 &&
+            errno != EINPROGRESS) {
+          ::close(fd);
+          ++bad;
+          return;
+        }
+        epoll_event ev{EPOLLOUT, {.u64 = static_cast<uint64_t>(fd)}};
+        ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+      };
+      for (int i = 0; i < kInFlight; ++i) start();
+      epoll_event events[kInFlight];
+      while (Clock::now() < until) {
+        const int n = ::epoll_wait(ep, events, kInFlight, 100);
+        for (int i = 0; i < n; ++i) {
+          const int fd = static_cast<int>(events[i].data.u64);
+          char c = 'x';
+          if (events[i].events & EPOLLOUT) {  // connected (or failed): send the byte
+            if ((events[i].events & (EPOLLERR | EPOLLHUP)) ||
+                ::send(fd, &c, 1, MSG_NOSIGNAL) != 1) {
+              ::close(fd);
+              ++bad;
+              start();
+              continue;
+            }
+            epoll_event ev{EPOLLIN, {.u64 = static_cast<uint64_t>(fd)}};
+            ::epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+            continue;
+          }
+          (::recv(fd, &c, 1, 0) == 1 ? done : bad)++;
+          ::close(fd);
+          start();
+        }
       }
+      ::close(ep);  // the connections still in flight are dropped with the bench
     });
   }
   for (auto& t : threads) t.join();

@@ -147,8 +147,9 @@ struct Pipe {
 struct Direction {
   Pipe pipe;
   size_t bytes = 0;
-  bool eof = false;   // the source sent FIN
-  bool shut = false;  // passed on as shutdown(SHUT_WR)
+  bool eof = false;      // the source sent FIN
+  bool shut = false;     // passed on as shutdown(SHUT_WR)
+  bool spliced = false;  // past the first full copy buffer (or a write that would block)
 };
 
 struct Conn {
@@ -228,6 +229,9 @@ class Forwarder {
   void OnConnEvent(Conn& c, bool origin_side, uint32_t events);
   void OnConnected(Conn& c);
   bool Pump(Conn& c, Direction& d, int from, int to, bool upward);
+  void Deliver(Conn& c, bool upward, size_t n);
+  void ChargeRead(Conn& c, ssize_t n);
+  bool AcquirePipe(Conn& c, Direction& d);
   void PumpBoth(Conn& c);
   void CloseConn(Conn& c);
   // UDP.
@@ -288,6 +292,7 @@ class Forwarder {
   std::array<mmsghdr, kUdpBatch> out_msgs_{};
   std::array<iovec, 2 * kUdpBatch> gso_iov_{};
   bool gso_ = true;
+  std::array<char, 16 * 1024> copy_{};  // the copy mode's buffer (one loop: one buffer)
 };
 
 Forwarder::~Forwarder() {
@@ -633,11 +638,89 @@ void Forwarder::PumpBoth(Conn& c) {
   if (c.up.shut && c.down.shut) CloseConn(c);
 }
 
+// Payload delivered to `to`: counted for the rule and metered for the hdip address.
+void Forwarder::Deliver(Conn& c, bool upward, size_t n) {
+  c.active_us = now_us_;
+  const auto bytes = static_cast<uint64_t>(n);
+  (upward ? c.listener->rule->in_bytes : c.listener->rule->out_bytes) += bytes;
+  meter_.Count(c.listener->ip, now_s_, upward ? bytes : 0, upward ? 0 : bytes);
+}
+
+// Bytes read from a client are paid for: the source's next reads wait out the debt.
+void Forwarder::ChargeRead(Conn& c, ssize_t n) {
+  if (!c.source) return;
+  const Policy& p = *c.listener->resource->policy;
+  c.source->bits.Charge(p.max_bps, n * 8, now_us_);
+  c.source->packets.Charge(p.max_pps, (n + 1447) / 1448, now_us_);
+  const int64_t wait = std::max(c.source->bits.WaitUs(p.max_bps, 1, now_us_),
+                                c.source->packets.WaitUs(p.max_pps, 1, now_us_));
+  if (wait > 0) {
+    c.paused_until_us = now_us_ + wait;
+    paused_.push_back(&c);
+    ++c.listener->rule->paused;
+  }
+}
+
+// A pipe for the direction (from the pool, or a new one); false when the connection was closed
+// for want of one.
+bool Forwarder::AcquirePipe(Conn& c, Direction& d) {
+  if (d.pipe.r >= 0) return true;
+  if (!pipes_.empty()) {
+    d.pipe = pipes_.back();
+    pipes_.pop_back();
+    return true;
+  }
+  int fds[2];
+  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    ++pipe_failures_;
+    Drop(*c.listener->rule, kCapacity);
+    CloseConn(c);
+    return false;
+  }
+  d.pipe = Pipe{fds[0], fds[1]};
+  return true;
+}
+
 // Moves what `from` has to `to` through the direction's pipe until either side would block.
 // Returns false when the connection was closed (an error on either side).
 bool Forwarder::Pump(Conn& c, Direction& d, int from, int to, bool upward) {
-  RuleRuntime& r = *c.listener->rule;
-  for (;;) {
+  // Copy first: most connections carry a request and an answer, and a short recv says the
+  // socket is drained (no second, failing read as a splice needs), with no pipe involved. A
+  // full buffer means bulk: splice from then on. A write that would block leaves its rest in
+  // the pipe (empty, and larger than the buffer) and splices on.
+  while (!d.spliced && !d.eof && !(upward && c.paused_until_us > now_us_)) {
+    const ssize_t n = ::recv(from, copy_.data(), copy_.size(), 0);
+    if (n == 0) {
+      d.eof = true;
+      break;
+    }
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      CloseConn(c);
+      return false;
+    }
+    if (upward) ChargeRead(c, n);
+    const ssize_t w = ::send(to, copy_.data(), static_cast<size_t>(n), MSG_NOSIGNAL);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      CloseConn(c);
+      return false;
+    }
+    const size_t sent = w > 0 ? static_cast<size_t>(w) : 0;
+    if (sent > 0) Deliver(c, upward, sent);
+    d.spliced = static_cast<size_t>(n) == copy_.size();
+    if (sent < static_cast<size_t>(n)) {
+      const size_t rest = static_cast<size_t>(n) - sent;
+      if (!AcquirePipe(c, d)) return false;
+      if (::write(d.pipe.w, copy_.data() + sent, rest) != static_cast<ssize_t>(rest)) {
+        CloseConn(c);
+        return false;
+      }
+      d.bytes = rest;
+      d.spliced = true;
+    }
+    break;
+  }
+  while (d.spliced) {
     bool progress = false;
     if (d.bytes > 0) {
       const ssize_t n =
@@ -645,10 +728,7 @@ bool Forwarder::Pump(Conn& c, Direction& d, int from, int to, bool upward) {
       if (n > 0) {
         d.bytes -= static_cast<size_t>(n);
         progress = true;
-        c.active_us = now_us_;
-        const auto bytes = static_cast<uint64_t>(n);
-        (upward ? r.in_bytes : r.out_bytes) += bytes;
-        meter_.Count(c.listener->ip, now_s_, upward ? bytes : 0, upward ? 0 : bytes);
+        Deliver(c, upward, static_cast<size_t>(n));
       } else if (n < 0 && errno != EAGAIN) {
         CloseConn(c);
         return false;
@@ -656,39 +736,13 @@ bool Forwarder::Pump(Conn& c, Direction& d, int from, int to, bool upward) {
     }
     const bool paused = upward && c.paused_until_us > now_us_;
     if (!d.eof && !paused && d.bytes < kPipeSize) {
-      if (d.pipe.r < 0) {
-        if (!pipes_.empty()) {
-          d.pipe = pipes_.back();
-          pipes_.pop_back();
-        } else {
-          int fds[2];
-          if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-            ++pipe_failures_;
-            Drop(r, kCapacity);
-            CloseConn(c);
-            return false;
-          }
-          d.pipe = Pipe{fds[0], fds[1]};
-        }
-      }
+      if (!AcquirePipe(c, d)) return false;
       const ssize_t n = ::splice(from, nullptr, d.pipe.w, nullptr, kPipeSize - d.bytes,
                                  SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) {
         d.bytes += static_cast<size_t>(n);
         progress = true;
-        if (upward && c.source) {
-          // Bytes already read are paid for: the source's next reads wait out the debt.
-          const Policy& p = *c.listener->resource->policy;
-          c.source->bits.Charge(p.max_bps, n * 8, now_us_);
-          c.source->packets.Charge(p.max_pps, (n + 1447) / 1448, now_us_);
-          const int64_t wait = std::max(c.source->bits.WaitUs(p.max_bps, 1, now_us_),
-                                        c.source->packets.WaitUs(p.max_pps, 1, now_us_));
-          if (wait > 0) {
-            c.paused_until_us = now_us_ + wait;
-            paused_.push_back(&c);
-            ++r.paused;
-          }
-        }
+        if (upward) ChargeRead(c, n);
       } else if (n == 0) {
         d.eof = true;
         progress = true;

@@ -4,8 +4,9 @@
 // protocol and frontend port of the configuration (ConfigWatcher, long-polled; applied in
 // place: listeners, connections and sessions of unchanged rules untouched, a deleted rule's
 // closed at once). TCP: accept, enforce the policy, pick an origin (Balancer), connect with a
-// timeout, optional PROXY v2 header, then relay both ways with splice(2) through a pipe per
-// direction (pipes pooled), half-close passed on, idle timeout. UDP: recvmmsg on the
+// timeout, optional PROXY v2 header, then relay both ways — copying until a direction fills a
+// buffer, then with splice(2) through a pipe (pipes pooled) — half-close passed on, idle
+// timeout. UDP: recvmmsg on the
 // frontend, a session per client address with its own connected upstream socket, replies
 // batched back with sendmmsg from the frontend address, idle timeout. Payload bytes are
 // metered per hdip address and 60-s window (UsageMeter) and posted as source

@@ -589,5 +589,38 @@ TEST_F(ForwardLive, SigtermDrainsOpenConnectionsAndFlushes) {
   EXPECT_EQ(u.out, probe_bytes_ + 12);
 }
 
+// A burst from one client goes to the origin as same-size runs (one UDP GSO send each): every
+// datagram must still arrive whole and apart, each behind its own PROXY v2 header, and only
+// payload bytes are metered.
+TEST_F(ForwardLive, ABurstOfDatagramsArrivesWholeEachWithItsHeader) {
+  UdpEcho udp;
+  AddRule(UdpRule(5359, udp.port(), R"(, "proxy_protocol": "v2")"));
+  StartForwarder("t8");
+  const int u = UdpClient("127.0.0.9", 0, 1000);
+  std::string probe;
+  for (int i = 0; i < 50 && probe.empty(); ++i) probe = UdpExchange(u, ip_, 5359, "probe");
+  ASSERT_EQ(probe.size(), 28u + 5u) << Read(log_);
+  const auto to = Ipv4(ip_, 5359);
+  constexpr int kBurst = 60;  // within every socket buffer on the way (no loss to excuse)
+  for (int i = 0; i < kBurst; ++i) {
+    std::string d = Pattern(100, 'a');
+    d.replace(0, 4, std::to_string(1000 + i));  // datagram i carries its number
+    ::sendto(u, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  }
+  std::set<int> seen;
+  char buf[2048];
+  for (int i = 0; i < kBurst; ++i) {
+    const ssize_t n = ::recv(u, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    ASSERT_EQ(n, 28 + 100);  // one header, one payload: never two datagrams run together
+    EXPECT_EQ(std::string(buf, 12), std::string("\r\n\r\n\0\r\nQUIT\n", 12));
+    seen.insert(std::stoi(std::string(buf + 28, 4)));
+  }
+  ::close(u);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kBurst));
+  EXPECT_EQ(WaitMetric("rampart_forward_metered_bytes_total{direction=\"in\"}", 5 + kBurst * 100),
+            5 + kBurst * 100);
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -402,7 +402,13 @@ test("webhook endpoints are added with their secret shown once, and deleted", as
   );
   assert.equal(JSON.stringify(hooks).includes(secret), false); // never listed again
   await page.getByRole("button", { name: "Deliveries" }).click();
+  // Deleting asks first, saying what goes; Back keeps it, Confirm deletes.
   await page.getByRole("button", { name: "Delete" }).click();
+  await assertText(page.locator(".consequence"), "http://hooks.example.net/rampart");
+  await page.getByRole("button", { name: "Back" }).click();
+  assert.equal((await server.call("GET", "/v1/webhooks", undefined, t.key)).items.length, 1);
+  await page.getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
   await page.getByRole("cell", { name: "http://hooks.example.net/rampart" }).waitFor({ state: "detached" });
   assert.equal((await server.call("GET", "/v1/webhooks", undefined, t.key)).items.length, 0);
   await finish(page);
@@ -464,6 +470,46 @@ test("attacks: the tenant sees its ongoing, blackholed attack; the operator sees
   await admin.getByRole("heading", { name: "Attacks" }).waitFor();
   await assertText(admin.locator("main tbody tr"), resource.id);
   await finish(admin);
+});
+
+test("billing and destructive actions ask first and say what they do: forwarding mode, rule delete, cancel", async () => {
+  const [key, resource] = await runningHdip("careful");
+  const made = await server.call(
+    "POST",
+    `/v1/resources/${resource.id}/rules`,
+    { protocol: "tcp", frontend_port: 8443, origins: [{ address: "198.51.100.10", port: 443 }] },
+    key,
+  );
+  const page = await signedIn(key);
+  await page.goto(`${server.url}/#/resources/${resource.id}`);
+  // The forwarding mode: choosing shows the consequence; nothing changes until Confirm.
+  await page.getByLabel("Forwarding billing").selectOption("by_bandwidth");
+  await assertText(page.locator(".consequence"), "From the next billing day");
+  let now = await server.call("GET", `/v1/resources/${resource.id}`, undefined, key);
+  assert.equal(now.pending_forwarding_mode, null);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.locator(".consequence").waitFor({ state: "detached" });
+  for (let i = 0; i < 50 && now.pending_forwarding_mode !== "by_bandwidth"; ++i) {
+    await new Promise((r) => setTimeout(r, 100));
+    now = await server.call("GET", `/v1/resources/${resource.id}`, undefined, key);
+  }
+  assert.equal(now.pending_forwarding_mode, "by_bandwidth");
+  // A rule's delete: Back keeps it, Confirm deletes it.
+  await page.getByRole("button", { name: "Delete 8443" }).click();
+  await assertText(page.locator(".consequence"), "TCP 8443");
+  await page.getByRole("button", { name: "Back" }).click();
+  assert.equal((await server.call("GET", `/v1/resources/${resource.id}/rules`, undefined, key)).items.length, 1);
+  await page.getByRole("button", { name: "Delete 8443" }).click();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByRole("cell", { name: "198.51.100.10:443 (100)" }).waitFor({ state: "detached" });
+  await assert.rejects(server.call("GET", `/v1/resources/${resource.id}/rules/${made.id}`, undefined, key), /404/);
+  // The cancel dialog shows the refund the server quotes, before anything is done.
+  const quote = await server.call("POST", `/v1/resources/${resource.id}/cancel/quote`, {}, key);
+  await page.getByRole("button", { name: "Cancel and refund…" }).click();
+  await assertText(page.getByTestId("cancel-refund"), formatYuan(quote.refund));
+  await page.getByRole("button", { name: "Back" }).click();
+  assert.equal((await server.call("GET", `/v1/resources/${resource.id}`, undefined, key)).state, "running");
+  await finish(page);
 });
 
 test("every page at 1280 and 390 px, for docs/console.md", async () => {

@@ -115,6 +115,50 @@ export function useAction() {
   return { busy, error, run, setError };
 }
 
+// A destructive or billing action in two steps: the first click says what will happen
+// (`consequence`) and offers Confirm and Back; only Confirm runs `action`.
+export function ConfirmButton({
+  label,
+  consequence,
+  action,
+  busy = false,
+  ariaLabel,
+}: {
+  label: ComponentChildren;
+  consequence: string;
+  action: () => void;
+  busy?: boolean;
+  ariaLabel?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" aria-label={ariaLabel} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span class="confirm-inline" role="group">
+      <span class="consequence">{consequence}</span>{" "}
+      <button
+        type="button"
+        class="danger"
+        disabled={busy}
+        onClick={() => {
+          setAsking(false);
+          action();
+        }}
+      >
+        {t("confirm")}
+      </button>{" "}
+      <button type="button" onClick={() => setAsking(false)}>
+        {t("back")}
+      </button>
+    </span>
+  );
+}
+
 export function Loading() {
   return (
     <p class="loading" aria-live="polite">

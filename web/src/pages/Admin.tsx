@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, type Page, type Pool, type Tenant } from "../api";
 import { catalog, type PriceClass } from "../catalog";
-import { ErrorBox, Field, Loading, Notice, Table, useAction, useLoad, value } from "../components/ui";
+import { ConfirmButton, ErrorBox, Field, Loading, Notice, Table, useAction, useLoad, value } from "../components/ui";
 import { money, time } from "../format";
 import { t } from "../i18n";
 import { More, usePaged } from "./Lists";
@@ -96,14 +96,14 @@ function TenantTools({ tenant, onChange }: { tenant: Tenant; onChange: () => voi
                 k.revoked_at ? (
                   `${t("revoked")} ${time(k.revoked_at)}`
                 ) : (
-                  <button
-                    type="button"
-                    onClick={() =>
+                  <ConfirmButton
+                    label={t("revoke")}
+                    consequence={t("revoke_consequence", { id: k.id })}
+                    busy={a.busy}
+                    action={() =>
                       a.run(async () => (await api.del(`/v1/admin/tenants/${tenant.id}/keys/${k.id}`), keys.reload()))
                     }
-                  >
-                    {t("revoke")}
-                  </button>
+                  />
                 ),
             },
           ]}

@@ -5,7 +5,18 @@ import { useEffect, useState } from "preact/hooks";
 import { accountChanged, api, type Account, type Page, type Quote, type Resource, type Rule } from "../api";
 import { catalog } from "../catalog";
 import { Chart } from "../components/Chart";
-import { ErrorBox, Field, Loading, Notice, StateBadge, Table, useAction, useLoad, value } from "../components/ui";
+import {
+  ConfirmButton,
+  ErrorBox,
+  Field,
+  Loading,
+  Notice,
+  StateBadge,
+  Table,
+  useAction,
+  useLoad,
+  value,
+} from "../components/ui";
 import { bps, money, time } from "../format";
 import { t } from "../i18n";
 
@@ -66,6 +77,7 @@ function Settings({ r, onChange }: { r: Resource; onChange: (r: Resource) => voi
   const [on, setOn] = useState(r.elastic_gbps > 0);
   const [elastic, setElastic] = useState(r.elastic_gbps || r.base_gbps * 2);
   const [note, setNote] = useState("");
+  const [mode, setMode] = useState<string | null>(null); // a forwarding mode chosen, not yet confirmed
   const a = useAction();
   const patch = (body: Record<string, unknown>, message = t("saved")) =>
     a.run(async () => {
@@ -119,16 +131,33 @@ function Settings({ r, onChange }: { r: Resource; onChange: (r: Resource) => voi
         <Field id="res-mode" label={t("forwarding_mode")}>
           <select
             id="res-mode"
-            value={r.pending_forwarding_mode ?? r.forwarding_mode ?? "by_traffic"}
+            value={mode ?? r.pending_forwarding_mode ?? r.forwarding_mode ?? "by_traffic"}
             disabled={a.busy}
-            onChange={(e) =>
-              patch({ forwarding_mode: value(e) }, t("next_day_mode", { mode: t(value(e) as "by_traffic") }))
-            }
+            onChange={(e) => setMode(value(e))}
           >
             <option value="by_traffic">{t("by_traffic")}</option>
             <option value="by_bandwidth">{t("by_bandwidth")}</option>
           </select>
         </Field>
+      )}
+      {mode && (
+        <span class="confirm-inline" role="group">
+          <span class="consequence">{t("mode_consequence", { mode: t(mode as "by_traffic") })}</span>{" "}
+          <button
+            type="button"
+            class="primary"
+            disabled={a.busy}
+            onClick={() => {
+              setMode(null);
+              patch({ forwarding_mode: mode }, t("next_day_mode", { mode: t(mode as "by_traffic") }));
+            }}
+          >
+            {t("confirm")}
+          </button>{" "}
+          <button type="button" onClick={() => setMode(null)}>
+            {t("back")}
+          </button>
+        </span>
       )}
       {note && !a.error && <Notice>{note}</Notice>}
       <ErrorBox error={a.error} />
@@ -234,18 +263,26 @@ function Upgrade({ r, onChange }: { r: Resource; onChange: (r: Resource) => void
 
 function Cancel({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }) {
   const [asking, setAsking] = useState(false);
+  // What a cancel would refund now (POST .../cancel/quote: nothing changes), shown before it.
+  const [quote, setQuote] = useState<string | null>(null);
   const [refund, setRefund] = useState("");
   const a = useAction();
+  const ask = () =>
+    a.run(async () => {
+      setQuote((await api.post<{ refund: string }>(`/v1/resources/${r.id}/cancel/quote`, {})).refund);
+      setAsking(true);
+    });
   return (
     <div class="card danger">
       <h2>{t("cancel_resource")}</h2>
       {!asking ? (
-        <button type="button" onClick={() => setAsking(true)}>
+        <button type="button" disabled={a.busy} onClick={ask}>
           {t("cancel_resource")}…
         </button>
       ) : (
         <div class="confirm-box">
           <p>{t("cancel_confirm")}</p>
+          {quote !== null && <p data-testid="cancel-refund">{t("cancel_refund", { amount: money(quote) })}</p>}
           <button
             type="button"
             class="danger"
@@ -316,14 +353,20 @@ function Rules({ id }: { id: string }) {
                   <button type="button" onClick={() => setEditing(structuredClone(r))}>
                     {t("edit")} <span class="sr-only">{r.frontend_port}</span>
                   </button>
-                  <button
-                    type="button"
-                    onClick={() =>
+                  <ConfirmButton
+                    label={
+                      <>
+                        {t("delete")} <span class="sr-only">{r.frontend_port}</span>
+                      </>
+                    }
+                    consequence={t("delete_rule_consequence", {
+                      rule: `${r.protocol.toUpperCase()} ${r.frontend_port}`,
+                    })}
+                    busy={a.busy}
+                    action={() =>
                       a.run(async () => (await api.del(`/v1/resources/${id}/rules/${r.id}`), rules.reload()))
                     }
-                  >
-                    {t("delete")}
-                  </button>
+                  />
                 </>
               ),
             },
@@ -483,15 +526,15 @@ function Bindings({ r }: { r: Resource }) {
           {list.data.items.map((b) => (
             <li>
               <code>{b.ip}</code>{" "}
-              <button
-                type="button"
-                aria-label={`${t("delete")} ${b.ip}`}
-                onClick={() =>
+              <ConfirmButton
+                label={t("delete")}
+                ariaLabel={`${t("delete")} ${b.ip}`}
+                consequence={t("unbind_consequence", { ip: b.ip })}
+                busy={a.busy}
+                action={() =>
                   a.run(async () => (await api.del(`/v1/resources/${r.id}/bindings/${b.ip}`), list.reload()))
                 }
-              >
-                {t("delete")}
-              </button>
+              />
             </li>
           ))}
         </ul>

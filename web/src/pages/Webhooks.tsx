@@ -2,7 +2,7 @@
 // shown once; each endpoint's recent deliveries with their status.
 import { useState } from "preact/hooks";
 import { api, type Page } from "../api";
-import { ErrorBox, Field, Notice, StateBadge, Table, useAction, useLoad, value } from "../components/ui";
+import { ConfirmButton, ErrorBox, Field, Notice, StateBadge, Table, useAction, useLoad, value } from "../components/ui";
 import { time } from "../format";
 import { t } from "../i18n";
 
@@ -81,12 +81,12 @@ export function Webhooks() {
                   >
                     {t("deliveries")}
                   </button>
-                  <button
-                    type="button"
-                    onClick={() => a.run(async () => (await api.del(`/v1/webhooks/${w.id}`), hooks.reload()))}
-                  >
-                    {t("delete")}
-                  </button>
+                  <ConfirmButton
+                    label={t("delete")}
+                    consequence={t("delete_webhook_consequence", { url: w.url })}
+                    busy={a.busy}
+                    action={() => a.run(async () => (await api.del(`/v1/webhooks/${w.id}`), hooks.reload()))}
+                  />
                 </>
               ),
             },

@@ -464,6 +464,10 @@ test("attacks: the tenant sees its ongoing, blackholed attack; the operator sees
   await assertText(row, "10 Gbps");
   await assertText(row, "Blackholed");
   await assertText(row, resource.ips[0]);
+  // Shown in the billing zone (Asia/Shanghai, UTC+8), whatever the browser's.
+  const local = new Date(minute.getTime() + 8 * 3600 * 1000);
+  const hhmm = `${String(local.getUTCHours()).padStart(2, "0")}:${String(local.getUTCMinutes()).padStart(2, "0")}`;
+  await assertText(row, hhmm);
   await finish(page);
   const admin = await signedIn("rk_0123456789abcdef0123456789abcdef");
   await admin.goto(`${server.url}/#/admin/attacks`);

@@ -22,8 +22,20 @@ export function bytes(n: number): string {
   return `${n} B`;
 }
 
-// RFC 3339 UTC → local display in the billing zone is the server's business; the console
-// shows the instant in the browser's zone with the zone named.
+// The billing time zone (GET /v1/catalog): bills, days and windows are in it, so every time is
+// shown in it, with the zone named. Until it is known, the browser's zone.
+let zone: string | undefined;
+export function setTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: name });
+  } catch {
+    return false; // not a zone this browser knows: keep the browser's
+  }
+  const changed = zone !== name;
+  zone = name;
+  return changed;
+}
+
 export function time(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
@@ -33,6 +45,7 @@ export function time(iso: string | null | undefined): string {
     day: "2-digit",
     hour: "2-digit",
     minute: "2-digit",
+    timeZone: zone,
     timeZoneName: "short",
   });
 }

@@ -12,7 +12,8 @@ import { Bills } from "./pages/Bills";
 import { Attacks, Notifications, Orders, Resources } from "./pages/Lists";
 import { Purchase } from "./pages/Purchase";
 import { ResourceDetail } from "./pages/ResourceDetail";
-import { money } from "./format";
+import { catalog } from "./catalog";
+import { money, setTimeZone } from "./format";
 import "./styles.css";
 
 const tenantNav: [string, Key][] = [
@@ -152,6 +153,14 @@ function App() {
   const [menu, setMenu] = useState(false);
   rerender = () => setTick((n) => n + 1);
   const s = session();
+  // Times in the billing zone, once the catalogue names it.
+  useEffect(() => {
+    if (s)
+      catalog().then(
+        (c) => setTimeZone(c.billing_time_zone) && rerender(),
+        () => {},
+      );
+  }, [s?.role]);
   if (!s || path === "/signin") return <SignIn onDone={rerender} />;
   const nav = s.role === "admin" ? adminNav : tenantNav;
   return (

@@ -216,6 +216,9 @@ test("insufficient balance shows a clear message and creates nothing", async () 
   await page.getByRole("button", { name: "Confirm order" }).click();
   await page.getByRole("button", { name: /^Pay / }).click();
   await assertText(page.getByRole("alert"), /insufficient|balance/i);
+  // The code explained with what to do, then the server's own words with the amounts.
+  await assertText(page.getByRole("alert"), "Top up the account");
+  await assertText(page.getByRole("alert"), "8600.00");
   const alert = await page.getByRole("alert").getAttribute("data-code");
   assert.equal(alert, "insufficient_balance");
   assert.equal((await server.call("GET", "/v1/resources", undefined, poor.key)).items.length, 0);

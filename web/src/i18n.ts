@@ -14,6 +14,24 @@ const en = {
   language: "Language",
   nav_purchase: "Buy protection",
   nav_orders: "Orders",
+  err_insufficient_balance:
+    "Your balance does not cover this. Top up the account, or choose less protection or a shorter term.",
+  err_invalid_option: "An option is not valid: correct the field the server names below.",
+  err_not_found: "It no longer exists (deleted or released): reload the page.",
+  err_invalid_state: "Not possible in its current state: reload the page to see where it stands.",
+  err_conflict: "It conflicts with something that already exists: change it and try again.",
+  err_limit_exceeded: "A limit is reached: remove something first.",
+  err_unauthenticated: "The API key is unknown or revoked: sign in with a valid key.",
+  err_forbidden: "This key may not do that: sign in with a tenant key, or the operator's.",
+  err_rate_limited: "Too many requests: wait a moment and try again.",
+  err_order_not_payable: "This order can no longer be paid (paid already, or lapsed): place a new one.",
+  err_prefix_not_assigned: "This address is not in a block the operator assigned to your account: ask the operator.",
+  err_ip_conflict: "This address is already protected elsewhere.",
+  err_invalid_ip: "That is not a valid IP address.",
+  err_invalid_cidr: "That is not a valid address block (CIDR).",
+  err_out_of_range: "A value is outside its allowed range.",
+  err_storage_error: "The server could not save this: try again shortly.",
+  err_database_unavailable: "The server's database is unavailable: try again shortly.",
   delete_rule_consequence:
     "Delete the {rule} rule? Its connections are cut at once and nothing is forwarded on that port.",
   unbind_consequence: "Stop protecting {ip}? Its protection ends at once.",
@@ -234,6 +252,23 @@ const zh: Record<Key, string> = {
   language: "语言",
   nav_purchase: "购买防护",
   nav_orders: "订单",
+  err_insufficient_balance: "余额不足：请先充值，或选择更低的防护或更短的时长。",
+  err_invalid_option: "有选项无效：请按下方服务器指出的字段修改。",
+  err_not_found: "该对象已不存在（已删除或已释放）：请刷新页面。",
+  err_invalid_state: "当前状态下无法执行：请刷新页面查看其状态。",
+  err_conflict: "与已有对象冲突：请修改后重试。",
+  err_limit_exceeded: "已达上限：请先删除一些。",
+  err_unauthenticated: "API 密钥无效或已吊销：请使用有效密钥登录。",
+  err_forbidden: "此密钥无权执行该操作：请使用租户密钥或运营方密钥登录。",
+  err_rate_limited: "请求过于频繁：请稍候再试。",
+  err_order_not_payable: "该订单已无法支付（已支付或已过期）：请重新下单。",
+  err_prefix_not_assigned: "该地址不在运营方分配给您账户的地址段内：请联系运营方。",
+  err_ip_conflict: "该地址已在别处受防护。",
+  err_invalid_ip: "不是有效的 IP 地址。",
+  err_invalid_cidr: "不是有效的地址段（CIDR）。",
+  err_out_of_range: "有数值超出允许范围。",
+  err_storage_error: "服务器未能保存：请稍后重试。",
+  err_database_unavailable: "服务器数据库暂不可用：请稍后重试。",
   delete_rule_consequence: "删除 {rule} 转发规则？其连接立即断开，该端口不再转发。",
   unbind_consequence: "停止防护 {ip}？防护立即结束。",
   revoke_consequence: "吊销密钥 {id}？使用它的请求此后一律被拒绝。",
@@ -459,6 +494,13 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
   let s: string = singular ? "{n} month" : (dictionaries[current][key] ?? en[key]);
   for (const [k, v] of Object.entries(vars)) s = s.replace(`{${k}}`, String(v));
   return s;
+}
+
+// What an API error code means for the user and what to do, in the current language; null
+// for codes without an explanation (the server's message is shown alone).
+export function explainError(code: string): string | null {
+  const key = `err_${code}` as Key;
+  return key in en ? t(key) : null;
 }
 
 document.documentElement.lang = current;

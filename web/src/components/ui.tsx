@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
-import { t } from "../i18n";
+import { explainError, t } from "../i18n";
 
 export function Field(props: { label: string; help?: string; children: ComponentChildren; id: string }) {
   return (
@@ -22,9 +22,18 @@ export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof ApiError ? error.code : "";
+  // The code's meaning and what to do, in the user's language; the server's own words (which
+  // name the field and the amounts) after it.
+  const explained = code ? explainError(code) : null;
   return (
     <div class="error" role="alert" data-code={code}>
-      {message}
+      {explained ? (
+        <>
+          <strong>{explained}</strong> <span class="detail">{message}</span>
+        </>
+      ) : (
+        message
+      )}
     </div>
   );
 }

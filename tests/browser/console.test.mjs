@@ -461,6 +461,8 @@ test("attacks: the tenant sees its ongoing, blackholed attack; the operator sees
   const page = await signedIn(key);
   await page.getByRole("link", { name: "Attacks" }).click();
   await page.getByRole("heading", { name: "Attacks" }).waitFor();
+  for (let i = 0; i < 50 && (await page.title()) !== "Attacks · Rampart"; ++i) await page.waitForTimeout(50);
+  assert.equal(await page.title(), "Attacks · Rampart"); // each page its own tab title
   const row = page.locator("main tbody tr");
   await assertText(row, "Ongoing");
   await assertText(row, "25 Gbps");

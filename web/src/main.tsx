@@ -217,3 +217,11 @@ function App() {
 }
 
 render(<App />, document.getElementById("app")!);
+
+// One tab title per page: its heading, then the product (headings come and go with the route
+// and with data, so the title follows the document rather than the router).
+new MutationObserver(() => {
+  const heading = document.querySelector("main h1")?.textContent?.trim();
+  const title = heading ? `${heading} · ${t("app")}` : t("app");
+  if (document.title !== title) document.title = title;
+}).observe(document.getElementById("app")!, { subtree: true, childList: true, characterData: true });

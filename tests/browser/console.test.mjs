@@ -168,7 +168,7 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   const elastic = bill.lines.find((l) => l.kind === "elastic");
   assert.equal(elastic.amount, "3500.00");
   await assertText(page.getByTestId("bill-2026-11-26"), /Elastic protection[\s\S]*¥3,500\.00/);
-  await assertText(page.getByTestId("bill-2026-11-26"), /Forwarded traffic[\s\S]*7 GB × ¥0\.80[\s\S]*¥5\.60/);
+  await assertText(page.getByTestId("bill-2026-11-26"), /Forwarded traffic[\s\S]*7\.00 GB × ¥0\.80[\s\S]*¥5\.60/);
   await assertText(page.getByTestId("month-total"), "¥3,505.60");
   // The chart: drawn (a canvas) and its data as a table for screen readers.
   assert.equal(await page.getByTestId("elastic-chart").locator("canvas").count(), 1);

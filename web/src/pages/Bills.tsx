@@ -127,6 +127,12 @@ function DayBill({ bill, onError }: { bill: Bill; onError: (e: unknown) => void 
   );
 }
 
+// A billed quantity of GB to two decimals for reading ("462.56", not "462.562596561"); the
+// charge itself is the server's, worked from the exact bytes.
+function gb(text: string): string {
+  return (+text).toFixed(2);
+}
+
 // The numbers behind a charge, in words.
 function describe(l: BillLine): string {
   const m = l.measure as Record<string, any>;
@@ -134,7 +140,7 @@ function describe(l: BillLine): string {
     case "elastic":
       return `${t("attack_peak")} ${bps(m.attack_peak_bps)} @ ${time(m.attack_peak_at)}; ${t("base")} ${bps(m.base_bps)}, ${t("ceiling")} ${bps(m.ceiling_bps)}; ${t("excess")} ${bps(m.excess_bps)}${m.range ? ` ∈ (${m.range.lo_gbps}, ${m.range.hi_gbps}] Gbps → ${money(m.daily_price)}` : ""}`;
     case "forwarding_traffic":
-      return `${t("inbound")} ${bytes(m.in_bytes)} + ${t("outbound")} ${bytes(m.out_bytes)} = ${m.total_gb} GB × ${money(m.price_per_gb)}`;
+      return `${t("inbound")} ${bytes(m.in_bytes)} + ${t("outbound")} ${bytes(m.out_bytes)} = ${gb(m.total_gb)} GB × ${money(m.price_per_gb)}`;
     case "forwarding_bandwidth":
       return `${m.measure} ${bps(m.bandwidth_bps)} (${t("buckets_n", { n: m.buckets })}) − ${m.included_mbps} Mbps ${t("included")} = ${m.billable_mbps} Mbps × ${money(m.price_per_mbps_day)}`;
     case "adjustment":
@@ -172,7 +178,20 @@ function ElasticChart({ bills }: { bills: Bill[] }) {
         testId="elastic-chart"
         label={t("elastic_chart")}
         option={{
-          tooltip: { trigger: "axis" },
+          tooltip: {
+            trigger: "axis",
+            // One line per measure with its unit, and the charged range as the range it is.
+            formatter: (params: { dataIndex: number }[]) => {
+              const r = rows[params[0].dataIndex];
+              return [
+                `<b>${r.day}</b>`,
+                `${t("attack_peak")}: ${r.peak} Gbps`,
+                `${t("base")}: ${r.base} Gbps`,
+                `${t("ceiling")}: ${r.ceiling} Gbps`,
+                `${t("charged_range")}: ${r.lo === null ? "—" : `(${r.lo}, ${r.hi}] Gbps`}`,
+              ].join("<br>");
+            },
+          },
           legend: { top: 0, data: [t("charged_range"), t("attack_peak"), t("base"), t("ceiling")] },
           grid: { left: 50, right: 20, top: 50, bottom: 30 },
           xAxis: { type: "category", data: days },
@@ -272,13 +291,20 @@ function ForwardingChart({ bills }: { bills: Bill[] }) {
             { type: "value", name: "Mbps" },
           ],
           series: [
-            { name: t("traffic_gb"), type: "bar", data: rows.map((r) => r.gb), itemStyle: { color: "#2f9e44" } },
+            {
+              name: t("traffic_gb"),
+              type: "bar",
+              data: rows.map((r) => r.gb),
+              itemStyle: { color: "#2f9e44" },
+              tooltip: { valueFormatter: (v: number) => `${v.toFixed(2)} GB` },
+            },
             {
               name: t("bandwidth_mbps"),
               type: "line",
               yAxisIndex: 1,
               data: rows.map((r) => r.mbps),
               itemStyle: { color: "#7048e8" },
+              tooltip: { valueFormatter: (v: number) => `${v.toFixed(2)} Mbps` },
             },
           ],
         }}

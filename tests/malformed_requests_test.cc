@@ -26,6 +26,7 @@ const std::string kOk =
 
 TEST(MalformedRequests, EachGetsTheRight4xxAndChangesNothing) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "100000.00");
   const std::string order =
       std::string(s.Call("POST", "/v1/orders", key, "{" + kOk + "}").Json().at("id").as_string());

@@ -106,6 +106,7 @@ TEST(Service, HdpPurchaseFlow) {
 
 TEST(Service, InsufficientBalanceChangesNothing) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("poor", "1000.00");
   const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
   const auto paid = s.Call("POST", "/v1/orders/" + id + "/pay", key);
@@ -119,6 +120,7 @@ TEST(Service, InsufficientBalanceChangesNothing) {
 
 TEST(Service, RetriesWithTheSameKeyAreChargedOnce) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "600000.00");
   const auto a = s.Call("POST", "/v1/orders", key, kHdipOrder, {{"Idempotency-Key", "create-1"}});
   const auto b = s.Call("POST", "/v1/orders", key, kHdipOrder, {{"Idempotency-Key", "create-1"}});
@@ -147,6 +149,7 @@ TEST(Service, RetriesWithTheSameKeyAreChargedOnce) {
 
 TEST(Service, ConcurrentPaysOfOneOrderChargeOnce) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "600000.00");
   for (int round = 0; round < 5; ++round) {
     const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
@@ -169,6 +172,7 @@ TEST(Service, ConcurrentPaysOfOneOrderChargeOnce) {
 
 TEST(Service, TenantsSeeOnlyTheirOwn) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [a, key_a] = s.NewTenant("a", "300000.00");
   auto [b, key_b] = s.NewTenant("b", "300000.00");
   const std::string order = Str(s.Call("POST", "/v1/orders", key_a, kHdipOrder).Json(), "id");
@@ -210,42 +214,77 @@ TEST(Service, AuthenticationAndRoles) {
   EXPECT_NE(stored.find(common::Sha256Hex(key)), std::string::npos);
 }
 
-TEST(Service, ExhaustedPoolFailsTheOrderAndRefundsInFull) {
+// Capacity: an hdip order in a network without free addresses is refused before any money
+// moves (409 no_capacity), and the catalogue says so. Two orders paid for the last address
+// before either is delivered: the later delivery fails and is refunded in full.
+TEST(Service, NoCapacityIsRefusedBeforePaymentAndALostRaceIsRefundedInFull) {
   Server s;
+  auto [tenant, key] = s.NewTenant("acme", "300000.00");
+  auto network = [&](const std::string& region, const std::string& line) {
+    const auto catalog = s.Call("GET", "/v1/catalog", key).Json();
+    for (const auto& n : catalog.at("products").at("hdip").at("networks").as_array()) {
+      if (Str(n, "region") == region && Str(n, "line") == line) return n.at("available").as_bool();
+    }
+    ADD_FAILURE() << "no network " << region << "/" << line;
+    return true;
+  };
+  EXPECT_FALSE(network("cn-south", "bgp"));  // no pool yet
+  const auto none = s.Call("POST", "/v1/orders", key, kHdipOrder);
+  EXPECT_EQ(none.status, 409) << none.body;
+  EXPECT_EQ(Str(none.Json().at("error"), "code"), "no_capacity");
   ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
                     R"({"region": "cn-south", "line": "bgp", "cidr": "198.51.100.7/32"})")
                 .status,
             201);
-  auto [tenant, key] = s.NewTenant("acme", "300000.00");
-  const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
-  ASSERT_EQ(s.Call("POST", "/v1/orders/" + id + "/pay", key).status, 200);
-  s.Advance(300);
-  const auto order = s.Call("GET", "/v1/orders/" + id, key).Json();
-  EXPECT_EQ(Str(order, "status"), "failed");
-  const auto failed = s.Call("GET", "/v1/resources", key).Json().at("items").as_array();
-  for (const auto& r : failed) {
-    EXPECT_EQ(Str(r, "state"), "failed");
-    EXPECT_TRUE(r.at("ips").as_array().empty());
-  }
+  EXPECT_TRUE(network("cn-south", "bgp"));
+  // Two hdips, one address: still refused, nothing charged.
+  EXPECT_EQ(s.Call("POST", "/v1/orders", key, kHdipOrder).status, 409);
+  EXPECT_TRUE(s.Call("GET", "/v1/orders", key).Json().at("items").as_array().empty());
   EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "300000.00");
-  const auto ledger = s.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array();
-  ASSERT_EQ(ledger.size(), 3u);
-  EXPECT_EQ(Str(ledger[2], "kind"), "refund");
-  EXPECT_EQ(Str(ledger[2], "amount"), "261120.00");
-  // The single address went back to the pool: a one-resource order gets it.
+
+  // One each, both paid before either is delivered: one gets the address, the other fails
+  // and is refunded in full.
   auto one = boost::json::parse(kHdipOrder).as_object();
   one["quantity"] = 1;
-  const std::string id2 =
-      Str(s.Call("POST", "/v1/orders", key, boost::json::serialize(one)).Json(), "id");
-  ASSERT_EQ(s.Call("POST", "/v1/orders/" + id2 + "/pay", key).status, 200);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    const auto o = s.Call("POST", "/v1/orders", key, boost::json::serialize(one));
+    ASSERT_EQ(o.status, 201) << o.body;
+    ids.push_back(Str(o.Json(), "id"));
+    ASSERT_EQ(s.Call("POST", "/v1/orders/" + ids.back() + "/pay", key).status, 200);
+  }
   s.Advance(300);
-  const auto r = s.Call("GET", "/v1/resources?limit=200", key).Json().at("items").as_array();
-  EXPECT_EQ(Str(r.back(), "state"), "running");
-  EXPECT_EQ(std::string(r.back().at("ips").as_array()[0].as_string()), "198.51.100.7");
+  std::map<std::string, int> statuses;
+  for (const auto& id : ids)
+    ++statuses[Str(s.Call("GET", "/v1/orders/" + id, key).Json(), "status")];
+  EXPECT_EQ(statuses["delivered"], 1);
+  EXPECT_EQ(statuses["failed"], 1);
+  int running = 0;
+  const auto resources = s.Call("GET", "/v1/resources", key).Json();
+  for (const auto& r : resources.at("items").as_array()) {
+    if (Str(r, "state") == "running") {
+      ++running;
+      EXPECT_EQ(std::string(r.at("ips").as_array()[0].as_string()), "198.51.100.7");
+    } else {
+      EXPECT_EQ(Str(r, "state"), "failed");
+      EXPECT_TRUE(r.at("ips").as_array().empty());
+    }
+  }
+  EXPECT_EQ(running, 1);
+  // Paid twice (130,560.00 each: half of the two-hdip order), refunded once.
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "169440.00");
+  const auto ledger = s.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array();
+  ASSERT_EQ(ledger.size(), 4u);
+  EXPECT_EQ(Str(ledger[3], "kind"), "refund");
+  EXPECT_EQ(Str(ledger[3], "amount"), "130560.00");
+  // The address is taken: the network shows no capacity, and a new order is refused.
+  EXPECT_FALSE(network("cn-south", "bgp"));
+  EXPECT_EQ(s.Call("POST", "/v1/orders", key, boost::json::serialize(one)).status, 409);
 }
 
 TEST(Service, UnpaidOrdersLapseAfter24Hours) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "300000.00");
   const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
   s.Advance(24 * 3600 - 1);
@@ -258,6 +297,7 @@ TEST(Service, UnpaidOrdersLapseAfter24Hours) {
 
 TEST(Service, ListsArePaginated) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "0");
   for (int i = 0; i < 5; ++i) ASSERT_EQ(s.Call("POST", "/v1/orders", key, kHdipOrder).status, 201);
   std::set<std::string> seen;
@@ -323,6 +363,7 @@ TEST(Service, SigtermLetsTheRequestInFlightFinish) {
 
 TEST(Service, MetricsCountRequestsAndQueue) {
   Server s;
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "300000.00");
   const std::string id = Str(s.Call("POST", "/v1/orders", key, kHdipOrder).Json(), "id");
   s.Call("POST", "/v1/orders/" + id + "/pay", key);

@@ -194,6 +194,7 @@ TEST(Webhooks, ASlowReceiverNeverBlocksTheApi) {
   Receiver receiver;
   receiver.Hold(true);
   Server s({"--webhook-allow-private"});
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "100000.00");
   ASSERT_EQ(s.Call("POST", "/v1/webhooks", key, R"({"url": ")" + receiver.Url() + "\"}").status,
             201);
@@ -217,6 +218,7 @@ TEST(Webhooks, ATarpitReceiverHoldsNoOtherTenantsDelivery) {
   Receiver tarpit, prompt;
   tarpit.Hold(true);
   Server s({"--webhook-allow-private"});
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [a, key_a] = s.NewTenant("a", "100000.00");
   auto [b, key_b] = s.NewTenant("b", "100000.00");
   ASSERT_EQ(s.Call("POST", "/v1/webhooks", key_a, R"({"url": ")" + tarpit.Url() + "\"}").status,
@@ -280,7 +282,8 @@ TEST(Webhooks, ValidationAndIsolation) {
 
 TEST(Webhooks, PrivateAddressesAreRefusedByDefault) {
   Receiver receiver;
-  Server s;  // no --webhook-allow-private
+  Server s;                                     // no --webhook-allow-private
+  ASSERT_EQ(s.AddPool("203.0.113.0/24"), 201);  // capacity to sell
   auto [tenant, key] = s.NewTenant("acme", "100000.00");
   // Literal addresses are judged at creation, IPv4 carried in IPv6 and IPv4 written as a
   // name included (the bug: [::127.0.0.1] and [64:ff9b::7f00:1] were connected to).

@@ -25,6 +25,7 @@ int StatusFor(std::string_view code) {
       {"cancel_window_passed", 409},
       {"expired", 409},
       {"limit_exceeded", 409},
+      {"no_capacity", 409},
       {"payload_too_large", 413},
       {"rate_limited", 429},
       {"unsupported_media_type", 415},

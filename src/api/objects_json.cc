@@ -141,12 +141,15 @@ value DeliveryToJson(const lifecycle::Delivery& d) {
       {"delivered_at", Time(d.delivered_at)}};
 }
 
-value CatalogToJson(const catalog::PriceBook& book) {
+value CatalogToJson(
+    const catalog::PriceBook& book,
+    const std::function<bool(const std::string& region, const std::string& line)>& available) {
   array networks;
   for (const auto& n : book.hdip_networks) {
     object net = ClassJson(book.ClassOf(n));
     net["region"] = n.region;
     net["line"] = n.line;
+    net["available"] = available(n.region, n.line);
     net["forwarding"] = object{{"per_gb", n.forwarding.per_gb.ToString()},
                                {"per_mbps_day", n.forwarding.per_mbps_day.ToString()},
                                {"measure", catalog::ToString(n.forwarding.measure)},
@@ -157,6 +160,7 @@ value CatalogToJson(const catalog::PriceBook& book) {
   for (const auto& r : book.hdp_regions) {
     object reg = ClassJson(book.ClassOf(r));
     reg["region"] = r.region;
+    reg["available"] = true;
     regions.push_back(reg);
   }
   array factors;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
+#include <string>
 
 #include "account/account.h"
 #include "catalog/pricebook.h"
@@ -29,6 +31,10 @@ boost::json::value JobToJson(const lifecycle::JobRecord& j);
 boost::json::value WebhookToJson(const lifecycle::Webhook& w);
 boost::json::value DeliveryToJson(const lifecycle::Delivery& d);
 // Products, networks and regions, allowed options and list prices.
-boost::json::value CatalogToJson(const catalog::PriceBook& book);
+// `available(region, line)`: whether an hdip network has capacity now (a pool with a free
+// address); hdp regions are always available (they protect the customer's own addresses).
+boost::json::value CatalogToJson(
+    const catalog::PriceBook& book,
+    const std::function<bool(const std::string& region, const std::string& line)>& available);
 
 }  // namespace rampart::api

@@ -3,15 +3,49 @@
 #include "api/objects_json.h"
 #include "api/purchase_json.h"
 #include "api/routes.h"
+#include "lifecycle/ip_pools.h"
 #include "ordering/orders.h"
 
 namespace rampart::api {
+namespace {
+
+// An hdip order needs a free pool address per IP in its network: without one it is refused
+// (`no_capacity`, 409) before any money moves, rather than paid and refunded when delivery
+// fails. (Orders paid but not yet delivered are not counted against the free addresses: two
+// racing for the last one, the later delivery fails and is refunded in full, as before.)
+Result<void> HasCapacity(store::Connection& c, const billing::PurchaseOptions& o) {
+  if (o.spec.product != catalog::Product::kHdip) return {};
+  auto free = lifecycle::FreeAddresses(c, o.spec.region, o.spec.line);
+  if (!free) return std::unexpected(free.error());
+  if (*free < o.quantity) {
+    return common::Fail("no_capacity",
+                        "no capacity in " + o.spec.region + "/" + o.spec.line +
+                            " now: " + std::to_string(*free) + " address(es) free for " +
+                            std::to_string(o.quantity) + " hdip(s); choose another network",
+                        "region");
+  }
+  return {};
+}
+
+}  // namespace
 
 void AddPurchaseRoutes(EndpointMap& e) {
   e.insert({
       {"GET /v1/catalog",
        {kTenantOrAdmin,
-        [](ApiService& s, Context&) { return Json(200, CatalogToJson(*s.deps().book)); }}},
+        [](ApiService& s, Context&) {
+          auto pools =
+              s.Database().Use([&](store::Connection& conn) { return lifecycle::ListPools(conn); });
+          if (!pools) return ErrorResponse(pools.error());
+          return Json(200, CatalogToJson(*s.deps().book, [&](const std::string& region,
+                                                             const std::string& line) {
+                        for (const auto& p : *pools) {
+                          if (p.region == region && p.line == line && p.in_use < p.size)
+                            return true;
+                        }
+                        return false;
+                      }));
+        }}},
       {"POST /v1/quotes",
        {kTenant,
         [](ApiService& s, Context& c) {
@@ -33,6 +67,7 @@ void AddPurchaseRoutes(EndpointMap& e) {
           auto options = ParsePurchaseOptions(*body);
           if (!options) return ErrorResponse(options.error());
           HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto e = HasCapacity(conn, *options); !e) return std::unexpected(e.error());
             auto o = ordering::CreateOrder(conn, *s.deps().book, c.who.tenant_id, *options,
                                            s.deps().clock->Now());
             if (!o) return std::unexpected(o.error());
@@ -49,6 +84,13 @@ void AddPurchaseRoutes(EndpointMap& e) {
         [](ApiService& s, Context& c) {
           if (auto e = NoFields(c.req)) return ErrorResponse(*e);
           HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            // Capacity taken since the order was placed: refused before any money moves.
+            if (auto order = ordering::GetOrder(conn, c.who.tenant_id, c.params[0]);
+                order && order->status == "unpaid") {
+              if (auto e = HasCapacity(conn, order->options); !e) {
+                return std::unexpected(e.error());
+              }
+            }
             auto o = ordering::PayOrder(conn, c.who.tenant_id, c.params[0], s.deps().delivery,
                                         s.deps().clock->Now());
             if (!o) return std::unexpected(o.error());

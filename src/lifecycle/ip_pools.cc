@@ -1,5 +1,7 @@
 #include "lifecycle/ip_pools.h"
 
+#include <algorithm>
+
 #include "common/crypto.h"
 #include "common/ip_address.h"
 #include "lifecycle/prefixes.h"
@@ -107,6 +109,17 @@ common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::
     if (!taken) return std::unexpected(taken.error());
     if (taken->empty()) return next;
   }
+}
+
+common::Result<int64_t> FreeAddresses(store::Connection& c, std::string_view region,
+                                      std::string_view line) {
+  auto pools = ListPools(c);
+  if (!pools) return std::unexpected(pools.error());
+  int64_t free = 0;
+  for (const auto& p : *pools) {
+    if (p.region == region && p.line == line) free += std::max<int64_t>(0, p.size - p.in_use);
+  }
+  return free;
 }
 
 common::Result<void> ReleaseIp(store::Connection& c, std::string_view ip,

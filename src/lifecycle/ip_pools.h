@@ -46,6 +46,9 @@ struct Allocation {
 // An address from a pool of (region, line), or nullopt when every pool there is exhausted.
 common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::string_view region,
                                                      std::string_view line);
+// Addresses free in the pools of (region, line): what an hdip order there can still be given.
+common::Result<int64_t> FreeAddresses(store::Connection& c, std::string_view region,
+                                      std::string_view line);
 // Returns an address to its pool's free list.
 common::Result<void> ReleaseIp(store::Connection& c, std::string_view ip, std::string_view pool_id);
 

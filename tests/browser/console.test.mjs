@@ -521,6 +521,19 @@ test("billing and destructive actions ask first and say what they do: forwarding
   await finish(page);
 });
 
+test("networks without capacity are offered disabled, saying so; the default has capacity", async () => {
+  const t = await server.tenant("browsing", "100.00");
+  const page = await signedIn(t.key);
+  await page.goto(`${server.url}/#/buy/hdip`);
+  const full = page.locator("main option", { hasText: "no capacity now" });
+  await full.first().waitFor({ state: "attached" });
+  assert.ok((await full.count()) >= 1);
+  for (let i = 0; i < (await full.count()); ++i) assert.equal(await full.nth(i).isDisabled(), true);
+  // Only cn-south/bgp has a pool here: it is the one offered first.
+  assert.equal(await page.locator("main select").first().inputValue(), "cn-south/bgp");
+  await finish(page);
+});
+
 test("every page at 1280 and 390 px, for docs/console.md", async () => {
   const [key, resource] = showcase ?? (await runningHdip("gallery"));
   for (const width of WIDTHS) {

@@ -76,6 +76,11 @@ async function until(what, check, ms = 15000) {
 }
 
 // A tenant with a webhook at `url`, then an order paid: an order_paid event.
+// Addresses to sell hdips from (an order in a network without a free address is refused).
+async function withPool(server) {
+  await server.call("POST", "/v1/admin/ip-pools", { region: "cn-south", line: "bgp", cidr: "203.0.113.0/28" });
+}
+
 async function paidOrderWithHook(server, url, name) {
   const t = await server.tenant(name, "100000.00");
   const hook = await server.call("POST", "/v1/webhooks", { url }, t.key);
@@ -104,6 +109,7 @@ test("deliveries verify with the standardwebhooks library, over HTTP and HTTPS",
   const secure = await receiver(tls);
   const server = await startServer(["--webhook-allow-private", "--webhook-ca", tls.certPath]);
   try {
+    await withPool(server);
     const a = await paidOrderWithHook(server, `http://127.0.0.1:${plain.port}/hook`, "plain");
     const b = await paidOrderWithHook(server, `https://localhost:${secure.port}/hook`, "secure");
     await until("both deliveries", () => plain.got.length >= 1 && secure.got.length >= 1);
@@ -125,6 +131,7 @@ test("an https receiver whose certificate the server does not trust gets nothing
   const secure = await receiver(tls);
   const server = await startServer(["--webhook-allow-private"]); // no --webhook-ca
   try {
+    await withPool(server);
     const { tenant, hook } = await paidOrderWithHook(server, `https://localhost:${secure.port}/`, "untrusting");
     const log = await until("the failed attempt", async () => {
       const items = (await server.call("GET", `/v1/webhooks/${hook.id}/deliveries`, undefined, tenant.key)).items;

@@ -18,6 +18,7 @@ export interface PriceClass {
 export interface Network extends PriceClass {
   region: string;
   line: string;
+  available: boolean; // a pool there has a free address (else orders are refused: no_capacity)
   forwarding: { per_gb: string; per_mbps_day: string; measure: string; included_mbps: number };
 }
 export interface HdpRegion extends PriceClass {

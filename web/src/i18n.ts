@@ -14,6 +14,8 @@ const en = {
   language: "Language",
   nav_purchase: "Buy protection",
   nav_orders: "Orders",
+  no_capacity: "no capacity now",
+  err_no_capacity: "There is no capacity in this network now: choose another network, or ask the operator.",
   err_insufficient_balance:
     "Your balance does not cover this. Top up the account, or choose less protection or a shorter term.",
   err_invalid_option: "An option is not valid: correct the field the server names below.",
@@ -252,6 +254,8 @@ const zh: Record<Key, string> = {
   language: "语言",
   nav_purchase: "购买防护",
   nav_orders: "订单",
+  no_capacity: "暂无容量",
+  err_no_capacity: "该网络暂无容量：请选择其他网络，或联系运营方。",
   err_insufficient_balance: "余额不足：请先充值，或选择更低的防护或更短的时长。",
   err_invalid_option: "有选项无效：请按下方服务器指出的字段修改。",
   err_not_found: "该对象已不存在（已删除或已释放）：请刷新页面。",

@@ -24,7 +24,8 @@ interface Options {
 }
 
 function defaults(cat: Catalog, product: Product): Options {
-  const net = cat.products.hdip.networks[0];
+  // The first network with capacity (all full: the first, and the server says why).
+  const net = cat.products.hdip.networks.find((n) => n.available) ?? cat.products.hdip.networks[0];
   const reg = cat.products.hdp.regions[0];
   const cls = product === "hdip" ? net : reg;
   return {
@@ -131,7 +132,9 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
                 }}
               >
                 {networks.map((n) => (
-                  <option value={`${n.region}/${n.line}`}>{`${n.region} · ${n.line}`}</option>
+                  <option value={`${n.region}/${n.line}`} disabled={!n.available}>
+                    {`${n.region} · ${n.line}${n.available ? "" : ` — ${t("no_capacity")}`}`}
+                  </option>
                 ))}
               </select>
             </Field>

@@ -246,6 +246,9 @@ TEST(Service, NoCapacityIsRefusedBeforePaymentAndALostRaceIsRefundedInFull) {
   // and is refunded in full.
   auto one = boost::json::parse(kHdipOrder).as_object();
   one["quantity"] = 1;
+  // (And one placed now but paid only once the address is gone: refused at payment.)
+  const auto late = s.Call("POST", "/v1/orders", key, boost::json::serialize(one));
+  ASSERT_EQ(late.status, 201) << late.body;
   std::vector<std::string> ids;
   for (int i = 0; i < 2; ++i) {
     const auto o = s.Call("POST", "/v1/orders", key, boost::json::serialize(one));
@@ -277,9 +280,17 @@ TEST(Service, NoCapacityIsRefusedBeforePaymentAndALostRaceIsRefundedInFull) {
   ASSERT_EQ(ledger.size(), 4u);
   EXPECT_EQ(Str(ledger[3], "kind"), "refund");
   EXPECT_EQ(Str(ledger[3], "amount"), "130560.00");
-  // The address is taken: the network shows no capacity, and a new order is refused.
+  // The address is taken: the network shows no capacity, a new order is refused, and so is
+  // paying the order placed earlier, with nothing charged.
   EXPECT_FALSE(network("cn-south", "bgp"));
   EXPECT_EQ(s.Call("POST", "/v1/orders", key, boost::json::serialize(one)).status, 409);
+  const auto pay = s.Call("POST", "/v1/orders/" + Str(late.Json(), "id") + "/pay", key);
+  EXPECT_EQ(pay.status, 409) << pay.body;
+  EXPECT_EQ(Str(pay.Json().at("error"), "code"), "no_capacity");
+  EXPECT_EQ(Str(s.Call("GET", "/v1/orders/" + Str(late.Json(), "id"), key).Json(), "status"),
+            "unpaid");
+  EXPECT_EQ(Str(s.Call("GET", "/v1/account", key).Json(), "balance"), "169440.00");
+  EXPECT_EQ(s.Call("GET", "/v1/account/ledger", key).Json().at("items").as_array().size(), 4u);
 }
 
 TEST(Service, UnpaidOrdersLapseAfter24Hours) {

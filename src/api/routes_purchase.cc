@@ -39,11 +39,7 @@ void AddPurchaseRoutes(EndpointMap& e) {
           if (!pools) return ErrorResponse(pools.error());
           return Json(200, CatalogToJson(*s.deps().book, [&](const std::string& region,
                                                              const std::string& line) {
-                        for (const auto& p : *pools) {
-                          if (p.region == region && p.line == line && p.in_use < p.size)
-                            return true;
-                        }
-                        return false;
+                        return lifecycle::FreeAddresses(*pools, region, line) > 0;
                       }));
         }}},
       {"POST /v1/quotes",

@@ -115,8 +115,13 @@ common::Result<int64_t> FreeAddresses(store::Connection& c, std::string_view reg
                                       std::string_view line) {
   auto pools = ListPools(c);
   if (!pools) return std::unexpected(pools.error());
+  return FreeAddresses(*pools, region, line);
+}
+
+int64_t FreeAddresses(const std::vector<IpPool>& pools, std::string_view region,
+                      std::string_view line) {
   int64_t free = 0;
-  for (const auto& p : *pools) {
+  for (const auto& p : pools) {
     if (p.region == region && p.line == line) free += std::max<int64_t>(0, p.size - p.in_use);
   }
   return free;

@@ -49,6 +49,9 @@ common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::
 // Addresses free in the pools of (region, line): what an hdip order there can still be given.
 common::Result<int64_t> FreeAddresses(store::Connection& c, std::string_view region,
                                       std::string_view line);
+// The same, counted in pools already listed (the catalogue judges every network from one list).
+int64_t FreeAddresses(const std::vector<IpPool>& pools, std::string_view region,
+                      std::string_view line);
 // Returns an address to its pool's free list.
 common::Result<void> ReleaseIp(store::Connection& c, std::string_view ip, std::string_view pool_id);
 

@@ -266,6 +266,48 @@ TEST_F(Lifecycle, ElasticChangesAtOnceForwardingModeFromTheNextBillingDay) {
   EXPECT_EQ(up.Json().at("elastic_gbps").as_int64(), 0);
 }
 
+TEST_F(Lifecycle, NamesAndTagsLabelAResourceAndAreCheckedAtTheBoundary) {
+  auto [tenant, key] = s_.NewTenant("acme", "100000.00");
+  const std::string id = Buy(key);
+  // 64 characters of Chinese are 192 bytes: characters are counted, not bytes.
+  std::string chinese;
+  for (int i = 0; i < 64; ++i) chinese += "网";
+  auto p = s_.Call("PATCH", "/v1/resources/" + id, key,
+                   R"({"name": ")" + chinese + R"(", "tags": ["prod", "游戏"]})");
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(Str(p.Json(), "name"), chinese);
+  auto r = Resource(key, id);
+  EXPECT_EQ(Str(r, "name"), chinese);
+  ASSERT_EQ(r.at("tags").as_array().size(), 2u);
+  EXPECT_EQ(r.at("tags").as_array()[1].as_string(), "游戏");
+  EXPECT_EQ(r.at("elastic_gbps").as_int64(), 50);  // labels change nothing else
+  // A change that fails leaves the labels as they were (one transaction).
+  p = s_.Call("PATCH", "/v1/resources/" + id, key, R"({"name": "web", "elastic_gbps": 10})");
+  EXPECT_EQ(p.status, 400) << p.body;
+  EXPECT_EQ(Str(Resource(key, id), "name"), chinese);
+  p = s_.Call("PATCH", "/v1/resources/" + id, key, R"({"name": "web", "tags": []})");
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(Str(p.Json(), "name"), "web");
+  EXPECT_TRUE(p.Json().at("tags").as_array().empty());
+  // Another tenant neither sees nor labels it.
+  auto [other, other_key] = s_.NewTenant("other", "0.00");
+  EXPECT_EQ(s_.Call("PATCH", "/v1/resources/" + id, other_key, R"({"name": "mine"})").status, 404);
+  EXPECT_EQ(Str(Resource(key, id), "name"), "web");
+  std::string eleven = "[";
+  for (int i = 0; i < 11; ++i) eleven += (i ? ",\"t" : "\"t") + std::to_string(i) + "\"";
+  eleven += "]";
+  for (const std::string& bad :
+       {R"({"name": ")" + std::string(65, 'a') + R"("})", std::string(R"({"name": "a\nb"})"),
+        std::string(R"({"tags": [""]})"), std::string(R"({"tags": ["a", "a"]})"),
+        std::string(R"({"tags": [1]})"), R"({"tags": [")" + std::string(33, 'x') + R"("]})",
+        R"({"tags": )" + eleven + "}"}) {
+    const auto b = s_.Call("PATCH", "/v1/resources/" + id, key, bad);
+    EXPECT_EQ(b.status, 400) << bad << " -> " << b.body;
+    EXPECT_EQ(Str(b.Json().at("error"), "code"), "invalid_option") << bad;
+  }
+  EXPECT_EQ(Str(Resource(key, id), "name"), "web");
+}
+
 TEST_F(Lifecycle, RefusesBadChangesNamingTheField) {
   auto [tenant, key] = s_.NewTenant("acme", "100000.00");
   const std::string id = Buy(key);

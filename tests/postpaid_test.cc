@@ -62,6 +62,21 @@ TEST_F(Postpaid, AnAttackAboveBaseIsBilledItsRangeOnceAndDebited) {
   auto again = Post(batch);  // the same batch twice is billed once
   EXPECT_EQ(again.at("accepted").as_int64(), 0);
   EXPECT_EQ(again.at("duplicates").as_int64(), 2);
+  // While the day is open, its estimate is the bill as rated so far; it writes nothing.
+  const std::string before = Balance();
+  const auto estimate = s_.Call("GET", "/v1/bills/estimate", key_);
+  ASSERT_EQ(estimate.status, 200) << estimate.body;
+  const auto e = estimate.Json();
+  EXPECT_EQ(Str(e, "day"), "2026-11-26");
+  EXPECT_EQ(Str(e, "status"), "open");
+  EXPECT_TRUE(e.at("estimate").as_bool());
+  EXPECT_EQ(Str(e, "as_of"), "2026-11-26T02:05:00Z");
+  EXPECT_EQ(Str(e, "total"), "4700.00");
+  EXPECT_EQ(e.at("lines").as_array().size(), 2u);
+  EXPECT_EQ(Balance(), before);
+  EXPECT_EQ(s_.Call("GET", "/v1/bills/2026-11-26", key_).status, 404);
+  EXPECT_NE(s_.Call("GET", "/v1/bills/estimate?format=csv", key_).body.find(",elastic,3500.00,"),
+            std::string::npos);
   // Closed 1 h after the day ends: 2026-11-27 00:00 +08 = 16:00Z, + 1 h.
   ClockTo("2026-11-26T16:59:59Z");
   EXPECT_EQ(s_.Call("GET", "/v1/bills/2026-11-26", key_).status, 404);
@@ -89,14 +104,28 @@ TEST_F(Postpaid, AnAttackAboveBaseIsBilledItsRangeOnceAndDebited) {
   ASSERT_EQ(bills.at("items").as_array().size(), 2u);
   EXPECT_EQ(Str(bills.at("items").as_array()[1], "total"), "0.00");
   EXPECT_EQ(Str(bills, "total"), "4700.00");
+  // The statement's prepaid side: the order paid on the 26th (100,000 - 83,400).
+  EXPECT_EQ(Str(bills, "prepaid_total"), "16600.00");
+  EXPECT_EQ(Str(bills, "spent_total"), "21300.00");
+  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills?from=2026-11-27&to=2026-11-27", key_).Json(),
+                "prepaid_total"),
+            "0.00");
   EXPECT_EQ(Balance(), "78700.00");
   // CSV export.
   const auto csv = s_.Call("GET", "/v1/bills/2026-11-26?format=csv", key_);
   EXPECT_EQ(csv.headers.at("Content-Type"), "text/csv; charset=utf-8");
-  EXPECT_EQ(csv.body.substr(0, csv.body.find('\n')), "day,resource,kind,amount,measure");
-  EXPECT_NE(csv.body.find(",elastic,3500.00,\"{\"\"attack_peak_bps\"\":45000000000"),
+  // One column per measure: a spreadsheet sums the peaks or the GB of a column.
+  EXPECT_EQ(csv.body.substr(0, csv.body.find('\n')),
+            "day,resource,kind,amount,attack_peak_bps,attack_peak_at,excess_bps,excess_at,"
+            "base_bps,ceiling_bps,range_lo_gbps,range_hi_gbps,daily_price,in_bytes,out_bytes,"
+            "total_gb,price_per_gb,measure,buckets,dropped_buckets,bucket_at,bucket_bytes,"
+            "bandwidth_bps,included_mbps,billable_mbps,price_per_mbps_day,corrects_day,previous,"
+            "corrected");
+  EXPECT_NE(csv.body.find(",elastic,3500.00,45000000000,2026-11-26T02:00:00Z,25000000000,"),
             std::string::npos)
       << csv.body;
+  EXPECT_NE(csv.body.find(",forwarding_traffic,1200.00,,,,,,,,,,"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find(",1500,0.80,"), std::string::npos) << csv.body;
 }
 
 TEST_F(Postpaid, WindowsAt2359And0000LandOnTheirOwnDays) {

@@ -301,6 +301,16 @@ Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_vi
   return out;
 }
 
+Result<Money> PrepaidSpent(store::Connection& c, std::string_view tenant_id, Instant from,
+                           Instant to) {
+  auto rows = c.Query(
+      "SELECT COALESCE(SUM(amount_fen), 0) FROM ledger WHERE tenant_id = $1 AND at >= $2 AND "
+      "at < $3 AND kind IN ('order_payment', 'renewal', 'upgrade', 'refund')",
+      {std::string(tenant_id), from.time_since_epoch().count(), to.time_since_epoch().count()});
+  if (!rows) return std::unexpected(rows.error());
+  return Money::FromFen(-store::Int((*rows)[0][0]));
+}
+
 Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id) {
   auto tenant = GetTenant(c, tenant_id);
   if (!tenant) return std::unexpected(tenant.error());

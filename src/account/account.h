@@ -117,6 +117,10 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
                          bool allow_negative = false);
 Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_view tenant_id,
                                             int64_t after_seq, int64_t limit);
+// What the tenant paid for prepaid protection in [from, to): order payments, renewals and
+// upgrades less refunds, as a positive amount (negative if refunds outweigh).
+Result<Money> PrepaidSpent(store::Connection& c, std::string_view tenant_id, Instant from,
+                           Instant to);
 // `ledger_mismatch` when the balance differs from the sum of the ledger, or a row's
 // balance_after from the running sum.
 Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id);

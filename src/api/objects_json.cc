@@ -85,6 +85,10 @@ value ResourceToJson(const lifecycle::Resource& r) {
   o["pending_forwarding_mode"] = r.pending_forwarding_mode
                                      ? value(billing::ToString(*r.pending_forwarding_mode))
                                      : value(nullptr);
+  o["name"] = r.name;
+  array tags;
+  for (const auto& t : r.tags) tags.push_back(value(t));
+  o["tags"] = std::move(tags);
   return o;
 }
 

@@ -57,8 +57,8 @@ common::Result<std::vector<metering::RatedResource>> ParseRateResources(
     }
     if (!given.scope && spec.ip_count > 1)
       spec.scope = billing::Scope::kMulti;  // implied by the IPs
-    r.Ignore({"order_id", "auto_renew", "expires_at", "created_at", "delivered_at", "policy",
-              "pending_forwarding_mode"});
+    r.Ignore({"name", "tags", "order_id", "auto_renew", "expires_at", "created_at", "delivered_at",
+              "policy", "pending_forwarding_mode"});
     if (auto e = r.Finish()) return std::unexpected(*e);
     res.timeline = {billing::SegmentFor(day_start, spec, state, false)};
     out.push_back(std::move(res));

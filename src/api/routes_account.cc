@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "account/account.h"
+#include "api/bill_json.h"
 #include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/routes.h"
@@ -13,23 +14,50 @@
 namespace rampart::api {
 namespace {
 
-// Bills as CSV: one row per line, the measures as a JSON cell (RFC 4180 quoting).
+// The measure columns of the bills' CSV, every kind's in one list (a line leaves the others
+// empty), so a spreadsheet sums a column; "range" is split into its two ends.
+constexpr std::string_view kMeasureColumns[] = {
+    "attack_peak_bps", "attack_peak_at",     "excess_bps",    "excess_at",     "base_bps",
+    "ceiling_bps",     "range_lo_gbps",      "range_hi_gbps", "daily_price",   "in_bytes",
+    "out_bytes",       "total_gb",           "price_per_gb",  "measure",       "buckets",
+    "dropped_buckets", "bucket_at",          "bucket_bytes",  "bandwidth_bps", "included_mbps",
+    "billable_mbps",   "price_per_mbps_day", "corrects_day",  "previous",      "corrected"};
+
+// One CSV cell (RFC 4180: quoted when it holds a comma, quote or line break).
+std::string CsvCell(const value& v) {
+  if (v.is_null()) return "";
+  std::string text = v.is_string() ? std::string(v.get_string()) : boost::json::serialize(v);
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return quoted + "\"";
+}
+
+// Bills as CSV: one row per line, one column per measure.
 HttpResponse BillsCsv(const std::string& file_stem, const array& bills) {
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8";
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file_stem + ".csv\"");
-  r.body = "day,resource,kind,amount,measure\n";
+  r.body = "day,resource,kind,amount";
+  for (auto column : kMeasureColumns) r.body += "," + std::string(column);
+  r.body += "\n";
   for (const auto& bill : bills) {
     const std::string day(bill.at("day").as_string());
     for (const auto& line : bill.at("lines").as_array()) {
-      std::string cell = "\"";
-      for (char ch : boost::json::serialize(line.at("measure"))) {
-        cell += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      r.body += day + "," + CsvCell(line.at("resource")) + "," + CsvCell(line.at("kind")) + "," +
+                CsvCell(line.at("amount"));
+      const auto& measure = line.at("measure").as_object();
+      const value* range = measure.if_contains("range");
+      for (auto column : kMeasureColumns) {
+        const value* v = nullptr;
+        if (column.starts_with("range_")) {
+          if (range && range->is_object()) v = range->as_object().if_contains(column.substr(6));
+        } else {
+          v = measure.if_contains(column);
+        }
+        r.body += "," + (v ? CsvCell(*v) : std::string());
       }
-      cell += "\"";
-      r.body += day + "," + std::string(line.at("resource").as_string()) + "," +
-                std::string(line.at("kind").as_string()) + "," +
-                std::string(line.at("amount").as_string()) + "," + cell + "\n";
+      r.body += "\n";
     }
   }
   return r;
@@ -61,6 +89,24 @@ HttpResponse AccountJson(ApiService& s, const std::string& tenant_id) {
   });
   if (!t) return ErrorResponse(t.error());
   return Json(200, *t);
+}
+
+// GET /v1/bills/estimate: the open billing day's bill as rated so far (the usage stored
+// until now, the configuration in force), marked as an estimate; nothing is written. The
+// day's close rates it again with every sample that arrived, so the final bill may differ.
+HttpResponse OpenDayEstimate(ApiService& s, Context& c) {
+  const common::Instant now = s.deps().clock->Now();
+  const common::Day day = s.deps().calendar->DayOf(now);
+  auto bill = s.Database().Use([&](store::Connection& conn) {
+    return postpaid::RateTenantDay(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id, day);
+  });
+  if (!bill) return ErrorResponse(bill.error());
+  bill->closed = false;
+  value out = BillToJson(*bill);
+  out.as_object()["estimate"] = true;
+  out.as_object()["as_of"] = common::FormatRfc3339(now);
+  if (!WantsCsv(c.req)) return Json(200, out);
+  return BillsCsv("rampart-estimate-" + common::FormatDay(day), array{std::move(out)});
 }
 
 }  // namespace
@@ -156,16 +202,30 @@ void AddAccountRoutes(EndpointMap& e) {
             total += common::Money::Parse(std::string(items.back().at("total").as_string()))->fen();
           }
           if (WantsCsv(c.req)) return BillsCsv("rampart-bills-" + from + "_" + to, items);
+          // Prepaid payments of the same days beside the postpaid bills, so a month's
+          // statement shows all that was spent.
+          const auto& cal = *s.deps().calendar;
+          auto prepaid = s.Database().Use([&](store::Connection& conn) {
+            return account::PrepaidSpent(
+                conn, c.who.tenant_id,
+                from == "0001-01-01" ? common::Instant{} : cal.DayStart(*common::ParseDay(from)),
+                to == "9999-12-31" ? common::Instant::max() : cal.DayEnd(*common::ParseDay(to)));
+          });
+          if (!prepaid) return ErrorResponse(prepaid.error());
           return Json(200, object{{"items", items},
                                   {"total", common::Money::FromFen(total).ToString()},
+                                  {"prepaid_total", prepaid->ToString()},
+                                  {"spent_total", (*prepaid + common::Money::FromFen(total)).ToString()},
                                   {"currency", "CNY"},
                                   {"next_cursor", nullptr}});
         }}},
       {"GET /v1/bills/{id}",
        {kTenant,
         [](ApiService& s, Context& c) {
+          if (c.params[0] == "estimate") return OpenDayEstimate(s, c);
           if (!common::ParseDay(c.params[0])) {
-            return ErrorResponse("invalid_day", "the day must be like 2026-11-26", "day");
+            return ErrorResponse("invalid_day", "the day must be like 2026-11-26 (or estimate)",
+                                 "day");
           }
           auto bills = s.Database().Use([&](store::Connection& conn) {
             return postpaid::ListBills(conn, c.who.tenant_id, c.params[0], c.params[0]);

@@ -301,12 +301,35 @@ void AddResourceRoutes(EndpointMap& e) {
           if (auto m = fields.Choice("forwarding_mode", false, {"by_traffic", "by_bandwidth"})) {
             patch.forwarding_mode = billing::ParseForwardingMode(*m);
           }
-          if (auto e = fields.Finish()) return ErrorResponse(*e);
-          if (!patch.elastic_gbps && !patch.auto_renew && !patch.forwarding_mode) {
-            return ErrorResponse("invalid_option",
-                                 "give at least one of elastic_gbps, auto_renew, forwarding_mode");
+          auto name = fields.String("name", false);
+          std::optional<std::vector<std::string>> tags;
+          if (const auto* list = fields.Array("tags", false)) {
+            tags.emplace();
+            for (const auto& t : *list) {
+              if (!t.is_string()) {
+                fields.Problem("invalid_option", "tags: a list of strings", "tags");
+                break;
+              }
+              tags->emplace_back(t.get_string());
+            }
           }
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          if (!patch.elastic_gbps && !patch.auto_renew && !patch.forwarding_mode && !name &&
+              !tags) {
+            return ErrorResponse(
+                "invalid_option",
+                "give at least one of elastic_gbps, auto_renew, forwarding_mode, name, tags");
+          }
+          if (auto ok = lifecycle::ValidateLabels(name, tags); !ok)
+            return ErrorResponse(ok.error());
+          const bool billing_change =
+              patch.elastic_gbps || patch.auto_renew || patch.forwarding_mode;
           return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (name || tags) {
+              auto labelled = lifecycle::SetLabels(conn, c.who.tenant_id, c.params[0], name, tags);
+              if (!labelled) return std::unexpected(labelled.error());
+              if (!billing_change) return Json(200, ResourceToJson(*labelled));
+            }
             auto r = lifecycle::Patch(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
                                       c.params[0], patch, s.deps().clock->Now());
             if (!r) return std::unexpected(r.error());

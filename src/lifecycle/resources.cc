@@ -1,5 +1,7 @@
 #include "lifecycle/resources.h"
 
+#include <sstream>
+
 namespace rampart::lifecycle {
 namespace {
 
@@ -14,7 +16,7 @@ Value OptionalTime(const std::optional<Instant>& t) { return t ? Value{Epoch(*t)
 constexpr std::string_view kColumns =
     "seq, id, tenant_id, order_id, product, region, line, scope, ip_count, state, base_gbps, "
     "elastic_gbps, forwarding_mode, auto_renew, months, paid_fen, created_at, delivered_at, "
-    "expires_at, pending_forwarding_mode";
+    "expires_at, pending_forwarding_mode, name, tags";
 
 Resource FromRow(const store::Row& r) {
   Resource x;
@@ -38,6 +40,9 @@ Resource FromRow(const store::Row& r) {
   if (!store::IsNull(r[17])) x.delivered_at = At(Int(r[17]));
   if (!store::IsNull(r[18])) x.expires_at = At(Int(r[18]));
   if (!store::IsNull(r[19])) x.pending_forwarding_mode = billing::ParseForwardingMode(Text(r[19]));
+  x.name = Text(r[20]);
+  std::istringstream tags(Text(r[21]));
+  for (std::string tag; std::getline(tags, tag);) x.tags.push_back(tag);
   return x;
 }
 
@@ -48,6 +53,17 @@ Result<void> LoadIps(store::Connection& c, std::vector<Resource>& rs) {
     for (const auto& row : *rows) r.ips.push_back(Text(row[0]));
   }
   return {};
+}
+
+// Characters of UTF-8 text (the JSON parser has checked it is UTF-8); false with a control
+// character.
+std::optional<size_t> PrintableLength(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char ch : s) {
+    if (ch < 0x20 || ch == 0x7f) return std::nullopt;
+    if ((ch & 0xC0) != 0x80) ++n;
+  }
+  return n;
 }
 
 Result<std::vector<Resource>> Select(store::Connection& c, const std::string& where,
@@ -245,6 +261,48 @@ std::vector<billing::ConfigSegment> Timeline(const std::vector<HistoryEntry>& hi
   }
   if (out.empty() && in_force) out.push_back(segment(*in_force, from));
   return out;
+}
+
+Result<void> ValidateLabels(const std::optional<std::string>& name,
+                            const std::optional<std::vector<std::string>>& tags) {
+  if (name) {
+    auto n = PrintableLength(*name);
+    if (!n || *n > 64) {
+      return common::Fail("invalid_option", "name: at most 64 characters, no control characters",
+                          "name");
+    }
+  }
+  if (tags) {
+    if (tags->size() > 10) return common::Fail("invalid_option", "at most 10 tags", "tags");
+    for (size_t i = 0; i < tags->size(); ++i) {
+      auto n = PrintableLength((*tags)[i]);
+      if (!n || *n == 0 || *n > 32) {
+        return common::Fail("invalid_option", "each tag: 1 to 32 characters, no control characters",
+                            "tags");
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if ((*tags)[j] == (*tags)[i]) {
+          return common::Fail("invalid_option", "tag \"" + (*tags)[i] + "\" given twice", "tags");
+        }
+      }
+    }
+  }
+  return {};
+}
+
+Result<Resource> SetLabels(store::Connection& c, std::string_view tenant_id, std::string_view id,
+                           std::optional<std::string> name,
+                           std::optional<std::vector<std::string>> tags) {
+  auto r = GetResourceForUpdate(c, tenant_id, id);
+  if (!r) return r;
+  if (name) r->name = std::move(*name);
+  if (tags) r->tags = std::move(*tags);
+  std::string joined;
+  for (const auto& t : r->tags) joined += (joined.empty() ? "" : "\n") + t;
+  auto u =
+      c.Query("UPDATE resources SET name = $1, tags = $2 WHERE id = $3", {r->name, joined, r->id});
+  if (!u) return std::unexpected(u.error());
+  return r;
 }
 
 }  // namespace rampart::lifecycle

@@ -39,6 +39,9 @@ struct Resource {
   // hdip: a forwarding mode chosen for the next billing day, not yet in force.
   std::optional<billing::ForwardingMode> pending_forwarding_mode;
   std::vector<std::string> ips;
+  // The customer's own labels (not billing configuration): a name and tags.
+  std::string name;
+  std::vector<std::string> tags;
 };
 
 // Inserts a new resource and its first history row.
@@ -60,6 +63,15 @@ Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string
 // delivery and expiry times) and appends a history row effective at `at`.
 Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
                             std::string_view reason);
+// Sets the resource's name and tags (validated by the caller: see ValidateLabels); no
+// history row, any state. `not_found` for another tenant's resource.
+Result<Resource> SetLabels(store::Connection& c, std::string_view tenant_id, std::string_view id,
+                           std::optional<std::string> name,
+                           std::optional<std::vector<std::string>> tags);
+// `invalid_option` unless the name has at most 64 characters and each of at most 10 distinct
+// tags 1-32, none with a control character (a tag neither). Pure.
+Result<void> ValidateLabels(const std::optional<std::string>& name,
+                            const std::optional<std::vector<std::string>>& tags);
 // Protects `ip` by the resource from `now` on (pool_id empty for an hdp binding), and
 // records it in the IP's assignment history (usage maps samples through that history).
 Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::string_view ip,

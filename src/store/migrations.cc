@@ -429,6 +429,13 @@ ALTER TABLE usage_blocks ADD COLUMN source TEXT NOT NULL DEFAULT '';
 ALTER TABLE usage_blocks DROP CONSTRAINT usage_blocks_pkey;
 ALTER TABLE usage_blocks ADD PRIMARY KEY (resource_id, day, ip, window_s, source, part);
 )SQL",
+    // 19: a customer's own labels on a resource: a name and tags (newline-separated), so
+    // lists can be searched by what the customer calls things. Not billing configuration: no
+    // history row.
+    R"SQL(
+ALTER TABLE resources ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+)SQL",
 };
 
 // The migrations are written for SQLite (except "-- by-dialect" ones); PostgreSQL needs 64-bit

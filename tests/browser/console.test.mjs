@@ -2,8 +2,14 @@
 // product.md's purchase flow, management and bills as a customer sees them (issue #6).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { startServer, startBrowser, SHOTS } from "./harness.mjs";
+import { startServer, startBrowser, SHOTS, SOURCE_DIR } from "./harness.mjs";
+
+// axe-core (npm), injected through the DevTools protocol (the console's CSP allows no inline
+// script), audits the page as it stands.
+const AXE = readFileSync(createRequire(join(SOURCE_DIR, "web/package.json")).resolve("axe-core/axe.min.js"), "utf8");
 
 let server;
 let chrome;
@@ -18,6 +24,8 @@ before(async () => {
     line: "bgp",
     cidr: "203.0.113.0/28",
   });
+  // Enough addresses for every test's purchases.
+  await server.call("POST", "/v1/admin/ip-pools", { region: "cn-south", line: "bgp", cidr: "203.0.113.16/28" });
 });
 
 after(async () => {
@@ -25,7 +33,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function signedIn(key, width = 1280) {
+// Signs in (a tenant lands on the overview, the operator on tenants), then opens `start`.
+async function signedIn(key, width = 1280, start = null) {
   // Reduced motion: charts draw at once, so screenshots show them whole.
   const context = await chrome.browser.newContext({
     viewport: { width, height: 900 },
@@ -37,6 +46,11 @@ async function signedIn(key, width = 1280) {
   await page.getByLabel("API key").fill(key);
   await page.keyboard.press("Enter");
   await page.getByRole("button", { name: "Sign out" }).waitFor();
+  await page.locator("main h1").first().waitFor();
+  if (start) {
+    await page.goto(`${server.url}/#${start}`);
+    await page.locator("main h1").first().waitFor();
+  }
   return page;
 }
 
@@ -68,6 +82,25 @@ async function finish(page) {
   await page.context().close();
 }
 
+// No serious or critical accessibility violation on the page (axe-core's WCAG 2.x A/AA rules
+// and best practices).
+async function audit(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(AXE);
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+            .map((n) => n.target.join(" "))
+            .slice(0, 3)
+            .join(" | ")}`,
+      );
+  });
+  assert.deepEqual(found, [], `${name} at ${page.viewportSize().width}px`);
+}
+
 // A screenshot once the page has its data: nothing "Loading…", every chart drawn.
 async function shoot(page, name) {
   await page.waitForLoadState("networkidle");
@@ -84,7 +117,7 @@ async function shoot(page, name) {
 
 test("a new customer buys an hdip, is delivered, adds a rule, and sees the elastic charge on the bill and in the chart", async () => {
   const acme = await server.tenant("acme", "100000.00");
-  const page = await signedIn(acme.key);
+  const page = await signedIn(acme.key, 1280, "/buy/hdip");
 
   // Purchase: the live price follows the options.
   await page.getByLabel("Region and network").selectOption("cn-south/bgp");
@@ -170,11 +203,15 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await assertText(page.getByTestId("bill-2026-11-26"), /Elastic protection[\s\S]*¥3,500\.00/);
   await assertText(page.getByTestId("bill-2026-11-26"), /Forwarded traffic[\s\S]*7\.00 GB × ¥0\.80[\s\S]*¥5\.60/);
   await assertText(page.getByTestId("month-total"), "¥3,505.60");
+  // The statement: prepaid payments beside the postpaid bills, and today's open estimate.
+  await assertText(page.getByTestId("prepaid-total"), "¥16,600.00");
+  await assertText(page.getByTestId("spent-total"), "¥20,105.60");
+  await assertText(page.getByTestId("bill-estimate"), /2026-11-27\s*estimate/);
   // The chart: drawn (a canvas) and its data as a table for screen readers.
   assert.equal(await page.getByTestId("elastic-chart").locator("canvas").count(), 1);
   await assertText(
     page.getByTestId("elastic-chart-data"),
-    /2026-11-26\s*45 Gbps\s*20 Gbps\s*50 Gbps\s*\(20, 30\]\s*¥3,500\.00/,
+    /2026-11-26\s*res_\w+ \(203\.0\.113\.\d+\)\s*45 Gbps\s*20 Gbps\s*50 Gbps\s*\(20, 30\]\s*¥3,500\.00/,
   );
   assert.equal(await page.getByTestId("forwarding-chart").locator("canvas").count(), 1);
 
@@ -184,7 +221,10 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
     page.getByRole("button", { name: "Download CSV (2026-11-26)" }).click(),
   ]);
   const csv = await streamText(await download.createReadStream());
-  assert.match(csv, /^day,resource,kind,amount,measure\n2026-11-26,res_\w+,elastic,3500\.00,/);
+  assert.match(
+    csv,
+    /^day,resource,kind,amount,attack_peak_bps,[\w,]+\n2026-11-26,res_\w+,elastic,3500\.00,45000000000,/,
+  );
   await shoot(page, "bills");
 
   // The resource's attack chart opens on the latest day with windows (the billing day moved on).
@@ -204,15 +244,20 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   // The ledger shows the payment and the daily bill's debit; balance 100000 − 16600 − 3505.60.
   await page.getByRole("link", { name: "Account" }).click();
   await assertText(page.getByTestId("balance"), "¥79,894.40");
-  await page.getByRole("cell", { name: "daily_bill" }).waitFor();
+  await page.getByRole("cell", { name: "daily bill" }).waitFor();
   await finish(page);
 });
 
 test("insufficient balance shows a clear message and creates nothing", async () => {
   const poor = await server.tenant("poor", "100.00");
-  const page = await signedIn(poor.key);
+  const page = await signedIn(poor.key, 1280, "/buy/hdip");
   await page.getByLabel("Region and network").selectOption("cn-south/bgp");
   await assertText(page.getByTestId("quote-total"), "¥8,600.00");
+  // Warned before confirming, with the shortfall worked out exactly.
+  await assertText(
+    page.getByTestId("short-balance"),
+    "Your balance ¥100.00 is ¥8,500.00 short of this order's ¥8,600.00",
+  );
   await page.getByRole("button", { name: "Confirm order" }).click();
   await page.getByRole("button", { name: /^Pay / }).click();
   await assertText(page.getByRole("alert"), /insufficient|balance/i);
@@ -292,7 +337,7 @@ test("an hdp with 5 IPs is bought and its 5 bindings are added", async () => {
   // The operator has verified that shop owns 198.51.100.0/24: it may bind addresses there.
   await server.call("POST", `/v1/admin/tenants/${shop.id}/prefixes`, { cidr: "198.51.100.0/24" });
   const page = await signedIn(shop.key);
-  await page.getByRole("link", { name: "High-defense packet (hdp)" }).click();
+  await page.getByRole("link", { name: "Buy hdp" }).click();
   await page.getByLabel("Multiple IPs").check();
   await page.getByLabel("Number of IPs").selectOption("5");
   await page.getByLabel("Base protection").selectOption("20");
@@ -357,7 +402,7 @@ test("elastic protection is switched on with a peak and off again", async () => 
   assert.equal(await page.getByLabel("Elastic protection peak", { exact: true }).count(), 0);
   await elasticSwitch.check();
   await page.getByLabel("Elastic protection peak", { exact: true }).fill("40");
-  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.getByLabel("Elastic protection peak", { exact: true }).press("Enter");
   await page.getByText("Saved.").first().waitFor();
   const get = async () => (await server.call("GET", `/v1/resources/${resource.id}`, undefined, key)).elastic_gbps;
   assert.equal(await get(), 40);
@@ -539,6 +584,8 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
   for (const width of WIDTHS) {
     const page = await signedIn(key, width);
     for (const [name, path] of [
+      ["overview", "/"],
+      ["attacks", "/attacks"],
       ["buy-hdip", "/buy/hdip"],
       ["buy-hdp", "/buy/hdp"],
       ["orders", "/orders"],
@@ -551,6 +598,12 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       await page.goto(`${server.url}/#${path}`);
       await page.locator("main h1").first().waitFor();
       await shoot(page, name);
+      await audit(page, name);
+      // The header holds on one line at 1280 px (it wrapped before).
+      if (width === 1280) {
+        const header = await page.locator("header.top").boundingBox();
+        assert.ok(header.height < 70, `${name}: the header is ${header.height}px high at 1280px`);
+      }
       // No page is wider than the window.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
@@ -558,12 +611,14 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
     // The same customer in Simplified Chinese.
     await page.getByLabel("Language").first().selectOption("zh-CN");
     for (const [name, path] of [
+      ["zh-overview", "/"],
       ["zh-buy-hdip", "/buy/hdip"],
       ["zh-bills", "/bills"],
     ]) {
       await page.goto(`${server.url}/#${path}`);
       await page.locator("main h1").first().waitFor();
       await shoot(page, name);
+      await audit(page, name);
     }
     await page.getByLabel("语言").first().selectOption("en");
     await finish(page);
@@ -572,10 +627,12 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       ["admin-tenants", "/admin/tenants"],
       ["admin-pools", "/admin/pools"],
       ["admin-pricebook", "/admin/pricebook"],
+      ["admin-attacks", "/admin/attacks"],
     ]) {
       await admin.goto(`${server.url}/#${path}`);
       await admin.locator("main h1").first().waitFor();
       await shoot(admin, name);
+      await audit(admin, name);
       const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }
@@ -584,8 +641,138 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
     await signin.goto(server.url + "/");
     await signin.getByLabel("API key").waitFor();
     await shoot(signin, "signin");
+    await audit(signin, "signin");
     await finish(signin);
   }
+});
+
+test("the overview: balance, today's estimate, what is under attack and blackholed, today's peaks, what expires", async () => {
+  const [key, resource] = await runningHdip("watched", "300000.00", 30);
+  // 24 days on, the month's term ends within a week; then a 45 Gbps window now (base 10,
+  // ceiling 30, the elastic peak: blackholed) and an earlier 20 Gbps one.
+  await server.advance(24 * 86400);
+  const { now } = await server.advance(0);
+  const minute = new Date(Date.parse(now));
+  minute.setUTCSeconds(0, 0);
+  const at = (ms) => new Date(ms).toISOString().replace(".000Z", "Z");
+  const posted = await server.call("POST", "/v1/usage", [
+    { ip: resource.ips[0], window_start: at(minute.getTime() - 600_000), window_s: 60, attack_bps: 20e9 },
+    { ip: resource.ips[0], window_start: at(minute.getTime()), window_s: 60, attack_bps: 45e9 },
+  ]);
+  assert.equal(posted.accepted, 2, JSON.stringify(posted.rejected));
+  await server.call("PATCH", `/v1/resources/${resource.id}`, { name: "shop-frontend" }, key);
+  const estimate = await server.call("GET", "/v1/bills/estimate", undefined, key);
+  assert.equal(estimate.estimate, true);
+  const page = await signedIn(key);
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+  assert.equal(await page.title(), "Overview · Rampart");
+  await assertText(page.getByTestId("ov-estimate"), formatYuan(estimate.total));
+  assert.notEqual(estimate.total, "0.00");
+  await assertText(page.getByTestId("ov-assets"), "1");
+  await assertText(page.getByTestId("ov-attacks"), "1");
+  await assertText(page.locator(".stat", { hasText: "Under attack now" }), "1 blackholed");
+  const attack = page.locator("main table").first().locator("tbody tr");
+  await assertText(attack, `shop-frontend (${resource.ips[0]})`);
+  await assertText(attack, "45 Gbps");
+  await assertText(attack, "Blackholed");
+  // Today's peak against base and ceiling, with the charge so far.
+  const peak = page.locator("main table").nth(1).locator("tbody tr");
+  await assertText(peak, "45 Gbps");
+  await assertText(peak, "10 Gbps");
+  await assertText(peak, "30 Gbps");
+  assert.equal(await peak.locator("meter").count(), 1);
+  // Expiring within 7 days, with its renewal a click away.
+  await assertText(page.locator("main table").nth(2), "shop-frontend");
+  await page.locator("main table").nth(2).getByRole("link", { name: "Renew" }).waitFor();
+  await shoot(page, "overview");
+  // In Chinese: the state names and the regions too.
+  await page.getByLabel("Language").first().selectOption("zh-CN");
+  await page.getByRole("heading", { name: "概览" }).waitFor();
+  await assertText(page.locator("main table").nth(2), "运行中");
+  await page.goto(`${server.url}/#/resources`);
+  await assertText(page.locator("main tbody tr").first(), "华南 · BGP");
+  await page.getByLabel("语言").first().selectOption("en");
+  await finish(page);
+});
+
+test("resources are named and tagged, then searched, filtered and sorted newest first", async () => {
+  const [key, first] = await runningHdip("labeller");
+  const order = await server.call(
+    "POST",
+    "/v1/orders",
+    { product: "hdip", region: "cn-south", line: "bgp", base_gbps: 10, elastic_gbps: 0, months: 1 },
+    key,
+  );
+  const paid = await server.call("POST", `/v1/orders/${order.id}/pay`, {}, key);
+  await server.advance(300);
+  const page = await signedIn(key, 1280, `/resources/${first.id}`);
+  await page.getByLabel("Name", { exact: true }).fill("game-login");
+  await page.getByLabel("Tags", { exact: true }).fill("prod, 游戏");
+  await page.getByRole("form", { name: "Name and tags" }).getByRole("button", { name: "Save" }).click();
+  await page.getByText("Name and tags saved.").waitFor();
+  await page.getByRole("heading", { name: /game-login/ }).waitFor();
+  await assertText(page.getByTestId("tags"), "prod");
+  const saved = await server.call("GET", `/v1/resources/${first.id}`, undefined, key);
+  assert.equal(saved.name, "game-login");
+  assert.deepEqual(saved.tags, ["prod", "游戏"]);
+  await page.getByRole("link", { name: "Resources", exact: true }).click();
+  const rows = page.locator("main tbody tr");
+  await assertText(page.getByTestId("res-count"), "2 of 2");
+  // Newest first: the second purchase leads.
+  await assertText(rows.first(), paid.resources[0]);
+  await page.getByLabel("Search").fill("游戏");
+  await assertText(page.getByTestId("res-count"), "1 of 2");
+  await assertText(rows.first(), "game-login");
+  await page.getByLabel("Search").fill(first.ips[0]);
+  await assertText(page.getByTestId("res-count"), "1 of 2");
+  await page.getByLabel("Search").fill("");
+  await page.getByLabel("Sort by").selectOption("oldest");
+  await assertText(rows.first(), "game-login");
+  await page.getByLabel("State").selectOption("expired");
+  await assertText(page.getByTestId("res-count"), "0 of 2");
+  await page.getByLabel("State").selectOption("running");
+  await assertText(page.getByTestId("res-count"), "2 of 2");
+  await shoot(page, "resources-search");
+  await finish(page);
+});
+
+test("purchase pages disclose every price, the hdp IP factor and a short balance; an order survives a reload", async () => {
+  const t = await server.tenant("careful-buyer", "20000.00");
+  const page = await signedIn(t.key, 1280, "/buy/hdip");
+  // The elastic ranges of the network, the forwarding prices and the duration discounts.
+  await assertText(page.getByTestId("elastic-prices"), /excess \(0, 10\] Gbps\s*¥1,000\.00 per day/);
+  await assertText(page.getByTestId("forwarding-prices"), "by traffic: ¥0.80 per GB");
+  await assertText(page.getByTestId("forwarding-prices"), "¥3.00 per Mbps per day above 100 Mbps");
+  await assertText(page.getByTestId("discounts"), /\d+ months or more: \d+% off/);
+  // hdp with 5 IPs: the single-IP price times the factor, shown where the total is.
+  await page.goto(`${server.url}/#/buy/hdp`);
+  await page.getByLabel("Multiple IPs").check();
+  await page.getByLabel("Number of IPs").selectOption("5");
+  await page.getByLabel("Base protection").selectOption("20");
+  await assertText(page.getByTestId("ip-factor"), "¥6,000.00 × 3.875 (5 IPs) = ¥23,250.00");
+  await assertText(page.getByTestId("ip-factors"), "5 IPs: × 3.875");
+  // 3 months of it is more than the balance: said before confirming.
+  await page.getByLabel("Duration").selectOption("3");
+  const quote = await page.getByTestId("quote-total").textContent();
+  await assertText(page.getByTestId("short-balance"), `Your balance ¥20,000.00 is`);
+  await assertText(page.getByTestId("short-balance"), quote);
+  // An hdip order left unpaid is still there, with Pay, after a reload.
+  await page.goto(`${server.url}/#/buy/hdip`);
+  await page.getByRole("button", { name: "Confirm order" }).click();
+  await page.getByText(/Order ord_\w+ created, unpaid/).waitFor();
+  await page.reload();
+  await page.getByText(/Order ord_\w+ created, unpaid/).waitFor();
+  await page.getByRole("button", { name: /^Pay ¥/ }).click();
+  await page.getByText(/Delivering — this takes 1 to 5 minutes/).waitFor();
+  await page.reload();
+  await page.getByTestId("delivery").waitFor();
+  // Changing an option starts a new purchase.
+  await page.getByLabel("Duration").selectOption("3");
+  await page.getByRole("button", { name: "Confirm order" }).waitFor();
+  assert.equal((await server.call("GET", "/v1/orders", undefined, t.key)).items.length, 1);
+  // A reload cancels the requests in flight (the price, the delivery poll): not a fault.
+  page.problems = page.problems.filter((p) => !/^failed: .*\/v1\/.* net::ERR_ABORTED$/.test(p));
+  await finish(page);
 });
 
 // A tenant with a running 10 Gbps hdip (elastic peak as given), through the API.

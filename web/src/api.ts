@@ -79,9 +79,27 @@ export const api = {
   del: <T>(path: string) => call<T>("DELETE", path),
 };
 
-// Tells the header's balance to refresh after something moved money.
+// Tells the header's balance (and the resource names) to refresh after something moved money
+// or changed a resource.
 export function accountChanged() {
   window.dispatchEvent(new Event("rampart:account"));
+}
+
+// Every page of a list (`limit` 200 a page, at most `max` items): for lists a customer
+// searches and sorts as a whole, such as resources.
+export async function getAll<T>(path: string, max = 2000): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  const sep = path.includes("?") ? "&" : "?";
+  do {
+    const page: Page<T> = await call<Page<T>>(
+      "GET",
+      `${path}${sep}limit=200${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`,
+    );
+    out.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && out.length < max);
+  return out;
 }
 
 // Checks a key and finds its role: a tenant key reads its account, an admin key lists
@@ -159,6 +177,8 @@ export interface Resource {
   delivered_at: string | null;
   expires_at: string | null;
   pending_forwarding_mode: string | null;
+  name: string;
+  tags: string[];
 }
 export interface Origin {
   address: string;
@@ -191,6 +211,8 @@ export interface Bill {
   total: string;
   status: string;
   lines: BillLine[];
+  estimate?: boolean;
+  as_of?: string;
 }
 export interface Account {
   tenant: string;

@@ -49,3 +49,18 @@ export function time(iso: string | null | undefined): string {
     timeZoneName: "short",
   });
 }
+
+// Exact amounts in fen, for comparisons and differences only (a shortfall): integers, so
+// nothing is rounded; display goes back through money().
+export function toFen(amount: string): bigint {
+  const negative = amount.startsWith("-");
+  const [whole, frac = ""] = amount.replace("-", "").split(".");
+  const fen = BigInt(whole) * BigInt(100) + BigInt((frac + "00").slice(0, 2));
+  return negative ? -fen : fen;
+}
+
+export function fromFen(fen: bigint): string {
+  const negative = fen < BigInt(0);
+  const abs = negative ? -fen : fen;
+  return `${negative ? "-" : ""}${abs / BigInt(100)}.${String(abs % BigInt(100)).padStart(2, "0")}`;
+}

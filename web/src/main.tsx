@@ -10,6 +10,7 @@ import { Account } from "./pages/Account";
 import { PriceBook, Pools, Tenants } from "./pages/Admin";
 import { Bills } from "./pages/Bills";
 import { Attacks, Notifications, Orders, Resources } from "./pages/Lists";
+import { Overview } from "./pages/Overview";
 import { Purchase } from "./pages/Purchase";
 import { ResourceDetail } from "./pages/ResourceDetail";
 import { catalog } from "./catalog";
@@ -17,8 +18,9 @@ import { money, setTimeZone } from "./format";
 import "./styles.css";
 
 const tenantNav: [string, Key][] = [
-  ["/buy/hdip", "hdip"],
-  ["/buy/hdp", "hdp"],
+  ["/", "nav_overview"],
+  ["/buy/hdip", "nav_buy_hdip"],
+  ["/buy/hdp", "nav_buy_hdp"],
   ["/orders", "nav_orders"],
   ["/resources", "nav_resources"],
   ["/attacks", "nav_attacks"],
@@ -43,6 +45,8 @@ function Page({ path, role }: { path: string; role: "tenant" | "admin" }) {
   }
   if (m) return <ResourceDetail id={m[1]} />;
   switch (path) {
+    case "/buy/hdip":
+      return <Purchase product="hdip" />;
     case "/buy/hdp":
       return <Purchase product="hdp" />;
     case "/orders":
@@ -58,7 +62,7 @@ function Page({ path, role }: { path: string; role: "tenant" | "admin" }) {
     case "/notifications":
       return <Notifications />;
     default:
-      return <Purchase product="hdip" />;
+      return <Overview />;
   }
 }
 
@@ -75,7 +79,8 @@ function AccountBar({ path }: { path: string }) {
   return (
     <>
       <span class="balance" data-testid="header-balance">
-        {acc.name} · {t("balance")} {money(acc.balance)}
+        {acc.name} · <span class="sr-only">{t("balance")} </span>
+        {money(acc.balance)}
       </span>
       {acc.in_arrears && (
         <div class="banner" role="alert">
@@ -97,7 +102,7 @@ function SignIn({ onDone }: { onDone: () => void }) {
           e.preventDefault();
           a.run(async () => {
             const role = await signIn(key.trim());
-            go(role === "admin" ? "/admin/tenants" : "/buy/hdip");
+            go(role === "admin" ? "/admin/tenants" : "/");
             onDone();
           });
         }}
@@ -169,7 +174,7 @@ function App() {
         {t("skip")}
       </a>
       <header class="top">
-        <a class="brand" href={s.role === "admin" ? "#/admin/tenants" : "#/buy/hdip"}>
+        <a class="brand" href={s.role === "admin" ? "#/admin/tenants" : "#/"}>
           {t("app")}
         </a>
         <button
@@ -190,7 +195,7 @@ function App() {
               }
               onClick={() => setMenu(false)}
             >
-              {t(key === "hdip" || key === "hdp" ? key : key)}
+              {t(key)}
             </a>
           ))}
         </nav>

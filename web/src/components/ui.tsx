@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
-import { explainError, t } from "../i18n";
+import { explainError, named, t } from "../i18n";
 
 export function Field(props: { label: string; help?: string; children: ComponentChildren; id: string }) {
   return (
@@ -83,7 +83,7 @@ export function Table<T>(props: {
 }
 
 export function StateBadge({ state }: { state: string }) {
-  return <span class={"badge state-" + state}>{state}</span>;
+  return <span class={"badge state-" + state}>{named("state", state)}</span>;
 }
 
 // Loads data on mount and when `deps` change; `reload` fetches again.

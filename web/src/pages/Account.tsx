@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { api, type Account as AccountT, type LedgerEntry } from "../api";
 import { ErrorBox, Field, Loading, Notice, useAction, useLoad, value } from "../components/ui";
 import { money, time } from "../format";
-import { t } from "../i18n";
+import { named, t } from "../i18n";
 import { PagedTable } from "./Lists";
 
 export function Account() {
@@ -28,7 +28,7 @@ export function Account() {
         rowKey={(e) => e.id}
         columns={[
           { label: t("at"), cell: (e) => time(e.at) },
-          { label: t("kind"), cell: (e) => e.kind },
+          { label: t("kind"), cell: (e) => named("ledger", e.kind) },
           { label: t("amount"), cell: (e) => money(e.amount), numeric: true },
           { label: t("balance_after"), cell: (e) => money(e.balance_after), numeric: true },
           { label: t("reference"), cell: (e) => e.reference },

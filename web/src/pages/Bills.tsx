@@ -1,16 +1,20 @@
-// Bills: a month of daily bills with their total, each line with the measures behind its
-// charge, a chart of each day's attack peak against base and ceiling with the charged range,
-// a chart of forwarded traffic and bandwidth, and CSV downloads.
+// Bills as a statement: a month's postpaid bills, its prepaid payments and the sum; the open
+// day's estimate; each line with the measures behind its charge and the resource by name; a
+// chart of each resource's daily attack peak (with base, ceiling and charged range when there
+// is one resource), forwarded GB and bandwidth in charts of their own; CSV downloads.
 import { useEffect, useState } from "preact/hooks";
 import { api, session, type Account, type Bill, type BillLine } from "../api";
 import { Chart } from "../components/Chart";
 import { ErrorBox, Field, Loading, useLoad, value } from "../components/ui";
 import { bps, bytes, money, time } from "../format";
 import { t, type Key } from "../i18n";
+import { byId, resourceLabel, useResources } from "../resources";
 
 interface BillList {
   items: Bill[];
-  total: string;
+  total: string; // the postpaid bills
+  prepaid_total: string; // order payments, renewals, upgrades less refunds, the same days
+  spent_total: string;
 }
 
 function monthRange(month: string): [string, string] {
@@ -33,14 +37,20 @@ async function download(path: string, name: string) {
 
 export function Bills() {
   const [month, setMonth] = useState("");
+  const [today, setToday] = useState("");
   useEffect(() => {
     api.get<Account>("/v1/account").then(
-      (a) => setMonth((m) => m || a.billing_day.slice(0, 7)),
+      (a) => (setToday(a.billing_day), setMonth((m) => m || a.billing_day.slice(0, 7))),
       () => setMonth(new Date().toISOString().slice(0, 7)),
     );
   }, []);
   const [from, to] = month ? monthRange(month) : ["", ""];
   const bills = useLoad(async () => (month ? api.get<BillList>(`/v1/bills?from=${from}&to=${to}`) : null), [month]);
+  // The open day, in the month that holds it: its bill as rated so far.
+  const current = !!today && month === today.slice(0, 7);
+  const estimate = useLoad(async () => (current ? api.get<Bill>("/v1/bills/estimate") : null), [current]);
+  const names = byId(useResources().items);
+  const label = (id: string) => resourceLabel(names.get(id), id);
   const [error, setError] = useState<unknown>(null);
   return (
     <section aria-labelledby="bills-title">
@@ -49,10 +59,6 @@ export function Bills() {
         <Field id="bills-month" label={t("month")}>
           <input id="bills-month" type="month" value={month} onChange={(e) => value(e) && setMonth(value(e))} />
         </Field>
-        <div class="card stat">
-          <span>{t("month_total")}</span>
-          <strong data-testid="month-total">{money(bills.data?.total ?? "0.00")}</strong>
-        </div>
         <button
           type="button"
           disabled={!bills.data?.items.length}
@@ -63,28 +69,65 @@ export function Bills() {
           {t("csv")}
         </button>
       </div>
-      <ErrorBox error={bills.error || error} />
+      <div class="stats">
+        <div class="card stat">
+          <span>{t("postpaid_total")}</span>
+          <strong data-testid="month-total">{money(bills.data?.total ?? "0.00")}</strong>
+        </div>
+        <div class="card stat">
+          <span>{t("prepaid_total")}</span>
+          <strong data-testid="prepaid-total">{money(bills.data?.prepaid_total ?? "0.00")}</strong>
+        </div>
+        <div class="card stat">
+          <span>{t("spent_total")}</span>
+          <strong data-testid="spent-total">{money(bills.data?.spent_total ?? "0.00")}</strong>
+        </div>
+      </div>
+      <ErrorBox error={bills.error || estimate.error || error} />
       {!bills.data && !bills.error && <Loading />}
+      {estimate.data && <DayBill bill={estimate.data} label={label} onError={setError} />}
       {bills.data && bills.data.items.length === 0 && <p class="empty">{t("no_bills")}</p>}
       {bills.data && bills.data.items.length > 0 && (
         <>
-          <ElasticChart bills={bills.data.items} />
-          <ForwardingChart bills={bills.data.items} />
-          {bills.data.items.map((b) => (
-            <DayBill bill={b} onError={setError} />
-          ))}
+          <ElasticChart bills={bills.data.items} label={label} />
+          <ForwardingCharts bills={bills.data.items} label={label} />
+          {/* Newest first; the days without a charge in one line, not a card each. */}
+          {[...bills.data.items]
+            .reverse()
+            .filter((b) => b.lines.length > 0)
+            .map((b) => (
+              <DayBill bill={b} label={label} onError={setError} />
+            ))}
+          <QuietDays bills={bills.data.items.filter((b) => b.lines.length === 0)} />
         </>
       )}
     </section>
   );
 }
 
-function DayBill({ bill, onError }: { bill: Bill; onError: (e: unknown) => void }) {
+function QuietDays({ bills }: { bills: Bill[] }) {
+  if (bills.length === 0) return null;
   return (
-    <details class="card bill" open data-testid={`bill-${bill.day}`}>
+    <p class="help" data-testid="quiet-days">
+      {t("quiet_days", { n: bills.length, days: bills.map((b) => b.day.slice(5)).join(", ") })}
+    </p>
+  );
+}
+
+function DayBill({ bill, label, onError }: { bill: Bill; label: Label; onError: (e: unknown) => void }) {
+  const path = bill.estimate ? "estimate" : bill.day;
+  return (
+    <details class="card bill" open data-testid={bill.estimate ? "bill-estimate" : `bill-${bill.day}`}>
       <summary>
-        <span>{bill.day}</span> <strong>{money(bill.total)}</strong>
+        <span>{bill.day}</span>{" "}
+        {bill.estimate && (
+          <span class="badge state-provisioning" title={t("estimate_help", { day: bill.day })}>
+            {t("estimate_badge")} · {time(bill.as_of)}
+          </span>
+        )}{" "}
+        <strong>{money(bill.total)}</strong>
       </summary>
+      {bill.estimate && <p class="help">{t("estimate_help", { day: bill.day })}</p>}
       {bill.lines.length === 0 ? (
         <p class="empty">{t("no_charges")}</p>
       ) : (
@@ -104,7 +147,7 @@ function DayBill({ bill, onError }: { bill: Bill; onError: (e: unknown) => void 
               {bill.lines.map((l) => (
                 <tr>
                   <td data-label={t("resource")}>
-                    <a href={`#/resources/${l.resource}`}>{l.resource}</a>
+                    <a href={`#/resources/${l.resource}`}>{label(l.resource)}</a>
                   </td>
                   <td data-label={t("kind")}>{t(("kind_" + l.kind) as Key)}</td>
                   <td data-label={t("measure")}>{describe(l)}</td>
@@ -119,7 +162,12 @@ function DayBill({ bill, onError }: { bill: Bill; onError: (e: unknown) => void 
       )}
       <button
         type="button"
-        onClick={() => download(`/v1/bills/${bill.day}?format=csv`, `rampart-bill-${bill.day}.csv`).catch(onError)}
+        onClick={() =>
+          download(
+            `/v1/bills/${path}?format=csv`,
+            `rampart-${bill.estimate ? "estimate" : "bill"}-${bill.day}.csv`,
+          ).catch(onError)
+        }
       >
         {t("csv")} ({bill.day})
       </button>
@@ -149,28 +197,97 @@ function describe(l: BillLine): string {
 }
 
 const gbps = (n: number) => +(n / 1e9).toFixed(3);
+const COLORS = ["#d9480f", "#1c7ed6", "#2f9e44", "#7048e8", "#e67700", "#0c8599", "#c2255c", "#495057"];
 
-// Per day: the attack peak (largest over the resources' elastic lines), the base and
-// ceiling in force, and the charged range drawn as a band from base+lo to base+hi.
-function ElasticChart({ bills }: { bills: Bill[] }) {
-  const rows = bills
-    .map((b) => {
-      const lines = b.lines.filter((l) => l.kind === "elastic").map((l) => l.measure as Record<string, any>);
-      if (lines.length === 0) return null;
-      const top = lines.reduce((a, c) => (c.attack_peak_bps > a.attack_peak_bps ? c : a));
-      return {
-        day: b.day,
-        peak: gbps(top.attack_peak_bps),
-        base: gbps(top.base_bps),
-        ceiling: gbps(top.ceiling_bps),
-        lo: top.range?.lo_gbps ?? null,
-        hi: top.range?.hi_gbps ?? null,
-        price: top.daily_price as string | undefined,
-      };
-    })
-    .filter((r) => r !== null);
-  if (rows.length === 0) return null;
-  const days = rows.map((r) => r.day);
+type Label = (id: string) => string;
+
+// The resources that have lines of `kinds` in the month, in first-seen order.
+function resourcesWith(bills: Bill[], kinds: string[]): string[] {
+  const seen: string[] = [];
+  for (const b of bills)
+    for (const l of b.lines) if (kinds.includes(l.kind) && !seen.includes(l.resource)) seen.push(l.resource);
+  return seen;
+}
+
+// Per day and resource: the attack peak, with the base and ceiling in force and the charged
+// range. One line of peaks per resource; with one resource, its base, ceiling and charged range
+// (a band from base+lo to base+hi) are drawn too.
+function ElasticChart({ bills, label }: { bills: Bill[]; label: Label }) {
+  const ids = resourcesWith(bills, ["elastic"]);
+  if (ids.length === 0) return null;
+  const days = bills.map((b) => b.day);
+  const at = (b: Bill, id: string) =>
+    b.lines.find((l) => l.kind === "elastic" && l.resource === id) as
+      (BillLine & { measure: Record<string, any> }) | undefined;
+  const rows = bills.flatMap((b) =>
+    ids.flatMap((id) => {
+      const l = at(b, id);
+      if (!l) return [];
+      const m = l.measure;
+      return [
+        {
+          day: b.day,
+          id,
+          peak: gbps(m.attack_peak_bps),
+          base: gbps(m.base_bps),
+          ceiling: gbps(m.ceiling_bps),
+          lo: (m.range?.lo_gbps ?? null) as number | null,
+          hi: (m.range?.hi_gbps ?? null) as number | null,
+          amount: l.amount,
+        },
+      ];
+    }),
+  );
+  const cell = (day: string, id: string) => rows.find((r) => r.day === day && r.id === id);
+  const single = ids.length === 1;
+  const peakSeries = ids.map((id, i) => ({
+    name: `${label(id)} — ${t("attack_peak")}`,
+    type: "line",
+    connectNulls: false,
+    data: days.map((d) => cell(d, id)?.peak ?? null),
+    itemStyle: { color: COLORS[i % COLORS.length] },
+  }));
+  const extra = single
+    ? [
+        {
+          name: "_offset",
+          type: "bar",
+          stack: "range",
+          silent: true,
+          itemStyle: { color: "transparent" },
+          data: days.map((d) => {
+            const r = cell(d, ids[0]);
+            return r && r.lo !== null ? r.base + r.lo : 0;
+          }),
+          tooltip: { show: false },
+        },
+        {
+          name: t("charged_range"),
+          type: "bar",
+          stack: "range",
+          itemStyle: { color: "rgba(217,72,15,0.25)" },
+          data: days.map((d) => {
+            const r = cell(d, ids[0]);
+            return r && r.lo !== null ? r.hi! - r.lo : 0;
+          }),
+        },
+        {
+          name: t("base"),
+          type: "line",
+          step: "middle",
+          data: days.map((d) => cell(d, ids[0])?.base ?? null),
+          itemStyle: { color: "#1c7ed6" },
+        },
+        {
+          name: t("ceiling"),
+          type: "line",
+          step: "middle",
+          lineStyle: { type: "dashed" },
+          data: days.map((d) => cell(d, ids[0])?.ceiling ?? null),
+          itemStyle: { color: "#495057" },
+        },
+      ]
+    : [];
   return (
     <div class="card">
       <h2>{t("elastic_chart")}</h2>
@@ -180,56 +297,30 @@ function ElasticChart({ bills }: { bills: Bill[] }) {
         option={{
           tooltip: {
             trigger: "axis",
-            // One line per measure with its unit, and the charged range as the range it is.
+            // Per resource of the day: its peak, base, ceiling and the charged range, with units.
             formatter: (params: { dataIndex: number }[]) => {
-              const r = rows[params[0].dataIndex];
-              return [
-                `<b>${r.day}</b>`,
-                `${t("attack_peak")}: ${r.peak} Gbps`,
-                `${t("base")}: ${r.base} Gbps`,
-                `${t("ceiling")}: ${r.ceiling} Gbps`,
-                `${t("charged_range")}: ${r.lo === null ? "—" : `(${r.lo}, ${r.hi}] Gbps`}`,
-              ].join("<br>");
+              const day = days[params[0].dataIndex];
+              const parts = [`<b>${day}</b>`];
+              for (const id of ids) {
+                const r = cell(day, id);
+                if (!r) continue;
+                parts.push(
+                  `${label(id)}: ${t("attack_peak")} ${r.peak} Gbps; ${t("base")} ${r.base} Gbps; ` +
+                    `${t("ceiling")} ${r.ceiling} Gbps; ${t("charged_range")} ${r.lo === null ? "—" : `(${r.lo}, ${r.hi}] Gbps`}`,
+                );
+              }
+              return parts.join("<br>");
             },
           },
-          legend: { top: 0, data: [t("charged_range"), t("attack_peak"), t("base"), t("ceiling")] },
-          grid: { left: 50, right: 20, top: 50, bottom: 30 },
+          legend: {
+            top: 0,
+            type: "scroll",
+            data: [...peakSeries.map((x) => x.name), ...(single ? [t("charged_range"), t("base"), t("ceiling")] : [])],
+          },
+          grid: { left: 50, right: 20, top: 50, bottom: 30, containLabel: true },
           xAxis: { type: "category", data: days },
-          yAxis: { type: "value", name: "Gbps" },
-          series: [
-            {
-              name: "_offset",
-              type: "bar",
-              stack: "range",
-              silent: true,
-              itemStyle: { color: "transparent" },
-              data: rows.map((r) => (r.lo === null ? 0 : r.base + r.lo)),
-              tooltip: { show: false },
-            },
-            {
-              name: t("charged_range"),
-              type: "bar",
-              stack: "range",
-              itemStyle: { color: "rgba(217,72,15,0.25)" },
-              data: rows.map((r) => (r.lo === null ? 0 : r.hi! - r.lo)),
-            },
-            { name: t("attack_peak"), type: "line", data: rows.map((r) => r.peak), itemStyle: { color: "#d9480f" } },
-            {
-              name: t("base"),
-              type: "line",
-              step: "middle",
-              data: rows.map((r) => r.base),
-              itemStyle: { color: "#1c7ed6" },
-            },
-            {
-              name: t("ceiling"),
-              type: "line",
-              step: "middle",
-              lineStyle: { type: "dashed" },
-              data: rows.map((r) => r.ceiling),
-              itemStyle: { color: "#495057" },
-            },
-          ],
+          yAxis: { type: "value", name: "Gbps", nameGap: 12 },
+          series: [...extra, ...peakSeries],
         }}
       />
       <div class="sr-only">
@@ -238,6 +329,7 @@ function ElasticChart({ bills }: { bills: Bill[] }) {
           <thead>
             <tr>
               <th scope="col">{t("day")}</th>
+              <th scope="col">{t("resource")}</th>
               <th scope="col">{t("attack_peak")}</th>
               <th scope="col">{t("base")}</th>
               <th scope="col">{t("ceiling")}</th>
@@ -249,11 +341,12 @@ function ElasticChart({ bills }: { bills: Bill[] }) {
             {rows.map((r) => (
               <tr>
                 <td>{r.day}</td>
+                <td>{label(r.id)}</td>
                 <td>{r.peak} Gbps</td>
                 <td>{r.base} Gbps</td>
                 <td>{r.ceiling} Gbps</td>
                 <td>{r.lo === null ? "—" : `(${r.lo}, ${r.hi}]`}</td>
-                <td>{r.price ? money(r.price) : "—"}</td>
+                <td>{money(r.amount)}</td>
               </tr>
             ))}
           </tbody>
@@ -263,61 +356,102 @@ function ElasticChart({ bills }: { bills: Bill[] }) {
   );
 }
 
-function ForwardingChart({ bills }: { bills: Bill[] }) {
-  const rows = bills.map((b) => {
-    let gb = 0;
-    let mbps = 0;
-    for (const l of b.lines) {
-      const m = l.measure as Record<string, any>;
-      if (l.kind === "forwarding_traffic") gb += Number(m.total_gb);
-      if (l.kind === "forwarding_bandwidth") mbps = Math.max(mbps, m.bandwidth_bps / 1e6);
-    }
-    return { day: b.day, gb: +gb.toFixed(3), mbps: +mbps.toFixed(2) };
-  });
-  if (rows.every((r) => r.gb === 0 && r.mbps === 0)) return null;
+// Forwarded traffic (GB, bars stacked by resource) and forwarding bandwidth (Mbps, a line per
+// resource): two charts, each in its own unit, each drawn only when it has something.
+function ForwardingCharts({ bills, label }: { bills: Bill[]; label: Label }) {
+  const days = bills.map((b) => b.day);
+  const measure = (kind: string, pick: (m: Record<string, any>) => number) => {
+    const ids = resourcesWith(bills, [kind]);
+    return ids.map((id, i) => ({
+      id,
+      color: COLORS[(i + 2) % COLORS.length],
+      data: bills.map((b) => {
+        const l = b.lines.find((x) => x.kind === kind && x.resource === id);
+        return l ? pick(l.measure as Record<string, any>) : 0;
+      }),
+    }));
+  };
+  const traffic = measure("forwarding_traffic", (m) => +(+m.total_gb).toFixed(2));
+  const bandwidth = measure("forwarding_bandwidth", (m) => +(m.bandwidth_bps / 1e6).toFixed(2));
+  return (
+    <>
+      {traffic.length > 0 && (
+        <UnitChart
+          testId="forwarding-chart"
+          title={t("traffic_chart")}
+          unit="GB"
+          type="bar"
+          days={days}
+          series={traffic}
+          label={label}
+        />
+      )}
+      {bandwidth.length > 0 && (
+        <UnitChart
+          testId="bandwidth-chart"
+          title={t("bandwidth_chart")}
+          unit="Mbps"
+          type="line"
+          days={days}
+          series={bandwidth}
+          label={label}
+        />
+      )}
+    </>
+  );
+}
+
+function UnitChart(props: {
+  testId: string;
+  title: string;
+  unit: string;
+  type: "bar" | "line";
+  days: string[];
+  series: { id: string; color: string; data: number[] }[];
+  label: Label;
+}) {
+  const { days, series, unit, label } = props;
   return (
     <div class="card">
-      <h2>{t("forwarding_chart")}</h2>
+      <h2>{props.title}</h2>
       <Chart
-        testId="forwarding-chart"
-        label={t("forwarding_chart")}
+        testId={props.testId}
+        label={props.title}
         option={{
-          tooltip: { trigger: "axis" },
-          legend: { top: 0 },
-          grid: { left: 50, right: 50, top: 50, bottom: 30 },
-          xAxis: { type: "category", data: rows.map((r) => r.day) },
-          yAxis: [
-            { type: "value", name: "GB" },
-            { type: "value", name: "Mbps" },
-          ],
-          series: [
-            {
-              name: t("traffic_gb"),
-              type: "bar",
-              data: rows.map((r) => r.gb),
-              itemStyle: { color: "#2f9e44" },
-              tooltip: { valueFormatter: (v: number) => `${v.toFixed(2)} GB` },
-            },
-            {
-              name: t("bandwidth_mbps"),
-              type: "line",
-              yAxisIndex: 1,
-              data: rows.map((r) => r.mbps),
-              itemStyle: { color: "#7048e8" },
-              tooltip: { valueFormatter: (v: number) => `${v.toFixed(2)} Mbps` },
-            },
-          ],
+          tooltip: { trigger: "axis", valueFormatter: (v: number) => `${v.toFixed(2)} ${unit}` },
+          legend: { top: 0, type: "scroll" },
+          grid: { left: 50, right: 20, top: 50, bottom: 30, containLabel: true },
+          xAxis: { type: "category", data: days },
+          yAxis: { type: "value", name: unit, nameGap: 12 },
+          series: series.map((x) => ({
+            name: label(x.id),
+            type: props.type,
+            stack: props.type === "bar" ? "total" : undefined,
+            data: x.data,
+            itemStyle: { color: x.color },
+          })),
         }}
       />
       <div class="sr-only">
         <table>
-          <caption>{t("forwarding_chart")}</caption>
+          <caption>{props.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("day")}</th>
+              {series.map((x) => (
+                <th scope="col">{label(x.id)}</th>
+              ))}
+            </tr>
+          </thead>
           <tbody>
-            {rows.map((r) => (
+            {days.map((d, i) => (
               <tr>
-                <td>{r.day}</td>
-                <td>{r.gb} GB</td>
-                <td>{r.mbps} Mbps</td>
+                <td>{d}</td>
+                {series.map((x) => (
+                  <td>
+                    {x.data[i].toFixed(2)} {unit}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>

@@ -2,9 +2,10 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { accountChanged, api, type Notification, type Order, type Page, type Resource } from "../api";
-import { ErrorBox, Loading, StateBadge, Table, useAction } from "../components/ui";
+import { ErrorBox, Field, Loading, StateBadge, Table, useAction } from "../components/ui";
+import { byId, resourceLabel, useResources } from "../resources";
 import { bps, money, time } from "../format";
-import { t } from "../i18n";
+import { named, place, t, type Key } from "../i18n";
 import { Webhooks } from "./Webhooks";
 
 // Items of a paginated list, with "load more" while there are more.
@@ -71,7 +72,8 @@ export function Orders() {
           { label: t("id"), cell: (o) => o.id },
           {
             label: t("product"),
-            cell: (o) => `${o.options.product} · ${o.options.region}${o.options.line ? " · " + o.options.line : ""}`,
+            cell: (o) =>
+              `${t(o.options.product as Key)} · ${place(o.options.region as string, o.options.line as string)}`,
           },
           { label: t("status"), cell: (o) => <StateBadge state={o.status} /> },
           { label: t("amount"), cell: (o) => money(o.amount), numeric: true },
@@ -87,10 +89,11 @@ export function Orders() {
 }
 
 function ResourceLinks({ ids }: { ids: string[] }) {
+  const names = byId(useResources().items);
   return (
     <>
       {ids.map((r) => (
-        <a href={`#/resources/${r}`}>{r} </a>
+        <a href={`#/resources/${r}`}>{resourceLabel(names.get(r), r)} </a>
       ))}
     </>
   );
@@ -122,33 +125,110 @@ function PayOrder({ order }: { order: Order }) {
   );
 }
 
+const STATES = ["provisioning", "running", "expired", "released", "failed"];
+type Sort = "newest" | "oldest" | "expiry" | "name";
+
+// Every resource of the tenant, searched (name, id, IP, tag), filtered by state and sorted
+// (newest first by default) in the browser: a tenant has hundreds, not millions.
 export function Resources() {
+  const { items, error } = useResources();
+  const [q, setQ] = useState("");
+  const [state, setState] = useState("");
+  const [sort, setSort] = useState<Sort>("newest");
+  const needle = q.trim().toLowerCase();
+  const shown = (items ?? [])
+    .filter((r) => !state || r.state === state)
+    .filter(
+      (r) =>
+        !needle ||
+        [r.name, r.id, ...r.ips, ...r.tags, place(r.region, r.line)].some((x) => x.toLowerCase().includes(needle)),
+    )
+    .sort((a, b) => {
+      switch (sort) {
+        case "oldest":
+          return a.created_at.localeCompare(b.created_at);
+        case "expiry":
+          return (a.expires_at ?? "9").localeCompare(b.expires_at ?? "9");
+        case "name":
+          return (a.name || a.id).localeCompare(b.name || b.id);
+        default:
+          return b.created_at.localeCompare(a.created_at);
+      }
+    });
   return (
     <section>
       <h1>{t("nav_resources")}</h1>
-      <PagedTable<Resource>
-        path="/v1/resources"
-        rowKey={(r) => r.id}
-        columns={[
-          { label: t("id"), cell: (r) => <a href={`#/resources/${r.id}`}>{r.id}</a> },
-          { label: t("product"), cell: (r) => `${r.product} · ${r.region}${r.line ? " · " + r.line : ""}` },
-          { label: t("state"), cell: (r) => <StateBadge state={r.state} /> },
-          { label: t("ips"), cell: (r) => r.ips.join(", ") || "—" },
-          { label: t("base"), cell: (r) => t("gbps", { n: r.base_gbps }), numeric: true },
-          {
-            label: t("elastic"),
-            cell: (r) => (r.elastic_gbps ? t("gbps", { n: r.elastic_gbps }) : t("off")),
-            numeric: true,
-          },
-          { label: t("expires"), cell: (r) => time(r.expires_at) },
-          { label: t("auto_renew"), cell: (r) => (r.auto_renew ? t("on") : t("off")) },
-        ]}
-      />
+      <div class="row toolbar" role="search">
+        <Field id="res-search" label={t("search")} help={t("search_help")}>
+          <input
+            id="res-search"
+            type="search"
+            value={q}
+            aria-describedby="res-search-help"
+            onInput={(e) => setQ(e.currentTarget.value)}
+          />
+        </Field>
+        <Field id="res-state" label={t("filter_state")}>
+          <select id="res-state" value={state} onChange={(e) => setState(e.currentTarget.value)}>
+            <option value="">{t("all_states")}</option>
+            {STATES.map((x) => (
+              <option value={x}>{named("state", x)}</option>
+            ))}
+          </select>
+        </Field>
+        <Field id="res-sort" label={t("sort_by")}>
+          <select id="res-sort" value={sort} onChange={(e) => setSort(e.currentTarget.value as Sort)}>
+            <option value="newest">{t("sort_newest")}</option>
+            <option value="oldest">{t("sort_oldest")}</option>
+            <option value="expiry">{t("sort_expiry")}</option>
+            <option value="name">{t("sort_name")}</option>
+          </select>
+        </Field>
+        {items && (
+          <p class="help" aria-live="polite" data-testid="res-count">
+            {t("n_of_m", { n: shown.length, m: items.length })}
+          </p>
+        )}
+      </div>
+      <ErrorBox error={error} />
+      {!items && !error && <Loading />}
+      {items && (
+        <Table<Resource>
+          rows={shown}
+          rowKey={(r) => r.id}
+          columns={[
+            {
+              label: t("name"),
+              cell: (r) => (
+                <>
+                  <a href={`#/resources/${r.id}`}>{r.name || r.id}</a>
+                  {r.name && <small class="help"> {r.id}</small>}
+                  {r.tags.map((tag) => (
+                    <span class="tag">{tag}</span>
+                  ))}
+                </>
+              ),
+            },
+            { label: t("product"), cell: (r) => `${t(r.product)} · ${place(r.region, r.line)}` },
+            { label: t("state"), cell: (r) => <StateBadge state={r.state} /> },
+            { label: t("ips"), cell: (r) => r.ips.join(", ") || "—" },
+            { label: t("base"), cell: (r) => t("gbps", { n: r.base_gbps }), numeric: true },
+            {
+              label: t("elastic"),
+              cell: (r) => (r.elastic_gbps ? t("gbps", { n: r.elastic_gbps }) : t("off")),
+              numeric: true,
+            },
+            { label: t("expires"), cell: (r) => time(r.expires_at) },
+            { label: t("auto_renew"), cell: (r) => (r.auto_renew ? t("on") : t("off")) },
+          ]}
+        />
+      )}
     </section>
   );
 }
 
 export function Notifications() {
+  const names = byId(useResources().items);
   return (
     <section>
       <h1>{t("notifications")}</h1>
@@ -158,10 +238,15 @@ export function Notifications() {
         rowKey={(n) => n.id}
         columns={[
           { label: t("at"), cell: (n) => time(n.at) },
-          { label: t("kind"), cell: (n) => <span class={"badge kind-" + n.kind}>{n.kind}</span> },
+          { label: t("kind"), cell: (n) => <span class={"badge kind-" + n.kind}>{named("event", n.kind)}</span> },
           {
             label: t("resource"),
-            cell: (n) => (n.resource ? <a href={`#/resources/${n.resource}`}>{n.resource}</a> : "—"),
+            cell: (n) =>
+              n.resource ? (
+                <a href={`#/resources/${n.resource}`}>{resourceLabel(names.get(n.resource), n.resource)}</a>
+              ) : (
+                "—"
+              ),
           },
           { label: t("message"), cell: (n) => n.message },
         ]}
@@ -172,7 +257,7 @@ export function Notifications() {
 
 export { usePaged, More };
 
-type Attack = {
+export type Attack = {
   resource: string;
   tenant: string;
   product: string;
@@ -188,6 +273,7 @@ type Attack = {
 
 // Attack events (GET /v1/attacks): a tenant's own, or every tenant's for the operator.
 export function Attacks({ admin = false }: { admin?: boolean }) {
+  const names = byId(useResources(!admin).items);
   return (
     <section>
       <h1>{t("nav_attacks")}</h1>
@@ -204,7 +290,12 @@ export function Attacks({ admin = false }: { admin?: boolean }) {
           ...(admin ? [{ label: t("tenant"), cell: (a: Attack) => a.tenant }] : []),
           {
             label: t("nav_resources"),
-            cell: (a) => (admin ? a.resource : <a href={`#/resources/${a.resource}`}>{a.resource}</a>),
+            cell: (a) =>
+              admin ? (
+                a.resource
+              ) : (
+                <a href={`#/resources/${a.resource}`}>{resourceLabel(names.get(a.resource), a.resource)}</a>
+              ),
           },
           { label: t("ips"), cell: (a) => a.ips.join(", ") },
           { label: t("attack_peak"), cell: (a) => bps(a.peak_bps), numeric: true },

@@ -1,11 +1,11 @@
 // Purchase: every option of product.md §1, the live price as options change (a quote per
 // change), confirm → unpaid order → pay from balance → "delivering" until running.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { accountChanged, api, ApiError, type Order, type Quote, type Resource } from "../api";
-import { catalog, type Catalog } from "../catalog";
-import { ErrorBox, Field, Loading, Notice, useAction, useLoad, value } from "../components/ui";
-import { money } from "../format";
-import { t } from "../i18n";
+import { accountChanged, api, ApiError, type Account, type Order, type Quote, type Resource } from "../api";
+import { catalog, type Catalog, type HdpRegion, type Network } from "../catalog";
+import { ErrorBox, Field, Loading, Notice, StateBadge, useAction, useLoad, value } from "../components/ui";
+import { fromFen, money, toFen } from "../format";
+import { place, t } from "../i18n";
 
 type Product = "hdip" | "hdp";
 
@@ -73,8 +73,34 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
   const [quoting, setQuoting] = useState(false);
   const [order, setOrder] = useState<Order | null>(null);
   const action = useAction();
+  const [balance, setBalance] = useState<string | null>(null);
+  useEffect(() => {
+    const load = () =>
+      api.get<Account>("/v1/account").then(
+        (a) => setBalance(a.balance),
+        () => {},
+      );
+    load();
+    window.addEventListener("rampart:account", load);
+    return () => window.removeEventListener("rampart:account", load);
+  }, []);
+  // An order placed here and not finished survives a reload or Back: its id is kept for the
+  // tab (sessionStorage) until the options change.
+  const pendingKey = `rampart.order.${product}`;
+  useEffect(() => {
+    const id = sessionStorage.getItem(pendingKey);
+    if (id)
+      api.get<Order>(`/v1/orders/${id}`).then(
+        (found) => setOrder((current) => current ?? found),
+        () => sessionStorage.removeItem(pendingKey),
+      );
+  }, []);
+  useEffect(() => {
+    if (order) sessionStorage.setItem(pendingKey, order.id);
+  }, [order?.id]);
   const set = (patch: Partial<Options>) => {
     setOrder(null);
+    sessionStorage.removeItem(pendingKey);
     setO((prev) => ({ ...prev, ...patch }));
   };
 
@@ -111,6 +137,14 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
 
   const networks = cat.products.hdip.networks;
   const base = cls?.base ?? [];
+  // hdp with several IPs: the single-IP price times the IP-count factor, said so.
+  const factor =
+    product === "hdp" && o.ip_count > 1
+      ? cat.products.hdp.ip_count_factors.find((f) => f.ip_count === o.ip_count)
+      : undefined;
+  // The balance against the price, before confirming: the shortfall, exactly.
+  const shortfall =
+    quote && balance !== null && toFen(balance) < toFen(quote.amount) ? toFen(quote.amount) - toFen(balance) : null;
   return (
     <section aria-labelledby="purchase-title">
       <h1 id="purchase-title">{t(product)}</h1>
@@ -133,7 +167,7 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
               >
                 {networks.map((n) => (
                   <option value={`${n.region}/${n.line}`} disabled={!n.available}>
-                    {`${n.region} · ${n.line}${n.available ? "" : ` — ${t("no_capacity")}`}`}
+                    {`${place(n.region, n.line)}${n.available ? "" : ` — ${t("no_capacity")}`}`}
                   </option>
                 ))}
               </select>
@@ -143,7 +177,7 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
               <Field id="region" label={t("region")}>
                 <select id="region" value={o.region} onChange={(e) => set({ region: value(e) })}>
                   {cat.products.hdp.regions.map((r) => (
-                    <option value={r.region}>{r.region}</option>
+                    <option value={r.region}>{place(r.region)}</option>
                   ))}
                 </select>
               </Field>
@@ -176,8 +210,13 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
               </Field>
             </>
           )}
-          <Field id="base" label={t("base")}>
-            <select id="base" value={o.base_gbps} onChange={(e) => set({ base_gbps: +value(e) })}>
+          <Field id="base" label={t("base")} help={product === "hdp" ? t("single_ip_prices") : undefined}>
+            <select
+              id="base"
+              value={o.base_gbps}
+              aria-describedby={product === "hdp" ? "base-help" : undefined}
+              onChange={(e) => set({ base_gbps: +value(e) })}
+            >
               {base.map((b) => (
                 <option value={b.gbps}>{`${b.gbps} Gbps — ${money(b.monthly)} ${t("per_month")}`}</option>
               ))}
@@ -254,6 +293,19 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
                 <tbody>
                   {quote.lines.map((l) => (
                     <>
+                      {factor && (
+                        <tr data-testid="ip-factor">
+                          <th scope="row">{t("ip_factor")}</th>
+                          <td class="num">
+                            {t("ip_factor_applied", {
+                              single: money(base.find((b) => b.gbps === o.base_gbps)?.monthly),
+                              factor: factor.factor,
+                              n: o.ip_count,
+                              unit: money(l.unit_price),
+                            })}
+                          </td>
+                        </tr>
+                      )}
                       <tr>
                         <th scope="row">{t("list_price")}</th>
                         <td class="num">{`${money(l.unit_price)} × ${t("months_n", { n: l.months })} × ${t("quantity_n", { n: l.quantity })}`}</td>
@@ -273,6 +325,17 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
                 </tbody>
               </table>
               {o.elastic_gbps > 0 && <p class="help">{t("elastic_note")}</p>}
+              {shortfall !== null && (
+                <Notice kind="warn">
+                  <span data-testid="short-balance">
+                    {t("short_balance", {
+                      balance: money(balance!),
+                      short: money(fromFen(shortfall)),
+                      total: money(quote.amount),
+                    })}
+                  </span>
+                </Notice>
+              )}
             </>
           )}
           {quoting && !quote && <Loading />}
@@ -283,6 +346,7 @@ function PurchaseForm({ cat, product }: { cat: Catalog; product: Product }) {
           )}
           {order && <OrderProgress order={order} onPay={pay} busy={action.busy} />}
           <ErrorBox error={action.error} />
+          {cls && <PriceDisclosure cat={cat} cls={cls} product={product} />}
         </aside>
       </div>
     </section>
@@ -343,12 +407,69 @@ function OrderProgress({ order, onPay, busy }: { order: Order; onPay: () => void
       <ul class="plain">
         {resources.map((r) => (
           <li>
-            <a href={`#/resources/${r.id}`}>{r.id}</a> <span class={"badge state-" + r.state}>{r.state}</span>{" "}
-            {r.ips.join(", ")}
+            <a href={`#/resources/${r.id}`}>{r.id}</a> <StateBadge state={r.state} /> {r.ips.join(", ")}
           </li>
         ))}
       </ul>
       <ErrorBox error={error} />
     </div>
+  );
+}
+
+// Every price that can apply to what is being bought, before buying: the elastic ranges of
+// the chosen network (charged per day from the day's peak above the base), the forwarding
+// prices (hdip), the IP-count factors (hdp) and the duration discounts.
+function PriceDisclosure({ cat, cls, product }: { cat: Catalog; cls: Network | HdpRegion; product: Product }) {
+  const net = product === "hdip" ? (cls as Network) : null;
+  return (
+    <details class="disclosure" data-testid="price-disclosure" open>
+      <summary>{t("price_disclosure")}</summary>
+      <h3>{t("elastic_prices")}</h3>
+      <table class="compact" data-testid="elastic-prices">
+        <tbody>
+          {cls.elastic.map((r) => (
+            <tr>
+              <th scope="row">{t("elastic_range_row", { lo: r.from_gbps, hi: r.to_gbps })}</th>
+              <td class="num">{t("per_day", { price: money(r.daily) })}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {net && (
+        <>
+          <h3>{t("price_forwarding")}</h3>
+          <ul class="plain" data-testid="forwarding-prices">
+            <li>{t("forwarding_by_traffic_price", { price: money(net.forwarding.per_gb) })}</li>
+            <li>
+              {t("forwarding_by_bandwidth_price", {
+                price: money(net.forwarding.per_mbps_day),
+                included: net.forwarding.included_mbps,
+                measure: t(("measure_" + net.forwarding.measure) as "measure_peak"),
+              })}
+            </li>
+          </ul>
+        </>
+      )}
+      {product === "hdp" && (
+        <>
+          <h3>{t("price_ip_factors")}</h3>
+          <ul class="plain inline-list" data-testid="ip-factors">
+            {cat.products.hdp.ip_count_factors.map((f) => (
+              <li>{t("ip_factor_row", { n: f.ip_count, factor: f.factor })}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {cat.discounts.length > 0 && (
+        <>
+          <h3>{t("duration_discounts")}</h3>
+          <ul class="plain" data-testid="discounts">
+            {cat.discounts.map((d) => (
+              <li>{t("discount_row", { months: d.min_months, off: `${Math.round(+d.off * 100)}%` })}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </details>
   );
 }

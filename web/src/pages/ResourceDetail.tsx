@@ -18,7 +18,7 @@ import {
   value,
 } from "../components/ui";
 import { bps, money, time } from "../format";
-import { t } from "../i18n";
+import { place, t } from "../i18n";
 
 export function ResourceDetail({ id }: { id: string }) {
   const res = useLoad(() => api.get<Resource>(`/v1/resources/${id}`), [id]);
@@ -32,11 +32,19 @@ export function ResourceDetail({ id }: { id: string }) {
         <a href="#/resources">← {t("nav_resources")}</a>
       </p>
       <h1 id="res-title">
-        {r.id} <StateBadge state={r.state} />
+        {r.name || r.id} <StateBadge state={r.state} />
       </h1>
+      {r.name && <p class="help">{r.id}</p>}
+      {r.tags.length > 0 && (
+        <p class="tags" data-testid="tags">
+          {r.tags.map((tag) => (
+            <span class="tag">{tag}</span>
+          ))}
+        </p>
+      )}
       <dl class="facts card">
         <dt>{t("product")}</dt>
-        <dd>{`${r.product} · ${r.region}${r.line ? " · " + r.line : ""}${r.scope ? " · " + r.scope + " × " + r.ip_count : ""}`}</dd>
+        <dd>{`${t(r.product)} · ${place(r.region, r.line)}${r.scope ? " · " + r.scope + " × " + r.ip_count : ""}`}</dd>
         <dt>{t("ips")}</dt>
         <dd data-testid="ips">{r.ips.join(", ") || "—"}</dd>
         <dt>{t("base")}</dt>
@@ -58,6 +66,7 @@ export function ResourceDetail({ id }: { id: string }) {
         <dt>{t("auto_renew")}</dt>
         <dd>{r.auto_renew ? t("on") : t("off")}</dd>
       </dl>
+      <Labels r={r} onChange={update} />
       {(r.state === "running" || r.state === "provisioning" || r.state === "expired") && (
         <Settings r={r} onChange={update} />
       )}
@@ -69,6 +78,45 @@ export function ResourceDetail({ id }: { id: string }) {
       <UsageChart r={r} />
       {(r.state === "running" || r.state === "provisioning") && <Cancel r={r} onChange={update} />}
     </section>
+  );
+}
+
+// The customer's own name and tags for the resource (lists search them; bills show the name).
+function Labels({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }) {
+  const [name, setName] = useState(r.name);
+  const [tags, setTags] = useState(r.tags.join(", "));
+  const [note, setNote] = useState("");
+  const a = useAction();
+  return (
+    <form
+      class="card row"
+      aria-label={t("labels")}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setNote("");
+        a.run(async () => {
+          const list = tags
+            .split(/[,，]/)
+            .map((x) => x.trim())
+            .filter((x) => x);
+          onChange(await api.patch<Resource>(`/v1/resources/${r.id}`, { name: name.trim(), tags: list }));
+          accountChanged();
+          setNote(t("labels_saved"));
+        });
+      }}
+    >
+      <Field id="res-name" label={t("name")}>
+        <input id="res-name" maxLength={64} value={name} onInput={(e) => setName(value(e))} />
+      </Field>
+      <Field id="res-tags" label={t("tags")} help={t("tags_help")}>
+        <input id="res-tags" value={tags} aria-describedby="res-tags-help" onInput={(e) => setTags(value(e))} />
+      </Field>
+      <button type="submit" disabled={a.busy}>
+        {t("save")}
+      </button>
+      {note && <Notice>{note}</Notice>}
+      <ErrorBox error={a.error} />
+    </form>
   );
 }
 

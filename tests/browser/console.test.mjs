@@ -566,6 +566,44 @@ test("billing and destructive actions ask first and say what they do: forwarding
   await finish(page);
 });
 
+test("the policy editor shows and keeps the whole policy: lists, detection; rules are counted against 60", async () => {
+  const [key, resource] = await runningHdip("guarded");
+  // Set through the API: a black list and a detection threshold.
+  const policy = await server.call("GET", `/v1/resources/${resource.id}/policy`, undefined, key);
+  await server.call(
+    "PUT",
+    `/v1/resources/${resource.id}/policy`,
+    { ...policy, blacklist: ["198.51.100.0/24"], detection: { ...policy.detection, pps: 5000 } },
+    key,
+  );
+  await server.call(
+    "POST",
+    `/v1/resources/${resource.id}/rules`,
+    { protocol: "tcp", frontend_port: 80, origins: [{ address: "198.51.100.10", port: 8080, weight: 100 }] },
+    key,
+  );
+  const page = await signedIn(key, 1280, `/resources/${resource.id}`);
+  await assertText(page.getByTestId("rule-count"), "(1 of 60)");
+  assert.equal(await page.getByLabel(/^Black list/).inputValue(), "198.51.100.0/24");
+  assert.equal(await page.getByLabel("packets/s", { exact: true }).inputValue(), "5000");
+  // A per-source limit changed and a white list entry added: the rest stays as it was (the
+  // form used to send only the limits and the reflection ports, wiping the lists and the
+  // detection thresholds).
+  await page.getByLabel("Max packets/s").fill("1000");
+  await page.getByLabel(/^White list/).fill("192.0.2.1/32");
+  await page.getByRole("form", { name: "Protection policy" }).getByRole("button", { name: "Save" }).click();
+  await page.getByRole("form", { name: "Protection policy" }).getByText("Saved.").waitFor();
+  const after = await server.call("GET", `/v1/resources/${resource.id}/policy`, undefined, key);
+  assert.equal(after.per_source.max_pps, 1000);
+  assert.deepEqual(after.blacklist, ["198.51.100.0/24"]);
+  assert.deepEqual(after.whitelist, ["192.0.2.1/32"]);
+  assert.equal(after.detection.pps, 5000);
+  // A rule's health check is set in the editor.
+  await page.getByRole("button", { name: "Add rule" }).click();
+  assert.equal(await page.getByLabel("Check every (s)").inputValue(), "5");
+  await finish(page);
+});
+
 test("networks without capacity are offered disabled, saying so; the default has capacity", async () => {
   const t = await server.tenant("browsing", "100.00");
   const page = await signedIn(t.key);

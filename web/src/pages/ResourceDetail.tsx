@@ -2,7 +2,7 @@
 // forwarding mode, renew and upgrade with the price shown first, cancel), the forwarding
 // rules of an hdip, the bindings of an hdp, the protection policy and a day's attack chart.
 import { useEffect, useState } from "preact/hooks";
-import { accountChanged, api, type Account, type Page, type Quote, type Resource, type Rule } from "../api";
+import { accountChanged, api, getAll, type Account, type Page, type Quote, type Resource, type Rule } from "../api";
 import { catalog } from "../catalog";
 import { Chart } from "../components/Chart";
 import {
@@ -19,6 +19,8 @@ import {
 } from "../components/ui";
 import { bps, money, time } from "../format";
 import { place, t } from "../i18n";
+
+const MAX_RULES = 60; // per hdip (lifecycle/protection.h kMaxRules)
 
 export function ResourceDetail({ id }: { id: string }) {
   const res = useLoad(() => api.get<Resource>(`/v1/resources/${id}`), [id]);
@@ -74,7 +76,7 @@ export function ResourceDetail({ id }: { id: string }) {
       {r.state === "running" && <Upgrade r={r} onChange={update} />}
       {r.product === "hdip" && r.state !== "released" && r.state !== "failed" && <Rules id={r.id} />}
       {r.product === "hdp" && r.state !== "released" && r.state !== "failed" && <Bindings r={r} />}
-      {r.state !== "released" && r.state !== "failed" && <Policy id={r.id} />}
+      {r.state !== "released" && r.state !== "failed" && <Policy r={r} />}
       <UsageChart r={r} />
       {(r.state === "running" || r.state === "provisioning") && <Cancel r={r} onChange={update} />}
     </section>
@@ -367,7 +369,7 @@ const emptyRule = (): Rule => ({
 });
 
 function Rules({ id }: { id: string }) {
-  const rules = useLoad(() => api.get<Page<Rule>>(`/v1/resources/${id}/rules`), [id]);
+  const rules = useLoad(async () => ({ items: await getAll<Rule>(`/v1/resources/${id}/rules`) }), [id]);
   const [editing, setEditing] = useState<Rule | null>(null);
   const a = useAction();
   const save = (rule: Rule) =>
@@ -380,7 +382,12 @@ function Rules({ id }: { id: string }) {
     });
   return (
     <div class="card">
-      <h2>{t("rules")}</h2>
+      <h2>
+        {t("rules")}{" "}
+        {rules.data && (
+          <small data-testid="rule-count">{t("rule_count", { n: rules.data.items.length, max: MAX_RULES })}</small>
+        )}
+      </h2>
       <ErrorBox error={rules.error} />
       {rules.data && (
         <Table
@@ -422,7 +429,11 @@ function Rules({ id }: { id: string }) {
         />
       )}
       {!editing && (
-        <button type="button" onClick={() => setEditing(emptyRule())}>
+        <button
+          type="button"
+          disabled={(rules.data?.items.length ?? 0) >= MAX_RULES}
+          onClick={() => setEditing(emptyRule())}
+        >
           {t("add_rule")}
         </button>
       )}
@@ -546,6 +557,29 @@ function RuleEditor({
         />
         {t("health_check")}
       </label>
+      {r.health_check.enabled && (
+        <div class="row">
+          {(
+            [
+              ["interval_s", 1, 300],
+              ["timeout_s", 1, 60],
+              ["unhealthy_after", 1, 10],
+              ["healthy_after", 1, 10],
+            ] as const
+          ).map(([k, min, max]) => (
+            <Field id={`hc-${k}`} label={t(`hc_${k}` as "hc_interval_s")}>
+              <input
+                id={`hc-${k}`}
+                type="number"
+                min={min}
+                max={max}
+                value={r.health_check[k]}
+                onInput={(e) => setR({ ...r, health_check: { ...r.health_check, [k]: Math.trunc(+value(e) || min) } })}
+              />
+            </Field>
+          ))}
+        </div>
+      )}
       <div class="buttons">
         <button type="submit" class="primary" disabled={busy}>
           {t("save")}
@@ -612,36 +646,62 @@ function Bindings({ r }: { r: Resource }) {
   );
 }
 
+interface Detection {
+  bps: number;
+  pps: number;
+  syn_pps: number;
+  udp_pps: number;
+  icmp_pps: number;
+  sustain_s: number;
+  cooldown_s: number;
+  applies_to?: string;
+}
 interface PolicyBody {
   per_source: { max_connections: number; max_new_connections_per_s: number; max_pps: number; max_bps: number };
   reflection_filter: { udp_source_ports: number[] };
+  blacklist: string[];
+  whitelist: string[];
+  detection: Detection;
 }
 
-function Policy({ id }: { id: string }) {
-  const policy = useLoad(() => api.get<PolicyBody>(`/v1/resources/${id}/policy`), [id]);
+function Policy({ r }: { r: Resource }) {
+  const policy = useLoad(() => api.get<PolicyBody>(`/v1/resources/${r.id}/policy`), [r.id]);
   if (policy.error) return <ErrorBox error={policy.error} />;
   if (!policy.data) return null;
-  return <PolicyForm id={id} initial={policy.data} />;
+  return <PolicyForm r={r} initial={policy.data} />;
 }
 
-function PolicyForm({ id, initial }: { id: string; initial: PolicyBody }) {
+const splitList = (text: string) => text.split(/[\s,，]+/).filter(Boolean);
+
+// The whole policy in one form, sent whole (PUT replaces it: a field left out would be reset):
+// per-source limits, the reflection filter, the black and white lists, and the detection
+// thresholds that decide what counts as an attack.
+function PolicyForm({ r, initial }: { r: Resource; initial: PolicyBody }) {
   const [p, setP] = useState(initial.per_source);
   const [ports, setPorts] = useState(initial.reflection_filter.udp_source_ports.join(", "));
+  const [black, setBlack] = useState(initial.blacklist.join("\n"));
+  const [white, setWhite] = useState(initial.whitelist.join("\n"));
+  const [d, setD] = useState(initial.detection);
   const [saved, setSaved] = useState(false);
   const a = useAction();
   const submit = () =>
     a.run(async () => {
-      const list = ports
-        .split(/[\s,]+/)
-        .filter(Boolean)
-        .map(Number);
-      await api.put(`/v1/resources/${id}/policy`, { per_source: p, reflection_filter: { udp_source_ports: list } });
+      const body: PolicyBody = {
+        per_source: p,
+        reflection_filter: { udp_source_ports: splitList(ports).map(Number) },
+        blacklist: splitList(black),
+        whitelist: splitList(white),
+        detection: r.product === "hdp" ? d : { ...d, applies_to: undefined },
+      };
+      await api.put(`/v1/resources/${r.id}/policy`, body);
       setSaved(true);
     });
+  const edited = () => setSaved(false);
   const keys = ["max_connections", "max_new_connections_per_s", "max_pps", "max_bps"] as const;
+  const thresholds = ["bps", "pps", "syn_pps", "udp_pps", "icmp_pps"] as const;
   return (
-    <form class="card" onSubmit={(e) => (e.preventDefault(), submit())}>
-      <h2>{t("policy")}</h2>
+    <form class="card" aria-labelledby="policy-title" onSubmit={(e) => (e.preventDefault(), submit())}>
+      <h2 id="policy-title">{t("policy")}</h2>
       <fieldset>
         <legend>{t("per_source")}</legend>
         <div class="row">
@@ -652,7 +712,7 @@ function PolicyForm({ id, initial }: { id: string; initial: PolicyBody }) {
                 type="number"
                 min={0}
                 value={p[k]}
-                onInput={(e) => (setP({ ...p, [k]: Math.max(0, Math.trunc(+value(e) || 0)) }), setSaved(false))}
+                onInput={(e) => (setP({ ...p, [k]: Math.max(0, Math.trunc(+value(e) || 0)) }), edited())}
               />
             </Field>
           ))}
@@ -663,9 +723,78 @@ function PolicyForm({ id, initial }: { id: string; initial: PolicyBody }) {
           id="policy-ports"
           value={ports}
           placeholder="19, 123, 1900, 11211"
-          onInput={(e) => (setPorts(value(e)), setSaved(false))}
+          onInput={(e) => (setPorts(value(e)), edited())}
         />
       </Field>
+      <div class="row">
+        <Field id="policy-blacklist" label={t("blacklist")} help={t("list_help")}>
+          <textarea
+            id="policy-blacklist"
+            rows={3}
+            value={black}
+            aria-describedby="policy-blacklist-help"
+            onInput={(e) => (setBlack(e.currentTarget.value), edited())}
+          />
+        </Field>
+        <Field id="policy-whitelist" label={t("whitelist")} help={t("whitelist_help")}>
+          <textarea
+            id="policy-whitelist"
+            rows={3}
+            value={white}
+            aria-describedby="policy-whitelist-help"
+            onInput={(e) => (setWhite(e.currentTarget.value), edited())}
+          />
+        </Field>
+      </div>
+      <fieldset>
+        <legend>{t("detection")}</legend>
+        <p class="help">{t("detection_help")}</p>
+        <div class="row">
+          {thresholds.map((k) => (
+            <Field id={`detect-${k}`} label={t(`detect_${k}` as "detect_bps")}>
+              <input
+                id={`detect-${k}`}
+                type="number"
+                min={0}
+                value={d[k]}
+                onInput={(e) => (setD({ ...d, [k]: Math.max(0, Math.trunc(+value(e) || 0)) }), edited())}
+              />
+            </Field>
+          ))}
+          <Field id="detect-sustain" label={t("detect_sustain_s")}>
+            <input
+              id="detect-sustain"
+              type="number"
+              min={1}
+              max={60}
+              value={d.sustain_s}
+              onInput={(e) => (setD({ ...d, sustain_s: Math.trunc(+value(e) || 1) }), edited())}
+            />
+          </Field>
+          <Field id="detect-cooldown" label={t("detect_cooldown_s")}>
+            <input
+              id="detect-cooldown"
+              type="number"
+              min={1}
+              max={3600}
+              value={d.cooldown_s}
+              onInput={(e) => (setD({ ...d, cooldown_s: Math.trunc(+value(e) || 1) }), edited())}
+            />
+          </Field>
+          {r.product === "hdp" && (
+            <Field id="detect-applies" label={t("detect_applies_to")}>
+              <select
+                id="detect-applies"
+                value={d.applies_to ?? "each_ip"}
+                onChange={(e) => (setD({ ...d, applies_to: e.currentTarget.value }), edited())}
+              >
+                <option value="each_ip">{t("applies_each_ip")}</option>
+                <option value="total">{t("applies_total")}</option>
+              </select>
+            </Field>
+          )}
+        </div>
+      </fieldset>
       <button type="submit" disabled={a.busy}>
         {t("save")}
       </button>

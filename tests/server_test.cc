@@ -11,6 +11,7 @@
 
 #include "common/crypto.h"
 #include "common/gzip.h"
+#include "common/money.h"
 #include "common/time.h"
 #include "tests/server_harness.h"
 
@@ -549,6 +550,97 @@ TEST(Service, OperatorListsPoolsAndKeysButNeverSecrets) {
   const auto account = s.Call("GET", "/v1/account", key).Json();
   EXPECT_EQ(Str(account, "now"), "2026-11-26T00:05:00Z");
   EXPECT_EQ(Str(account, "billing_day"), "2026-11-26");
+}
+
+TEST(Service, OperatorDisablesAndDeletesPoolsAndWatchesTheirFreeAddresses) {
+  Server s;
+  auto [tenant, key] = TenantWithDeliveredHdip(s);  // 203.0.113.0/30: 1 of 4 in use
+  auto pools = s.Admin("GET", "/v1/admin/ip-pools").Json();
+  const std::string used = Str(pools.at("items").as_array()[0], "id");
+  EXPECT_EQ(pools.at("items").as_array()[0].at("free").as_int64(), 3);
+  EXPECT_NE(s.Call("GET", "/metrics")
+                .body.find("rampart_ip_pool_free_addresses{region=\"cn-south\",line=\"bgp\"} 3"),
+            std::string::npos);
+  // Disabled: no new address from it, so the network has no capacity; the one in use stays.
+  auto off = s.Admin("PATCH", "/v1/admin/ip-pools/" + used, R"({"enabled": false})");
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_FALSE(off.Json().at("enabled").as_bool());
+  const std::string order =
+      R"({"product": "hdip", "region": "cn-south", "line": "bgp", "base_gbps": 10, "months": 1})";
+  const auto refused = s.Call("POST", "/v1/orders", key, order);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(Str(refused.Json().at("error"), "code"), "no_capacity");
+  EXPECT_NE(s.Call("GET", "/metrics")
+                .body.find("rampart_ip_pool_free_addresses{region=\"cn-south\",line=\"bgp\"} 0"),
+            std::string::npos);
+  const auto resources = s.Call("GET", "/v1/resources", key).Json();
+  EXPECT_EQ(Str(resources.at("items").as_array()[0], "state"), "running");
+  // A pool with an address in use is not deleted; an unused one is, and orders go elsewhere.
+  const auto busy = s.Admin("DELETE", "/v1/admin/ip-pools/" + used);
+  EXPECT_EQ(busy.status, 409) << busy.body;
+  EXPECT_EQ(Str(busy.Json().at("error"), "code"), "invalid_state");
+  auto spare = s.Admin("POST", "/v1/admin/ip-pools",
+                       R"({"region": "cn-south", "line": "bgp", "cidr": "198.51.100.0/30"})");
+  ASSERT_EQ(spare.status, 201);
+  const auto placed = s.Call("POST", "/v1/orders", key, order);
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  ASSERT_EQ(s.Call("POST", "/v1/orders/" + Str(placed.Json(), "id") + "/pay", key).status, 200);
+  s.Advance(300);
+  bool from_spare = false;
+  const auto after = s.Call("GET", "/v1/resources", key).Json();
+  for (const auto& r : after.at("items").as_array()) {
+    const std::string ip(r.at("ips").as_array()[0].as_string());
+    from_spare = from_spare || ip.starts_with("198.51.100.");
+  }
+  EXPECT_TRUE(from_spare);
+  auto empty = s.Admin("POST", "/v1/admin/ip-pools",
+                       R"({"region": "cn-east", "line": "bgp", "cidr": "192.0.2.0/30"})");
+  ASSERT_EQ(empty.status, 201);
+  EXPECT_EQ(s.Admin("DELETE", "/v1/admin/ip-pools/" + Str(empty.Json(), "id")).status, 200);
+  EXPECT_EQ(s.Admin("DELETE", "/v1/admin/ip-pools/" + Str(empty.Json(), "id")).status, 404);
+  EXPECT_EQ(s.Admin("PATCH", "/v1/admin/ip-pools/pool_nope", R"({"enabled": true})").status, 404);
+  EXPECT_EQ(s.Admin("PATCH", "/v1/admin/ip-pools/" + used, R"({"enabled": 1})").status, 400);
+  EXPECT_EQ(s.Call("PATCH", "/v1/admin/ip-pools/" + used, key, R"({"enabled": true})").status, 403);
+}
+
+TEST(Service, OperatorSeesATenantAsItSeesItselfAndRevenueByDay) {
+  Server s;
+  auto [tenant, key] = TenantWithDeliveredHdip(s);  // 100,000 topped up, 8,600 paid
+  for (const char* view : {"resources", "orders", "account/ledger", "bills?from=2026-11-01"}) {
+    const std::string own = s.Call("GET", std::string("/v1/") + view, key).body;
+    const std::string path = std::string(view) == "account/ledger" ? "ledger" : view;
+    const auto seen = s.Admin("GET", "/v1/admin/tenants/" + tenant + "/" + path);
+    ASSERT_EQ(seen.status, 200) << view << ": " << seen.body;
+    EXPECT_EQ(seen.body, own) << view;
+  }
+  EXPECT_EQ(Str(s.Admin("GET", "/v1/admin/tenants/" + tenant + "/account").Json(), "balance"),
+            "91400.00");
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/tenants/ten_nope/resources").status, 404);
+  EXPECT_EQ(s.Call("GET", "/v1/admin/tenants/" + tenant + "/resources", key).status, 403);
+  // Revenue: the 26th has the top-up and the payment; a refund on a later day counts against it.
+  const auto list = s.Call("GET", "/v1/resources", key).Json();
+  const auto cancel =
+      s.Call("POST", "/v1/resources/" + Str(list.at("items").as_array()[0], "id") + "/cancel", key);
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  const auto revenue = s.Admin("GET", "/v1/admin/revenue?from=2026-11-25&to=2026-11-27");
+  ASSERT_EQ(revenue.status, 200) << revenue.body;
+  const auto r = revenue.Json();
+  const auto days = r.at("items").as_array();
+  ASSERT_EQ(days.size(), 3u);
+  EXPECT_EQ(Str(days[0], "day"), "2026-11-25");
+  EXPECT_EQ(Str(days[0], "revenue"), "0.00");
+  EXPECT_EQ(Str(days[1], "topups"), "100000.00");
+  // The cancel (the same day) refunds what its rules give back; the day keeps the rest.
+  const int64_t refund = common::Money::Parse(Str(cancel.Json(), "refund"))->fen();
+  EXPECT_GT(refund, 0);
+  EXPECT_EQ(Str(days[1], "prepaid"), common::Money::FromFen(860000 - refund).ToString());
+  EXPECT_EQ(Str(days[1], "revenue"), common::Money::FromFen(860000 - refund).ToString());
+  EXPECT_EQ(Str(r, "topups"), "100000.00");
+  EXPECT_EQ(Str(r, "postpaid"), "0.00");
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/revenue?from=2026-11-27&to=2026-11-25").status, 400);
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/revenue?from=2025-01-01&to=2026-11-25").status, 400);
+  EXPECT_EQ(s.Admin("GET", "/v1/admin/revenue?from=yesterday").status, 400);
+  EXPECT_EQ(s.Call("GET", "/v1/admin/revenue", key).status, 403);
 }
 
 TEST(Service, NotificationsReadNewestFirstOnRequest) {

@@ -311,6 +311,20 @@ Result<Money> PrepaidSpent(store::Connection& c, std::string_view tenant_id, Ins
   return Money::FromFen(-store::Int((*rows)[0][0]));
 }
 
+Result<std::vector<Movement>> MovementsBetween(store::Connection& c, Instant from, Instant to) {
+  auto rows =
+      c.Query("SELECT kind, at, amount_fen FROM ledger WHERE at >= $1 AND at < $2 ORDER BY seq",
+              {from.time_since_epoch().count(), to.time_since_epoch().count()});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Movement> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) {
+    out.push_back({store::Text(r[0]), Instant(common::Seconds(store::Int(r[1]))),
+                   Money::FromFen(store::Int(r[2]))});
+  }
+  return out;
+}
+
 Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id) {
   auto tenant = GetTenant(c, tenant_id);
   if (!tenant) return std::unexpected(tenant.error());

@@ -121,6 +121,13 @@ Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_vi
 // upgrades less refunds, as a positive amount (negative if refunds outweigh).
 Result<Money> PrepaidSpent(store::Connection& c, std::string_view tenant_id, Instant from,
                            Instant to);
+// Every tenant's balance movements in [from, to), in order: (kind, at, amount).
+struct Movement {
+  std::string kind;
+  Instant at;
+  Money amount;
+};
+Result<std::vector<Movement>> MovementsBetween(store::Connection& c, Instant from, Instant to);
 // `ledger_mismatch` when the balance differs from the sum of the ledger, or a row's
 // balance_after from the running sum.
 Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id);

@@ -93,8 +93,14 @@ value ResourceToJson(const lifecycle::Resource& r) {
 }
 
 value PoolToJson(const lifecycle::IpPool& p) {
-  return object{{"id", p.id},     {"region", p.region}, {"line", p.line},
-                {"cidr", p.cidr}, {"size", p.size},     {"in_use", p.in_use}};
+  return object{{"id", p.id},
+                {"region", p.region},
+                {"line", p.line},
+                {"cidr", p.cidr},
+                {"size", p.size},
+                {"in_use", p.in_use},
+                {"free", std::max<int64_t>(0, p.size - p.in_use)},
+                {"enabled", p.enabled}};
 }
 
 value NotificationToJson(const lifecycle::Notification& n) {

@@ -119,6 +119,9 @@ void AddResourceRoutes(EndpointMap& e);
 void AddAccountRoutes(EndpointMap& e);
 void AddUsageRoutes(EndpointMap& e);
 void AddAdminRoutes(EndpointMap& e);
+// The operator's views of one tenant (its own routes, scoped to it) and revenue by day; after
+// the tenant routes, whose handlers it reuses.
+void AddOperatorViewRoutes(EndpointMap& e);
 void AddDataplaneRoutes(EndpointMap& e);
 
 }  // namespace rampart::api

@@ -212,12 +212,13 @@ void AddAccountRoutes(EndpointMap& e) {
                 to == "9999-12-31" ? common::Instant::max() : cal.DayEnd(*common::ParseDay(to)));
           });
           if (!prepaid) return ErrorResponse(prepaid.error());
-          return Json(200, object{{"items", items},
-                                  {"total", common::Money::FromFen(total).ToString()},
-                                  {"prepaid_total", prepaid->ToString()},
-                                  {"spent_total", (*prepaid + common::Money::FromFen(total)).ToString()},
-                                  {"currency", "CNY"},
-                                  {"next_cursor", nullptr}});
+          return Json(200,
+                      object{{"items", items},
+                             {"total", common::Money::FromFen(total).ToString()},
+                             {"prepaid_total", prepaid->ToString()},
+                             {"spent_total", (*prepaid + common::Money::FromFen(total)).ToString()},
+                             {"currency", "CNY"},
+                             {"next_cursor", nullptr}});
         }}},
       {"GET /v1/bills/{id}",
        {kTenant,

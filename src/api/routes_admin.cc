@@ -291,6 +291,30 @@ void AddAdminRoutes(EndpointMap& e) {
           for (const auto& p : *pools) items.push_back(PoolToJson(p));
           return Json(200, object{{"items", items}, {"next_cursor", nullptr}});
         }}},
+      {"PATCH /v1/admin/ip-pools/{id}",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          auto body = ParseBody(c.req, true);
+          if (!body) return ErrorResponse(body.error());
+          FieldReader fields(*body);
+          auto enabled = fields.Bool("enabled", true);
+          if (auto e = fields.Finish()) return ErrorResponse(*e);
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            auto p = lifecycle::SetPoolEnabled(conn, c.params[0], *enabled);
+            if (!p) return std::unexpected(p.error());
+            return Json(200, PoolToJson(*p));
+          });
+        }}},
+      {"DELETE /v1/admin/ip-pools/{id}",
+       {kAdmin,
+        [](ApiService& s, Context& c) {
+          return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+            if (auto d = lifecycle::DeletePool(conn, c.params[0]); !d) {
+              return std::unexpected(d.error());
+            }
+            return Json(200, object{{"id", c.params[0]}, {"deleted", true}});
+          });
+        }}},
       {"GET /v1/admin/jobs",
        {kAdmin,
         [](ApiService& s, Context& c) {

@@ -1,9 +1,11 @@
 #include "api/service.h"
 
+#include <map>
 #include <set>
 
 #include "api/rate_limiter.h"
 #include "api/routes.h"
+#include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
 
 using rampart::common::Result;
@@ -44,6 +46,7 @@ EndpointMap AllEndpoints() {
   AddAccountRoutes(e);
   AddUsageRoutes(e);
   AddAdminRoutes(e);
+  AddOperatorViewRoutes(e);
   AddDataplaneRoutes(e);
   return e;
 }
@@ -123,6 +126,21 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
                                      {"dead", stats->dead},
                                      {"unknown", stats->unknown_kind}}) {
         extra += "rampart_jobs{state=\"" + std::string(state) + "\"} " + std::to_string(n) + "\n";
+      }
+    }
+    // Free addresses per hdip network (enabled pools): alert on it running low, before
+    // orders there are refused with no_capacity.
+    if (auto pools = d_.db->Use([](store::Connection& c) { return lifecycle::ListPools(c); })) {
+      std::map<std::pair<std::string, std::string>, int64_t> free;
+      for (const auto& p : *pools) {
+        free[{p.region, p.line}] += lifecycle::FreeAddresses(std::vector{p}, p.region, p.line);
+      }
+      extra +=
+          "# HELP rampart_ip_pool_free_addresses Addresses free in the enabled pools of each hdip "
+          "network.\n# TYPE rampart_ip_pool_free_addresses gauge\n";
+      for (const auto& [network, n] : free) {
+        extra += "rampart_ip_pool_free_addresses{region=\"" + network.first + "\",line=\"" +
+                 network.second + "\"} " + std::to_string(n) + "\n";
       }
     }
     HttpResponse r;

@@ -59,14 +59,52 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
 common::Result<std::vector<IpPool>> ListPools(store::Connection& c) {
   auto rows = c.Query(
       "SELECT p.id, p.region, p.line, p.cidr, p.size, p.next_offset - "
-      "(SELECT count(*) FROM ip_free f WHERE f.pool_id = p.id) FROM ip_pools p ORDER BY p.seq");
+      "(SELECT count(*) FROM ip_free f WHERE f.pool_id = p.id), p.enabled FROM ip_pools p "
+      "ORDER BY p.seq");
   if (!rows) return std::unexpected(rows.error());
   std::vector<IpPool> pools;
   for (const auto& row : *rows) {
-    pools.push_back(
-        IpPool{Text(row[0]), Text(row[1]), Text(row[2]), Text(row[3]), Int(row[4]), Int(row[5])});
+    pools.push_back(IpPool{Text(row[0]), Text(row[1]), Text(row[2]), Text(row[3]), Int(row[4]),
+                           Int(row[5]), Int(row[6]) != 0});
   }
   return pools;
+}
+
+namespace {
+
+common::Result<IpPool> FindPool(store::Connection& c, std::string_view id) {
+  auto pools = ListPools(c);
+  if (!pools) return std::unexpected(pools.error());
+  for (auto& p : *pools) {
+    if (p.id == id) return std::move(p);
+  }
+  return common::Fail("not_found", "no IP pool " + std::string(id));
+}
+
+}  // namespace
+
+common::Result<IpPool> SetPoolEnabled(store::Connection& c, std::string_view id, bool enabled) {
+  auto u = c.Query("UPDATE ip_pools SET enabled = $1 WHERE id = $2",
+                   {int64_t{enabled ? 1 : 0}, std::string(id)});
+  if (!u) return std::unexpected(u.error());
+  return FindPool(c, id);
+}
+
+common::Result<void> DeletePool(store::Connection& c, std::string_view id) {
+  if (auto l = LockAddressSpace(c); !l) return l;
+  auto pool = FindPool(c, id);
+  if (!pool) return std::unexpected(pool.error());
+  if (pool->in_use > 0) {
+    return common::Fail("invalid_state", "pool " + pool->cidr + " has " +
+                                             std::to_string(pool->in_use) +
+                                             " addresses in use; disable it and delete it once "
+                                             "they are released");
+  }
+  for (const char* sql :
+       {"DELETE FROM ip_free WHERE pool_id = $1", "DELETE FROM ip_pools WHERE id = $1"}) {
+    if (auto d = c.Query(sql, {std::string(id)}); !d) return std::unexpected(d.error());
+  }
+  return {};
 }
 
 namespace {
@@ -75,7 +113,7 @@ common::Result<std::optional<Allocation>> NextAddress(store::Connection& c, std:
                                                       std::string_view line) {
   auto freed = c.Query(
       "SELECT f.ip, f.pool_id FROM ip_free f JOIN ip_pools p ON p.id = f.pool_id "
-      "WHERE p.region = $1 AND p.line = $2 ORDER BY p.seq, f.ip LIMIT 1",
+      "WHERE p.region = $1 AND p.line = $2 AND p.enabled = 1 ORDER BY p.seq, f.ip LIMIT 1",
       {std::string(region), std::string(line)});
   if (!freed) return std::unexpected(freed.error());
   if (!freed->empty()) {
@@ -87,7 +125,8 @@ common::Result<std::optional<Allocation>> NextAddress(store::Connection& c, std:
   }
   auto pools = c.Query(
       "UPDATE ip_pools SET next_offset = next_offset + 1 WHERE id = (SELECT id FROM ip_pools "
-      "WHERE region = $1 AND line = $2 AND next_offset < size ORDER BY seq LIMIT 1) "
+      "WHERE region = $1 AND line = $2 AND enabled = 1 AND next_offset < size ORDER BY seq "
+      "LIMIT 1) "
       "RETURNING id, cidr, next_offset - 1",
       {std::string(region), std::string(line)});
   if (!pools) return std::unexpected(pools.error());
@@ -122,7 +161,9 @@ int64_t FreeAddresses(const std::vector<IpPool>& pools, std::string_view region,
                       std::string_view line) {
   int64_t free = 0;
   for (const auto& p : pools) {
-    if (p.region == region && p.line == line) free += std::max<int64_t>(0, p.size - p.in_use);
+    if (p.enabled && p.region == region && p.line == line) {
+      free += std::max<int64_t>(0, p.size - p.in_use);
+    }
   }
   return free;
 }

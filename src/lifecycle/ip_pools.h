@@ -21,6 +21,7 @@ struct IpPool {
   std::string cidr;
   int64_t size = 0;
   int64_t in_use = 0;  // addresses handed out and not returned
+  bool enabled = true;  // false: hands out no new address
 };
 
 // Pools and customer prefixes share the address space and never overlap: on PostgreSQL,
@@ -38,6 +39,11 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
 
 // Every pool, oldest first, with how many of its addresses are in use.
 common::Result<std::vector<IpPool>> ListPools(store::Connection& c);
+// Enables or disables a pool (a disabled pool hands out no new address; those in use stay,
+// and a released one returns to it). `not_found` for an unknown id.
+common::Result<IpPool> SetPoolEnabled(store::Connection& c, std::string_view id, bool enabled);
+// Deletes a pool with no address in use (`invalid_state` otherwise, naming how many are).
+common::Result<void> DeletePool(store::Connection& c, std::string_view id);
 
 struct Allocation {
   std::string ip;
@@ -46,7 +52,8 @@ struct Allocation {
 // An address from a pool of (region, line), or nullopt when every pool there is exhausted.
 common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::string_view region,
                                                      std::string_view line);
-// Addresses free in the pools of (region, line): what an hdip order there can still be given.
+// Addresses free in the enabled pools of (region, line): what an hdip order there can still be
+// given.
 common::Result<int64_t> FreeAddresses(store::Connection& c, std::string_view region,
                                       std::string_view line);
 // The same, counted in pools already listed (the catalogue judges every network from one list).

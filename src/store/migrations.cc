@@ -436,6 +436,10 @@ ALTER TABLE usage_blocks ADD PRIMARY KEY (resource_id, day, ip, window_s, source
 ALTER TABLE resources ADD COLUMN name TEXT NOT NULL DEFAULT '';
 ALTER TABLE resources ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 )SQL",
+    // 20: a pool the operator disables hands out no new address (those in use stay).
+    R"SQL(
+ALTER TABLE ip_pools ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+)SQL",
 };
 
 // The migrations are written for SQLite (except "-- by-dialect" ones); PostgreSQL needs 64-bit

@@ -469,7 +469,7 @@ test("Simplified Chinese labels, and the operator pages", async () => {
   await page.getByRole("heading", { name: "租户" }).waitFor();
   await page.getByLabel("语言").first().selectOption("en");
   await page.getByRole("link", { name: "IP pools" }).click();
-  await page.getByRole("cell", { name: "203.0.113.0/28" }).waitFor();
+  await page.getByRole("cell", { name: "203.0.113.0/28", exact: true }).waitFor();
   await page.getByRole("link", { name: "Price book" }).click();
   await page.getByRole("heading", { name: "High-defense IP (hdip)" }).waitFor();
   await finish(page);
@@ -604,6 +604,45 @@ test("the policy editor shows and keeps the whole policy: lists, detection; rule
   await finish(page);
 });
 
+test("the operator: a tenant's own page, pools disabled, enabled and deleted, revenue by day", async () => {
+  const [key, resource] = await runningHdip("watched-by-operator");
+  const tenant = (await server.call("GET", "/v1/account", undefined, key)).tenant;
+  const admin = await signedIn("rk_0123456789abcdef0123456789abcdef");
+  await admin.getByRole("link", { name: "watched-by-operator" }).click();
+  await admin.getByRole("heading", { name: "watched-by-operator" }).waitFor();
+  const balance = (await server.call("GET", "/v1/account", undefined, key)).balance;
+  await assertText(admin.getByTestId("tenant-balance"), formatYuan(balance));
+  await assertText(admin.locator("main table").first(), resource.id);
+  await assertText(admin.locator("main table").nth(2), "order payment");
+  // Pools: a spare one added, disabled (so it is said), enabled, and deleted.
+  await admin.getByRole("link", { name: "IP pools" }).click();
+  await admin.getByLabel("CIDR block").fill("192.0.2.0/30");
+  await admin.getByRole("button", { name: "Add pool" }).click();
+  const row = admin.locator("main tbody tr", { hasText: "192.0.2.0/30" });
+  await row.waitFor();
+  await row.getByRole("button", { name: "Disable 192.0.2.0/30" }).click();
+  await row.getByText(/hands out no new address/).waitFor();
+  await row.getByRole("button", { name: "Confirm" }).click();
+  await assertText(row, "disabled");
+  const pools = (await server.call("GET", "/v1/admin/ip-pools")).items;
+  assert.equal(pools.find((p) => p.cidr === "192.0.2.0/30").enabled, false);
+  await row.getByRole("button", { name: "Enable 192.0.2.0/30" }).click();
+  await assertText(row, "enabled");
+  await row.getByRole("button", { name: "Delete 192.0.2.0/30" }).click();
+  await row.getByRole("button", { name: "Confirm" }).click();
+  await row.waitFor({ state: "detached" });
+  // A pool with addresses in use offers no delete.
+  const busy = admin.locator("main tbody tr", { hasText: "203.0.113.0/28" });
+  assert.equal(await busy.getByRole("button", { name: /^Delete/ }).count(), 0);
+  // Revenue: the last 30 days, the same totals as the API.
+  await admin.getByRole("link", { name: "Revenue" }).click();
+  const revenue = await server.call("GET", "/v1/admin/revenue");
+  await assertText(admin.getByTestId("revenue-total"), formatYuan(revenue.revenue));
+  assert.notEqual(revenue.revenue, "0.00");
+  await finish(admin);
+  assert.ok(tenant);
+});
+
 test("networks without capacity are offered disabled, saying so; the default has capacity", async () => {
   const t = await server.tenant("browsing", "100.00");
   const page = await signedIn(t.key);
@@ -666,6 +705,8 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       ["admin-pools", "/admin/pools"],
       ["admin-pricebook", "/admin/pricebook"],
       ["admin-attacks", "/admin/attacks"],
+      ["admin-revenue", "/admin/revenue"],
+      ["admin-tenant", `/admin/tenants/${(await server.call("GET", "/v1/account", undefined, key)).tenant}`],
     ]) {
       await admin.goto(`${server.url}/#${path}`);
       await admin.locator("main h1").first().waitFor();

@@ -251,4 +251,6 @@ export interface Pool {
   cidr: string;
   size: number;
   in_use: number;
+  free: number;
+  enabled: boolean;
 }

@@ -360,6 +360,24 @@ const en = {
   hc_timeout_s: "Timeout (s)",
   hc_unhealthy_after: "Unhealthy after failures",
   hc_healthy_after: "Healthy after successes",
+  nav_revenue: "Revenue",
+  revenue: "Revenue",
+  revenue_help:
+    "The last 30 billing days: prepaid (orders, renewals, upgrades less refunds) and postpaid (daily bills and adjustments); top-ups beside, not revenue.",
+  revenue_30d: "Revenue, 30 days",
+  prepaid: "Prepaid",
+  postpaid: "Postpaid",
+  topups: "Top-ups",
+  free: "Free",
+  low_capacity: "low",
+  pool_enabled: "enabled",
+  pool_disabled: "disabled",
+  disable: "Disable",
+  enable: "Enable",
+  disable_pool_consequence: "Disable pool {cidr}? It hands out no new address; those in use stay.",
+  delete_pool_consequence: "Delete pool {cidr}? Its addresses can no longer be sold.",
+  pools_help:
+    "A pool is low when a tenth of it or a single address is left; rampart_ip_pool_free_addresses in /metrics gives each network's free addresses for alerts. A pool with addresses in use cannot be deleted: disable it first.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -712,6 +730,23 @@ const zh: Record<Key, string> = {
   hc_timeout_s: "超时 (秒)",
   hc_unhealthy_after: "连续失败次数判为不健康",
   hc_healthy_after: "连续成功次数判为健康",
+  nav_revenue: "收入",
+  revenue: "收入",
+  revenue_help: "最近 30 个计费日：预付（订单、续费、升级减退款）与后付（日账单及调整）；充值单列，不计入收入。",
+  revenue_30d: "30 天收入",
+  prepaid: "预付",
+  postpaid: "后付",
+  topups: "充值",
+  free: "空闲",
+  low_capacity: "容量低",
+  pool_enabled: "启用",
+  pool_disabled: "已停用",
+  disable: "停用",
+  enable: "启用",
+  disable_pool_consequence: "停用地址池 {cidr}？不再分配新地址；已用地址保留。",
+  delete_pool_consequence: "删除地址池 {cidr}？其地址将不再售卖。",
+  pools_help:
+    "剩余不足十分之一或仅剩 1 个地址时为容量低；/metrics 中的 rampart_ip_pool_free_addresses 给出各网络空闲地址数，可用于告警。有地址在用的地址池不能删除：请先停用。",
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, "zh-CN": zh };

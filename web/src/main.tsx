@@ -7,7 +7,7 @@ import { ErrorBox, Field, useAction } from "./components/ui";
 import { lang, setLang, t, type Key, type Lang } from "./i18n";
 import { go, useRoute } from "./router";
 import { Account } from "./pages/Account";
-import { PriceBook, Pools, Tenants } from "./pages/Admin";
+import { PriceBook, Pools, Revenue, TenantPage, Tenants } from "./pages/Admin";
 import { Bills } from "./pages/Bills";
 import { Attacks, Notifications, Orders, Resources } from "./pages/Lists";
 import { Overview } from "./pages/Overview";
@@ -31,6 +31,7 @@ const tenantNav: [string, Key][] = [
 const adminNav: [string, Key][] = [
   ["/admin/tenants", "nav_tenants"],
   ["/admin/pools", "nav_pools"],
+  ["/admin/revenue", "nav_revenue"],
   ["/admin/attacks", "nav_attacks"],
   ["/admin/pricebook", "nav_pricebook"],
 ];
@@ -41,6 +42,9 @@ function Page({ path, role }: { path: string; role: "tenant" | "admin" }) {
     if (path === "/admin/pools") return <Pools />;
     if (path === "/admin/pricebook") return <PriceBook />;
     if (path === "/admin/attacks") return <Attacks admin />;
+    if (path === "/admin/revenue") return <Revenue />;
+    const tenant = path.match(/^\/admin\/tenants\/([\w-]+)$/);
+    if (tenant) return <TenantPage id={tenant[1]} />;
     return <Tenants />;
   }
   if (m) return <ResourceDetail id={m[1]} />;

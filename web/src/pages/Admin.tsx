@@ -1,11 +1,34 @@
-// Operator pages (admin key): tenants with their keys and top-ups, IP pools, the price book.
+// Operator pages (admin key): tenants with their keys and top-ups, a tenant's own page, IP
+// pools (enable, disable, delete, low capacity), revenue by day, the price book.
 import { useState } from "preact/hooks";
-import { api, type Page, type Pool, type Tenant } from "../api";
+import {
+  api,
+  type Account,
+  type Bill,
+  type LedgerEntry,
+  type Order,
+  type Page,
+  type Pool,
+  type Resource,
+  type Tenant,
+} from "../api";
+import { Chart } from "../components/Chart";
 import { catalog, type PriceClass } from "../catalog";
-import { ConfirmButton, ErrorBox, Field, Loading, Notice, Table, useAction, useLoad, value } from "../components/ui";
+import {
+  ConfirmButton,
+  ErrorBox,
+  Field,
+  Loading,
+  Notice,
+  StateBadge,
+  Table,
+  useAction,
+  useLoad,
+  value,
+} from "../components/ui";
 import { money, time } from "../format";
-import { t } from "../i18n";
-import { More, usePaged } from "./Lists";
+import { named, place, t } from "../i18n";
+import { More, PagedTable, usePaged } from "./Lists";
 
 export function Tenants() {
   const list = usePaged<Tenant>("/v1/admin/tenants");
@@ -37,7 +60,7 @@ export function Tenants() {
           rowKey={(x) => x.id}
           columns={[
             { label: t("id"), cell: (x) => x.id },
-            { label: t("name"), cell: (x) => x.name },
+            { label: t("name"), cell: (x) => <a href={`#/admin/tenants/${x.id}`}>{x.name}</a> },
             { label: t("balance"), cell: (x) => money(x.balance), numeric: true },
             { label: t("created"), cell: (x) => time(x.created_at) },
             {
@@ -173,6 +196,9 @@ function TenantTools({ tenant, onChange }: { tenant: Tenant; onChange: () => voi
   );
 }
 
+// Low: at most a tenth of the pool, or a single address, left.
+const low = (p: Pool) => p.free <= Math.max(1, Math.floor(p.size / 10));
+
 export function Pools() {
   const pools = useLoad(() => api.get<Page<Pool>>("/v1/admin/ip-pools"));
   const cat = useLoad(catalog);
@@ -200,7 +226,7 @@ export function Pools() {
         <Field id="pool-network" label={t("network")}>
           <select id="pool-network" value={network} onChange={(e) => setForm({ ...form, network: value(e) })}>
             {networks.map((n) => (
-              <option value={`${n.region}/${n.line}`}>{`${n.region} · ${n.line}`}</option>
+              <option value={`${n.region}/${n.line}`}>{place(n.region, n.line)}</option>
             ))}
           </select>
         </Field>
@@ -225,16 +251,84 @@ export function Pools() {
           rowKey={(p) => p.id}
           columns={[
             { label: t("id"), cell: (p) => p.id },
-            { label: t("region"), cell: (p) => p.region },
-            { label: t("line"), cell: (p) => p.line },
+            { label: t("network"), cell: (p) => place(p.region, p.line) },
             { label: t("cidr"), cell: (p) => <code>{p.cidr}</code> },
             { label: t("size"), cell: (p) => p.size, numeric: true },
             { label: t("in_use"), cell: (p) => p.in_use, numeric: true },
+            {
+              label: t("free"),
+              cell: (p) => (
+                <>
+                  {p.free}
+                  {p.enabled && low(p) && <span class="badge state-failed"> {t("low_capacity")}</span>}
+                </>
+              ),
+              numeric: true,
+            },
+            {
+              label: t("state"),
+              cell: (p) =>
+                p.enabled ? t("pool_enabled") : <span class="badge state-expired">{t("pool_disabled")}</span>,
+            },
+            {
+              label: t("actions"),
+              cell: (p) => (
+                <>
+                  {p.enabled ? (
+                    <ConfirmButton
+                      label={
+                        <>
+                          {t("disable")} <span class="sr-only">{p.cidr}</span>
+                        </>
+                      }
+                      consequence={t("disable_pool_consequence", { cidr: p.cidr })}
+                      busy={a.busy}
+                      action={() =>
+                        a.run(
+                          async () => (
+                            await api.patch(`/v1/admin/ip-pools/${p.id}`, { enabled: false }),
+                            pools.reload()
+                          ),
+                        )
+                      }
+                    />
+                  ) : (
+                    <button
+                      type="button"
+                      disabled={a.busy}
+                      onClick={() =>
+                        a.run(
+                          async () => (
+                            await api.patch(`/v1/admin/ip-pools/${p.id}`, { enabled: true }),
+                            pools.reload()
+                          ),
+                        )
+                      }
+                    >
+                      {t("enable")} <span class="sr-only">{p.cidr}</span>
+                    </button>
+                  )}{" "}
+                  {p.in_use === 0 && (
+                    <ConfirmButton
+                      label={
+                        <>
+                          {t("delete")} <span class="sr-only">{p.cidr}</span>
+                        </>
+                      }
+                      consequence={t("delete_pool_consequence", { cidr: p.cidr })}
+                      busy={a.busy}
+                      action={() => a.run(async () => (await api.del(`/v1/admin/ip-pools/${p.id}`), pools.reload()))}
+                    />
+                  )}
+                </>
+              ),
+            },
           ]}
         />
       ) : (
         !pools.error && <Loading />
       )}
+      <p class="help">{t("pools_help")}</p>
     </section>
   );
 }
@@ -302,6 +396,185 @@ export function PriceBook() {
           { label: "×", cell: (f) => f.factor, numeric: true },
         ]}
       />
+    </section>
+  );
+}
+
+// One tenant as the operator sees it: balance, resources, orders, the ledger and this month's
+// bills, through the tenant's own views (GET /v1/admin/tenants/{id}/...).
+export function TenantPage({ id }: { id: string }) {
+  const base = `/v1/admin/tenants/${id}`;
+  const account = useLoad(() => api.get<Account>(`${base}/account`), [id]);
+  const month = account.data?.billing_day.slice(0, 7);
+  const bills = useLoad(
+    async () =>
+      month ? api.get<{ items: Bill[]; total: string; prepaid_total: string }>(`${base}/bills?from=${month}-01`) : null,
+    [month],
+  );
+  return (
+    <section aria-labelledby="tenant-title">
+      <p>
+        <a href="#/admin/tenants">← {t("tenants")}</a>
+      </p>
+      <h1 id="tenant-title">{account.data?.name ?? id}</h1>
+      <ErrorBox error={account.error || bills.error} />
+      {account.data && (
+        <div class="stats">
+          <div class="card stat">
+            <span>{t("balance")}</span>
+            <strong data-testid="tenant-balance">{money(account.data.balance)}</strong>
+            {account.data.in_arrears && <small>{t("arrears_banner")}</small>}
+          </div>
+          {bills.data && (
+            <>
+              <div class="card stat">
+                <span>{t("postpaid_total")}</span>
+                <strong>{money(bills.data.total)}</strong>
+              </div>
+              <div class="card stat">
+                <span>{t("prepaid_total")}</span>
+                <strong>{money(bills.data.prepaid_total)}</strong>
+              </div>
+            </>
+          )}
+        </div>
+      )}
+      <h2>{t("nav_resources")}</h2>
+      <PagedTable<Resource>
+        path={`${base}/resources`}
+        rowKey={(r) => r.id}
+        columns={[
+          { label: t("name"), cell: (r) => (r.name ? `${r.name} (${r.id})` : r.id) },
+          { label: t("product"), cell: (r) => `${t(r.product)} · ${place(r.region, r.line)}` },
+          { label: t("state"), cell: (r) => <StateBadge state={r.state} /> },
+          { label: t("ips"), cell: (r) => r.ips.join(", ") || "—" },
+          { label: t("base"), cell: (r) => t("gbps", { n: r.base_gbps }), numeric: true },
+          { label: t("expires"), cell: (r) => time(r.expires_at) },
+        ]}
+      />
+      <h2>{t("nav_orders")}</h2>
+      <PagedTable<Order>
+        path={`${base}/orders`}
+        rowKey={(o) => o.id}
+        columns={[
+          { label: t("id"), cell: (o) => o.id },
+          { label: t("status"), cell: (o) => <StateBadge state={o.status} /> },
+          { label: t("amount"), cell: (o) => money(o.amount), numeric: true },
+          { label: t("created"), cell: (o) => time(o.created_at) },
+        ]}
+      />
+      <h2>{t("ledger")}</h2>
+      <PagedTable<LedgerEntry>
+        path={`${base}/ledger`}
+        rowKey={(e) => e.id}
+        columns={[
+          { label: t("at"), cell: (e) => time(e.at) },
+          { label: t("kind"), cell: (e) => named("ledger", e.kind) },
+          { label: t("amount"), cell: (e) => money(e.amount), numeric: true },
+          { label: t("balance_after"), cell: (e) => money(e.balance_after), numeric: true },
+          { label: t("reference"), cell: (e) => e.reference },
+        ]}
+      />
+      <h2>{t("bills")}</h2>
+      {bills.data && (
+        <Table
+          rows={bills.data.items.filter((b) => b.lines.length > 0).reverse()}
+          rowKey={(b) => b.day}
+          columns={[
+            { label: t("day"), cell: (b) => b.day },
+            { label: t("lines"), cell: (b) => b.lines.length, numeric: true },
+            { label: t("total"), cell: (b) => money(b.total), numeric: true },
+          ]}
+        />
+      )}
+    </section>
+  );
+}
+
+interface RevenueDay {
+  day: string;
+  prepaid: string;
+  postpaid: string;
+  revenue: string;
+  topups: string;
+}
+
+// Revenue by billing day (GET /v1/admin/revenue): prepaid and postpaid, with top-ups beside.
+export function Revenue() {
+  const data = useLoad(() =>
+    api.get<{ items: RevenueDay[]; prepaid: string; postpaid: string; revenue: string; topups: string }>(
+      "/v1/admin/revenue",
+    ),
+  );
+  const d = data.data;
+  return (
+    <section aria-labelledby="revenue-title">
+      <h1 id="revenue-title">{t("revenue")}</h1>
+      <p class="help">{t("revenue_help")}</p>
+      <ErrorBox error={data.error} />
+      {!d && !data.error && <Loading />}
+      {d && (
+        <>
+          <div class="stats">
+            <div class="card stat">
+              <span>{t("revenue_30d")}</span>
+              <strong data-testid="revenue-total">{money(d.revenue)}</strong>
+            </div>
+            <div class="card stat">
+              <span>{t("prepaid")}</span>
+              <strong>{money(d.prepaid)}</strong>
+            </div>
+            <div class="card stat">
+              <span>{t("postpaid")}</span>
+              <strong>{money(d.postpaid)}</strong>
+            </div>
+            <div class="card stat">
+              <span>{t("topups")}</span>
+              <strong>{money(d.topups)}</strong>
+            </div>
+          </div>
+          <div class="card">
+            <Chart
+              testId="revenue-chart"
+              label={t("revenue")}
+              option={{
+                tooltip: { trigger: "axis", valueFormatter: (v: number) => `¥${v.toFixed(2)}` },
+                legend: { top: 0 },
+                grid: { left: 60, right: 20, top: 40, bottom: 30, containLabel: true },
+                xAxis: { type: "category", data: d.items.map((x) => x.day.slice(5)) },
+                yAxis: { type: "value", name: "¥" },
+                series: [
+                  {
+                    name: t("prepaid"),
+                    type: "bar",
+                    stack: "r",
+                    data: d.items.map((x) => +x.prepaid),
+                    itemStyle: { color: "#1c7ed6" },
+                  },
+                  {
+                    name: t("postpaid"),
+                    type: "bar",
+                    stack: "r",
+                    data: d.items.map((x) => +x.postpaid),
+                    itemStyle: { color: "#d9480f" },
+                  },
+                ],
+              }}
+            />
+          </div>
+          <Table
+            rows={[...d.items].reverse()}
+            rowKey={(x) => x.day}
+            columns={[
+              { label: t("day"), cell: (x) => x.day },
+              { label: t("prepaid"), cell: (x) => money(x.prepaid), numeric: true },
+              { label: t("postpaid"), cell: (x) => money(x.postpaid), numeric: true },
+              { label: t("revenue"), cell: (x) => money(x.revenue), numeric: true },
+              { label: t("topups"), cell: (x) => money(x.topups), numeric: true },
+            ]}
+          />
+        </>
+      )}
     </section>
   );
 }

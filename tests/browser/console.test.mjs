@@ -421,7 +421,8 @@ test("the renewal and upgrade prices are shown before confirming", async () => {
   // 8,600 × 12 × 0.80 = 82,560.00
   await page.getByText("You will be charged ¥82,560.00.").waitFor();
   await page.getByRole("button", { name: "Confirm" }).click();
-  await page.getByText("Saved.").waitFor();
+  // What was charged and what changed, said after the action.
+  await page.getByText(/^Done: ¥82,560\.00 charged\. It now expires /).waitFor();
   const renewed = await server.call("GET", `/v1/resources/${resource.id}`, undefined, key);
   // 12 calendar months later: the same day and time, a year on.
   const year = Number(resource.expires_at.slice(0, 4));
@@ -431,6 +432,8 @@ test("the renewal and upgrade prices are shown before confirming", async () => {
   await page.getByRole("button", { name: "Price" }).nth(1).click();
   const fee = await server.call("POST", `/v1/resources/${resource.id}/upgrade/quote`, { base_gbps: 20 }, key);
   await page.getByText(`You will be charged ${formatYuan(fee.amount)}.`).waitFor();
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByText(`Done: ${formatYuan(fee.amount)} charged. Base protection is now 20 Gbps.`).waitFor();
   await finish(page);
 });
 
@@ -812,6 +815,21 @@ test("resources are named and tagged, then searched, filtered and sorted newest 
   await page.getByLabel("State").selectOption("running");
   await assertText(page.getByTestId("res-count"), "2 of 2");
   await shoot(page, "resources-search");
+  // A resource being delivered: the list looks again by itself until it runs.
+  const third = await server.call(
+    "POST",
+    "/v1/orders",
+    { product: "hdip", region: "cn-south", line: "bgp", base_gbps: 10, elastic_gbps: 0, months: 1 },
+    key,
+  );
+  const delivering = (await server.call("POST", `/v1/orders/${third.id}/pay`, {}, key)).resources[0];
+  await page.getByLabel("State").selectOption("");
+  await page.getByLabel("Sort by").selectOption("newest");
+  await page.evaluate(() => window.dispatchEvent(new Event("rampart:account")));
+  const newest = page.locator("main tbody tr", { hasText: delivering });
+  await assertText(newest, "provisioning");
+  await server.advance(300);
+  await assertText(newest, "running");
   await finish(page);
 });
 

@@ -378,6 +378,10 @@ const en = {
   delete_pool_consequence: "Delete pool {cidr}? Its addresses can no longer be sold.",
   pools_help:
     "A pool is low when a tenth of it or a single address is left; rampart_ip_pool_free_addresses in /metrics gives each network's free addresses for alerts. A pool with addresses in use cannot be deleted: disable it first.",
+  charged_and_changed: "Done: {amount} charged. {changed}",
+  now_expires: "It now expires {at}.",
+  now_base: "Base protection is now {n} Gbps.",
+  elastic_now_off: "Elastic protection is off (the new base reaches its peak).",
 } as const;
 
 export type Key = keyof typeof en;
@@ -747,6 +751,10 @@ const zh: Record<Key, string> = {
   delete_pool_consequence: "删除地址池 {cidr}？其地址将不再售卖。",
   pools_help:
     "剩余不足十分之一或仅剩 1 个地址时为容量低；/metrics 中的 rampart_ip_pool_free_addresses 给出各网络空闲地址数，可用于告警。有地址在用的地址池不能删除：请先停用。",
+  charged_and_changed: "已完成：扣费 {amount}。{changed}",
+  now_expires: "现在到期时间为 {at}。",
+  now_base: "保底防护现为 {n} Gbps。",
+  elastic_now_off: "弹性防护已关闭（新的保底已达到其峰值）。",
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, "zh-CN": zh };

@@ -30,8 +30,20 @@ export function useResources(enabled = true): { items: Resource[] | null; error:
       );
     refresh();
     window.addEventListener("rampart:account", refresh);
+    // While something is being delivered, look again every 3 s until it runs (or fails).
+    const timer = window.setInterval(() => {
+      cached
+        ?.then((items) => {
+          if (items.some((r) => r.state === "provisioning")) {
+            cached = null;
+            refresh();
+          }
+        })
+        .catch(() => {});
+    }, 3000);
     return () => {
       live = false;
+      clearInterval(timer);
       window.removeEventListener("rampart:account", refresh);
     };
   }, [enabled]);

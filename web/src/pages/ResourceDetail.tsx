@@ -223,18 +223,20 @@ function PricedChange(props: {
   options: { value: number; label: string }[];
   initial: number;
   quote: (v: number) => Promise<Quote>;
-  apply: (v: number) => Promise<void>;
+  // Applies the change; the resource after it, and what changed in words.
+  apply: (v: number) => Promise<Resource>;
+  changed: (after: Resource) => string;
 }) {
   const [choice, setChoice] = useState(props.initial);
   const [quote, setQuote] = useState<Quote | null>(null);
-  const [done, setDone] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
   const a = useAction();
   return (
     <div class="card">
       <h2>{props.title}</h2>
       <div class="row">
         <Field id={props.id} label={props.label}>
-          <select id={props.id} value={choice} onChange={(e) => (setChoice(+value(e)), setQuote(null), setDone(false))}>
+          <select id={props.id} value={choice} onChange={(e) => (setChoice(+value(e)), setQuote(null), setDone(null))}>
             {props.options.map((o) => (
               <option value={o.value}>{o.label}</option>
             ))}
@@ -252,7 +254,14 @@ function PricedChange(props: {
             type="button"
             class="primary"
             disabled={a.busy}
-            onClick={() => a.run(async () => (await props.apply(choice), setDone(true), setQuote(null)))}
+            onClick={() =>
+              a.run(async () => {
+                const charged = quote.amount;
+                const after = await props.apply(choice);
+                setDone(t("charged_and_changed", { amount: money(charged), changed: props.changed(after) }));
+                setQuote(null);
+              })
+            }
           >
             {t("confirm")}
           </button>
@@ -261,7 +270,7 @@ function PricedChange(props: {
           </button>
         </div>
       )}
-      {done && <Notice>{t("saved")}</Notice>}
+      {done && <Notice>{done}</Notice>}
       <ErrorBox error={a.error} />
     </div>
   );
@@ -278,10 +287,13 @@ function Renew({ r, onChange }: { r: Resource; onChange: (r: Resource) => void }
       options={cat.data.months.map((m) => ({ value: m, label: t("months_n", { n: m }) }))}
       initial={1}
       quote={(months) => api.post<Quote>(`/v1/resources/${r.id}/renew/quote`, { months })}
-      apply={async (months) => (
-        onChange(await api.post<Resource>(`/v1/resources/${r.id}/renew`, { months })),
-        accountChanged()
-      )}
+      apply={async (months) => {
+        const after = await api.post<Resource>(`/v1/resources/${r.id}/renew`, { months });
+        onChange(after);
+        accountChanged();
+        return after;
+      }}
+      changed={(after) => t("now_expires", { at: time(after.expires_at) })}
     />
   );
 }
@@ -303,10 +315,16 @@ function Upgrade({ r, onChange }: { r: Resource; onChange: (r: Resource) => void
       options={higher.map((b) => ({ value: b.gbps, label: t("gbps", { n: b.gbps }) }))}
       initial={higher[0].gbps}
       quote={(base_gbps) => api.post<Quote>(`/v1/resources/${r.id}/upgrade/quote`, { base_gbps })}
-      apply={async (base_gbps) => (
-        onChange(await api.post<Resource>(`/v1/resources/${r.id}/upgrade`, { base_gbps })),
-        accountChanged()
-      )}
+      apply={async (base_gbps) => {
+        const after = await api.post<Resource>(`/v1/resources/${r.id}/upgrade`, { base_gbps });
+        onChange(after);
+        accountChanged();
+        return after;
+      }}
+      changed={(after) =>
+        t("now_base", { n: after.base_gbps }) +
+        (after.elastic_gbps === 0 && r.elastic_gbps > 0 ? " " + t("elastic_now_off") : "")
+      }
     />
   );
 }

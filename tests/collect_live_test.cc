@@ -93,6 +93,7 @@ class CollectLive : public ::testing::Test {
         Str(s_.Admin("POST", "/v1/admin/keys", R"({"role": "agent", "name": "collect-t"})").Json(),
             "key");
     netflow_ = FreePort(SOCK_DGRAM);
+    metrics_ = FreePort(SOCK_STREAM);
   }
   void TearDown() override {
     StopCollector(SIGTERM);
@@ -109,7 +110,8 @@ class CollectLive : public ::testing::Test {
       execl(RAMPART_BINARY, RAMPART_BINARY, "collect", "--server",
             ("http://127.0.0.1:" + std::to_string(port_)).c_str(), "--netflow",
             ("127.0.0.1:" + std::to_string(netflow_)).c_str(), "--state-dir", state_.c_str(),
-            "--source", "site-a", "--grace-s", "3", "--count-bytes", nullptr);
+            "--source", "site-a", "--grace-s", "3", "--count-bytes", "--metrics",
+            ("127.0.0.1:" + std::to_string(metrics_)).c_str(), nullptr);
       _exit(127);
     }
     // Its first configuration read: the IP is known once a sample of it is accepted; give
@@ -160,6 +162,7 @@ class CollectLive : public ::testing::Test {
   Server s_{{"--listen", "127.0.0.1:" + std::to_string(port_)}};
   std::string key_, resource_, ip_, agent_;
   uint16_t netflow_ = 0;
+  uint16_t metrics_ = 0;  // the collector's /metrics
   pid_t collector_ = 0;
   fs::path state_;
 };
@@ -202,6 +205,11 @@ TEST_F(CollectLive, WindowsArePostedAsTheSourceAndSurviveKillAndServerDowntime) 
   ASSERT_FALSE(w.empty());
   EXPECT_EQ(w.at("attack_bps").as_int64(), 0);
   EXPECT_EQ(w.at("in_bytes").as_int64(), 3000);
+
+  // Its /metrics, with datagrams, records and posts counted, is valid for Prometheus.
+  const std::string metrics = Server::RawExchange(metrics_, "GET /metrics HTTP/1.0\r\n\r\n");
+  EXPECT_NE(metrics.find("rampart_collect_"), std::string::npos) << metrics;
+  EXPECT_EQ(PromtoolProblems(metrics), "");
 
   // The bill sees the collector's windows like any meter's: the summed usage has them.
   EXPECT_EQ(StopCollector(SIGTERM), 0);

@@ -412,6 +412,8 @@ TEST_F(ForwardLive, PolicyIsEnforcedPerSourceWhileOthersAreServed) {
   const int64_t pps = Metric(drops(udp_rule, "pps"));
   EXPECT_GE(pps, 240);
   EXPECT_LE(pps, 260);
+  // With drops, rules and origins in it, the exposition is valid for Prometheus.
+  EXPECT_EQ(PromtoolProblems(Metrics()), "");
 }
 
 // Twenty changes of the rules while a TCP stream and a UDP session run break neither (the

@@ -46,6 +46,33 @@ inline uint16_t FreePort(int type) {
   return ntohs(a.sin_port);
 }
 
+// What `promtool check metrics` (Debian's prometheus package) says of a Prometheus text
+// exposition — "" when it passes. `http` may be a whole HTTP response: its body is checked.
+inline std::string PromtoolProblems(std::string http) {
+  if (const size_t body = http.find("\r\n\r\n");
+      http.rfind("HTTP/", 0) == 0 && body != std::string::npos) {
+    http.erase(0, body + 4);
+  }
+  char path[] = "/tmp/rampart-metrics-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return "mkstemp failed";
+  const bool written = write(fd, http.data(), http.size()) == static_cast<ssize_t>(http.size());
+  close(fd);
+  std::string out;
+  if (FILE* p =
+          written ? popen(("promtool check metrics < " + std::string(path) + " 2>&1").c_str(), "r")
+                  : nullptr) {
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    const int status = pclose(p);
+    if (status != 0 && out.empty()) out = "promtool failed (is it installed? scripts/setup)";
+  } else {
+    out = "could not run promtool";
+  }
+  unlink(path);
+  return out;
+}
+
 // The real clock's Unix seconds (agents run on it).
 inline int64_t NowS() {
   return std::chrono::duration_cast<std::chrono::seconds>(

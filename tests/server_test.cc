@@ -391,6 +391,9 @@ TEST(Service, MetricsCountRequestsAndQueue) {
   EXPECT_TRUE(has_line("rampart_job_queue_depth 3")) << m;
   EXPECT_TRUE(has_line(R"(rampart_orders_total{event="paid"} 1)")) << m;
   EXPECT_NE(m.find("\nrampart_http_request_duration_seconds_count"), std::string::npos);
+  // The exposition is valid for Prometheus: every metric has HELP and TYPE, names and
+  // labels well formed (it had two gauges without HELP).
+  EXPECT_EQ(PromtoolProblems(m), "");
 }
 
 TEST(Service, CatalogListsWhatIsOnSale) {

@@ -4,6 +4,8 @@
 #include "common/crypto.h"
 
 namespace rampart::account {
+
+using common::EpochSeconds;
 namespace {
 
 using store::Int;
@@ -26,8 +28,6 @@ LedgerEntry EntryFrom(const store::Row& r) {
                      Instant(common::Seconds(Int(r[5])))};
 }
 
-int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
-
 Result<IssuedKey> StoreKey(store::Connection& c, Role role, std::string_view tenant_id,
                            std::string secret, Instant now, std::string_view name = "") {
   IssuedKey key{common::NewId("key"), role, std::string(tenant_id), std::move(secret),
@@ -36,7 +36,7 @@ Result<IssuedKey> StoreKey(store::Connection& c, Role role, std::string_view ten
       "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at, name) VALUES ($1, $2, $3, "
       "$4, $5, $6)",
       {key.id, tenant_id.empty() ? Value{} : Value{std::string(tenant_id)},
-       std::string(ToString(role)), common::Sha256Hex(key.secret), Epoch(now), key.name});
+       std::string(ToString(role)), common::Sha256Hex(key.secret), EpochSeconds(now), key.name});
   if (!r) return std::unexpected(r.error());
   return key;
 }
@@ -58,7 +58,7 @@ Result<Tenant> CreateTenant(store::Connection& c, std::string_view name, Instant
   }
   Tenant t{common::NewId("ten"), std::string(name), Money(), now};
   auto r = c.Query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)",
-                   {t.id, t.name, Epoch(now)});
+                   {t.id, t.name, EpochSeconds(now)});
   if (!r) {
     if (r.error().code == "conflict") {
       return common::Fail("conflict", "a tenant named \"" + t.name + "\" exists", "name");
@@ -174,7 +174,7 @@ Result<void> RevokeOperatorKey(store::Connection& c, std::string_view key_id, In
     }
   }
   auto r = c.Query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1",
-                   {std::string(key_id), Epoch(now)});
+                   {std::string(key_id), EpochSeconds(now)});
   if (!r) return std::unexpected(r.error());
   return {};
 }
@@ -185,7 +185,7 @@ Result<IssuedKey> RotateAdminKey(store::Connection& c, Instant now) {
   auto r = c.Query(
       "UPDATE api_keys SET revoked_at = $2 WHERE role = 'admin' AND id <> $1 AND revoked_at IS "
       "NULL",
-      {key->id, Epoch(now)});
+      {key->id, EpochSeconds(now)});
   if (!r) return std::unexpected(r.error());
   return key;
 }
@@ -205,7 +205,7 @@ Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::st
   auto rows = c.Query(
       "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND tenant_id = $2 AND revoked_at IS "
       "NULL RETURNING id",
-      {std::string(key_id), std::string(tenant_id), Epoch(now)});
+      {std::string(key_id), std::string(tenant_id), EpochSeconds(now)});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return common::Fail("not_found", "no such key");
   return {};
@@ -275,7 +275,7 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
       "VALUES ($1, $2, $3, $4, $5, $6) "
       "RETURNING seq, kind, amount_fen, balance_after_fen, reference, at",
       {std::string(tenant_id), std::string(kind), amount.fen(), after.fen(), std::string(reference),
-       Epoch(now)});
+       EpochSeconds(now)});
   if (!rows) return std::unexpected(rows.error());
   // Who moved the money (the request's key, or the system), in the same transaction.
   if (auto audited = RecordAudit(

@@ -5,6 +5,15 @@
 namespace rampart::api {
 namespace {
 
+// The HELP line of a counter the service counts with Count().
+std::string_view HelpOf(std::string_view name) {
+  if (name == "rampart_orders_total") return "Orders by event (created, paid).";
+  if (name == "rampart_ledger_movements_total") return "Balance movements by kind.";
+  if (name == "rampart_deliveries_total") return "Resource deliveries by outcome.";
+  if (name == "rampart_day_closes_total") return "Billing day closes by outcome.";
+  return "Events counted by the service.";
+}
+
 // A label value as the text format requires: backslash, double quote and newline escaped.
 std::string Escaped(std::string_view v) {
   std::string out;
@@ -61,7 +70,7 @@ std::string Metrics::Render(const std::string& extra) const {
   for (const auto& [key, n] : events_) {
     const auto& [name, label_key, label_value] = key;
     if (name != last_name) {
-      out << "# TYPE " << name << " counter\n";
+      out << "# HELP " << name << " " << HelpOf(name) << "\n# TYPE " << name << " counter\n";
       last_name = name;
     }
     out << name << "{" << label_key << "=\"" << Escaped(label_value) << "\"} " << n << "\n";

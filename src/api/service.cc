@@ -115,12 +115,15 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
       const int64_t lag = stats->oldest_due && *stats->oldest_due < d_.clock->Now()
                               ? (d_.clock->Now() - *stats->oldest_due).count()
                               : 0;
-      extra = "# TYPE rampart_job_queue_depth gauge\nrampart_job_queue_depth " +
-              std::to_string(stats->pending + stats->retrying) +
-              "\n# TYPE rampart_job_queue_lag_seconds gauge\nrampart_job_queue_lag_seconds " +
-              std::to_string(lag) +
-              "\n# HELP rampart_jobs Jobs not done, by state (unknown: a kind this node cannot "
-              "run).\n# TYPE rampart_jobs gauge\n";
+      extra =
+          "# HELP rampart_job_queue_depth Jobs pending or waiting to be retried.\n"
+          "# TYPE rampart_job_queue_depth gauge\nrampart_job_queue_depth " +
+          std::to_string(stats->pending + stats->retrying) +
+          "\n# HELP rampart_job_queue_lag_seconds How long the oldest due job has waited.\n"
+          "# TYPE rampart_job_queue_lag_seconds gauge\nrampart_job_queue_lag_seconds " +
+          std::to_string(lag) +
+          "\n# HELP rampart_jobs Jobs not done, by state (unknown: a kind this node cannot "
+          "run).\n# TYPE rampart_jobs gauge\n";
       for (const auto& [state, n] : {std::pair{"pending", stats->pending},
                                      {"retrying", stats->retrying},
                                      {"dead", stats->dead},

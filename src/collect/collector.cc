@@ -24,6 +24,7 @@
 #include "agent/api_client.h"
 #include "agent/config_watcher.h"
 #include "agent/metrics_server.h"
+#include "agent/metrics_text.h"
 #include "agent/stop_signals.h"
 #include "agent/usage_outbox.h"
 #include "collect/flow_decoder.h"
@@ -422,65 +423,92 @@ int RunLive(const CollectOptions& o) {
   std::unique_ptr<agent::MetricsServer> metrics;
   if (!o.metrics.empty()) {
     auto m = agent::MetricsServer::Start(o.metrics, [&] {
-      std::ostringstream out;
+      agent::MetricsText out;
+      const auto counter = [&](std::string_view name, std::string_view help, uint64_t n) {
+        out.One(name, "counter", help, n);
+      };
       {
         std::lock_guard lock(stats_mu);
-        out << "# TYPE rampart_collect_datagrams_total counter\n";
+        out.Family("rampart_collect_datagrams_total", "counter",
+                   "Datagrams received, by protocol.");
         for (const auto& l : listeners) {
-          out << "rampart_collect_datagrams_total{protocol=\"" << l.protocol << "\"} "
-              << l.datagrams << "\n";
+          out.Sample("rampart_collect_datagrams_total", "protocol=\"" + l.protocol + "\"",
+                     l.datagrams);
         }
-        out << "rampart_collect_bytes_received_total " << bytes_in << "\n"
-            << "# TYPE rampart_collect_records_total counter\n"
-            << "rampart_collect_records_total{protocol=\"netflow\"} " << decoder_stats.records
-            << "\n"
-            << "rampart_collect_records_total{protocol=\"sflow\"} " << sflow_stats.records << "\n"
-            << "rampart_collect_sflow_samples_total " << sflow_stats.samples << "\n"
-            << "rampart_collect_sflow_samples_not_ip_total " << sflow_stats.not_ip << "\n"
-            << "rampart_collect_records_protected_total " << meter_stats.records << "\n"
-            << "rampart_collect_records_unprotected_total " << meter_stats.unprotected << "\n"
-            << "rampart_collect_records_late_total " << meter_stats.late << "\n"
-            << "rampart_collect_records_too_old_total " << meter_stats.too_old << "\n"
-            << "rampart_collect_records_bad_time_total " << meter_stats.bad_time << "\n"
-            << "rampart_collect_records_overflow_total " << meter_stats.overflow << "\n"
-            << "# TYPE rampart_collect_sequence_lost_total counter\n"
-            << "rampart_collect_sequence_lost_total{protocol=\"netflow\"} " << decoder_stats.lost
-            << "\n"
-            << "rampart_collect_sequence_lost_total{protocol=\"sflow\"} " << sflow_stats.lost
-            << "\n"
-            << "rampart_collect_unknown_template_held_total " << decoder_stats.held << "\n"
-            << "rampart_collect_unknown_template_decoded_total " << decoder_stats.held_decoded
-            << "\n"
-            << "rampart_collect_unknown_template_expired_total " << decoder_stats.held_expired
-            << "\n";
-        out << "# TYPE rampart_collect_decode_errors_total counter\n";
+        counter("rampart_collect_bytes_received_total", "Bytes of datagrams received.", bytes_in);
+        out.Family("rampart_collect_records_total", "counter", "Flow records decoded, by protocol.")
+            .Sample("rampart_collect_records_total", "protocol=\"netflow\"", decoder_stats.records)
+            .Sample("rampart_collect_records_total", "protocol=\"sflow\"", sflow_stats.records);
+        counter("rampart_collect_sflow_samples_total", "sFlow flow samples read.",
+                sflow_stats.samples);
+        counter("rampart_collect_sflow_samples_not_ip_total",
+                "sFlow samples of a packet that is not IP (skipped).", sflow_stats.not_ip);
+        counter("rampart_collect_records_protected_total", "Records of a protected IP, metered.",
+                meter_stats.records);
+        counter("rampart_collect_records_unprotected_total",
+                "Records of an IP no resource protects (skipped).", meter_stats.unprotected);
+        counter("rampart_collect_records_late_total",
+                "Records for seconds already settled (their window posted again as a revision).",
+                meter_stats.late);
+        counter("rampart_collect_records_too_old_total", "Records older than 72 h (dropped).",
+                meter_stats.too_old);
+        counter("rampart_collect_records_bad_time_total",
+                "Records with times before 1970 or after 2286 (dropped).", meter_stats.bad_time);
+        counter("rampart_collect_records_overflow_total",
+                "Records dropped because a table reached its bound.", meter_stats.overflow);
+        out.Family("rampart_collect_sequence_lost_total", "counter",
+                   "Records or samples the exporters' sequence numbers say were lost.")
+            .Sample("rampart_collect_sequence_lost_total", "protocol=\"netflow\"",
+                    decoder_stats.lost)
+            .Sample("rampart_collect_sequence_lost_total", "protocol=\"sflow\"", sflow_stats.lost);
+        counter("rampart_collect_unknown_template_held_total",
+                "Data sets held until their template arrives.", decoder_stats.held);
+        counter("rampart_collect_unknown_template_decoded_total",
+                "Held data sets decoded once their template arrived.", decoder_stats.held_decoded);
+        counter("rampart_collect_unknown_template_expired_total",
+                "Held data sets dropped: their template never came.", decoder_stats.held_expired);
+        out.Family("rampart_collect_decode_errors_total", "counter",
+                   "Malformed datagrams or records, by protocol and reason (skipped).");
         for (size_t i = 0; i < decoder_stats.issues.size(); ++i) {
-          const auto reason = ToString(static_cast<DecodeIssue>(i));
-          out << "rampart_collect_decode_errors_total{protocol=\"netflow\",reason=\"" << reason
-              << "\"} " << decoder_stats.issues[i] << "\n"
-              << "rampart_collect_decode_errors_total{protocol=\"sflow\",reason=\"" << reason
-              << "\"} " << sflow_stats.issues[i] << "\n";
+          const std::string reason(ToString(static_cast<DecodeIssue>(i)));
+          out.Sample("rampart_collect_decode_errors_total",
+                     "protocol=\"netflow\",reason=\"" + reason + "\"", decoder_stats.issues[i])
+              .Sample("rampart_collect_decode_errors_total",
+                      "protocol=\"sflow\",reason=\"" + reason + "\"", sflow_stats.issues[i]);
         }
-        out << "rampart_collect_archive_errors_total " << archive_errors << "\n"
-            << "rampart_collect_windows_emitted_total " << windows_emitted << "\n"
-            << "rampart_collect_revisions_emitted_total " << revisions_emitted << "\n"
-            << "rampart_collect_attacks_started_total " << meter_stats.attacks_started << "\n"
-            << "rampart_collect_attacks_open " << meter_stats.attacks_open << "\n";
+        counter("rampart_collect_archive_errors_total", "Datagrams the archive failed to write.",
+                archive_errors);
+        counter("rampart_collect_windows_emitted_total", "Windows posted for the first time.",
+                windows_emitted);
+        counter("rampart_collect_revisions_emitted_total",
+                "Windows posted again with later records (revisions).", revisions_emitted);
+        counter("rampart_collect_attacks_started_total", "Attacks detected.",
+                meter_stats.attacks_started);
+        out.One("rampart_collect_attacks_open", "gauge", "Attacks in progress.",
+                meter_stats.attacks_open);
       }
       const auto posted = outbox.stats();
-      out << "rampart_collect_batches_posted_total " << posted.batches_posted << "\n"
-          << "rampart_collect_samples_posted_total " << posted.samples_posted << "\n"
-          << "rampart_collect_samples_rejected_total " << posted.samples_rejected << "\n"
-          << "rampart_collect_post_failures_total " << posted.post_failures << "\n"
-          << "rampart_collect_batches_dropped_total " << posted.batches_dropped << "\n"
-          << "rampart_collect_spool_batches " << posted.queued << "\n";
+      counter("rampart_collect_batches_posted_total", "Usage batches the server accepted.",
+              posted.batches_posted);
+      counter("rampart_collect_samples_posted_total", "Usage samples posted.",
+              posted.samples_posted);
+      counter("rampart_collect_samples_rejected_total", "Usage samples the server refused.",
+              posted.samples_rejected);
+      counter("rampart_collect_post_failures_total", "Failed posts (retried).",
+              posted.post_failures);
+      counter("rampart_collect_batches_dropped_total",
+              "Batches dropped after 72 h of failed posts.", posted.batches_dropped);
+      out.One("rampart_collect_spool_batches", "gauge", "Batches waiting to be posted.",
+              posted.queued);
       std::lock_guard lock(config_mu);
       if (config) {
         const auto c = config->stats();
-        out << "rampart_collect_config_updates_total " << c.updates << "\n"
-            << "rampart_collect_config_failures_total " << c.failures << "\n"
-            << "rampart_collect_config_age_seconds "
-            << (c.fetched_at_s ? NowUs() / 1'000'000 - c.fetched_at_s : -1) << "\n";
+        counter("rampart_collect_config_updates_total", "Configuration documents applied.",
+                c.updates);
+        counter("rampart_collect_config_failures_total", "Failed configuration reads.", c.failures);
+        out.One("rampart_collect_config_age_seconds", "gauge",
+                "Seconds since the configuration was last read (-1: never).",
+                c.fetched_at_s ? NowUs() / 1'000'000 - c.fetched_at_s : -1);
       }
       return out.str();
     });

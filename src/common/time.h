@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,10 @@ namespace rampart::common {
 
 using Instant = std::chrono::sys_seconds;
 using Seconds = std::chrono::seconds;
+
+// An instant as stored (seconds since the epoch, the stores' INTEGER columns) and back.
+constexpr int64_t EpochSeconds(Instant t) { return t.time_since_epoch().count(); }
+constexpr Instant FromEpochSeconds(int64_t s) { return Instant(Seconds(s)); }
 
 // Parses RFC 3339 with whole seconds: "2026-11-26T01:30:00Z" or with an offset
 // "2026-11-26T09:30:00+08:00" (a 'T' or ' ' separator; 'z' accepted). Fractions of a second

@@ -31,6 +31,7 @@
 
 #include "agent/config_watcher.h"
 #include "agent/metrics_server.h"
+#include "agent/metrics_text.h"
 #include "agent/stop_signals.h"
 #include "agent/usage_outbox.h"
 #include "common/address_policy.h"
@@ -1139,49 +1140,50 @@ void Forwarder::Tick1s(bool flush) {
 }
 
 std::string Forwarder::RenderMetrics() {
-  std::ostringstream m;
-  m << "# TYPE rampart_forward_connections gauge\n";
+  agent::MetricsText m;
+  const auto rule = [](const std::string& id) { return "rule=\"" + id + "\""; };
+  const auto per_rule = [&](std::string_view name, std::string_view type, std::string_view help,
+                            auto value) {
+    m.Family(name, type, help);
+    for (const auto& [id, r] : rules_) m.Sample(name, rule(id), value(*r));
+  };
+  per_rule("rampart_forward_connections", "gauge", "TCP connections open, by rule.",
+           [](const auto& r) { return r.tcp_open; });
+  per_rule("rampart_forward_sessions", "gauge", "UDP sessions open, by rule.",
+           [](const auto& r) { return r.udp_open; });
+  per_rule("rampart_forward_accepted_total", "counter",
+           "Connections and sessions accepted, by rule.", [](const auto& r) { return r.accepted; });
+  m.Family("rampart_forward_bytes_total", "counter",
+           "Payload bytes forwarded, by rule and direction (in: client to origin).");
   for (const auto& [id, r] : rules_) {
-    m << "rampart_forward_connections{rule=\"" << id << "\"} " << r->tcp_open << "\n";
+    m.Sample("rampart_forward_bytes_total", rule(id) + ",direction=\"in\"", r->in_bytes)
+        .Sample("rampart_forward_bytes_total", rule(id) + ",direction=\"out\"", r->out_bytes);
   }
-  m << "# TYPE rampart_forward_sessions gauge\n";
-  for (const auto& [id, r] : rules_) {
-    m << "rampart_forward_sessions{rule=\"" << id << "\"} " << r->udp_open << "\n";
-  }
-  m << "# TYPE rampart_forward_accepted_total counter\n";
-  for (const auto& [id, r] : rules_) {
-    m << "rampart_forward_accepted_total{rule=\"" << id << "\"} " << r->accepted << "\n";
-  }
-  m << "# TYPE rampart_forward_bytes_total counter\n";
-  for (const auto& [id, r] : rules_) {
-    m << "rampart_forward_bytes_total{rule=\"" << id << "\",direction=\"in\"} " << r->in_bytes
-      << "\n"
-      << "rampart_forward_bytes_total{rule=\"" << id << "\",direction=\"out\"} " << r->out_bytes
-      << "\n";
-  }
-  m << "# TYPE rampart_forward_drops_total counter\n";
+  m.Family("rampart_forward_drops_total", "counter",
+           "Connections, datagrams or reads refused, by rule and reason.");
   for (const auto& [id, r] : rules_) {
     for (int i = 0; i < kReasonCount; ++i) {
-      m << "rampart_forward_drops_total{rule=\"" << id << "\",reason=\"" << kReasonNames[i]
-        << "\"} " << r->drops[i] << "\n";
+      m.Sample("rampart_forward_drops_total",
+               rule(id) + ",reason=\"" + std::string(kReasonNames[i]) + "\"", r->drops[i]);
     }
   }
-  m << "# TYPE rampart_forward_reads_paused_total counter\n";
-  for (const auto& [id, r] : rules_) {
-    m << "rampart_forward_reads_paused_total{rule=\"" << id << "\"} " << r->paused << "\n";
-  }
-  m << "# TYPE rampart_forward_origin_up gauge\n";
+  per_rule("rampart_forward_reads_paused_total", "counter",
+           "TCP reads paused by a per-source rate limit, by rule.",
+           [](const auto& r) { return r.paused; });
+  const auto origin = [&](const std::string& id, const auto& o) {
+    return rule(id) + ",origin=\"" + Escape(o.origin.host) + ":" + std::to_string(o.origin.port) +
+           "\"";
+  };
+  m.Family("rampart_forward_origin_up", "gauge", "1 when the origin is healthy and resolved.");
   for (const auto& [id, r] : rules_) {
     for (const auto& o : r->balancer.origins()) {
-      m << "rampart_forward_origin_up{rule=\"" << id << "\",origin=\"" << Escape(o.origin.host)
-        << ":" << o.origin.port << "\"} " << ((o.healthy && o.address) ? 1 : 0) << "\n";
+      m.Sample("rampart_forward_origin_up", origin(id, o), (o.healthy && o.address) ? 1 : 0);
     }
   }
-  m << "# TYPE rampart_forward_origin_checks_failed_total counter\n";
+  m.Family("rampart_forward_origin_checks_failed_total", "counter", "Failed health checks.");
   for (const auto& [id, r] : rules_) {
     for (const auto& o : r->balancer.origins()) {
-      m << "rampart_forward_origin_checks_failed_total{rule=\"" << id << "\",origin=\""
-        << Escape(o.origin.host) << ":" << o.origin.port << "\"} " << o.checks_failed << "\n";
+      m.Sample("rampart_forward_origin_checks_failed_total", origin(id, o), o.checks_failed);
     }
   }
   size_t sources = 0, listening = 0;
@@ -1191,30 +1193,46 @@ std::string Forwarder::RenderMetrics() {
     overflowed += res->sources.overflowed();
   }
   for (const auto& [key, l] : listeners_) listening += l->fd >= 0;
-  m << "rampart_forward_frontends " << listeners_.size() << "\n"
-    << "rampart_forward_frontends_listening " << listening << "\n"
-    << "rampart_forward_listen_errors_total " << listener_errors_ << "\n"
-    << "rampart_forward_accept_errors_total " << accept_errors_ << "\n"
-    << "rampart_forward_pipe_failures_total " << pipe_failures_ << "\n"
-    << "rampart_forward_pipes_pooled " << pipes_.size() << "\n"
-    << "rampart_forward_sources_tracked " << sources << "\n"
-    << "rampart_forward_sources_overflow_total " << overflowed << "\n"
-    << "rampart_forward_metered_bytes_total{direction=\"in\"} " << meter_.in_total() << "\n"
-    << "rampart_forward_metered_bytes_total{direction=\"out\"} " << meter_.out_total() << "\n";
+  m.One("rampart_forward_frontends", "gauge", "Frontends (address, protocol, port) configured.",
+        listeners_.size());
+  m.One("rampart_forward_frontends_listening", "gauge", "Frontends bound and listening.",
+        listening);
+  m.One("rampart_forward_listen_errors_total", "counter", "Frontends that failed to bind.",
+        listener_errors_);
+  m.One("rampart_forward_accept_errors_total", "counter", "Failed accepts.", accept_errors_);
+  m.One("rampart_forward_pipe_failures_total", "counter",
+        "Splice pipes that could not be made (copied instead).", pipe_failures_);
+  m.One("rampart_forward_pipes_pooled", "gauge", "Splice pipes idle in the pool.", pipes_.size());
+  m.One("rampart_forward_sources_tracked", "gauge", "Client sources with policy state.", sources);
+  m.One("rampart_forward_sources_overflow_total", "counter",
+        "Sources that found their table full (shared state).", overflowed);
+  m.Family("rampart_forward_metered_bytes_total", "counter",
+           "Payload bytes metered for billing, by direction.")
+      .Sample("rampart_forward_metered_bytes_total", "direction=\"in\"", meter_.in_total())
+      .Sample("rampart_forward_metered_bytes_total", "direction=\"out\"", meter_.out_total());
   const auto posted = outbox_.stats();
-  m << "rampart_forward_batches_posted_total " << posted.batches_posted << "\n"
-    << "rampart_forward_samples_posted_total " << posted.samples_posted << "\n"
-    << "rampart_forward_samples_rejected_total " << posted.samples_rejected << "\n"
-    << "rampart_forward_post_failures_total " << posted.post_failures << "\n"
-    << "rampart_forward_batches_dropped_total " << posted.batches_dropped << "\n"
-    << "rampart_forward_spool_batches " << posted.queued << "\n";
+  m.One("rampart_forward_batches_posted_total", "counter", "Usage batches the server accepted.",
+        posted.batches_posted);
+  m.One("rampart_forward_samples_posted_total", "counter", "Usage samples posted.",
+        posted.samples_posted);
+  m.One("rampart_forward_samples_rejected_total", "counter", "Usage samples the server refused.",
+        posted.samples_rejected);
+  m.One("rampart_forward_post_failures_total", "counter", "Failed posts (retried).",
+        posted.post_failures);
+  m.One("rampart_forward_batches_dropped_total", "counter",
+        "Batches dropped after 72 h of failed posts.", posted.batches_dropped);
+  m.One("rampart_forward_spool_batches", "gauge", "Batches waiting to be posted.", posted.queued);
   if (watcher_) {
     const auto c = watcher_->stats();
-    m << "rampart_forward_config_info{version=\"" << c.version << "\"} 1\n"
-      << "rampart_forward_config_updates_total " << c.updates << "\n"
-      << "rampart_forward_config_failures_total " << c.failures << "\n"
-      << "rampart_forward_config_age_seconds " << (c.fetched_at_s ? WallS() - c.fetched_at_s : -1)
-      << "\n";
+    m.Family("rampart_forward_config_info", "gauge", "The configuration version in force.")
+        .Sample("rampart_forward_config_info", "version=\"" + Escape(c.version) + "\"", 1);
+    m.One("rampart_forward_config_updates_total", "counter", "Configuration documents applied.",
+          c.updates);
+    m.One("rampart_forward_config_failures_total", "counter", "Failed configuration reads.",
+          c.failures);
+    m.One("rampart_forward_config_age_seconds", "gauge",
+          "Seconds since the configuration was last read (-1: never).",
+          c.fetched_at_s ? WallS() - c.fetched_at_s : -1);
   }
   return m.str();
 }

@@ -9,12 +9,13 @@
 
 namespace rampart::lifecycle {
 
+using common::EpochSeconds;
+
 using store::Int;
 using store::Text;
 
 namespace {
 
-int64_t Epoch(common::Instant t) { return t.time_since_epoch().count(); }
 common::Instant FromEpoch(int64_t s) { return common::Instant(common::Seconds(s)); }
 
 constexpr std::string_view kJobColumns =
@@ -47,7 +48,7 @@ common::Result<void> ScheduleJob(store::Connection& c, std::string_view kind,
   auto q = c.Query(
       "INSERT INTO jobs (kind, subject, due_at, next_try_at) VALUES ($1, $2, $3, $3) "
       "ON CONFLICT (kind, subject) DO NOTHING",
-      {std::string(kind), std::string(subject), Epoch(due_at)});
+      {std::string(kind), std::string(subject), EpochSeconds(due_at)});
   if (!q) return std::unexpected(q.error());
   return {};
 }
@@ -56,7 +57,7 @@ common::Result<void> CancelJob(store::Connection& c, std::string_view kind,
                                std::string_view subject, common::Instant now) {
   auto q =
       c.Query("UPDATE jobs SET done_at = $3 WHERE kind = $1 AND subject = $2 AND done_at IS NULL",
-              {std::string(kind), std::string(subject), Epoch(now)});
+              {std::string(kind), std::string(subject), EpochSeconds(now)});
   if (!q) return std::unexpected(q.error());
   return {};
 }
@@ -89,7 +90,7 @@ common::Result<JobRecord> RetryDeadJob(store::Connection& c, int64_t seq, common
       "UPDATE jobs SET dead_at = NULL, attempts = 0, next_try_at = $2 "
       "WHERE seq = $1 AND done_at IS NULL AND dead_at IS NOT NULL RETURNING " +
           std::string(kJobColumns),
-      {seq, Epoch(now)});
+      {seq, EpochSeconds(now)});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) {
     auto exists = c.Query("SELECT 1 FROM jobs WHERE seq = $1", {seq});
@@ -151,8 +152,8 @@ common::Result<void> JobRunner::RecordFailure(const Job& job, const common::Erro
     auto q = c.Query(
         "UPDATE jobs SET attempts = $2, last_error = $3, next_try_at = $4, dead_at = $5 "
         "WHERE seq = $1 AND done_at IS NULL",
-        {job.seq, attempts, text, Epoch(now + JobBackoff(attempts)),
-         dead ? store::Value(Epoch(now)) : store::Value()});
+        {job.seq, attempts, text, EpochSeconds(now + JobBackoff(attempts)),
+         dead ? store::Value(EpochSeconds(now)) : store::Value()});
     if (!q) return std::unexpected(q.error());
     return {};
   });
@@ -177,7 +178,8 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
       // mid-job aborts its transaction, which frees the row for the next node: no lease
       // is needed because no job's work outlives its transaction.
       const bool shared = c.dialect() == store::Dialect::kPostgres;
-      auto rows = c.Query(select + (shared ? " FOR UPDATE SKIP LOCKED" : ""), {Epoch(until)});
+      auto rows =
+          c.Query(select + (shared ? " FOR UPDATE SKIP LOCKED" : ""), {EpochSeconds(until)});
       if (!rows) return std::unexpected(rows.error());
       if (rows->empty()) return false;
       const auto& r = (*rows)[0];
@@ -186,7 +188,8 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
       if (auto h = handlers_.at(picked->kind)(c, *picked, now); !h) {
         return std::unexpected(h.error());
       }
-      auto q = c.Query("UPDATE jobs SET done_at = $2 WHERE seq = $1", {picked->seq, Epoch(now)});
+      auto q =
+          c.Query("UPDATE jobs SET done_at = $2 WHERE seq = $1", {picked->seq, EpochSeconds(now)});
       if (!q) return std::unexpected(q.error());
       return true;
     });

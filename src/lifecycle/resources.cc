@@ -3,15 +3,18 @@
 #include <sstream>
 
 namespace rampart::lifecycle {
+
+using common::EpochSeconds;
+using common::FromEpochSeconds;
 namespace {
 
 using store::Int;
 using store::Text;
 using store::Value;
 
-int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
-Instant At(int64_t s) { return Instant(common::Seconds(s)); }
-Value OptionalTime(const std::optional<Instant>& t) { return t ? Value{Epoch(*t)} : Value{}; }
+Value OptionalTime(const std::optional<Instant>& t) {
+  return t ? Value{EpochSeconds(*t)} : Value{};
+}
 
 constexpr std::string_view kColumns =
     "seq, id, tenant_id, order_id, product, region, line, scope, ip_count, state, base_gbps, "
@@ -36,9 +39,9 @@ Resource FromRow(const store::Row& r) {
   x.auto_renew = Int(r[13]) != 0;
   x.months = Int(r[14]);
   x.paid = common::Money::FromFen(Int(r[15]));
-  x.created_at = At(Int(r[16]));
-  if (!store::IsNull(r[17])) x.delivered_at = At(Int(r[17]));
-  if (!store::IsNull(r[18])) x.expires_at = At(Int(r[18]));
+  x.created_at = FromEpochSeconds(Int(r[16]));
+  if (!store::IsNull(r[17])) x.delivered_at = FromEpochSeconds(Int(r[17]));
+  if (!store::IsNull(r[18])) x.expires_at = FromEpochSeconds(Int(r[18]));
   if (!store::IsNull(r[19])) x.pending_forwarding_mode = billing::ParseForwardingMode(Text(r[19]));
   x.name = Text(r[20]);
   std::istringstream tags(Text(r[21]));
@@ -82,7 +85,7 @@ Result<void> AppendHistory(store::Connection& c, const Resource& r, Instant at,
       "INSERT INTO config_history (resource_id, effective_at, state, base_gbps, elastic_gbps, "
       "forwarding_mode, reason, elastic_suspended) VALUES ($1, $2, $3, $4, $5, $6, $7, "
       "(SELECT in_arrears FROM tenants WHERE id = $8))",
-      {r.id, Epoch(at), std::string(billing::ToString(r.state)), r.spec.base_gbps,
+      {r.id, EpochSeconds(at), std::string(billing::ToString(r.state)), r.spec.base_gbps,
        r.spec.elastic_gbps, std::string(billing::ToString(r.spec.forwarding_mode)),
        std::string(reason), r.tenant_id});
   if (!q) return std::unexpected(q.error());
@@ -101,7 +104,7 @@ Result<void> InsertResource(store::Connection& c, const Resource& r, std::string
        r.spec.line, std::string(billing::ToString(r.spec.scope)), r.spec.ip_count,
        std::string(billing::ToString(r.state)), r.spec.base_gbps, r.spec.elastic_gbps,
        std::string(billing::ToString(r.spec.forwarding_mode)), int64_t{r.auto_renew}, r.months,
-       r.paid.fen(), Epoch(r.created_at), OptionalTime(r.delivered_at),
+       r.paid.fen(), EpochSeconds(r.created_at), OptionalTime(r.delivered_at),
        OptionalTime(r.expires_at)});
   if (!q) return std::unexpected(q.error());
   return AppendHistory(c, r, r.created_at, reason);
@@ -206,8 +209,9 @@ Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view
   if (!rows) return std::unexpected(rows.error());
   std::vector<HistoryEntry> out;
   for (const auto& r : *rows) {
-    out.push_back({At(Int(r[0])), *billing::ParseResourceState(Text(r[1])), Int(r[2]), Int(r[3]),
-                   *billing::ParseForwardingMode(Text(r[4])), Int(r[6]) != 0, Text(r[5])});
+    out.push_back({FromEpochSeconds(Int(r[0])), *billing::ParseResourceState(Text(r[1])), Int(r[2]),
+                   Int(r[3]), *billing::ParseForwardingMode(Text(r[4])), Int(r[6]) != 0,
+                   Text(r[5])});
   }
   return out;
 }

@@ -9,12 +9,12 @@
 #include "lifecycle/notifications.h"
 
 namespace rampart::lifecycle {
+
+using common::EpochSeconds;
 namespace {
 
 using billing::ResourceState;
 using common::Money;
-
-int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
 
 std::vector<std::string> Split(std::string_view subject) {
   std::vector<std::string> parts;
@@ -27,7 +27,9 @@ std::vector<std::string> Split(std::string_view subject) {
   }
 }
 
-std::string Subject(const Resource& r) { return r.id + "|" + std::to_string(Epoch(*r.expires_at)); }
+std::string Subject(const Resource& r) {
+  return r.id + "|" + std::to_string(EpochSeconds(*r.expires_at));
+}
 
 // The resource named by a job subject, if the subject still describes its current term.
 Result<std::optional<Resource>> CurrentTerm(store::Connection& c, std::string_view subject) {
@@ -37,7 +39,8 @@ Result<std::optional<Resource>> CurrentTerm(store::Connection& c, std::string_vi
     if (r.error().code == "not_found") return std::optional<Resource>{};
     return std::unexpected(r.error());
   }
-  if (parts.size() < 2 || !r->expires_at || std::to_string(Epoch(*r->expires_at)) != parts[1]) {
+  if (parts.size() < 2 || !r->expires_at ||
+      std::to_string(EpochSeconds(*r->expires_at)) != parts[1]) {
     return std::optional<Resource>{};  // renewed or cancelled since: the job is stale
   }
   return std::optional<Resource>{std::move(*r)};
@@ -183,7 +186,7 @@ Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
       r->pending_forwarding_mode = *patch.forwarding_mode;
       const Instant next_day = calendar.DayEnd(calendar.DayOf(now));
       if (auto j = ScheduleJob(c, kForwardingJob,
-                               r->id + "|" + std::to_string(Epoch(next_day)) + "|" +
+                               r->id + "|" + std::to_string(EpochSeconds(next_day)) + "|" +
                                    std::string(billing::ToString(*patch.forwarding_mode)),
                                next_day);
           !j) {

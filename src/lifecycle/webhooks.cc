@@ -8,14 +8,14 @@
 #include "lifecycle/jobs.h"
 
 namespace rampart::lifecycle {
+
+using common::EpochSeconds;
+using common::FromEpochSeconds;
 namespace {
 
 using store::Int;
 using store::Text;
 using store::Value;
-
-int64_t Epoch(common::Instant t) { return t.time_since_epoch().count(); }
-common::Instant At(int64_t s) { return common::Instant(common::Seconds(s)); }
 
 // The length of the URL's scheme and "://": 7 for http, 8 for https, 0 for anything else.
 size_t SchemeLength(std::string_view url) {
@@ -56,10 +56,10 @@ Delivery DeliveryFrom(const store::Row& r) {
   d.body = Text(r[4]);
   d.status = Text(r[5]);
   d.attempts = Int(r[6]);
-  d.next_attempt_at = At(Int(r[7]));
+  d.next_attempt_at = FromEpochSeconds(Int(r[7]));
   if (!store::IsNull(r[8])) d.last_status = Int(r[8]);
   d.last_error = Text(r[9]);
-  if (!store::IsNull(r[10])) d.delivered_at = At(Int(r[10]));
+  if (!store::IsNull(r[10])) d.delivered_at = FromEpochSeconds(Int(r[10]));
   return d;
 }
 
@@ -124,7 +124,8 @@ common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view ten
   auto q = c.Query(
       "INSERT INTO webhooks (id, tenant_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5) "
       "RETURNING seq",
-      {w.id, std::string(tenant_id), w.url, common::Seal(secrets_key, w.secret), Epoch(now)});
+      {w.id, std::string(tenant_id), w.url, common::Seal(secrets_key, w.secret),
+       EpochSeconds(now)});
   if (!q) return std::unexpected(q.error());
   w.seq = Int((*q)[0][0]);
   return w;
@@ -138,7 +139,8 @@ common::Result<std::vector<Webhook>> ListWebhooks(store::Connection& c, std::str
       {std::string(tenant_id), after_seq, limit});
   if (!rows) return std::unexpected(rows.error());
   std::vector<Webhook> out;
-  for (const auto& r : *rows) out.push_back({Int(r[0]), Text(r[1]), Text(r[2]), "", At(Int(r[3]))});
+  for (const auto& r : *rows)
+    out.push_back({Int(r[0]), Text(r[1]), Text(r[2]), "", FromEpochSeconds(Int(r[3]))});
   return out;
 }
 
@@ -147,7 +149,7 @@ common::Result<void> DeleteWebhook(store::Connection& c, std::string_view tenant
   auto q = c.Query(
       "UPDATE webhooks SET deleted_at = $3 WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL "
       "RETURNING id",
-      {std::string(id), std::string(tenant_id), Epoch(now)});
+      {std::string(id), std::string(tenant_id), EpochSeconds(now)});
   if (!q) return std::unexpected(q.error());
   if (q->empty()) return common::Fail("not_found", "no such webhook");
   auto d = c.Query(
@@ -166,7 +168,7 @@ common::Result<void> EnqueueDeliveries(store::Connection& c, std::string_view te
       "next_attempt_at) SELECT id, $2, $3, $4, 'pending', $5 FROM webhooks "
       "WHERE tenant_id = $1 AND deleted_at IS NULL",
       {std::string(tenant_id), std::string(notification_id), std::string(kind), std::string(body),
-       Epoch(now)});
+       EpochSeconds(now)});
   if (!q) return std::unexpected(q.error());
   return {};
 }
@@ -197,7 +199,7 @@ common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common
                           "webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id) "
                           "AND d.next_attempt_at <= $1 AND w.deleted_at IS NULL "
                           "ORDER BY d.seq LIMIT $2",
-                      {Epoch(now), limit});
+                      {EpochSeconds(now), limit});
   if (!rows) return std::unexpected(rows.error());
   std::vector<Delivery> out;
   for (const auto& r : *rows) {
@@ -209,7 +211,7 @@ common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common
     auto claimed = c.Query(
         "UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE seq = $1 AND "
         "next_attempt_at <= $3 RETURNING seq",
-        {out.back().seq, Epoch(now) + kClaimLeaseSeconds, Epoch(now)});
+        {out.back().seq, EpochSeconds(now) + kClaimLeaseSeconds, EpochSeconds(now)});
     if (!claimed) return std::unexpected(claimed.error());
     if (claimed->empty()) out.pop_back();  // another sender claimed it first
   }
@@ -229,7 +231,8 @@ common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, b
       "UPDATE webhook_deliveries SET attempts = $2, status = $3, last_status = $4, last_error = "
       "$5, next_attempt_at = $6, delivered_at = $7 WHERE seq = $1 AND status = 'pending'",
       {delivery_seq, attempts, status, http_status ? Value{*http_status} : Value{},
-       std::string(error), Epoch(now) + (ok ? 0 : backoff), ok ? Value{Epoch(now)} : Value{}});
+       std::string(error), EpochSeconds(now) + (ok ? 0 : backoff),
+       ok ? Value{EpochSeconds(now)} : Value{}});
   if (!q) return std::unexpected(q.error());
   return {};
 }

@@ -9,15 +9,15 @@
 #include "lifecycle/term.h"
 
 namespace rampart::ordering {
+
+using common::EpochSeconds;
+using common::FromEpochSeconds;
 namespace {
 
 using billing::ResourceState;
 using store::Int;
 using store::Text;
 using store::Value;
-
-int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
-Instant At(int64_t s) { return Instant(common::Seconds(s)); }
 
 constexpr std::string_view kColumns =
     "seq, id, tenant_id, status, amount_fen, product, region, line, scope, ip_count, base_gbps, "
@@ -42,9 +42,9 @@ Order FromRow(const store::Row& r) {
   o.options.quantity = Int(r[13]);
   o.options.months = Int(r[14]);
   o.options.auto_renew = Int(r[15]) != 0;
-  o.created_at = At(Int(r[16]));
-  if (!store::IsNull(r[17])) o.paid_at = At(Int(r[17]));
-  o.lapses_at = At(Int(r[18]));
+  o.created_at = FromEpochSeconds(Int(r[16]));
+  if (!store::IsNull(r[17])) o.paid_at = FromEpochSeconds(Int(r[17]));
+  o.lapses_at = FromEpochSeconds(Int(r[18]));
   return o;
 }
 
@@ -146,7 +146,7 @@ Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
       {o.id, o.tenant_id, o.status, o.amount.fen(), std::string(catalog::ToString(s.product)),
        s.region, s.line, std::string(billing::ToString(s.scope)), s.ip_count, s.base_gbps,
        s.elastic_gbps, std::string(billing::ToString(s.forwarding_mode)), options.quantity,
-       options.months, int64_t{options.auto_renew}, Epoch(now), Epoch(o.lapses_at)});
+       options.months, int64_t{options.auto_renew}, EpochSeconds(now), EpochSeconds(o.lapses_at)});
   if (!q) return std::unexpected(q.error());
   o.seq = Int((*q)[0][0]);
   if (auto j = lifecycle::ScheduleJob(c, kLapseJob, o.id, o.lapses_at); !j) {
@@ -186,7 +186,7 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
   auto paid = c.Query(
       "UPDATE orders SET status = 'paid', paid_at = $2 WHERE id = $1 AND status = 'unpaid' "
       "RETURNING id",
-      {order->id, Epoch(now)});
+      {order->id, EpochSeconds(now)});
   if (!paid) return std::unexpected(paid.error());
   if (paid->empty()) {
     return common::Fail("order_not_payable", "order " + order->id + " was paid meanwhile");

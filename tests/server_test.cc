@@ -440,7 +440,10 @@ TEST(Service, RealClockDeliversByItself) {
 TEST(Service, ReadsOptionsFromAConfigFile) {
   const std::string path = std::filesystem::temp_directory_path() /
                            ("rampart_cfg_" + std::to_string(getpid()) + ".toml");
-  std::ofstream(path) << "# serve options\ndelivery-delay = \"120-120\"\n";
+  // The harness types --listen and --data: those typed win over the file's (which would
+  // not bind); before, an option in both was refused as given twice and nothing started.
+  std::ofstream(path) << "# serve options\ndelivery-delay = \"120-120\"\n"
+                      << "listen = \"192.0.2.1:9\"\ndata = \"/nonexistent/rampart\"\n";
   Server s({"--config", path});
   ASSERT_EQ(s.Admin("POST", "/v1/admin/ip-pools",
                     R"({"region": "cn-south", "line": "bgp", "cidr": "203.0.113.0/28"})")

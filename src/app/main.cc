@@ -54,9 +54,16 @@ std::string ExpandConfig(std::vector<std::string>& args) {
   } catch (const CLI::Error& e) {
     return path + ": " + e.what();
   }
+  // What is typed wins: an option given on the command line is not taken from the file too
+  // (CLI11 would refuse it given twice).
+  std::set<std::string> typed;
+  for (auto a = std::find(args.begin(), args.end(), "serve"); a != args.end(); ++a) {
+    if (a->rfind("--", 0) == 0) typed.insert(a->substr(2, a->find('=') - 2));
+  }
   std::vector<std::string> from_file;
   for (const auto& item : items) {
     if (item.name == "++" || item.name == "--" || item.inputs.empty()) continue;  // sections
+    if (typed.count(item.name)) continue;
     const std::string& value = item.inputs.front();
     if (value == "true") {
       from_file.push_back("--" + item.name);

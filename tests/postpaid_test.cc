@@ -107,9 +107,9 @@ TEST_F(Postpaid, AnAttackAboveBaseIsBilledItsRangeOnceAndDebited) {
   // The statement's prepaid side: the order paid on the 26th (100,000 - 83,400).
   EXPECT_EQ(Str(bills, "prepaid_total"), "16600.00");
   EXPECT_EQ(Str(bills, "spent_total"), "21300.00");
-  EXPECT_EQ(Str(s_.Call("GET", "/v1/bills?from=2026-11-27&to=2026-11-27", key_).Json(),
-                "prepaid_total"),
-            "0.00");
+  EXPECT_EQ(
+      Str(s_.Call("GET", "/v1/bills?from=2026-11-27&to=2026-11-27", key_).Json(), "prepaid_total"),
+      "0.00");
   EXPECT_EQ(Balance(), "78700.00");
   // CSV export.
   const auto csv = s_.Call("GET", "/v1/bills/2026-11-26?format=csv", key_);

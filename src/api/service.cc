@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "api/openapi.h"
 #include "api/rate_limiter.h"
 #include "api/routes.h"
 #include "lifecycle/ip_pools.h"
@@ -59,6 +60,12 @@ ApiService::ApiService(ServiceDeps deps) : d_(deps), endpoints_(AllEndpoints()) 
 
 ApiService::~ApiService() = default;
 
+std::vector<std::string> ApiService::Operations() const {
+  std::vector<std::string> out = {"GET /healthz", "GET /metrics", "GET /v1/openapi.json"};
+  for (const auto& [key, endpoint] : endpoints_) out.push_back(key);
+  return out;
+}
+
 std::optional<HttpResponse> ApiService::Limit(const std::string& bucket, const char* kind) {
   if (!limiter_) return std::nullopt;
   const auto wait = limiter_->Take(bucket);
@@ -105,6 +112,13 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
   if (key == "GET /healthz") {
     *route = pattern;
     return Json(200, object{{"status", "ok"}});
+  }
+  if (key == "GET /v1/openapi.json") {  // the API's description: public, like /healthz
+    *route = pattern;
+    HttpResponse r;
+    r.content_type = "application/json";
+    r.body = std::string(OpenApiDocument());
+    return r;
   }
   if (key == "GET /metrics") {
     *route = pattern;

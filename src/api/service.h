@@ -51,6 +51,9 @@ class ApiService {
   explicit ApiService(ServiceDeps deps);
   ~ApiService();
   HttpResponse Handle(const HttpRequest& request);
+  // Every operation it answers, "METHOD /path/{id}" (ids as {id}), the built-in ones
+  // (/healthz, /metrics, /v1/openapi.json) included.
+  std::vector<std::string> Operations() const;
 
   // For the routes (api/routes.h).
   struct Context;  // one request being handled

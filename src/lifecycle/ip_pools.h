@@ -20,7 +20,7 @@ struct IpPool {
   std::string line;
   std::string cidr;
   int64_t size = 0;
-  int64_t in_use = 0;  // addresses handed out and not returned
+  int64_t in_use = 0;   // addresses handed out and not returned
   bool enabled = true;  // false: hands out no new address
 };
 

@@ -1,4 +1,5 @@
-// `rampart serve`: the HTTP API and its workers on the embedded SQLite store.
+// `rampart serve`: the HTTP API, the console and the job workers, on the embedded SQLite store
+// or on PostgreSQL (several nodes may share one database).
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>

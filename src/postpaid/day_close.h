@@ -42,7 +42,7 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
                                 const common::BillingCalendar& calendar, std::string_view subject,
                                 common::Instant now, int retention_days);
 
-// Bills as stored: their JSON (api.md "Daily bill"), newest first within [from, to].
+// Bills as stored: their JSON (api.md "Daily bill"), oldest first within [from, to].
 struct StoredBill {
   std::string day;
   std::string body;

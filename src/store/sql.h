@@ -1,7 +1,7 @@
 // The SQL the modules speak, independent of the engine: statements with numbered parameters
 // ($1, $2, ...; both SQLite and PostgreSQL accept them), values that are NULL, an integer,
-// text or a blob, and rows as vectors of values. The embedded SQLite engine implements it today
-// (sqlite/); PostgreSQL is meant to implement the same interface.
+// text or a blob, and rows as vectors of values. Two engines implement it: the embedded SQLite
+// (sqlite/) and PostgreSQL (postgres/), chosen by `rampart serve --database`.
 //
 // A Connection is not thread-safe; Database (database.h) serialises access to one.
 #pragma once

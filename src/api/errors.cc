@@ -10,13 +10,35 @@
 namespace rampart::api {
 
 int StatusFor(std::string_view code) {
+  // Every code a route can answer with, once. Bad input is 400 by name, not by default: a
+  // code missing here is a broken invariant (a corrupt row, a bug), so it answers 500 with an
+  // error id and is logged, instead of blaming the client.
   static const std::map<std::string_view, int> kStatus = {
+      // The request itself is wrong.
+      {"invalid_option", 400},
+      {"invalid_type", 400},
+      {"missing_field", 400},
+      {"unknown_field", 400},
+      {"out_of_range", 400},
+      {"invalid_json", 400},
+      {"invalid_gzip", 400},
+      {"invalid_ip", 400},
+      {"invalid_cidr", 400},
+      {"invalid_day", 400},
+      {"invalid_time", 400},
+      {"invalid_time_zone", 400},
+      {"invalid_money", 400},
+      {"invalid_decimal", 400},
+      {"invalid_cursor", 400},
+      {"invalid_origin", 400},
+      {"duplicate", 400},
+      {"ip_conflict", 400},
       {"unauthenticated", 401},
+      {"insufficient_balance", 402},
       {"forbidden", 403},
       {"prefix_not_assigned", 403},
       {"not_found", 404},
       {"method_not_allowed", 405},
-      {"insufficient_balance", 402},
       {"conflict", 409},
       {"order_not_payable", 409},
       {"idempotency_mismatch", 409},
@@ -27,14 +49,20 @@ int StatusFor(std::string_view code) {
       {"limit_exceeded", 409},
       {"no_capacity", 409},
       {"payload_too_large", 413},
-      {"rate_limited", 429},
       {"unsupported_media_type", 415},
+      {"rate_limited", 429},
+      // The service's fault: logged with an id, no detail to the client.
       {"storage_error", 500},
-      {"database_unavailable", 503},
       {"ledger_mismatch", 500},
+      {"invalid_block", 500},  // a stored usage block does not decode: data loss
+      {"io_error", 500},
+      {"secrets_key_mismatch", 500},
+      {"database_unavailable", 503},
   };
   auto it = kStatus.find(code);
-  return it == kStatus.end() ? 400 : it->second;  // everything else is bad input
+  if (it != kStatus.end()) return it->second;
+  spdlog::error("error code {} has no HTTP status: answered as an internal error", code);
+  return 500;
 }
 
 HttpResponse ErrorResponse(const common::Error& error) {

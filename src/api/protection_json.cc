@@ -4,11 +4,13 @@
 #include <boost/json.hpp>
 #include <set>
 
-#include "api/json_fields.h"
 #include "common/address_policy.h"
 #include "common/ip_address.h"
+#include "formats/json_fields.h"
 
 namespace rampart::api {
+
+using formats::FieldReader;
 namespace {
 
 using boost::json::array;

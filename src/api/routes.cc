@@ -1,10 +1,12 @@
 #include "api/routes.h"
 
 #include "account/audit.h"
-#include "api/json_fields.h"
 #include "common/crypto.h"
+#include "formats/json_fields.h"
 
 namespace rampart::api {
+
+using formats::FieldReader;
 HttpResponse Json(int status, const value& v) {
   HttpResponse r;
   r.status = status;

@@ -2,16 +2,19 @@
 #include <utility>
 
 #include "account/account.h"
-#include "api/bill_json.h"
-#include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/routes.h"
+#include "formats/bill_json.h"
+#include "formats/json_fields.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/notifications.h"
 #include "lifecycle/webhooks.h"
 #include "postpaid/day_close.h"
 
 namespace rampart::api {
+
+using formats::BillToJson;
+using formats::FieldReader;
 namespace {
 
 // The measure columns of the bills' CSV, every kind's in one list (a line leaves the others

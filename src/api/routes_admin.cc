@@ -3,15 +3,17 @@
 
 #include "account/account.h"
 #include "account/audit.h"
-#include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/routes.h"
+#include "formats/json_fields.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
 #include "lifecycle/prefixes.h"
 
 namespace rampart::api {
+
+using formats::FieldReader;
 
 namespace {
 

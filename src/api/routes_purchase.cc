@@ -1,12 +1,15 @@
 // Routes: Catalogue, quotes, orders and payment.
-#include "api/json_fields.h"
 #include "api/objects_json.h"
-#include "api/purchase_json.h"
 #include "api/routes.h"
+#include "formats/json_fields.h"
+#include "formats/purchase_json.h"
 #include "lifecycle/ip_pools.h"
 #include "ordering/orders.h"
 
 namespace rampart::api {
+
+using formats::ParsePurchaseOptions;
+using formats::QuoteToJson;
 namespace {
 
 // An hdip order needs a free pool address per IP in its network: without one it is refused

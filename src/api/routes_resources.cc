@@ -2,14 +2,14 @@
 #include <algorithm>
 #include <tuple>
 
-#include "api/json_fields.h"
 #include "api/objects_json.h"
 #include "api/protection_json.h"
-#include "api/purchase_json.h"
 #include "api/routes.h"
 #include "catalog/pricebook.h"
 #include "common/calendar.h"
 #include "common/ip_address.h"
+#include "formats/json_fields.h"
+#include "formats/purchase_json.h"
 #include "lifecycle/protection.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
@@ -17,6 +17,9 @@
 #include "postpaid/usage.h"
 
 namespace rampart::api {
+
+using formats::FieldReader;
+using formats::QuoteToJson;
 namespace {
 
 // Where the caller's rules for the route's resource may send traffic: its own IPs are

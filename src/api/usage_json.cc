@@ -4,9 +4,11 @@
 #include <charconv>
 #include <optional>
 
-#include "api/json_fields.h"
+#include "formats/json_fields.h"
 
 namespace rampart::api {
+
+using formats::FieldReader;
 namespace {
 
 postpaid::IncomingSample ReadSample(const boost::json::value& v, size_t index) {

@@ -1,10 +1,10 @@
 #include <boost/json.hpp>
 #include <iostream>
 
-#include "api/json_pretty.h"
-#include "api/purchase_json.h"
 #include "app/commands.h"
 #include "app/pricebook_arg.h"
+#include "formats/json_pretty.h"
+#include "formats/purchase_json.h"
 
 namespace rampart::app {
 
@@ -20,7 +20,7 @@ int RunQuote(const QuoteArgs& args) {
     std::cerr << "error: the quote body is not valid JSON: " << ec.message() << "\n";
     return 1;
   }
-  auto options = api::ParsePurchaseOptions(body);
+  auto options = formats::ParsePurchaseOptions(body);
   if (!options) {
     std::cerr << "error: " << options.error().message << "\n";
     return 1;
@@ -30,7 +30,7 @@ int RunQuote(const QuoteArgs& args) {
     std::cerr << "error: " << quote.error().message << "\n";
     return 1;
   }
-  std::cout << api::PrettyJson(api::QuoteToJson(*quote));
+  std::cout << formats::PrettyJson(formats::QuoteToJson(*quote));
   return 0;
 }
 

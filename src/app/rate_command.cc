@@ -10,12 +10,12 @@
 #include <iostream>
 #include <sstream>
 
-#include "api/bill_json.h"
-#include "api/json_pretty.h"
-#include "api/resource_json.h"
 #include "app/commands.h"
 #include "app/pricebook_arg.h"
 #include "common/calendar.h"
+#include "formats/bill_json.h"
+#include "formats/json_pretty.h"
+#include "formats/resource_json.h"
 #include "metering/day_ingest.h"
 #include "metering/usage_csv.h"
 
@@ -108,7 +108,7 @@ int RunRate(const RateArgs& args) {
     std::cerr << "error: " << resources_json.error().message << "\n";
     return resources_json.error().code == "io_error" ? 2 : 1;
   }
-  auto resources = api::ParseRateResources(*resources_json, day_start);
+  auto resources = formats::ParseRateResources(*resources_json, day_start);
   if (!resources) {
     std::cerr << "error: " << args.resources_path << ": " << resources.error().message << "\n";
     return 1;
@@ -183,7 +183,7 @@ int RunRate(const RateArgs& args) {
     std::cerr << "error: " << args.resources_path << ": " << bills.error().message << "\n";
     return 1;
   }
-  const std::string text = api::PrettyJson(api::BillsToJson(*bills));
+  const std::string text = formats::PrettyJson(formats::BillsToJson(*bills));
   if (args.output_path.empty()) {
     std::cout << text << std::flush;
   } else if (!WriteAtomically(args.output_path, text)) {

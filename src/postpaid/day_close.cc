@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 #include <map>
 
-#include "api/bill_json.h"
+#include "formats/bill_json.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/jobs.h"
 #include "lifecycle/notifications.h"
@@ -180,7 +180,7 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
     if (!bill) return std::unexpected(bill.error());
     if (auto r = RecordRatedAmounts(c, tenant, day_text, *bill); !r) return r;
     if (auto adj = AddAdjustments(c, book, calendar, tenant, *day, &*bill); !adj) return adj;
-    const std::string body = boost::json::serialize(api::BillToJson(*bill));
+    const std::string body = boost::json::serialize(formats::BillToJson(*bill));
     auto q = c.Query(
         "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
         "$5)",

@@ -1,10 +1,10 @@
-#include "api/json_fields.h"
+#include "formats/json_fields.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 
-namespace rampart::api {
+namespace rampart::formats {
 
 FieldReader::FieldReader(const boost::json::value& value, std::string path)
     : path_(std::move(path)) {
@@ -120,4 +120,4 @@ std::optional<common::Error> FieldReader::Finish() {
   return std::nullopt;
 }
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -6,7 +6,7 @@
 #include "billing/prepaid.h"
 #include "common/error.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 // Reads a purchase body strictly: types, ranges, unknown fields. Whether the options are on
 // sale is the billing core's check (QuotePurchase), not this one.
@@ -17,4 +17,4 @@ common::Result<billing::PurchaseOptions> ParsePurchaseOptions(const boost::json:
 // {"amount": "261120.00", "currency": "CNY", "lines": [...]}
 boost::json::value QuoteToJson(const billing::Quote& quote);
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

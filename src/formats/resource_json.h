@@ -13,11 +13,11 @@
 #include "common/time.h"
 #include "metering/day_ingest.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 // Each resource's configuration is taken as in force for the whole day from `day_start`.
 // Errors name the element: "resources[2].ips[0]".
 common::Result<std::vector<metering::RatedResource>> ParseRateResources(
     const boost::json::value& array, common::Instant day_start);
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -1,8 +1,8 @@
-#include "api/json_pretty.h"
+#include "formats/json_pretty.h"
 
 #include <boost/json.hpp>
 
-namespace rampart::api {
+namespace rampart::formats {
 namespace {
 
 void Write(const boost::json::value& v, int indent, std::string* out) {
@@ -41,4 +41,4 @@ std::string PrettyJson(const boost::json::value& v) {
   return out;
 }
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

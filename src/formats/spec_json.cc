@@ -1,6 +1,6 @@
-#include "api/spec_json.h"
+#include "formats/spec_json.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 SpecFieldsGiven ReadProtectionSpec(FieldReader& r, billing::ProtectionSpec* spec) {
   SpecFieldsGiven given;
@@ -25,4 +25,4 @@ SpecFieldsGiven ReadProtectionSpec(FieldReader& r, billing::ProtectionSpec* spec
   return given;
 }
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -2,10 +2,10 @@
 // line, scope, ip_count, base_gbps, elastic_gbps, forwarding_mode.
 #pragma once
 
-#include "api/json_fields.h"
 #include "billing/protection.h"
+#include "formats/json_fields.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 struct SpecFieldsGiven {
   bool scope = false;
@@ -16,4 +16,4 @@ struct SpecFieldsGiven {
 // billing core's check). `line` is required for hdip.
 SpecFieldsGiven ReadProtectionSpec(FieldReader& r, billing::ProtectionSpec* spec);
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

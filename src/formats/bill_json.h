@@ -7,9 +7,9 @@
 
 #include "billing/bill.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 boost::json::value BillToJson(const billing::DailyBill& bill);
 boost::json::value BillsToJson(std::span<const billing::DailyBill> bills);
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -1,10 +1,10 @@
-#include "api/json_fields.h"
+#include "formats/json_fields.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-namespace rampart::api {
+namespace rampart::formats {
 namespace {
 
 boost::json::value Parse(const char* text) { return boost::json::parse(text); }
@@ -63,4 +63,4 @@ TEST(FieldReader, NestedPathsAndIgnoredFields) {
 }
 
 }  // namespace
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -1,12 +1,12 @@
-#include "api/bill_json.h"
+#include "formats/bill_json.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "api/json_pretty.h"
+#include "formats/json_pretty.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 namespace {
 
 using common::Money;
@@ -64,4 +64,4 @@ TEST(JsonPretty, IndentsAndRoundTrips) {
 }
 
 }  // namespace
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -1,8 +1,8 @@
-#include "api/bill_json.h"
+#include "formats/bill_json.h"
 
 #include <boost/json.hpp>
 
-namespace rampart::api {
+namespace rampart::formats {
 namespace {
 
 using boost::json::object;
@@ -87,4 +87,4 @@ value BillsToJson(std::span<const billing::DailyBill> bills) {
   return out;
 }
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

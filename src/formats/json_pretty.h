@@ -4,9 +4,9 @@
 #include <boost/json/value.hpp>
 #include <string>
 
-namespace rampart::api {
+namespace rampart::formats {
 
 // Two-space indentation, one member per line; empty arrays and objects stay on one line.
 std::string PrettyJson(const boost::json::value& v);
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -1,10 +1,10 @@
-#include "api/purchase_json.h"
+#include "formats/purchase_json.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-namespace rampart::api {
+namespace rampart::formats {
 namespace {
 
 common::Result<billing::PurchaseOptions> Parse(const char* text) {
@@ -85,4 +85,4 @@ TEST(PurchaseJson, QuoteAnswerHasTheContractShape) {
 }
 
 }  // namespace
-}  // namespace rampart::api
+}  // namespace rampart::formats

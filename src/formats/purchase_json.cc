@@ -1,11 +1,11 @@
-#include "api/purchase_json.h"
+#include "formats/purchase_json.h"
 
 #include <boost/json.hpp>
 
-#include "api/json_fields.h"
-#include "api/spec_json.h"
+#include "formats/json_fields.h"
+#include "formats/spec_json.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 common::Result<billing::PurchaseOptions> ParsePurchaseOptions(const boost::json::value& body) {
   FieldReader r(body);
@@ -45,4 +45,4 @@ boost::json::value QuoteToJson(const billing::Quote& quote) {
       {"amount", quote.amount.ToString()}, {"currency", "CNY"}, {"lines", std::move(lines)}};
 }
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

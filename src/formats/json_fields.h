@@ -18,7 +18,7 @@
 
 #include "common/error.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 class FieldReader {
  public:
@@ -56,4 +56,4 @@ class FieldReader {
   std::optional<common::Error> error_;
 };
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -1,12 +1,12 @@
-#include "api/resource_json.h"
+#include "formats/resource_json.h"
 
 #include <boost/json.hpp>
 #include <set>
 
-#include "api/json_fields.h"
-#include "api/spec_json.h"
+#include "formats/json_fields.h"
+#include "formats/spec_json.h"
 
-namespace rampart::api {
+namespace rampart::formats {
 
 common::Result<std::vector<metering::RatedResource>> ParseRateResources(
     const boost::json::value& array, common::Instant day_start) {
@@ -66,4 +66,4 @@ common::Result<std::vector<metering::RatedResource>> ParseRateResources(
   return out;
 }
 
-}  // namespace rampart::api
+}  // namespace rampart::formats

@@ -694,12 +694,16 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       ["zh-overview", "/"],
       ["zh-buy-hdip", "/buy/hdip"],
       ["zh-bills", "/bills"],
+      ["zh-notifications", "/notifications"],
     ]) {
       await page.goto(`${server.url}/#${path}`);
       await page.locator("main h1").first().waitFor();
       await shoot(page, name);
       await audit(page, name);
     }
+    // Notification texts said again in Chinese, money and times formatted as elsewhere.
+    await assertText(page.locator("main tbody"), /订单 ord_\w+ 已支付：¥\d[\d,]*\.\d\d/);
+    await assertText(page.locator("main tbody"), /已交付；到期时间 \d{4}\/\d{2}\/\d{2}/);
     await page.getByLabel("语言").first().selectOption("en");
     await finish(page);
     const admin = await signedIn("rk_0123456789abcdef0123456789abcdef", width);

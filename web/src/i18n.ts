@@ -1,6 +1,7 @@
 // English and Simplified Chinese labels. `t(key)` reads the current language; the app
-// re-renders from its root when the language changes. Messages from the server (errors,
-// notification text) stay as the server wrote them.
+// re-renders from its root when the language changes. Error codes are explained here
+// (explainError); notification texts are said again by notice_text.ts; the server's own
+// error messages are shown as it wrote them, after the explanation.
 
 export type Lang = "en" | "zh-CN";
 
@@ -292,6 +293,8 @@ const en = {
   event_low_balance: "low balance",
   event_released: "released",
   event_renewed: "renewed",
+  event_order_paid: "order paid",
+  event_elastic_charge: "elastic charge",
   "region_cn-north": "North China",
   "region_cn-east": "East China",
   "region_cn-south": "South China",
@@ -382,6 +385,25 @@ const en = {
   now_expires: "It now expires {at}.",
   now_base: "Base protection is now {n} Gbps.",
   elastic_now_off: "Elastic protection is off (the new base reaches its peak).",
+  note_order_paid: "order {id} paid: {amount}",
+  note_delivered: "delivered; expires {at}",
+  note_delivery_failed: "order {id} could not be delivered (no free IP in {network}); {amount} refunded",
+  note_elastic_off: "elastic protection switched off",
+  note_elastic_set: "elastic protection peak set to {n} Gbps",
+  note_elastic_reached: "elastic protection switched off: the new base reaches its peak",
+  note_elastic_charge: "elastic protection charged {amount} for {day}",
+  note_renewed: "renewed for {months} months, {amount}; expires {at}",
+  note_cancelled: "cancelled; {amount} refunded",
+  note_expiring_auto: "expires in {n} days, at {at}; auto-renew is on",
+  note_expiring: "expires in {n} days, at {at}; renew to keep protection",
+  note_autorenew_failed: "auto-renewal failed: the balance {balance} does not cover {amount}",
+  note_expired: "expired: basic protection only; renew before {at} to keep it",
+  note_released: "released: configuration deleted, IPs returned",
+  note_low_balance: "the balance {balance} is below {threshold}",
+  note_arrears: "the balance is negative: elastic protection is suspended",
+  note_arrears_left: "the balance is positive again: elastic protection resumed",
+  note_attack_started: "attack of {mbps} Mbps above the base from {at}",
+  note_attack_ended: "attack ended by {at}",
 } as const;
 
 export type Key = keyof typeof en;
@@ -668,6 +690,8 @@ const zh: Record<Key, string> = {
   event_low_balance: "余额不足提醒",
   event_released: "已释放",
   event_renewed: "已续费",
+  event_order_paid: "订单已支付",
+  event_elastic_charge: "弹性防护扣费",
   "region_cn-north": "华北",
   "region_cn-east": "华东",
   "region_cn-south": "华南",
@@ -755,6 +779,25 @@ const zh: Record<Key, string> = {
   now_expires: "现在到期时间为 {at}。",
   now_base: "保底防护现为 {n} Gbps。",
   elastic_now_off: "弹性防护已关闭（新的保底已达到其峰值）。",
+  note_order_paid: "订单 {id} 已支付：{amount}",
+  note_delivered: "已交付；到期时间 {at}",
+  note_delivery_failed: "订单 {id} 无法交付（{network} 没有空闲 IP）；已退款 {amount}",
+  note_elastic_off: "弹性防护已关闭",
+  note_elastic_set: "弹性防护峰值已设为 {n} Gbps",
+  note_elastic_reached: "弹性防护已关闭：新的保底已达到其峰值",
+  note_elastic_charge: "{day} 弹性防护扣费 {amount}",
+  note_renewed: "已续费 {months} 个月，{amount}；到期时间 {at}",
+  note_cancelled: "已退订；退款 {amount}",
+  note_expiring_auto: "{n} 天后到期（{at}）；已开启自动续费",
+  note_expiring: "{n} 天后到期（{at}）；请续费以保持防护",
+  note_autorenew_failed: "自动续费失败：余额 {balance} 不足 {amount}",
+  note_expired: "已到期：仅剩基础防护；请在 {at} 前续费以保留",
+  note_released: "已释放：配置已删除，IP 已回收",
+  note_low_balance: "余额 {balance} 低于 {threshold}",
+  note_arrears: "余额为负：弹性防护已暂停",
+  note_arrears_left: "余额已恢复为正：弹性防护已恢复",
+  note_attack_started: "自 {at} 起遭受超出保底 {mbps} Mbps 的攻击",
+  note_attack_ended: "攻击已于 {at} 前结束",
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, "zh-CN": zh };

@@ -3,6 +3,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { accountChanged, api, type Notification, type Order, type Page, type Resource } from "../api";
 import { ErrorBox, Field, Loading, StateBadge, Table, useAction } from "../components/ui";
+import { noticeText } from "../notice_text";
 import { byId, resourceLabel, useResources } from "../resources";
 import { bps, money, time } from "../format";
 import { named, place, t, type Key } from "../i18n";
@@ -248,7 +249,7 @@ export function Notifications() {
                 "—"
               ),
           },
-          { label: t("message"), cell: (n) => n.message },
+          { label: t("message"), cell: (n) => noticeText(n.message) },
         ]}
       />
     </section>

@@ -65,41 +65,39 @@ HttpResponse Answer(std::string version, object doc) {
   return out;
 }
 
+// GET /v1/dataplane/config
+HttpResponse GetDataplaneConfig(ApiService& s, Context& c) {
+  int64_t wait_s = 0;
+  if (auto w = c.req.query.find("wait"); w != c.req.query.end()) {
+    const std::string& text = w->second;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), wait_s);
+    if (ec != std::errc() || end != text.data() + text.size() || wait_s < 1 || wait_s > 60) {
+      return ErrorResponse("invalid_option", "wait is 1-60 seconds", "wait");
+    }
+  }
+  auto doc = Document(s);
+  if (!doc) return ErrorResponse(doc.error());
+  const std::string etag = "\"" + doc->first + "\"";
+  if (c.req.if_none_match != etag) return Answer(std::move(doc->first), std::move(doc->second));
+  HttpResponse not_modified;
+  not_modified.status = 304;
+  not_modified.headers.emplace_back("ETag", etag);
+  if (wait_s > 0) {
+    not_modified.wait_until = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+    not_modified.poll = [&s, etag]() -> std::optional<HttpResponse> {
+      auto now = Document(s);
+      if (!now || "\"" + now->first + "\"" == etag) return std::nullopt;  // keep waiting
+      return Answer(std::move(now->first), std::move(now->second));
+    };
+  }
+  return not_modified;
+}
+
 }  // namespace
 
 void AddDataplaneRoutes(EndpointMap& e) {
   e.insert({
-      {"GET /v1/dataplane/config",
-       {{Role::kAgent, Role::kAdmin},
-        [](ApiService& s, Context& c) {
-          int64_t wait_s = 0;
-          if (auto w = c.req.query.find("wait"); w != c.req.query.end()) {
-            const std::string& text = w->second;
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), wait_s);
-            if (ec != std::errc() || end != text.data() + text.size() || wait_s < 1 ||
-                wait_s > 60) {
-              return ErrorResponse("invalid_option", "wait is 1-60 seconds", "wait");
-            }
-          }
-          auto doc = Document(s);
-          if (!doc) return ErrorResponse(doc.error());
-          const std::string etag = "\"" + doc->first + "\"";
-          if (c.req.if_none_match != etag)
-            return Answer(std::move(doc->first), std::move(doc->second));
-          HttpResponse not_modified;
-          not_modified.status = 304;
-          not_modified.headers.emplace_back("ETag", etag);
-          if (wait_s > 0) {
-            not_modified.wait_until =
-                std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
-            not_modified.poll = [&s, etag]() -> std::optional<HttpResponse> {
-              auto now = Document(s);
-              if (!now || "\"" + now->first + "\"" == etag) return std::nullopt;  // keep waiting
-              return Answer(std::move(now->first), std::move(now->second));
-            };
-          }
-          return not_modified;
-        }}},
+      {"GET /v1/dataplane/config", {{Role::kAgent, Role::kAdmin}, GetDataplaneConfig}},
   });
 }
 

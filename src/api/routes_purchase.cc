@@ -30,77 +30,81 @@ Result<void> HasCapacity(store::Connection& c, const billing::PurchaseOptions& o
   return {};
 }
 
+// POST /v1/quotes
+HttpResponse PostQuotes(ApiService& s, Context& c) {
+  auto body = ParseBody(c.req, true);
+  if (!body) return ErrorResponse(body.error());
+  auto options = ParsePurchaseOptions(*body);
+  if (!options) return ErrorResponse(options.error());
+  auto quote = s.Database().Use([&](store::Connection& conn) {
+    return ordering::QuoteForTenant(conn, *s.deps().book, c.who.tenant_id, *options);
+  });
+  if (!quote) return ErrorResponse(quote.error());
+  return Json(200, QuoteToJson(*quote));
+}
+
+// POST /v1/orders
+HttpResponse PostOrders(ApiService& s, Context& c) {
+  auto body = ParseBody(c.req, true);
+  if (!body) return ErrorResponse(body.error());
+  auto options = ParsePurchaseOptions(*body);
+  if (!options) return ErrorResponse(options.error());
+  HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+    if (auto e = HasCapacity(conn, *options); !e) return std::unexpected(e.error());
+    auto o = ordering::CreateOrder(conn, *s.deps().book, c.who.tenant_id, *options,
+                                   s.deps().clock->Now());
+    if (!o) return std::unexpected(o.error());
+    return Json(201, OrderToJson(*o));
+  });
+  if (r.status == 201 && s.deps().metrics)
+    s.deps().metrics->Count("rampart_orders_total", "event", "created");
+  return r;
+}
+
+// POST /v1/orders/{id}/pay
+HttpResponse PostOrdersPay(ApiService& s, Context& c) {
+  if (auto e = NoFields(c.req)) return ErrorResponse(*e);
+  HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
+    // Capacity taken since the order was placed: refused before any money moves.
+    if (auto order = ordering::GetOrder(conn, c.who.tenant_id, c.params[0]);
+        order && order->status == "unpaid") {
+      if (auto e = HasCapacity(conn, order->options); !e) {
+        return std::unexpected(e.error());
+      }
+    }
+    auto o = ordering::PayOrder(conn, c.who.tenant_id, c.params[0], s.deps().delivery,
+                                s.deps().clock->Now());
+    if (!o) return std::unexpected(o.error());
+    return Json(200, OrderToJson(*o));
+  });
+  if (r.status == 200 && s.deps().metrics) {
+    s.deps().metrics->Count("rampart_orders_total", "event", "paid");
+    s.deps().metrics->Count("rampart_ledger_movements_total", "kind", "order_payment");
+  }
+  return r;
+}
+
+// GET /v1/catalog
+HttpResponse GetCatalog(ApiService& s, Context&) {
+  auto pools =
+      s.Database().Use([&](store::Connection& conn) { return lifecycle::ListPools(conn); });
+  if (!pools) return ErrorResponse(pools.error());
+  return Json(
+      200, CatalogToJson(*s.deps().book, [&](const std::string& region, const std::string& line) {
+        return lifecycle::FreeAddresses(*pools, region, line) > 0;
+      }));
+}
+
 }  // namespace
 
 void AddPurchaseRoutes(EndpointMap& e) {
   e.insert({
-      {"GET /v1/catalog",
-       {kTenantOrAdmin,
-        [](ApiService& s, Context&) {
-          auto pools =
-              s.Database().Use([&](store::Connection& conn) { return lifecycle::ListPools(conn); });
-          if (!pools) return ErrorResponse(pools.error());
-          return Json(200, CatalogToJson(*s.deps().book, [&](const std::string& region,
-                                                             const std::string& line) {
-                        return lifecycle::FreeAddresses(*pools, region, line) > 0;
-                      }));
-        }}},
-      {"POST /v1/quotes",
-       {kTenant,
-        [](ApiService& s, Context& c) {
-          auto body = ParseBody(c.req, true);
-          if (!body) return ErrorResponse(body.error());
-          auto options = ParsePurchaseOptions(*body);
-          if (!options) return ErrorResponse(options.error());
-          auto quote = s.Database().Use([&](store::Connection& conn) {
-            return ordering::QuoteForTenant(conn, *s.deps().book, c.who.tenant_id, *options);
-          });
-          if (!quote) return ErrorResponse(quote.error());
-          return Json(200, QuoteToJson(*quote));
-        }}},
-      {"POST /v1/orders",
-       {kTenant,
-        [](ApiService& s, Context& c) {
-          auto body = ParseBody(c.req, true);
-          if (!body) return ErrorResponse(body.error());
-          auto options = ParsePurchaseOptions(*body);
-          if (!options) return ErrorResponse(options.error());
-          HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-            if (auto e = HasCapacity(conn, *options); !e) return std::unexpected(e.error());
-            auto o = ordering::CreateOrder(conn, *s.deps().book, c.who.tenant_id, *options,
-                                           s.deps().clock->Now());
-            if (!o) return std::unexpected(o.error());
-            return Json(201, OrderToJson(*o));
-          });
-          if (r.status == 201 && s.deps().metrics)
-            s.deps().metrics->Count("rampart_orders_total", "event", "created");
-          return r;
-        }}},
+      {"GET /v1/catalog", {kTenantOrAdmin, GetCatalog}},
+      {"POST /v1/quotes", {kTenant, PostQuotes}},
+      {"POST /v1/orders", {kTenant, PostOrders}},
       {"GET /v1/orders", {kTenant, ListHandler(ordering::ListOrders, OrderToJson)}},
       {"GET /v1/orders/{id}", {kTenant, GetHandler(ordering::GetOrder, OrderToJson)}},
-      {"POST /v1/orders/{id}/pay",
-       {kTenant,
-        [](ApiService& s, Context& c) {
-          if (auto e = NoFields(c.req)) return ErrorResponse(*e);
-          HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-            // Capacity taken since the order was placed: refused before any money moves.
-            if (auto order = ordering::GetOrder(conn, c.who.tenant_id, c.params[0]);
-                order && order->status == "unpaid") {
-              if (auto e = HasCapacity(conn, order->options); !e) {
-                return std::unexpected(e.error());
-              }
-            }
-            auto o = ordering::PayOrder(conn, c.who.tenant_id, c.params[0], s.deps().delivery,
-                                        s.deps().clock->Now());
-            if (!o) return std::unexpected(o.error());
-            return Json(200, OrderToJson(*o));
-          });
-          if (r.status == 200 && s.deps().metrics) {
-            s.deps().metrics->Count("rampart_orders_total", "event", "paid");
-            s.deps().metrics->Count("rampart_ledger_movements_total", "kind", "order_payment");
-          }
-          return r;
-        }}},
+      {"POST /v1/orders/{id}/pay", {kTenant, PostOrdersPay}},
   });
 }
 

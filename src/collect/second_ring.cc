@@ -4,16 +4,16 @@
 
 namespace rampart::collect {
 
-SecondSlot* SecondRing::At(int64_t second, size_t budget, size_t* grown) {
-  const int64_t lo = empty() ? second : std::min(lo_, second);
-  const int64_t hi = empty() ? second + 1 : std::max(hi_, second + 1);
-  if (hi - lo > kMaxSpanS) return nullptr;
+bool SecondRing::Reserve(int64_t from, int64_t to, size_t budget, size_t* grown) {
+  const int64_t lo = empty() ? from : std::min(lo_, from);
+  const int64_t hi = empty() ? to + 1 : std::max(hi_, to + 1);
+  if (hi - lo > kMaxSpanS) return false;
   const auto span = static_cast<size_t>(hi - lo);
   if (span > slots_.size()) {
     size_t capacity = slots_.empty() ? 64 : slots_.size();
     while (capacity < span) capacity *= 2;
     const size_t added = capacity - slots_.size();
-    if (added > budget) return nullptr;
+    if (added > budget) return false;
     // Every slot outside [lo_, hi_) is zero, so only the held seconds move.
     std::vector<SecondSlot> bigger(capacity);
     for (int64_t s = lo_; s < hi_; ++s)
@@ -21,19 +21,36 @@ SecondSlot* SecondRing::At(int64_t second, size_t budget, size_t* grown) {
     slots_.swap(bigger);
     *grown += added;
   }
+  if (!empty() && lo < lo_) {
+    // The carried traffic starts at the old first second, not before it.
+    slots_[Index(lo_)] += carry_;
+    carry_ = {};
+  }
   lo_ = lo;
   hi_ = hi;
-  return &slots_[Index(second)];
+  return true;
+}
+
+SecondSlot SecondRing::ValueAt(int64_t second) const {
+  if (second < lo_ || second >= hi_) return {};
+  SecondSlot value = carry_;
+  for (int64_t s = lo_; s <= second; ++s) value += slots_[Index(s)];
+  return value;
 }
 
 size_t SecondRing::DropBefore(int64_t up_to) {
   if (empty() || up_to <= lo_) return 0;
-  for (int64_t s = lo_; s < hi_ && s < up_to; ++s) slots_[Index(s)] = {};
+  for (int64_t s = lo_; s < hi_ && s < up_to; ++s) {
+    carry_ += slots_[Index(s)];
+    slots_[Index(s)] = {};
+  }
   lo_ = std::max(lo_, up_to);
   if (lo_ < hi_) return 0;
+  // Every run ends inside the ring, so nothing is in force past its last second.
   const size_t freed = slots_.size();
   std::vector<SecondSlot>().swap(slots_);
   lo_ = hi_ = 0;
+  carry_ = {};
   return freed;
 }
 

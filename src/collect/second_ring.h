@@ -1,9 +1,12 @@
 // SecondRing: one IP's traffic per second for the seconds not judged yet, the traffic meter's
-// hot path (every record adds to each second it spans). A power-of-two array indexed by the
-// second itself covers the seconds [lo, hi) that hold traffic; a record's consecutive seconds
-// are consecutive slots, with no search and no allocation once the ring is big enough.
+// hot path. A record lasting n seconds adds a handful of runs (a value to every second of
+// [from, to)), and a run costs two slot updates whatever its length: the ring stores, per
+// second, how the traffic changes there (a difference array), and reading a second sums the
+// changes up to it. Reading is done in order (ForEachBefore), once per second settled.
 //
-// An all-zero slot is an empty second (a second with traffic always has a byte or a packet).
+// A power-of-two array indexed by the second itself covers the seconds [lo, hi) that hold
+// changes; the traffic in force before lo (from the seconds already dropped) is carried. A
+// second whose traffic sums to zero is empty (a second with traffic has a byte or a packet).
 // The ring grows (doubling) to span what it must hold, up to kMaxSpanS seconds; the caller
 // bounds the sum over all rings through `budget`. Not thread-safe; value type.
 #pragma once
@@ -39,27 +42,50 @@ struct SecondSlot {
     icmp += o.icmp;
     return *this;
   }
+  SecondSlot& operator-=(const SecondSlot& o) {
+    unknown_bytes -= o.unknown_bytes;
+    attack_bytes -= o.attack_bytes;
+    clean_bytes -= o.clean_bytes;
+    out_bytes -= o.out_bytes;
+    packets -= o.packets;
+    syn -= o.syn;
+    udp -= o.udp;
+    icmp -= o.icmp;
+    return *this;
+  }
 };
 
 class SecondRing {
  public:
   static constexpr int64_t kMaxSpanS = 16384;  // ~4.5 h of unsettled seconds for one IP
 
-  // The slot of `second`, the ring grown to hold it; nullptr (nothing changed) when the ring
-  // would then span more than kMaxSpanS seconds or grow by more than `budget` slots.
-  // `*grown` is increased by the slots added.
-  SecondSlot* At(int64_t second, size_t budget, size_t* grown);
+  // Makes the seconds [from, to] addressable (`to` inclusive: a run ending at `to` changes
+  // it), the ring grown as needed. False (nothing changed) when the ring would then span more
+  // than kMaxSpanS seconds or grow by more than `budget` slots. `*grown` is increased by the
+  // slots added. `from` must not be before a second already dropped.
+  bool Reserve(int64_t from, int64_t to, size_t budget, size_t* grown);
 
-  // f(second, slot) for each second with traffic before `up_to`, in order.
+  // Adds `value` to every second of [from, to); [from, to] must be reserved.
+  void Add(int64_t from, int64_t to, const SecondSlot& value) {
+    slots_[Index(from)] += value;
+    slots_[Index(to)] -= value;
+  }
+
+  // The traffic of `second` (a held one), summed from the changes: O(second - lo).
+  SecondSlot ValueAt(int64_t second) const;
+
+  // f(second, traffic) for each second with traffic before `up_to`, in order.
   template <class F>
   void ForEachBefore(int64_t up_to, F f) const {
+    SecondSlot running = carry_;
     for (int64_t s = lo_; s < hi_ && s < up_to; ++s) {
-      const SecondSlot& slot = slots_[Index(s)];
-      if (!slot.empty()) f(s, slot);
+      running += slots_[Index(s)];
+      if (!running.empty()) f(s, running);
     }
   }
-  // Empties the seconds before `up_to` (after ForEachBefore has read them). Returns the slots
-  // freed when the ring is left empty (its storage released), else 0.
+  // Empties the seconds before `up_to` (after ForEachBefore has read them); their changes
+  // are carried into what is in force at the new first second. Returns the slots freed when
+  // the ring is left empty (its storage released), else 0.
   size_t DropBefore(int64_t up_to);
 
   bool empty() const { return lo_ >= hi_; }
@@ -67,8 +93,9 @@ class SecondRing {
 
  private:
   size_t Index(int64_t second) const { return static_cast<size_t>(second) & (slots_.size() - 1); }
-  std::vector<SecondSlot> slots_;  // size 0 or a power of two
+  std::vector<SecondSlot> slots_;  // size 0 or a power of two; the change at each second
   int64_t lo_ = 0, hi_ = 0;        // the seconds held; empty when lo_ >= hi_
+  SecondSlot carry_;               // the traffic in force at lo_ from the dropped seconds
 };
 
 }  // namespace rampart::collect

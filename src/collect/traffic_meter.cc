@@ -20,43 +20,40 @@ int64_t Scaled(uint64_t x, uint32_t sampling) {
   return static_cast<int64_t>(std::min<unsigned __int128>(v, kCap));
 }
 
-// floor(total x done / duration) as `done` grows, for the cumulative floors that make a
-// record's parts add up exactly to its total. A whole second (the common step) costs an add
-// and a compare, no division: the quotient and remainder of total x 1000 / duration are
-// carried. Totals of 2^40 and more (corrupt records) are divided in 128 bits each time.
-class CumulativeShare {
- public:
-  CumulativeShare(int64_t total, int64_t duration)
-      : total_(total), duration_(duration), narrow_(total < (int64_t{1} << 40)) {
-    if (narrow_) {
-      step_q_ = total * 1000 / duration;
-      step_r_ = total * 1000 % duration;
-    }
-  }
-  // The share after `delta_ms` more, `done_ms` in all.
-  int64_t Advance(int64_t delta_ms, int64_t done_ms) {
-    if (!narrow_) {
-      return static_cast<int64_t>(static_cast<__int128>(total_) * done_ms / duration_);
-    }
-    int64_t dq = step_q_, dr = step_r_;
-    if (delta_ms != 1000) {
-      dq = total_ * delta_ms / duration_;  // products < 2^40 x 2^22: no overflow
-      dr = total_ * delta_ms % duration_;
-    }
-    q_ += dq;
-    r_ += dr;
-    if (r_ >= duration_) {
-      ++q_;
-      r_ -= duration_;
-    }
-    return q_;
-  }
+// A record's total over its seconds, in proportion to time with parts that add up exactly:
+// its first and last (partial) seconds get the floor of their share, the whole seconds
+// between share the rest, one more to each of the first `extra` of them. Every part is within
+// 3 of the exact proportion, and the whole seconds form two runs, so the ring takes them at
+// the cost of two.
+struct Parts {
+  int64_t first_s = 0, last_s = 0;  // the record's first and last second
+  int64_t first = 0, last = 0;      // what they get (first_s == last_s: all in `first`)
+  int64_t whole = 0, extra = 0;     // each second between: whole, +1 for the first `extra`
 
- private:
-  int64_t total_, duration_;
-  bool narrow_;
-  int64_t step_q_ = 0, step_r_ = 0;
-  int64_t q_ = 0, r_ = 0;  // total x done = q_ x duration + r_
+  // `total` < 2^50 (Scaled caps it), [start_ms, end_ms) not empty.
+  Parts(int64_t total, int64_t start_ms, int64_t end_ms)
+      : first_s(FloorDiv(start_ms, 1000)), last_s(FloorDiv(end_ms - 1, 1000)) {
+    if (first_s == last_s) {
+      first = total;
+      return;
+    }
+    const int64_t duration = end_ms - start_ms;
+    const int64_t between = last_s - first_s - 1;
+    first = total * ((first_s + 1) * 1000 - start_ms) / duration;  // < 2^60
+    if (between == 0) {
+      last = total - first;
+      return;
+    }
+    last = total * (end_ms - last_s * 1000) / duration;
+    const int64_t rest = total - first - last;  // >= total x between x 1000 / duration >= 0
+    whole = rest / between;
+    extra = rest - whole * between;
+  }
+  int64_t At(int64_t second) const {
+    if (second == first_s) return first;
+    if (second == last_s) return last;
+    return whole + (second - first_s - 1 < extra ? 1 : 0);
+  }
 };
 
 }  // namespace
@@ -65,7 +62,7 @@ void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
   std::map<std::string, Unit> old;
   for (auto& u : units_) old.emplace(u.config.name, std::move(u));
   units_.clear();
-  std::unordered_map<common::IpAddress, IpState, common::IpAddressHash> ips;
+  IpMap ips;
   for (const auto& config : units) {
     Unit u;
     if (auto it = old.find(config.name); it != old.end()) u = std::move(it->second);
@@ -117,73 +114,79 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
                           bool inbound) {
   // [start, end] in milliseconds, end inclusive: a record of one instant still lasts 1 ms.
   // A flow longer than kMaxFlowS (corrupt times: no exporter keeps a flow open that long)
-  // counts over its last kMaxFlowS, so no record costs more than that many slots.
+  // counts over its last kMaxFlowS.
   const int64_t end = std::max(r.start_ms, r.end_ms) + 1;
   const int64_t start = std::max(std::min(r.start_ms, r.end_ms), end - kMaxFlowS * 1000);
-  const int64_t duration = end - start;
   const bool syn = r.protocol == kTcp && (r.tcp_flags & kSyn) && !(r.tcp_flags & kAck);
   const bool udp = r.protocol == kUdp;
   const bool icmp = r.protocol == kIcmp || r.protocol == kIcmpV6;
-  const common::IpAddress& addr = inbound ? r.dst : r.src;
-  int64_t done_ms = 0, given_bytes = 0, given_packets = 0;
-  CumulativeShare byte_share(bytes, duration), packet_share(packets, duration);
-  for (int64_t second = FloorDiv(start, 1000); second * 1000 < end; ++second) {
-    const int64_t from = std::max(start, second * 1000);
-    const int64_t to = std::min(end, (second + 1) * 1000);
-    done_ms += to - from;
-    const int64_t cum_bytes = byte_share.Advance(to - from, done_ms);
-    const int64_t cum_packets = packet_share.Advance(to - from, done_ms);
-    Slot part;
-    const int64_t b = cum_bytes - given_bytes, p = cum_packets - given_packets;
-    given_bytes = cum_bytes;
-    given_packets = cum_packets;
-    if (b == 0 && p == 0) continue;
-    if (inbound) {
-      if (r.forwarding_status == 2) {
-        part.attack_bytes = b;
-      } else if (r.forwarding_status == 1) {
-        part.clean_bytes = b;
-      } else {
-        part.unknown_bytes = b;
-      }
-      part.packets = p;
-      if (syn) part.syn = p;
-      if (udp) part.udp = p;
-      if (icmp) part.icmp = p;
-    } else {
-      part.out_bytes = b;
+  // b bytes and p packets of this record as a second's traffic.
+  auto part = [&](int64_t b, int64_t p) {
+    Slot s;
+    if (!inbound) {
+      s.out_bytes = b;
+      return s;
     }
-    AddToSlot(ip, addr, second, part);
+    if (r.forwarding_status == 2) {
+      s.attack_bytes = b;
+    } else if (r.forwarding_status == 1) {
+      s.clean_bytes = b;
+    } else {
+      s.unknown_bytes = b;
+    }
+    s.packets = p;
+    if (syn) s.syn = p;
+    if (udp) s.udp = p;
+    if (icmp) s.icmp = p;
+    return s;
+  };
+  const Parts b(bytes, start, end), p(packets, start, end);
+  const common::IpAddress& addr = inbound ? r.dst : r.src;
+  // Seconds already judged (late) go to their windows one by one; the rest to the ring.
+  const int64_t from = std::max(b.first_s, settled_);
+  for (int64_t second = b.first_s; second < from && second <= b.last_s; ++second) {
+    AddLate(ip, addr, second, part(b.At(second), p.At(second)));
   }
-}
-
-void TrafficMeter::AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second,
-                             const Slot& part) {
-  if (second < settled_) {
-    // Late: the second was judged already; its unit's attack history judges this part.
-    ++stats_.late;
-    Window* w = WindowOf(addr, second);
-    if (!w) return;
-    const bool attack = AttackAt(units_[ip.unit], second);
-    w->attack_bytes += part.attack_bytes + (attack ? part.unknown_bytes : 0);
-    w->clean_in_bytes += part.clean_bytes + (attack ? 0 : part.unknown_bytes);
-    w->out_bytes += part.out_bytes;
-    w->dirty = true;
-    return;
-  }
-  Slot* slot = ip.pending.At(second, kMaxPendingSeconds - pending_seconds_, &pending_seconds_);
-  if (!slot) {
+  if (from > b.last_s) return;
+  if (!ip.pending.Reserve(from, b.last_s + 1, kMaxPendingSeconds - pending_seconds_,
+                          &pending_seconds_)) {
     ++stats_.overflow;
     return;
   }
-  *slot += part;
-  if (ip.changed_from == ip.changed_to) {
-    ip.changed_from = second;
-    ip.changed_to = second + 1;
+  auto run = [&](int64_t run_from, int64_t run_to, const Slot& value) {
+    run_from = std::max(run_from, from);
+    if (run_from < run_to && !value.empty()) ip.pending.Add(run_from, run_to, value);
+  };
+  if (b.first_s == b.last_s) {
+    run(b.first_s, b.first_s + 1, part(b.first, p.first));
   } else {
-    ip.changed_from = std::min(ip.changed_from, second);
-    ip.changed_to = std::max(ip.changed_to, second + 1);
+    run(b.first_s, b.first_s + 1, part(b.first, p.first));
+    run(b.first_s + 1, b.last_s, part(b.whole, p.whole));
+    run(b.first_s + 1, b.first_s + 1 + b.extra, part(1, 0));
+    run(b.first_s + 1, b.first_s + 1 + p.extra, part(0, 1));
+    run(b.last_s, b.last_s + 1, part(b.last, p.last));
   }
+  if (ip.changed_from == ip.changed_to) {
+    ip.changed_from = from;
+    ip.changed_to = b.last_s + 1;
+  } else {
+    ip.changed_from = std::min(ip.changed_from, from);
+    ip.changed_to = std::max(ip.changed_to, b.last_s + 1);
+  }
+}
+
+void TrafficMeter::AddLate(IpState& ip, const common::IpAddress& addr, int64_t second,
+                           const Slot& part) {
+  if (part.empty()) return;
+  // The second was judged already; its unit's attack history judges this part.
+  ++stats_.late;
+  Window* w = WindowOf(addr, second);
+  if (!w) return;
+  const bool attack = AttackAt(units_[ip.unit], second);
+  w->attack_bytes += part.attack_bytes + (attack ? part.unknown_bytes : 0);
+  w->clean_in_bytes += part.clean_bytes + (attack ? 0 : part.unknown_bytes);
+  w->out_bytes += part.out_bytes;
+  w->dirty = true;
 }
 
 bool TrafficMeter::Exceeds(const Detection& d, const Slot& s) const {
@@ -397,10 +400,14 @@ bool TrafficMeter::RestoreState(std::string_view text) {
       auto it = ips_.find(*addr);
       if (it == ips_.end()) continue;  // no longer protected
       if (s.empty()) continue;
-      Slot* slot =
-          it->second.pending.At(second, kMaxPendingSeconds - pending_seconds_, &pending_seconds_);
-      if (!slot) return false;
-      *slot = s;
+      // The second's traffic becomes the saved one (a later save replaces an earlier).
+      auto& ring = it->second.pending;
+      if (!ring.Reserve(second, second + 1, kMaxPendingSeconds - pending_seconds_,
+                        &pending_seconds_)) {
+        return false;
+      }
+      s -= ring.ValueAt(second);
+      ring.Add(second, second + 1, s);
     } else if (kind == "U") {
       std::string name;
       Unit u;

@@ -3,7 +3,8 @@
 //
 // - A record's bytes and packets (times its sampling rate) are spread over its [start, end]
 //   in proportion to time, into 1-second slots, with parts that add up exactly to the record
-//   (cumulative floors); the 60-second windows are sums of their seconds, so they add up too.
+//   (each within 3 of its exact share); the 60-second windows are sums of their seconds, so
+//   they add up too. A record costs the same whatever its length (a few runs of seconds).
 // - Inbound traffic of a protected IP (destination = the IP): a record marked dropped by the
 //   exporter is attack, one marked forwarded is clean; a record without a status is attack
 //   when the IP is under attack in that second. Outbound bytes (source = the IP) are counted.
@@ -23,11 +24,11 @@
 // same records and the same Advance times give the same windows. Not thread-safe.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "collect/flow_decoder.h"
@@ -141,7 +142,8 @@ class TrafficMeter {
   using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
 
   void Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip, bool inbound);
-  void AddToSlot(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
+  // A part for a second already settled: straight into its window.
+  void AddLate(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
   void Settle(int64_t up_to);
   bool Exceeds(const Detection& d, const Slot& s) const;
   bool AttackAt(const Unit& u, int64_t second) const;
@@ -157,7 +159,9 @@ class TrafficMeter {
   int64_t settled_ = INT64_MIN;  // every second before it is settled
   int64_t newest_ = INT64_MIN;   // the latest Advance time
   std::vector<Unit> units_;
-  std::unordered_map<common::IpAddress, IpState, common::IpAddressHash> ips_;
+  // Open addressing (two lookups per record: the hot path's largest cost with std::unordered_map).
+  using IpMap = boost::unordered_flat_map<common::IpAddress, IpState, common::IpAddressHash>;
+  IpMap ips_;
   std::map<WindowKey, Window> windows_;
   std::vector<WindowKey> changed_;  // windows changed since the last save, each once
   size_t pending_seconds_ = 0;  // slots the rings hold (their capacity), kMaxPendingSeconds at most

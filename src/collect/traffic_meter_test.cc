@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
 namespace rampart::collect {
 namespace {
 
@@ -48,9 +51,12 @@ TEST(TrafficMeter, BytesAreSpreadOverTheFlowInPartsThatAddUpExactly) {
   ASSERT_EQ(w.size(), 2u);
   const int64_t first = 1'770'000'000 - 1'770'000'000 % 60;
   EXPECT_EQ(w[first].clean_in_bytes + w[first + 60].clean_in_bytes, 1001);
-  // 1,770,000,000 is a window start: 49.5 s of the 60 in the first, floored.
-  EXPECT_EQ(w[first].clean_in_bytes, 825);
-  EXPECT_EQ(w[first + 60].clean_in_bytes, 176);
+  // 1,770,000,000 is a window start. The first and last half seconds get their share floored
+  // (1,001 x 0.5 / 60 -> 8 each); the 59 whole seconds between share the other 985: 16 each
+  // and one more for the first 41. The first window: 8 + 41 x 17 + 8 x 16 = 833 (825.8 in
+  // exact proportion: each whole second is within a byte of its share); the second 10 x 16 + 8.
+  EXPECT_EQ(w[first].clean_in_bytes, 833);
+  EXPECT_EQ(w[first + 60].clean_in_bytes, 168);
   EXPECT_EQ(w[first].attack_bytes, 0);
   // Sampling multiplies; an operator's override wins over the export's rate.
   TrafficMeter sampled(120, true);
@@ -63,6 +69,37 @@ TEST(TrafficMeter, BytesAreSpreadOverTheFlowInPartsThatAddUpExactly) {
   sampled.Flush(out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].clean_in_bytes, 640 + 1000);
+}
+
+// Records of any length and size (1 ms to an hour, a byte to 10 GB): the windows add up to the
+// record exactly, and each window is within 3 bytes per second of its share in proportion.
+TEST(TrafficMeter, AnyRecordsPartsAddUpAndStayWithinThreeBytesASecondOfItsShare) {
+  std::mt19937_64 rng(12345);
+  for (int n = 0; n < 500; ++n) {
+    TrafficMeter m(120, true);
+    m.Configure({MeterUnit{"res_a", Detection{0, 0, 0, 0, 0, 2, 3}, {kIp}}});
+    const int64_t start = 1'770'000'000'000 + static_cast<int64_t>(rng() % 100'000);
+    const int64_t length = static_cast<int64_t>(n % 5 == 0 ? rng() % 1'000 : rng() % 3'600'000);
+    const uint64_t bytes = rng() % (n % 2 ? 1'000 : 10'000'000'000ULL);
+    m.Add(Record(start, start + length, bytes, 1 + rng() % 1'000), 0);
+    std::vector<WindowSample> out;
+    m.Flush(out);
+    const int64_t end = start + length + 1;  // the end is inclusive
+    int64_t sum = 0;
+    for (const auto& w : out) {
+      const int64_t got = w.attack_bytes + w.clean_in_bytes;
+      sum += got;
+      const int64_t from = std::max(start, w.window_start * 1000);
+      const int64_t to = std::min(end, (w.window_start + 60) * 1000);
+      const double share = static_cast<double>(bytes) * static_cast<double>(to - from) /
+                           static_cast<double>(end - start);
+      const int64_t seconds = (to - from + 999) / 1000 + 1;
+      EXPECT_LE(std::abs(static_cast<double>(got) - share), 3.0 * static_cast<double>(seconds))
+          << "record " << n << ": " << bytes << " bytes over " << length << " ms, window "
+          << w.window_start;
+    }
+    EXPECT_EQ(sum, static_cast<int64_t>(bytes)) << "record " << n;
+  }
 }
 
 TEST(TrafficMeter, TheExportersForwardingStatusDecidesWhereItIsGiven) {

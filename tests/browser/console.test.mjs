@@ -475,6 +475,19 @@ test("Simplified Chinese labels, and the operator pages", async () => {
   await page.getByRole("cell", { name: "203.0.113.0/28", exact: true }).waitFor();
   await page.getByRole("link", { name: "Price book" }).click();
   await page.getByRole("heading", { name: "High-defense IP (hdip)" }).waitFor();
+  // Each price class once, the places that share it named together, folded but the first
+  // (the page repeated a class's tables for each of the 12 places: 9,000 px at 1280).
+  const classes = page.locator("details.price-class");
+  const count = await classes.count();
+  assert.ok(count >= 2 && count < 12, `${count} price classes`);
+  assert.equal(await classes.nth(0).getAttribute("open"), "");
+  assert.equal(await classes.nth(1).getAttribute("open"), null);
+  await assertText(classes.nth(0).locator("summary"), /South China · BGP.*base from ¥/);
+  await classes.nth(1).locator("summary").click();
+  await classes.nth(1).getByRole("table", { name: "Elastic ranges (excess above base)" }).waitFor();
+  await page.getByRole("table", { name: "Forwarding" }).getByRole("cell", { name: "South China · BGP" }).waitFor();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(height < 4000, `the price book is ${height}px high`);
   await finish(page);
 });
 

@@ -333,31 +333,58 @@ export function Pools() {
   );
 }
 
-function ClassTables({ cls, title }: { cls: PriceClass; title: string }) {
+function ClassTables({ cls }: { cls: PriceClass }) {
   return (
-    <div class="card">
-      <h3>{title}</h3>
-      <div class="row top">
-        <Table
-          caption={t("base")}
-          rows={cls.base}
-          rowKey={(b) => String(b.gbps)}
-          columns={[
-            { label: "Gbps", cell: (b) => b.gbps, numeric: true },
-            { label: t("monthly"), cell: (b) => money(b.monthly), numeric: true },
-          ]}
-        />
-        <Table
-          caption={t("elastic_ranges")}
-          rows={cls.elastic}
-          rowKey={(r) => `${r.from_gbps}`}
-          columns={[
-            { label: "Gbps", cell: (r) => `(${r.from_gbps}, ${r.to_gbps}]` },
-            { label: t("daily"), cell: (r) => money(r.daily), numeric: true },
-          ]}
-        />
-      </div>
+    <div class="row top">
+      <Table
+        caption={t("base")}
+        rows={cls.base}
+        rowKey={(b) => String(b.gbps)}
+        columns={[
+          { label: "Gbps", cell: (b) => b.gbps, numeric: true },
+          { label: t("monthly"), cell: (b) => money(b.monthly), numeric: true },
+        ]}
+      />
+      <Table
+        caption={t("elastic_ranges")}
+        rows={cls.elastic}
+        rowKey={(r) => `${r.from_gbps}`}
+        columns={[
+          { label: "Gbps", cell: (r) => `(${r.from_gbps}, ${r.to_gbps}]` },
+          { label: t("daily"), cell: (r) => money(r.daily), numeric: true },
+        ]}
+      />
     </div>
+  );
+}
+
+// Places that charge the same (the price book's classes: the catalogue repeats a class's
+// tables for each network or region that uses it), in catalogue order.
+function byPriceClass<T extends PriceClass>(items: T[]): { cls: T; members: T[] }[] {
+  const groups = new Map<string, { cls: T; members: T[] }>();
+  for (const item of items) {
+    const key = JSON.stringify([item.base, item.elastic, item.max_elastic_gbps]);
+    const group = groups.get(key);
+    if (group) group.members.push(item);
+    else groups.set(key, { cls: item, members: [item] });
+  }
+  return [...groups.values()];
+}
+
+// One price class folded to a line (where it applies, from what base price, up to what elastic
+// protection); its tables when opened. The first is open.
+function PriceClassCard({ title, cls, open }: { title: string; cls: PriceClass; open: boolean }) {
+  const from = cls.base.length ? money(cls.base[0].monthly) : "—";
+  return (
+    <details class="card price-class" open={open}>
+      <summary>
+        <strong>{title}</strong>{" "}
+        <span class="help">
+          {t("pb_summary", { base: from, n: cls.base.length, ranges: cls.elastic.length, max: cls.max_elastic_gbps })}
+        </span>
+      </summary>
+      <ClassTables cls={cls} />
+    </details>
   );
 }
 
@@ -366,6 +393,8 @@ export function PriceBook() {
   if (cat.error) return <ErrorBox error={cat.error} />;
   if (!cat.data) return <Loading />;
   const c = cat.data;
+  const networks = byPriceClass(c.products.hdip.networks);
+  const regions = byPriceClass(c.products.hdp.regions);
   return (
     <section aria-labelledby="pb-title">
       <h1 id="pb-title">{t("pricebook")}</h1>
@@ -374,18 +403,34 @@ export function PriceBook() {
         {c.discounts.map((d) => `≥${d.min_months}: −${Math.round(+d.off * 100)}%`).join(", ")}
       </p>
       <h2>{t("hdip")}</h2>
-      {c.products.hdip.networks.map((n) => (
-        <>
-          <ClassTables cls={n} title={`${n.region} · ${n.line}`} />
-          <p class="help">
-            {t("forwarding_prices")}: {money(n.forwarding.per_gb)} {t("per_gb")}; {money(n.forwarding.per_mbps_day)}{" "}
-            {t("per_mbps_day")} ({n.forwarding.measure}, {n.forwarding.included_mbps} Mbps {t("included")})
-          </p>
-        </>
+      {networks.map((g, i) => (
+        <PriceClassCard
+          key={g.members.map((n) => n.region + n.line).join()}
+          title={g.members.map((n) => place(n.region, n.line)).join(", ")}
+          cls={g.cls}
+          open={i === 0}
+        />
       ))}
+      <Table
+        caption={t("forwarding_prices")}
+        rows={c.products.hdip.networks}
+        rowKey={(n) => n.region + n.line}
+        columns={[
+          { label: t("network"), cell: (n) => place(n.region, n.line) },
+          { label: t("per_gb"), cell: (n) => money(n.forwarding.per_gb), numeric: true },
+          { label: t("per_mbps_day"), cell: (n) => money(n.forwarding.per_mbps_day), numeric: true },
+          { label: t("included"), cell: (n) => `${n.forwarding.included_mbps} Mbps`, numeric: true },
+          { label: t("pb_measure"), cell: (n) => n.forwarding.measure },
+        ]}
+      />
       <h2>{t("hdp")}</h2>
-      {c.products.hdp.regions.map((r) => (
-        <ClassTables cls={r} title={r.region} />
+      {regions.map((g, i) => (
+        <PriceClassCard
+          key={g.members.map((r) => r.region).join()}
+          title={g.members.map((r) => place(r.region)).join(", ")}
+          cls={g.cls}
+          open={i === 0}
+        />
       ))}
       <Table
         caption={t("ip_factors")}

@@ -226,6 +226,98 @@ int Fail(const common::Error& e) {
   return 1;
 }
 
+// The data directory holds the database and keys: the owner's alone. Files made from here on
+// (the database, its -wal and -shm, key files, backups) are 0600 by the umask; those of an
+// older version are made so. Errors are left to the store's open, which names them.
+void SecureDataDirectory(const fs::path& data) {
+  std::error_code ec;
+  umask(0077);
+  fs::create_directories(data, ec);
+  fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
+  for (const auto& f : fs::recursive_directory_iterator(data, ec)) {
+    fs::permissions(
+        f.path(),
+        f.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
+        fs::perm_options::replace, ec);
+  }
+}
+
+// What each kind of job does. The references must outlive the runner.
+void HandleJobs(lifecycle::JobRunner& jobs, const catalog::PriceBook& book,
+                const common::BillingCalendar& calendar, api::Metrics& metrics,
+                int usage_retention_days) {
+  jobs.On(std::string(ordering::kDeliverJob),
+          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            auto r = ordering::DeliverResource(c, calendar, job.subject, now);
+            if (r) metrics.Count("rampart_deliveries_total", "outcome", "done");
+            return r;
+          });
+  jobs.On(std::string(lifecycle::kReminderJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnReminder(c, job.subject, now);
+          });
+  jobs.On(std::string(lifecycle::kExpireJob),
+          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnExpire(c, book, calendar, job.subject, now);
+          });
+  jobs.On(std::string(lifecycle::kReleaseJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnRelease(c, job.subject, now);
+          });
+  jobs.On(std::string(lifecycle::kForwardingJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return lifecycle::OnForwardingMode(c, job.subject, now);
+          });
+  jobs.On(std::string(postpaid::kDayCloseJob), [&, usage_retention_days](store::Connection& c,
+                                                                         const lifecycle::Job& job,
+                                                                         common::Instant now) {
+    auto r = postpaid::OnDayClose(c, book, calendar, job.subject, now, usage_retention_days);
+    if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
+    return r;
+  });
+  jobs.On(std::string(ordering::kLapseJob),
+          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+            return ordering::LapseOrder(c, job.subject, now);
+          });
+}
+
+// Schedules today's day close (each close schedules the next) and, on PostgreSQL, creates the
+// coming days' usage partitions (each close does too; here for a new database).
+common::Result<void> PrepareDayClose(store::Database& db, const common::BillingCalendar& calendar,
+                                     common::Instant now) {
+  if (auto p = db.Transact([&](store::Connection& c) {
+        return postpaid::EnsureUsagePartitions(c, calendar.DayOf(now), 3);
+      });
+      !p) {
+    // Another node starting at the same moment may have created them: not fatal.
+    spdlog::warn("usage partitions: {}", p.error().message);
+  }
+  return db.Transact([&](store::Connection& c) {
+    return postpaid::ScheduleDayClose(c, calendar, calendar.DayOf(now));
+  });
+}
+
+// Descriptors: the soft limit raised to the hard one; connections (`requested`, or by default
+// half the descriptors, 16-4096) bounded well below it, since the database, the WAL, webhooks
+// and the console need some too.
+int MaxConnections(int requested) {
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+    getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  const int max_connections =
+      requested > 0 ? requested
+                    : static_cast<int>(std::clamp<rlim_t>(nofile.rlim_cur / 2, 16, 4096));
+  if (static_cast<rlim_t>(max_connections) + 64 > nofile.rlim_cur) {
+    spdlog::warn("--max-connections {} is close to the descriptor limit {}", max_connections,
+                 nofile.rlim_cur);
+  }
+  return max_connections;
+}
+
 }  // namespace
 
 int RunServe(const ServeArgs& args) {
@@ -239,19 +331,7 @@ int RunServe(const ServeArgs& args) {
   if (!delivery) return Fail(delivery.error());
 
   const fs::path data(args.data_dir);
-  std::error_code ec;
-  // The data directory holds the database and keys: the owner's alone. Files made from
-  // here on (the database, its -wal and -shm, key files, backups) are 0600 by the umask;
-  // those of an older version are made so.
-  umask(0077);
-  fs::create_directories(data, ec);
-  fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
-  for (const auto& f : fs::recursive_directory_iterator(data, ec)) {
-    fs::permissions(
-        f.path(),
-        f.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
-        fs::perm_options::replace, ec);
-  }
+  SecureDataDirectory(data);
   auto opened = OpenStore(args.data_dir, args.database, args.database_connections);
   if (!opened) return Fail(opened.error());
   if (!args.database.empty()) spdlog::info("store: PostgreSQL, {} connections", (*opened)->size());
@@ -281,53 +361,9 @@ int RunServe(const ServeArgs& args) {
 
   api::Metrics metrics;
   lifecycle::JobRunner jobs(db);
-  jobs.On(std::string(ordering::kDeliverJob),
-          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
-            auto r = ordering::DeliverResource(c, *calendar, job.subject, now);
-            if (r) metrics.Count("rampart_deliveries_total", "outcome", "done");
-            return r;
-          });
-  jobs.On(std::string(lifecycle::kReminderJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
-            return lifecycle::OnReminder(c, job.subject, now);
-          });
-  jobs.On(std::string(lifecycle::kExpireJob),
-          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
-            return lifecycle::OnExpire(c, *book, *calendar, job.subject, now);
-          });
-  jobs.On(std::string(lifecycle::kReleaseJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
-            return lifecycle::OnRelease(c, job.subject, now);
-          });
-  jobs.On(std::string(lifecycle::kForwardingJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
-            return lifecycle::OnForwardingMode(c, job.subject, now);
-          });
-  jobs.On(std::string(postpaid::kDayCloseJob), [&](store::Connection& c, const lifecycle::Job& job,
-                                                   common::Instant now) {
-    auto r = postpaid::OnDayClose(c, *book, *calendar, job.subject, now, args.usage_retention_days);
-    if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
-    return r;
-  });
-  // Today's close is always scheduled; each close schedules the next (and, on PostgreSQL,
-  // creates the coming days' usage partitions: here too, for a new database).
-  if (auto p = db.Transact([&](store::Connection& c) {
-        return postpaid::EnsureUsagePartitions(c, calendar->DayOf(clock.Now()), 3);
-      });
-      !p) {
-    // Another node starting at the same moment may have created them: not fatal.
-    spdlog::warn("usage partitions: {}", p.error().message);
-  }
-  if (auto d = db.Transact([&](store::Connection& c) {
-        return postpaid::ScheduleDayClose(c, *calendar, calendar->DayOf(clock.Now()));
-      });
-      !d) {
-    return Fail(d.error());
-  }
-  jobs.On(std::string(ordering::kLapseJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
-            return ordering::LapseOrder(c, job.subject, now);
-          });
+  HandleJobs(jobs, *book, *calendar, metrics, args.usage_retention_days);
+  // Today's close is always scheduled; each close schedules the next.
+  if (auto d = PrepareDayClose(db, *calendar, clock.Now()); !d) return Fail(d.error());
 
   auto console = LoadConsole(args.console_dir);
   if (!console) return Fail(console.error());
@@ -366,26 +402,8 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&signals, SIGHUP);  // reloads the TLS certificate
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // Descriptors: the soft limit raised to the hard one, connections bounded well below it
-  // (the database, the WAL, webhooks and the console need some too).
-  rlimit nofile{};
-  getrlimit(RLIMIT_NOFILE, &nofile);
-  if (nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &nofile);
-    getrlimit(RLIMIT_NOFILE, &nofile);
-  }
-  const int max_connections =
-      args.max_connections > 0
-          ? args.max_connections
-          : static_cast<int>(std::clamp<rlim_t>(nofile.rlim_cur / 2, 16, 4096));
-  if (static_cast<rlim_t>(max_connections) + 64 > nofile.rlim_cur) {
-    spdlog::warn("--max-connections {} is close to the descriptor limit {}", max_connections,
-                 nofile.rlim_cur);
-  }
-
   api::HttpServerOptions options;
-  options.max_connections = max_connections;
+  options.max_connections = MaxConnections(args.max_connections);
   options.address = listen->first;
   options.port = listen->second;
   options.threads = args.threads;

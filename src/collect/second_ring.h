@@ -71,6 +71,12 @@ class SecondRing {
     slots_[Index(to)] -= value;
   }
 
+  // The same for one field of the slots.
+  void Add(int64_t from, int64_t to, int64_t SecondSlot::*field, int64_t value) {
+    slots_[Index(from)].*field += value;
+    slots_[Index(to)].*field -= value;
+  }
+
   // The traffic of `second` (a held one), summed from the changes: O(second - lo).
   SecondSlot ValueAt(int64_t second) const;
 

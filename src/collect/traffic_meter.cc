@@ -153,18 +153,35 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
     ++stats_.overflow;
     return;
   }
-  auto run = [&](int64_t run_from, int64_t run_to, const Slot& value) {
+  // Each run adds to the fields the record has (its byte class; packets and its protocol's
+  // count inbound), not to a whole slot.
+  using Field = int64_t Slot::*;
+  const Field byte_field = !inbound                   ? &Slot::out_bytes
+                           : r.forwarding_status == 2 ? &Slot::attack_bytes
+                           : r.forwarding_status == 1 ? &Slot::clean_bytes
+                                                      : &Slot::unknown_bytes;
+  const Field kind_field = !inbound ? nullptr
+                           : syn    ? &Slot::syn
+                           : udp    ? &Slot::udp
+                           : icmp   ? &Slot::icmp
+                                    : nullptr;
+  auto run = [&](int64_t run_from, int64_t run_to, int64_t run_bytes, int64_t run_packets) {
     run_from = std::max(run_from, from);
-    if (run_from < run_to && !value.empty()) ip.pending.Add(run_from, run_to, value);
+    if (run_from >= run_to) return;
+    if (run_bytes != 0) ip.pending.Add(run_from, run_to, byte_field, run_bytes);
+    if (run_packets != 0 && inbound) {
+      ip.pending.Add(run_from, run_to, &Slot::packets, run_packets);
+      if (kind_field) ip.pending.Add(run_from, run_to, kind_field, run_packets);
+    }
   };
   if (b.first_s == b.last_s) {
-    run(b.first_s, b.first_s + 1, part(b.first, p.first));
+    run(b.first_s, b.first_s + 1, b.first, p.first);
   } else {
-    run(b.first_s, b.first_s + 1, part(b.first, p.first));
-    run(b.first_s + 1, b.last_s, part(b.whole, p.whole));
-    run(b.first_s + 1, b.first_s + 1 + b.extra, part(1, 0));
-    run(b.first_s + 1, b.first_s + 1 + p.extra, part(0, 1));
-    run(b.last_s, b.last_s + 1, part(b.last, p.last));
+    run(b.first_s, b.first_s + 1, b.first, p.first);
+    run(b.first_s + 1, b.last_s, b.whole, p.whole);
+    run(b.first_s + 1, b.first_s + 1 + b.extra, 1, 0);
+    run(b.first_s + 1, b.first_s + 1 + p.extra, 0, 1);
+    run(b.last_s, b.last_s + 1, b.last, p.last);
   }
   if (ip.changed_from == ip.changed_to) {
     ip.changed_from = from;

@@ -160,50 +160,47 @@ common::Result<void> AddAdjustments(store::Connection& c, const catalog::PriceBo
   return {};
 }
 
-}  // namespace
-
-common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& book,
-                                const common::BillingCalendar& calendar, std::string_view subject,
-                                common::Instant now, int retention_days) {
-  auto day = common::ParseDay(subject);
-  if (!day) return {};  // not a day: nothing to close
-  const std::string day_text(subject);
-  auto tenants = c.Query(
-      "SELECT t.id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM bills b WHERE b.tenant_id = "
-      "t.id AND b.day = $1) AND EXISTS (SELECT 1 FROM resources r WHERE r.tenant_id = t.id) "
-      "ORDER BY t.seq",
-      {day_text});
-  if (!tenants) return std::unexpected(tenants.error());
-  for (const auto& row : *tenants) {
-    const std::string tenant = Text(row[0]);
-    auto bill = RateTenantDay(c, book, calendar, tenant, *day);
-    if (!bill) return std::unexpected(bill.error());
-    if (auto r = RecordRatedAmounts(c, tenant, day_text, *bill); !r) return r;
-    if (auto adj = AddAdjustments(c, book, calendar, tenant, *day, &*bill); !adj) return adj;
-    const std::string body = boost::json::serialize(formats::BillToJson(*bill));
-    auto q = c.Query(
-        "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
-        "$5)",
-        {tenant, day_text, bill->total.fen(), body, now.time_since_epoch().count()});
-    if (!q) return std::unexpected(q.error());
-    if (bill->total != common::Money()) {  // negative when adjustments credit more than is due
-      auto debit = lifecycle::PostMovement(c, tenant, "daily_bill", -bill->total,
-                                           "bill " + day_text, now, /*allow_negative=*/true);
-      if (!debit) return std::unexpected(debit.error());
-    }
-    for (const auto& line : bill->lines) {
-      if (line.kind == billing::LineKind::kElastic && line.amount > common::Money()) {
-        if (auto n = lifecycle::Notify(
-                c, tenant, "elastic_charge", line.resource,
-                "elastic protection charged " + line.amount.ToString() + " CNY for " + day_text,
-                now);
-            !n) {
-          return std::unexpected(n.error());
-        }
+// One tenant's bill of `day`: rated, its amounts recorded, late corrections of closed days
+// added as adjustment lines, stored, debited, and each elastic charge notified.
+common::Result<void> CloseTenantDay(store::Connection& c, const catalog::PriceBook& book,
+                                    const common::BillingCalendar& calendar,
+                                    const std::string& tenant, common::Day day,
+                                    common::Instant now) {
+  const std::string day_text = common::FormatDay(day);
+  auto bill = RateTenantDay(c, book, calendar, tenant, day);
+  if (!bill) return std::unexpected(bill.error());
+  if (auto r = RecordRatedAmounts(c, tenant, day_text, *bill); !r) return r;
+  if (auto adj = AddAdjustments(c, book, calendar, tenant, day, &*bill); !adj) return adj;
+  const std::string body = boost::json::serialize(formats::BillToJson(*bill));
+  auto q = c.Query(
+      "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
+      "$5)",
+      {tenant, day_text, bill->total.fen(), body, now.time_since_epoch().count()});
+  if (!q) return std::unexpected(q.error());
+  if (bill->total != common::Money()) {  // negative when adjustments credit more than is due
+    auto debit = lifecycle::PostMovement(c, tenant, "daily_bill", -bill->total, "bill " + day_text,
+                                         now, /*allow_negative=*/true);
+    if (!debit) return std::unexpected(debit.error());
+  }
+  for (const auto& line : bill->lines) {
+    if (line.kind == billing::LineKind::kElastic && line.amount > common::Money()) {
+      if (auto n = lifecycle::Notify(
+              c, tenant, "elastic_charge", line.resource,
+              "elastic protection charged " + line.amount.ToString() + " CNY for " + day_text, now);
+          !n) {
+        return std::unexpected(n.error());
       }
     }
   }
-  const common::Day oldest_kept(std::chrono::sys_days(*day) -
+  return {};
+}
+
+// What is kept for `retention_days` (at least kMinRetentionDays) before `day` goes: stored
+// usage (on PostgreSQL its old partitions too), assignment history nobody can own a sample
+// by any more, and idempotency records past their 24 hours.
+common::Result<void> PurgeExpired(store::Connection& c, const common::BillingCalendar& calendar,
+                                  common::Day day, int retention_days, common::Instant now) {
+  const common::Day oldest_kept(std::chrono::sys_days(day) -
                                 std::chrono::days(std::max(retention_days, kMinRetentionDays)));
   auto purged =
       c.Query("DELETE FROM usage_blocks WHERE day < $1", {common::FormatDay(oldest_kept)});
@@ -219,20 +216,39 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
   if (!answers) return std::unexpected(answers.error());
   if (c.dialect() == store::Dialect::kPostgres) {
     // Old days' partitions go whole, after their rows.
+    std::string oldest = common::FormatDay(oldest_kept);
+    oldest.erase(std::remove(oldest.begin(), oldest.end(), '-'), oldest.end());
     auto old = c.Query(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
         "i.inhparent = 'usage_blocks'::regclass AND c.relname < $1 AND c.relname <> "
         "'usage_blocks_default'",
-        {"usage_blocks_p" + [&] {
-          std::string d = common::FormatDay(oldest_kept);
-          d.erase(std::remove(d.begin(), d.end(), '-'), d.end());
-          return d;
-        }()});
+        {"usage_blocks_p" + oldest});
     if (!old) return std::unexpected(old.error());
     for (const auto& row : *old) {
       if (auto r = c.ExecScript("DROP TABLE " + Text(row[0])); !r) return r;
     }
   }
+  return {};
+}
+
+}  // namespace
+
+common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& book,
+                                const common::BillingCalendar& calendar, std::string_view subject,
+                                common::Instant now, int retention_days) {
+  auto day = common::ParseDay(subject);
+  if (!day) return {};  // not a day: nothing to close
+  // Each tenant with a resource and no bill of the day yet (a retried close skips the billed).
+  auto tenants = c.Query(
+      "SELECT t.id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM bills b WHERE b.tenant_id = "
+      "t.id AND b.day = $1) AND EXISTS (SELECT 1 FROM resources r WHERE r.tenant_id = t.id) "
+      "ORDER BY t.seq",
+      {common::FormatDay(*day)});
+  if (!tenants) return std::unexpected(tenants.error());
+  for (const auto& row : *tenants) {
+    if (auto r = CloseTenantDay(c, book, calendar, Text(row[0]), *day, now); !r) return r;
+  }
+  if (auto r = PurgeExpired(c, calendar, *day, retention_days, now); !r) return r;
   if (auto p = EnsureUsagePartitions(c, *day, 3); !p) return p;
   return ScheduleDayClose(c, calendar,
                           common::Day(std::chrono::sys_days(*day) + std::chrono::days(1)));

@@ -224,6 +224,32 @@ Merged MergeUnit(const std::vector<const Work*>& unit, Blocks* blocks, IngestRep
   return out;
 }
 
+// Closed days that received samples, for the next close to re-rate (late corrections).
+common::Result<void> MarkLateDays(store::Connection& c,
+                                  const std::set<std::pair<std::string, std::string>>& days) {
+  for (const auto& [tenant, day] : days) {
+    auto late = c.Query(
+        "INSERT INTO late_days (tenant_id, day) VALUES ($1, $2) ON CONFLICT (tenant_id, day) DO "
+        "NOTHING",
+        {tenant, day});
+    if (!late) return std::unexpected(late.error());
+  }
+  return {};
+}
+
+// The resources' attack states back, in one statement.
+common::Result<void> SaveAttackStates(store::Connection& c,
+                                      const std::map<std::string, AttackState>& states) {
+  std::vector<std::vector<store::Value>> rows;
+  for (const auto& [resource, st] : states) {
+    rows.push_back({resource, int64_t{st.in_attack}, st.last_window});
+  }
+  return store::InsertRows(c, "INSERT INTO attack_state (resource_id, in_attack, last_window)",
+                           "ON CONFLICT (resource_id) DO UPDATE SET in_attack = "
+                           "excluded.in_attack, last_window = excluded.last_window",
+                           rows);
+}
+
 }  // namespace
 
 PreparedBatch PrepareSamples(const common::BillingCalendar& calendar,
@@ -359,25 +385,8 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
             [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
   if (report.accepted == 0) return report;
   if (auto wrote = WriteBlocks(c, rows, folds); !wrote) return std::unexpected(wrote.error());
-  for (const auto& [tenant, day] : tenant_days) {
-    auto late = c.Query(
-        "INSERT INTO late_days (tenant_id, day) VALUES ($1, $2) ON CONFLICT (tenant_id, day) DO "
-        "NOTHING",
-        {tenant, day});
-    if (!late) return std::unexpected(late.error());
-  }
-  std::vector<std::vector<store::Value>> state_rows;
-  for (const auto& [resource, st] : *states) {
-    state_rows.push_back({resource, int64_t{st.in_attack}, st.last_window});
-  }
-  if (auto w =
-          store::InsertRows(c, "INSERT INTO attack_state (resource_id, in_attack, last_window)",
-                            "ON CONFLICT (resource_id) DO UPDATE SET in_attack = "
-                            "excluded.in_attack, last_window = excluded.last_window",
-                            state_rows);
-      !w) {
-    return std::unexpected(w.error());
-  }
+  if (auto late = MarkLateDays(c, tenant_days); !late) return std::unexpected(late.error());
+  if (auto saved = SaveAttackStates(c, *states); !saved) return std::unexpected(saved.error());
   return report;
 }
 

@@ -1,6 +1,5 @@
 #include "collect/collector.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -33,6 +32,7 @@
 #include "collect/sflow_decoder.h"
 #include "collect/state_journal.h"
 #include "collect/traffic_meter.h"
+#include "common/socket_address.h"
 #include "common/time.h"
 
 namespace rampart::collect {
@@ -187,37 +187,11 @@ common::Result<sockaddr_storage> ParseAddr(const std::string& text, socklen_t* l
   } catch (...) {
   }
   if (port < 0 || port > 65535) return common::Fail("invalid_option", text + ": bad port");
+  auto ip = common::IpAddress::Parse(host);
+  if (!ip) return common::Fail("invalid_option", text + ": not an IP address and port");
   sockaddr_storage ss{};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in);
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in6);
-  } else {
-    return common::Fail("invalid_option", text + ": not an IP address and port");
-  }
+  *len = common::ToSockAddr(*ip, static_cast<uint16_t>(port), ss);
   return ss;
-}
-
-common::IpAddress FromSockaddr(const sockaddr_storage& ss, uint16_t* port) {
-  common::IpAddress ip;
-  auto& b = ip.mutable_bytes();
-  if (ss.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&ss);
-    b[10] = b[11] = 0xff;
-    std::memcpy(b.data() + 12, &v4->sin_addr, 4);
-    *port = ntohs(v4->sin_port);
-  } else {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    std::memcpy(b.data(), &v6->sin6_addr, 16);
-    *port = ntohs(v6->sin6_port);
-  }
-  return ip;
 }
 
 int64_t NowUs() {
@@ -261,7 +235,7 @@ bool OpenListener(const std::string& address, Listener& l, int* exit_code) {
   sockaddr_storage bound{};
   socklen_t bound_len = sizeof bound;
   ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
-  l.ip = FromSockaddr(bound, &l.port);
+  l.ip = common::FromSockAddr(bound, &l.port);
   return true;
 }
 
@@ -652,7 +626,7 @@ int RunLive(const CollectOptions& o) {
         for (int i = 0; i < n; ++i) {
           Datagram d;
           d.arrival_us = arrival_us;
-          d.exporter = FromSockaddr(from[static_cast<size_t>(i)], &d.exporter_port);
+          d.exporter = common::FromSockAddr(from[static_cast<size_t>(i)], &d.exporter_port);
           d.collector_port = l.port;
           d.payload = {buffers.data() + static_cast<size_t>(i) * kMaxDatagram,
                        msgs[static_cast<size_t>(i)].msg_len};

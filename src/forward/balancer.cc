@@ -5,9 +5,12 @@
 #include <cmath>
 #include <cstring>
 
-#include "forward/socket_address.h"
+#include "common/socket_address.h"
 
 namespace rampart::forward {
+
+using common::ToSockAddr;
+
 namespace {
 
 constexpr size_t kMaxSticky = 65'536;

@@ -35,16 +35,19 @@
 #include "agent/stop_signals.h"
 #include "agent/usage_outbox.h"
 #include "common/address_policy.h"
+#include "common/socket_address.h"
 #include "common/time.h"
 #include "forward/balancer.h"
 #include "forward/forward_config.h"
 #include "forward/proxy_v2.h"
 #include "forward/resolver.h"
-#include "forward/socket_address.h"
 #include "forward/source_limits.h"
 #include "forward/usage_meter.h"
 
 namespace rampart::forward {
+using common::FromSockAddr;
+using common::HostPort;
+using common::ToSockAddr;
 namespace {
 
 using common::IpAddress;

@@ -1,10 +1,10 @@
-#include "forward/socket_address.h"
+#include "common/socket_address.h"
 
 #include <cstring>
 
-namespace rampart::forward {
+namespace rampart::common {
 
-socklen_t ToSockAddr(const common::IpAddress& ip, uint16_t port, sockaddr_storage& out) {
+socklen_t ToSockAddr(const IpAddress& ip, uint16_t port, sockaddr_storage& out) {
   std::memset(&out, 0, sizeof out);
   if (ip.is_v4()) {
     auto* a = reinterpret_cast<sockaddr_in*>(&out);
@@ -20,8 +20,8 @@ socklen_t ToSockAddr(const common::IpAddress& ip, uint16_t port, sockaddr_storag
   return sizeof(sockaddr_in6);
 }
 
-common::IpAddress FromSockAddr(const sockaddr_storage& sa, uint16_t* port) {
-  common::IpAddress ip;
+IpAddress FromSockAddr(const sockaddr_storage& sa, uint16_t* port) {
+  IpAddress ip;
   auto& b = ip.mutable_bytes();
   if (sa.ss_family == AF_INET) {
     const auto* a = reinterpret_cast<const sockaddr_in*>(&sa);
@@ -36,9 +36,9 @@ common::IpAddress FromSockAddr(const sockaddr_storage& sa, uint16_t* port) {
   return ip;
 }
 
-std::string HostPort(const common::IpAddress& ip, uint16_t port) {
+std::string HostPort(const IpAddress& ip, uint16_t port) {
   return ip.is_v4() ? ip.ToString() + ":" + std::to_string(port)
                     : "[" + ip.ToString() + "]:" + std::to_string(port);
 }
 
-}  // namespace rampart::forward
+}  // namespace rampart::common

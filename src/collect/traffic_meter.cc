@@ -174,15 +174,12 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
       if (kind_field) ip.pending.Add(run_from, run_to, kind_field, run_packets);
     }
   };
-  if (b.first_s == b.last_s) {
-    run(b.first_s, b.first_s + 1, b.first, p.first);
-  } else {
-    run(b.first_s, b.first_s + 1, b.first, p.first);
-    run(b.first_s + 1, b.last_s, b.whole, p.whole);
-    run(b.first_s + 1, b.first_s + 1 + b.extra, 1, 0);
-    run(b.first_s + 1, b.first_s + 1 + p.extra, 0, 1);
-    run(b.last_s, b.last_s + 1, b.last, p.last);
-  }
+  // A record within one second has it all in `first`; the other runs are then empty or zero.
+  run(b.first_s, b.first_s + 1, b.first, p.first);
+  run(b.first_s + 1, b.last_s, b.whole, p.whole);
+  run(b.first_s + 1, b.first_s + 1 + b.extra, 1, 0);
+  run(b.first_s + 1, b.first_s + 1 + p.extra, 0, 1);
+  run(b.last_s, b.last_s + 1, b.last, p.last);
   if (ip.changed_from == ip.changed_to) {
     ip.changed_from = from;
     ip.changed_to = b.last_s + 1;

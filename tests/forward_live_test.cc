@@ -246,6 +246,67 @@ TEST_F(ForwardLive, BytesCarriedEqualBytesMeteredThroughOutageAndRestart) {
       << "posting while the server was down should have failed and been retried";
 }
 
+// With --state-dir nothing metered is lost while the server is down: a SIGTERM keeps the usage
+// it could not post, a restart forwards on the saved configuration before the server answers,
+// a kill -9 loses only the last second (the test waits past it), and once the server is back
+// everything is posted, once.
+TEST_F(ForwardLive, AStateDirKeepsTheUsageAndConfigurationWhileTheServerIsDown) {
+  TcpEcho tcp;
+  AddRule(TcpRule(8081, tcp.port()));
+  const fs::path state =
+      fs::temp_directory_path() / ("rampart_forward_state_" + std::to_string(::getpid()));
+  fs::remove_all(state);
+  int64_t carried = 0;  // each way
+  auto carry = [&](size_t bytes) {
+    const int fd = TcpConnect(ip_, 8081);
+    ASSERT_GE(fd, 0);
+    const std::string data = Pattern(bytes, 'k');
+    ASSERT_TRUE(SendAll(fd, data));
+    ::shutdown(fd, SHUT_WR);
+    EXPECT_EQ(ReadUpTo(fd, data.size() + 1), data);
+    ::close(fd);
+    carried += static_cast<int64_t>(bytes);
+  };
+  StartForwarder("t2", {"--state-dir", state.string()});
+  ASSERT_TRUE(WaitTcp(8081)) << Read(log_);
+  carry(100'000);
+  s_.Crash();
+  carry(200'000);
+  EXPECT_EQ(StopForwarder(SIGTERM), 0);
+  EXPECT_NE(Read(log_).find("batches of usage kept in"), std::string::npos) << Read(log_);
+
+  // The server is still down: the saved configuration carries the traffic.
+  const int64_t probes_before = probe_bytes_;
+  StartForwarder("t2", {"--state-dir", state.string()});
+  ASSERT_TRUE(WaitTcp(8081)) << Read(log_);
+  carry(300'000);
+  const int64_t this_run = 300'000 + (probe_bytes_ - probes_before);
+  EXPECT_EQ(WaitMetric("rampart_forward_metered_bytes_total{direction=\"in\"}", this_run),
+            this_run);
+  std::this_thread::sleep_for(milliseconds(2500));  // saved every second
+  EXPECT_EQ(StopForwarder(SIGKILL), -1);
+
+  s_.Start({"--listen", "127.0.0.1:" + std::to_string(port_), "--allow-private-origins"});
+  StartForwarder("t2", {"--state-dir", state.string()});
+  ASSERT_TRUE(WaitTcp(8081)) << Read(log_);
+  EXPECT_EQ(StopForwarder(SIGTERM), 0);
+  const auto u = WaitUsage(carried + probe_bytes_);
+  EXPECT_EQ(u.in, carried + probe_bytes_);
+  EXPECT_EQ(u.out, carried + probe_bytes_);
+  const std::string log = Read(log_);
+  EXPECT_NE(log.find("configuration version"), std::string::npos) << log;
+  // Two forwarders on one state would post its usage twice: the second is refused.
+  StartForwarder("t2", {"--state-dir", state.string()});
+  ASSERT_TRUE(WaitTcp(8081)) << Read(log_);
+  const pid_t first = forwarder_;
+  StartForwarder("t3", {"--state-dir", state.string()});
+  EXPECT_EQ(StopForwarder(0 /* already exiting */), 1);
+  EXPECT_NE(Read(log_).find("is in use by another process"), std::string::npos);
+  forwarder_ = first;
+  EXPECT_EQ(StopForwarder(SIGTERM), 0);
+  fs::remove_all(state);
+}
+
 // One connection: sends a byte, expects it back. False when refused, reset or not echoed.
 bool Exchange(const std::string& ip, uint16_t port, const std::string& from = "") {
   const int fd = TcpConnect(ip, port, from, 1000);

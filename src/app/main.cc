@@ -221,6 +221,9 @@ int main(int argc, char** argv) {
         return "";
       });
   fw->add_option("--metrics", forward.metrics, "Serve /metrics on ADDR:PORT");
+  fw->add_option("--state-dir", forward.state_dir,
+                 "Keep the last configuration and the usage not yet posted here (survives "
+                 "restarts while the server is unreachable)");
   fw->add_option("--connect-timeout-s", forward.connect_timeout_s, "Origin connect timeout")
       ->check(CLI::Range(1, 300))
       ->capture_default_str();

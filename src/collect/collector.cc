@@ -24,6 +24,7 @@
 #include "agent/config_watcher.h"
 #include "agent/metrics_server.h"
 #include "agent/metrics_text.h"
+#include "agent/state_dir.h"
 #include "agent/stop_signals.h"
 #include "agent/usage_outbox.h"
 #include "collect/flow_decoder.h"
@@ -32,6 +33,7 @@
 #include "collect/sflow_decoder.h"
 #include "collect/state_journal.h"
 #include "collect/traffic_meter.h"
+#include "common/file_io.h"
 #include "common/socket_address.h"
 #include "common/time.h"
 
@@ -65,8 +67,6 @@ common::Result<boost::json::value> ReadJson(const std::string& path) {
   if (ec) return common::Fail("invalid_config", path + " is not JSON: " + ec.message());
   return v;
 }
-
-// Writes `content` to `path` whole or not at all (a temporary file, fsync, rename).
 
 std::string SampleLine(const WindowSample& s, const std::string& source) {
   return "{\"ip\":\"" + s.ip.ToString() + "\",\"window_start\":\"" + Rfc3339(s.window_start) +
@@ -151,7 +151,7 @@ int RunReplay(const CollectOptions& o) {
   const std::string csv = UsageCsv(final_windows);
   if (o.usage_out == "-" || o.usage_out.empty()) {
     std::cout << csv;
-  } else if (auto w = WriteFileAtomically(o.usage_out, csv); !w) {
+  } else if (auto w = common::WriteFileAtomically(o.usage_out, csv); !w) {
     std::cerr << "error: " << w.error().message << "\n";
     return 2;
   }
@@ -255,14 +255,14 @@ int RunLive(const CollectOptions& o) {
     return 1;
   }
   const fs::path state_dir = o.state_dir;
+  std::unique_ptr<agent::StateDir> state_lock;  // held while running
   if (!o.state_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(state_dir, ec);
-    if (ec) {
-      std::cerr << "error: cannot create --state-dir " << o.state_dir << ": " << ec.message()
-                << "\n";
-      return 2;
+    auto opened = agent::StateDir::Open(state_dir);
+    if (!opened) {
+      std::cerr << "error: " << opened.error().message << "\n";
+      return opened.error().code == "conflict" ? 1 : 2;
     }
+    state_lock = std::move(*opened);
   } else {
     std::cerr << "collect: warning: no --state-dir: a restart loses templates, unsent windows "
                  "and revisions\n";
@@ -506,7 +506,7 @@ int RunLive(const CollectOptions& o) {
           auto units = UnitsFromJson(doc);
           if (!units) return std::unexpected(units.error());
           if (!o.state_dir.empty())
-            (void)WriteFileAtomically(fs::path(o.state_dir) / "config.json", body);
+            (void)common::WriteFileAtomically(fs::path(o.state_dir) / "config.json", body);
           std::lock_guard lock(config_mu);
           new_units = std::move(*units);
           return {};

@@ -10,8 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/file_io.h"
+
 namespace rampart::collect {
 namespace {
+
+using common::IoError;
+using common::WriteAll;
 
 namespace fs = std::filesystem;
 
@@ -24,39 +29,7 @@ uint64_t Fnv1a(std::string_view s) {
   return h;
 }
 
-common::Error IoError(const fs::path& p, const char* what) {
-  return common::Error{
-      "io_error", std::string("cannot ") + what + " " + p.string() + ": " + std::strerror(errno)};
-}
-
-// Writes all of `data` to `fd`; false on an error.
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 }  // namespace
-
-common::Result<void> WriteFileAtomically(const fs::path& path, std::string_view content) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  const bool special = !ec && fs::exists(status) && !fs::is_regular_file(status);
-  const fs::path target = special ? path : fs::path(path.string() + ".tmp");
-  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return std::unexpected(IoError(target, "write"));
-  bool ok = WriteAll(fd, content) && (special || ::fsync(fd) == 0);
-  ok = ::close(fd) == 0 && ok;
-  if (!ok) return std::unexpected(IoError(target, "write"));
-  if (!special && ::rename(target.c_str(), path.c_str()) != 0) {
-    return std::unexpected(IoError(path, "replace"));
-  }
-  return {};
-}
 
 common::Result<std::vector<std::string>> StateJournal::Load() {
   std::vector<std::string> parts;
@@ -115,7 +88,7 @@ common::Result<std::vector<std::string>> StateJournal::Load() {
 
 common::Result<void> StateJournal::WriteSnapshot(const std::string& text) {
   const std::string header = "G " + std::to_string(generation_ + 1) + "\n";
-  if (auto w = WriteFileAtomically(dir_ / "state", header + text); !w) return w;
+  if (auto w = common::WriteFileAtomically(dir_ / "state", header + text); !w) return w;
   ++generation_;
   snapshot_bytes_ = header.size() + text.size();
   // The old journal is of the old generation now: ignored if this fails, emptied here.

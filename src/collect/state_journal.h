@@ -22,12 +22,6 @@
 
 namespace rampart::collect {
 
-// Replaces the file at `path` with `content` whole or not at all (a temporary file beside it,
-// synced, renamed over it). A device, FIFO or socket there (--usage-out /dev/stdout, a pipe)
-// is written in place instead: a rename would replace it (and /dev/null with it).
-common::Result<void> WriteFileAtomically(const std::filesystem::path& path,
-                                         std::string_view content);
-
 class StateJournal {
  public:
   explicit StateJournal(std::filesystem::path dir) : dir_(std::move(dir)) {}

@@ -1,13 +1,20 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
+#include "agent/state_dir.h"
+#include "common/file_io.h"
 #include "forward/balancer.h"
 #include "forward/forward_config.h"
 #include "forward/proxy_v2.h"
 #include "forward/source_limits.h"
 #include "forward/usage_meter.h"
+#include "forward/usage_spool.h"
+#include "forward/usage_state.h"
 
 namespace rampart::forward {
 namespace {
@@ -84,6 +91,167 @@ TEST(UsageMeter, WindowsAreHandedOutOnceWhenTheyEnd) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].window_start, 180);
   EXPECT_EQ(out[0].in_bytes, 5u);
+}
+
+TEST(UsageMeter, ASnapshotKeepsTheWindowsAndARestoreHandsThemOutOnce) {
+  UsageMeter m;
+  m.Count(Ip("203.0.113.1"), 100, 7, 3);
+  m.Count(Ip("203.0.113.1"), 130, 1, 0);  // the next window: the first is pending
+  m.Count(Ip("2001:db8::1"), 130, 0, 9);
+  std::vector<WindowBytes> saved;
+  m.Snapshot(saved);
+  ASSERT_EQ(saved.size(), 3u);
+  std::vector<WindowBytes> again;
+  m.Snapshot(again);
+  EXPECT_EQ(again.size(), 3u) << "a snapshot takes nothing away";
+
+  // A restart: the saved windows come back (in either order) and each goes out once, one
+  // sample per address and window, with the new process's bytes of the same window in it.
+  using Key = std::pair<std::string, int64_t>;
+  const std::map<Key, std::pair<uint64_t, uint64_t>> want = {{{"203.0.113.1", 60}, {7, 3}},
+                                                             {{"203.0.113.1", 120}, {101, 0}},
+                                                             {{"2001:db8::1", 120}, {0, 9}}};
+  for (bool reversed : {false, true}) {
+    UsageMeter restarted;
+    if (reversed) std::reverse(saved.begin(), saved.end());
+    for (const auto& w : saved) restarted.Restore(w);
+    restarted.Count(Ip("203.0.113.1"), 150, 100, 0);
+    EXPECT_EQ(restarted.in_total(), 100u) << "restored bytes are not this process's traffic";
+    std::vector<WindowBytes> out;
+    restarted.Advance(180, out);
+    std::map<Key, std::pair<uint64_t, uint64_t>> got;
+    for (const auto& w : out) {
+      EXPECT_TRUE(
+          got.emplace(Key{w.ip.ToString(), w.window_start}, std::pair{w.in_bytes, w.out_bytes})
+              .second)
+          << "two samples of one window: " << w.ip.ToString() << " " << w.window_start;
+    }
+    EXPECT_EQ(got, want) << (reversed ? "reversed" : "in order");
+  }
+}
+
+TEST(UsageState, RoundTripsAndRefusesDamage) {
+  UsageState s;
+  s.next_seq = 8;
+  s.windows = {{Ip("203.0.113.1"), 120, 5, 6}, {Ip("2001:db8::7"), 180, 0, 1}};
+  agent::UsageBatch b;
+  b.seq = 7;
+  b.id = "forward:t1:1700000000-7";
+  b.body = "{\"ip\":\"203.0.113.1\"}\n{\"ip\":\"203.0.113.2\"}\n";
+  b.samples = 2;
+  s.batches = {b};
+  const std::string text = EncodeUsageState(s);
+  auto back = DecodeUsageState(text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->next_seq, 8u);
+  ASSERT_EQ(back->windows.size(), 2u);
+  EXPECT_EQ(back->windows[1].ip.ToString(), "2001:db8::7");
+  EXPECT_EQ(back->windows[0].out_bytes, 6u);
+  ASSERT_EQ(back->batches.size(), 1u);
+  EXPECT_EQ(back->batches[0].id, b.id);
+  EXPECT_EQ(back->batches[0].body, b.body);
+  EXPECT_EQ(EncodeUsageState(*back), text);
+
+  for (const std::string& damaged : std::vector<std::string>{
+           text.substr(0, text.size() - 1), text.substr(0, text.size() - 20), std::string(),
+           "rampart-forward-usage 1\nW 203.0.113.1 121 1 1\nN 1\n",
+           "rampart-forward-usage 1\nN 3\nB 3 x 0\n", "rampart-forward-usage 1\n",
+           "rampart-forward-usage 1\nN 2\nW 203.0.113.1 60 -1 1\n",
+           "rampart-forward-usage 1\nN 2\nB 1 x 2\n{}\n"}) {
+    EXPECT_FALSE(DecodeUsageState(damaged)) << damaged;
+  }
+}
+
+class UsageSpoolTest : public ::testing::Test {
+ protected:
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  static agent::UsageBatch Batch(uint64_t seq) {
+    agent::UsageBatch b;
+    b.seq = seq;
+    b.id = "forward:t:1-" + std::to_string(seq);
+    b.body = "{\"n\":" + std::to_string(seq) + "}\n";
+    b.samples = 1;
+    return b;
+  }
+  std::filesystem::path dir_ =
+      std::filesystem::temp_directory_path() / ("rampart_spool_" + std::to_string(::getpid()));
+};
+
+TEST_F(UsageSpoolTest, SavedBatchesAndWindowsComeBackAndGoneOnesDoNot) {
+  std::vector<uint64_t> saved_up_to;
+  {
+    UsageState restored;
+    auto spool = UsageSpool::Open(
+        dir_, [&](uint64_t seq) { saved_up_to.push_back(seq); }, &restored);
+    ASSERT_TRUE(spool) << spool.error().message;
+    EXPECT_EQ(restored.next_seq, 1u);
+    EXPECT_TRUE(restored.batches.empty());
+    (*spool)->Save({Batch(1), Batch(2)}, {}, {{Ip("203.0.113.1"), 60, 1, 2}}, 3);
+    ASSERT_TRUE((*spool)->Flush(std::chrono::seconds(5)));
+    (*spool)->Save({Batch(3)}, {1}, {{Ip("203.0.113.1"), 120, 4, 0}}, 4);
+  }  // the destructor finishes the last save
+  ASSERT_FALSE(saved_up_to.empty());
+  EXPECT_EQ(saved_up_to.back(), 3u) << "the outbox may send batches up to 3";
+
+  UsageState restored;
+  auto spool = UsageSpool::Open(
+      dir_, [](uint64_t) {}, &restored);
+  ASSERT_TRUE(spool) << spool.error().message;
+  EXPECT_EQ(restored.next_seq, 4u);
+  ASSERT_EQ(restored.batches.size(), 2u);
+  EXPECT_EQ(restored.batches[0].seq, 2u);
+  EXPECT_EQ(restored.batches[1].seq, 3u);
+  EXPECT_EQ(restored.batches[1].body, Batch(3).body);
+  ASSERT_EQ(restored.windows.size(), 1u);
+  EXPECT_EQ(restored.windows[0].window_start, 120);
+  EXPECT_EQ(restored.windows[0].in_bytes, 4u);
+}
+
+// A crash after a batch's file was written but before the windows file that counts it: the
+// batch's windows are still in the windows file, so the batch file is dropped, not added.
+TEST_F(UsageSpoolTest, ABatchTheWindowsFileDoesNotCountIsDropped) {
+  {
+    UsageState restored;
+    auto spool = UsageSpool::Open(
+        dir_, [](uint64_t) {}, &restored);
+    ASSERT_TRUE(spool);
+    (*spool)->Save({Batch(1)}, {}, {{Ip("203.0.113.1"), 60, 10, 0}}, 2);
+  }
+  UsageState five{.next_seq = 6, .windows = {}, .batches = {Batch(5)}};
+  ASSERT_TRUE(common::WriteFileAtomically(dir_ / "batches" / "5", EncodeUsageState(five)));
+  { std::ofstream(dir_ / "batches" / "6.tmp") << "cut sh"; }
+  UsageState restored;
+  auto spool = UsageSpool::Open(
+      dir_, [](uint64_t) {}, &restored);
+  ASSERT_TRUE(spool) << spool.error().message;
+  ASSERT_EQ(restored.batches.size(), 1u);
+  EXPECT_EQ(restored.batches[0].seq, 1u);
+  EXPECT_EQ(restored.windows.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "batches" / "5"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "batches" / "6.tmp"));
+
+  // A damaged file is said, not taken as empty.
+  std::ofstream(dir_ / "usage") << "rampart-forward-usage 1\nN 2\nW 203.0.113.1 60 1";
+  spool->reset();
+  auto damaged = UsageSpool::Open(
+      dir_, [](uint64_t) {}, &restored);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, "invalid_state");
+  EXPECT_NE(damaged.error().message.find("usage"), std::string::npos);
+}
+
+TEST_F(UsageSpoolTest, AStateDirIsLockedForOneProcess) {
+  auto first = agent::StateDir::Open(dir_);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(std::filesystem::status(dir_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  // flock locks belong to the open file: a second open in this process conflicts as another
+  // process's would.
+  auto second = agent::StateDir::Open(dir_);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, "conflict");
+  first->reset();
+  EXPECT_TRUE(agent::StateDir::Open(dir_));
 }
 
 Rule TwoOrigins() {

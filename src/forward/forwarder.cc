@@ -32,9 +32,11 @@
 #include "agent/config_watcher.h"
 #include "agent/metrics_server.h"
 #include "agent/metrics_text.h"
+#include "agent/state_dir.h"
 #include "agent/stop_signals.h"
 #include "agent/usage_outbox.h"
 #include "common/address_policy.h"
+#include "common/file_io.h"
 #include "common/socket_address.h"
 #include "common/time.h"
 #include "forward/balancer.h"
@@ -43,6 +45,7 @@
 #include "forward/resolver.h"
 #include "forward/source_limits.h"
 #include "forward/usage_meter.h"
+#include "forward/usage_spool.h"
 
 namespace rampart::forward {
 using common::FromSockAddr;
@@ -248,6 +251,12 @@ class Forwarder {
   // Timers.
   void Tick100ms();
   void Tick1s(bool flush);
+  // Hands the spool what changed since the last save (`added` batches, those gone from the
+  // outbox, the open windows); nothing when nothing changed. Without --state-dir: nothing.
+  void SaveUsage(std::vector<agent::UsageBatch> added);
+  // --state-dir: locks it, applies its saved configuration and takes back its usage.
+  // Returns the exit code on failure.
+  std::optional<int> RestoreState(std::string* config_version);
   void HealthChecks(RuleRuntime& r);
   void Drop(RuleRuntime& r, Reason why) { ++r.drops[why]; }
   bool Add(int fd, uint32_t events, Handle* h);
@@ -276,6 +285,10 @@ class Forwarder {
   UsageMeter meter_;
   uint64_t next_seq_ = 1;
   agent::UsageOutbox outbox_;
+  std::unique_ptr<agent::StateDir> state_dir_;
+  std::unique_ptr<UsageSpool> spool_;  // destroyed before outbox_ (it marks batches saved)
+  std::set<uint64_t> spooled_;         // the batches the spool holds
+  uint64_t saved_metered_ = 0;         // in + out bytes metered at the last save
   Resolver resolver_;
   uint64_t resolved_generation_ = ~0ULL;
 
@@ -1126,6 +1139,7 @@ void Forwarder::Tick1s(bool flush) {
   } else {
     meter_.Advance(WallS(), windows);
   }
+  std::vector<agent::UsageBatch> added;
   for (size_t at = 0; at < windows.size(); at += kSamplesPerBatch) {
     agent::UsageBatch b;
     b.seq = next_seq_++;
@@ -1134,12 +1148,93 @@ void Forwarder::Tick1s(bool flush) {
       b.body += SampleLine(windows[i], source_) + "\n";
       ++b.samples;
     }
+    if (spool_) added.push_back(b);
     outbox_.Push(std::move(b));
-    outbox_.MarkPersisted(next_seq_ - 1);
+    if (!spool_) outbox_.MarkPersisted(next_seq_ - 1);  // sent once saved, otherwise
   }
+  SaveUsage(std::move(added));
   std::string text = RenderMetrics();
   std::lock_guard lock(metrics_mu_);
   metrics_text_ = std::move(text);
+}
+
+void Forwarder::SaveUsage(std::vector<agent::UsageBatch> added) {
+  if (!spool_) return;
+  const uint64_t metered = meter_.in_total() + meter_.out_total();
+  if (!outbox_.TakeChanged() && added.empty() && metered == saved_metered_) return;
+  saved_metered_ = metered;
+  std::set<uint64_t> queued;
+  outbox_.With([&](const auto& queue) {
+    for (const auto& b : queue) queued.insert(b.seq);
+  });
+  for (const auto& b : added) spooled_.insert(b.seq);
+  std::vector<uint64_t> gone;  // posted, or dropped by the outbox's cap
+  for (auto it = spooled_.begin(); it != spooled_.end();) {
+    if (queued.count(*it)) {
+      ++it;
+    } else {
+      gone.push_back(*it);
+      it = spooled_.erase(it);
+    }
+  }
+  std::vector<WindowBytes> open;
+  meter_.Snapshot(open);
+  spool_->Save(std::move(added), std::move(gone), std::move(open), next_seq_);
+}
+
+std::optional<int> Forwarder::RestoreState(std::string* config_version) {
+  if (o_.state_dir.empty()) {
+    std::cerr << "forward: warning: no --state-dir: usage not yet posted is lost if the "
+                 "forwarder stops while the server is unreachable, and a restart then has no "
+                 "configuration until the server answers\n";
+    return std::nullopt;
+  }
+  auto dir = agent::StateDir::Open(o_.state_dir);
+  if (!dir) {
+    std::cerr << "error: " << dir.error().message << "\n";
+    return dir.error().code == "conflict" ? 1 : 2;
+  }
+  state_dir_ = std::move(*dir);
+  const auto config_path = state_dir_->path() / "config.json";
+  if (std::error_code ec; std::filesystem::exists(config_path, ec)) {
+    auto text = common::ReadFile(config_path);
+    boost::system::error_code parse_error;
+    const auto doc = text ? boost::json::parse(*text, parse_error) : boost::json::value();
+    auto config = text && !parse_error ? ParseForwardConfig(doc)
+                                       : common::Fail("invalid_config", "not readable JSON");
+    if (config) {
+      *config_version = config->version;
+      Apply(std::move(*config));
+    } else {
+      // The server sends a good one when it answers; until then nothing is forwarded.
+      std::cerr << "forward: warning: " << config_path.string()
+                << " ignored: " << config.error().message << "\n";
+    }
+  }
+  UsageState restored;
+  auto spool = UsageSpool::Open(
+      state_dir_->path(), [this](uint64_t seq) { outbox_.MarkPersisted(seq); }, &restored);
+  if (!spool) {
+    std::cerr << "error: " << spool.error().message
+              << "; move it away to start afresh (its usage is then lost)\n";
+    return spool.error().code == "io_error" ? 2 : 1;
+  }
+  spool_ = std::move(*spool);
+  next_seq_ = restored.next_seq;
+  for (const auto& w : restored.windows) meter_.Restore(w);
+  const size_t batches = restored.batches.size();
+  outbox_.With([&](auto& queue) {
+    for (auto& b : restored.batches) {
+      spooled_.insert(b.seq);
+      queue.push_back(std::move(b));
+    }
+  });
+  outbox_.MarkPersisted(next_seq_ - 1);
+  std::cerr << "forward: state in " << o_.state_dir << ": configuration "
+            << (config_version->empty() ? "none yet" : "version " + *config_version) << ", "
+            << restored.windows.size() << " open windows and " << batches
+            << " batches of usage to post\n";
+  return std::nullopt;
 }
 
 std::string Forwarder::RenderMetrics() {
@@ -1225,6 +1320,9 @@ std::string Forwarder::RenderMetrics() {
   m.One("rampart_forward_batches_dropped_total", "counter",
         "Batches dropped after 72 h of failed posts.", posted.batches_dropped);
   m.One("rampart_forward_spool_batches", "gauge", "Batches waiting to be posted.", posted.queued);
+  m.One("rampart_forward_state_save_failures_total", "counter",
+        "Failed saves of the usage to --state-dir (retried; nothing is posted meanwhile).",
+        spool_ ? spool_->failures() : 0);
   if (watcher_) {
     const auto c = watcher_->stats();
     m.Family("rampart_forward_config_info", "gauge", "The configuration version in force.")
@@ -1265,6 +1363,8 @@ int Forwarder::Run() {
 
   now_us_ = MonoUs();
   now_s_ = WallS();
+  std::string config_version;
+  if (auto failed = RestoreState(&config_version)) return *failed;
   metrics_text_ = RenderMetrics();
   std::unique_ptr<agent::MetricsServer> metrics;
   if (!o_.metrics.empty()) {
@@ -1284,13 +1384,19 @@ int Forwarder::Run() {
     return 1;
   }
   auto watcher = agent::ConfigWatcher::Start(
-      o_.server, o_.key, o_.ca_file, "", "forward",
-      [this](const boost::json::value& doc, const std::string&) -> common::Result<void> {
+      o_.server, o_.key, o_.ca_file, config_version, "forward",
+      [this](const boost::json::value& doc, const std::string& body) -> common::Result<void> {
         auto config = ParseForwardConfig(doc);
         if (!config) {
           std::cerr << "forward: configuration refused, keeping the last: "
                     << config.error().message << "\n";
           return std::unexpected(config.error());
+        }
+        if (state_dir_) {
+          if (auto saved = common::WriteFileAtomically(state_dir_->path() / "config.json", body);
+              !saved) {
+            std::cerr << "forward: " << saved.error().message << "\n";
+          }
         }
         std::lock_guard lock(pending_mu_);
         pending_ = std::move(*config);
@@ -1401,9 +1507,23 @@ int Forwarder::Run() {
   paused_.clear();
   watcher_.reset();
   Tick1s(true);
+  // With a state, the usage is saved before the outbox may send it; then what was sent is
+  // removed from the state, and what was not stays there for the next start.
+  if (spool_ && !spool_->Flush(std::chrono::seconds(5))) {
+    std::cerr << "forward: the usage could not be saved in " << o_.state_dir << "\n";
+  }
   const bool sent = outbox_.Drain(std::chrono::seconds(5));
+  SaveUsage({});
+  const bool saved = spool_ && spool_->Flush(std::chrono::seconds(5));
   std::cerr << "forward: stopped (" << meter_.in_total() << " bytes in, " << meter_.out_total()
-            << " bytes out" << (sent ? "" : "; some usage could not be posted") << ")\n";
+            << " bytes out";
+  if (!sent && saved) {
+    std::cerr << "; " << outbox_.stats().queued << " batches of usage kept in " << o_.state_dir
+              << " for the next start";
+  } else if (!sent) {
+    std::cerr << "; usage that could not be posted is lost";
+  }
+  std::cerr << ")\n";
   return 0;
 }
 

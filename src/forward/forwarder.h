@@ -11,7 +11,9 @@
 // batched back with sendmmsg from the frontend address, idle timeout. Payload bytes are
 // metered per hdip address and 60-s window (UsageMeter) and posted as source
 // `forward:<name>:<start>` (UsageOutbox) as each window ends; SIGTERM stops accepting,
-// drains up to --drain-s, then flushes the open windows.
+// drains up to --drain-s, then flushes the open windows. With --state-dir the last
+// configuration and the unposted usage are kept there: a forwarder restarted while the server
+// is unreachable forwards on that configuration and posts the usage when the server is back.
 //
 // Health checks (TCP connect) run in the loop; DNS on the Resolver's thread; /metrics renders
 // a snapshot the loop refreshes every second.
@@ -28,6 +30,9 @@ struct ForwardOptions {
   std::string ca_file;
   std::string name;     // the forwarder's name in its usage source; default: the host name
   std::string metrics;  // ADDR:PORT; empty: none
+  // The configuration last read and the usage not yet accepted (UsageSpool); empty: a stop
+  // while the server is unreachable loses the unposted usage (a warning says so).
+  std::string state_dir;
   int connect_timeout_s = 5;
   int idle_timeout_s = 300;     // TCP
   int udp_idle_timeout_s = 60;  // UDP sessions

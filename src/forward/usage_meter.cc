@@ -42,4 +42,36 @@ void UsageMeter::Flush(std::vector<WindowBytes>& out) {
   open_.clear();
 }
 
+void UsageMeter::Snapshot(std::vector<WindowBytes>& out) const {
+  out.insert(out.end(), pending_.begin(), pending_.end());
+  for (const auto& [ip, w] : open_) {
+    if ((w.in | w.out) != 0) out.push_back({ip, w.window_start, w.in, w.out});
+  }
+}
+
+void UsageMeter::Restore(const WindowBytes& w) {
+  // The newest window of an address is its open one (Count moves it out when time passes it);
+  // an older one waits in pending_, merged with one of the same start.
+  Open& open = open_[w.ip];
+  if (open.window_start < w.window_start) {
+    if (open.window_start >= 0 && (open.in | open.out) != 0) {
+      pending_.push_back({w.ip, open.window_start, open.in, open.out});
+    }
+    open = Open{w.window_start, 0, 0};
+  }
+  if (open.window_start == w.window_start) {
+    open.in += w.in_bytes;
+    open.out += w.out_bytes;
+    return;
+  }
+  for (auto& p : pending_) {
+    if (p.ip == w.ip && p.window_start == w.window_start) {
+      p.in_bytes += w.in_bytes;
+      p.out_bytes += w.out_bytes;
+      return;
+    }
+  }
+  pending_.push_back(w);
+}
+
 }  // namespace rampart::forward

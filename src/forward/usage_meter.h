@@ -31,6 +31,11 @@ class UsageMeter {
   void Advance(int64_t now_s, std::vector<WindowBytes>& out);
   // Appends every window with bytes, ended or not (shutdown).
   void Flush(std::vector<WindowBytes>& out);
+  // Appends every window with bytes, ended or not, and keeps them (saving the state).
+  void Snapshot(std::vector<WindowBytes>& out) const;
+  // Takes back a window a saved state held (a restart): its bytes count again as not yet handed
+  // out, and are handed out once with this process's windows. Not added to the totals.
+  void Restore(const WindowBytes& w);
   uint64_t in_total() const { return in_total_; }
   uint64_t out_total() const { return out_total_; }
 

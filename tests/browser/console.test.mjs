@@ -101,13 +101,54 @@ async function audit(page, name) {
   assert.deepEqual(found, [], `${name} at ${page.viewportSize().width}px`);
 }
 
+// No two texts of a chart (legend entries, axis names, tick labels) overlap: the legend over
+// the axis name at 390 px, and time labels drawn over each other, were seen before. A text is
+// measured where it shows: a scrolling legend's entries beyond its page are clipped away.
+async function chartTextsApart(page, name) {
+  const overlaps = await page.evaluate(() => {
+    const shown = (el) => {
+      let r = el.getBoundingClientRect();
+      let [left, top, right, bottom] = [r.left, r.top, r.right, r.bottom];
+      for (let g = el; g && g.tagName !== "svg"; g = g.parentElement) {
+        const ref = (g.getAttribute("clip-path") || "").match(/url\(["']?#([^"')]+)/);
+        const shape = ref && document.getElementById(ref[1])?.firstElementChild;
+        if (!shape) continue;
+        const b = shape.getBBox();
+        const m = g.getScreenCTM();
+        const p = new DOMPoint(b.x, b.y).matrixTransform(m);
+        const q = new DOMPoint(b.x + b.width, b.y + b.height).matrixTransform(m);
+        [left, top] = [Math.max(left, Math.min(p.x, q.x)), Math.max(top, Math.min(p.y, q.y))];
+        [right, bottom] = [Math.min(right, Math.max(p.x, q.x)), Math.min(bottom, Math.max(p.y, q.y))];
+      }
+      return { left, top, right, bottom };
+    };
+    const found = [];
+    for (const chart of document.querySelectorAll("main .chart")) {
+      const texts = [...chart.querySelectorAll("svg text")]
+        .filter((t) => t.textContent.trim() && t.getAttribute("opacity") !== "0")
+        .map((t) => ({ text: t.textContent.trim(), r: shown(t) }))
+        .filter((x) => x.r.right - x.r.left > 0 && x.r.bottom - x.r.top > 0);
+      for (let a = 0; a < texts.length; ++a) {
+        for (let b = a + 1; b < texts.length; ++b) {
+          const [A, B] = [texts[a].r, texts[b].r];
+          const w = Math.min(A.right, B.right) - Math.max(A.left, B.left);
+          const h = Math.min(A.bottom, B.bottom) - Math.max(A.top, B.top);
+          if (w > 1 && h > 1) found.push(`"${texts[a].text}" over "${texts[b].text}"`);
+        }
+      }
+    }
+    return found;
+  });
+  assert.deepEqual(overlaps, [], `${name} at ${page.viewportSize().width}px: chart texts overlap`);
+}
+
 // A screenshot once the page has its data: nothing "Loading…", every chart drawn.
 async function shoot(page, name) {
   await page.waitForLoadState("networkidle");
   await page.waitForFunction(
     () =>
       document.querySelectorAll(".loading").length === 0 &&
-      [...document.querySelectorAll(".chart")].every((c) => c.querySelector("canvas")),
+      [...document.querySelectorAll(".chart")].every((c) => c.hasAttribute("data-drawn")),
   );
   await page.screenshot({
     path: join(SHOTS, `${name}-${page.viewportSize().width}.png`),
@@ -207,13 +248,13 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await assertText(page.getByTestId("prepaid-total"), "¥16,600.00");
   await assertText(page.getByTestId("spent-total"), "¥20,105.60");
   await assertText(page.getByTestId("bill-estimate"), /2026-11-27\s*estimate/);
-  // The chart: drawn (a canvas) and its data as a table for screen readers.
-  assert.equal(await page.getByTestId("elastic-chart").locator("canvas").count(), 1);
+  // The chart: drawn (SVG) and its data as a table for screen readers.
+  assert.equal(await page.getByTestId("elastic-chart").locator("svg").count(), 1);
   await assertText(
     page.getByTestId("elastic-chart-data"),
     /2026-11-26\s*res_\w+ \(203\.0\.113\.\d+\)\s*45 Gbps\s*20 Gbps\s*50 Gbps\s*\(20, 30\]\s*¥3,500\.00/,
   );
-  assert.equal(await page.getByTestId("forwarding-chart").locator("canvas").count(), 1);
+  assert.equal(await page.getByTestId("forwarding-chart").locator("svg").count(), 1);
 
   // CSV download of the day's bill.
   const [download] = await Promise.all([
@@ -237,6 +278,9 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   await assertText(page.getByTestId("attack-windows"), new RegExp(`${ip.replace(/\./g, "\\.")}\\s*12 Gbps`));
   await page.getByTestId("attack-windows").scrollIntoViewIfNeeded();
   await shoot(page, "resource-attacks");
+  // The chart's axis says the windows' times in the billing zone (02:00Z is 10:00 in Shanghai).
+  const ticks = await page.getByTestId("usage-chart").locator("svg text").allTextContents();
+  assert.ok(ticks.includes("10:00") && ticks.includes("10:01"), `axis labels: ${ticks.join(" ")}`);
   assert.equal(await page.getByLabel("Day", { exact: true }).inputValue(), "2026-11-26");
   await page.getByRole("button", { name: "Next day" }).click();
   await assertText(page.getByTestId("usage-summary"), "Nothing here yet.");
@@ -655,6 +699,14 @@ test("the operator: a tenant's own page, pools disabled, enabled and deleted, re
   const revenue = await server.call("GET", "/v1/admin/revenue");
   await assertText(admin.getByTestId("revenue-total"), formatYuan(revenue.revenue));
   assert.notEqual(revenue.revenue, "0.00");
+  // Days with something in them are rows; the quiet ones are one line under the table.
+  const busyDays = revenue.items.filter((x) => [x.prepaid, x.postpaid, x.topups].some((v) => v !== "0.00"));
+  assert.equal(await admin.locator("main tbody tr").count(), busyDays.length);
+  assert.ok(busyDays.length < revenue.items.length);
+  await assertText(
+    admin.getByTestId("quiet-revenue-days"),
+    `on the other ${revenue.items.length - busyDays.length} days`,
+  );
   await finish(admin);
   assert.ok(tenant);
 });
@@ -692,6 +744,7 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       await page.locator("main h1").first().waitFor();
       await shoot(page, name);
       await audit(page, name);
+      await chartTextsApart(page, name);
       // The header holds on one line at 1280 px (it wrapped before).
       if (width === 1280) {
         const header = await page.locator("header.top").boundingBox();
@@ -713,6 +766,7 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       await page.locator("main h1").first().waitFor();
       await shoot(page, name);
       await audit(page, name);
+      await chartTextsApart(page, name);
     }
     // Notification texts said again in Chinese, money and times formatted as elsewhere.
     await assertText(page.locator("main tbody"), /订单 ord_\w+ 已支付：¥\d[\d,]*\.\d\d/);
@@ -732,6 +786,7 @@ test("every page at 1280 and 390 px, for docs/console.md", async () => {
       await admin.locator("main h1").first().waitFor();
       await shoot(admin, name);
       await audit(admin, name);
+      await chartTextsApart(admin, name);
       const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} overflows by ${overflow}px at ${width}px`);
     }

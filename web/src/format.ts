@@ -50,6 +50,12 @@ export function time(iso: string | null | undefined): string {
   });
 }
 
+// The time of day ("10:00") in the billing time zone: chart axes, under a heading that names
+// the day.
+export function clock(iso: string): string {
+  return new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: zone });
+}
+
 // Exact amounts in fen, for comparisons and differences only (a shortfall): integers, so
 // nothing is rounded; display goes back through money().
 export function toFen(amount: string): bigint {

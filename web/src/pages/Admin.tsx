@@ -544,6 +544,9 @@ interface RevenueDay {
   topups: string;
 }
 
+// A day with nothing sold, billed or topped up: folded into one line under the table.
+const quiet = (x: RevenueDay) => [x.prepaid, x.postpaid, x.revenue, x.topups].every((v) => Number(v) === 0);
+
 // Revenue by billing day (GET /v1/admin/revenue): prepaid and postpaid, with top-ups beside.
 export function Revenue() {
   const data = useLoad(() =>
@@ -584,8 +587,7 @@ export function Revenue() {
               label={t("revenue")}
               option={{
                 tooltip: { trigger: "axis", valueFormatter: (v: number) => `¥${v.toFixed(2)}` },
-                legend: { top: 0 },
-                grid: { left: 60, right: 20, top: 40, bottom: 30, containLabel: true },
+                legend: {},
                 xAxis: { type: "category", data: d.items.map((x) => x.day.slice(5)) },
                 yAxis: { type: "value", name: "¥" },
                 series: [
@@ -608,7 +610,7 @@ export function Revenue() {
             />
           </div>
           <Table
-            rows={[...d.items].reverse()}
+            rows={[...d.items].reverse().filter((x) => !quiet(x))}
             rowKey={(x) => x.day}
             columns={[
               { label: t("day"), cell: (x) => x.day },
@@ -618,6 +620,11 @@ export function Revenue() {
               { label: t("topups"), cell: (x) => money(x.topups), numeric: true },
             ]}
           />
+          {d.items.some(quiet) && (
+            <p class="help" data-testid="quiet-revenue-days">
+              {t("quiet_revenue_days", { n: d.items.filter(quiet).length })}
+            </p>
+          )}
         </>
       )}
     </section>

@@ -317,9 +317,8 @@ function ElasticChart({ bills, label }: { bills: Bill[]; label: Label }) {
             type: "scroll",
             data: [...peakSeries.map((x) => x.name), ...(single ? [t("charged_range"), t("base"), t("ceiling")] : [])],
           },
-          grid: { left: 50, right: 20, top: 50, bottom: 30, containLabel: true },
           xAxis: { type: "category", data: days },
-          yAxis: { type: "value", name: "Gbps", nameGap: 12 },
+          yAxis: { type: "value", name: "Gbps" },
           series: [...extra, ...peakSeries],
         }}
       />
@@ -419,10 +418,9 @@ function UnitChart(props: {
         label={props.title}
         option={{
           tooltip: { trigger: "axis", valueFormatter: (v: number) => `${v.toFixed(2)} ${unit}` },
-          legend: { top: 0, type: "scroll" },
-          grid: { left: 50, right: 20, top: 50, bottom: 30, containLabel: true },
           xAxis: { type: "category", data: days },
-          yAxis: { type: "value", name: unit, nameGap: 12 },
+          legend: {},
+          yAxis: { type: "value", name: unit },
           series: series.map((x) => ({
             name: label(x.id),
             type: props.type,

@@ -17,7 +17,7 @@ import {
   useLoad,
   value,
 } from "../components/ui";
-import { bps, money, time } from "../format";
+import { bps, clock, money, time } from "../format";
 import { place, t } from "../i18n";
 
 const MAX_RULES = 60; // per hdip (lifecycle/protection.h kMaxRules)
@@ -885,44 +885,28 @@ function UsageChart({ r }: { r: Resource }) {
       </div>
       <ErrorBox error={usage.error} />
       <Chart
+        testId="usage-chart"
         label={t("usage_chart")}
         height={240}
         option={{
           tooltip: { trigger: "axis" },
-          legend: { top: 0 },
-          grid: { left: 50, right: 20, top: 40, bottom: 40 },
-          xAxis: { type: "time" },
+          legend: {},
+          xAxis: { type: "category", data: points.map(([at]) => clock(at)) },
           yAxis: { type: "value", name: "Gbps" },
           series: [
             {
               name: t("attack_peak"),
               type: "bar",
-              data: points.map(([at, v]) => [at, gb(v)]),
+              data: points.map(([, v]) => gb(v)),
               itemStyle: { color: "#d9480f" },
             },
-            {
-              name: t("base"),
-              type: "line",
-              showSymbol: false,
-              data: points.length
-                ? [
-                    [points[0][0], r.base_gbps],
-                    [points[points.length - 1][0], r.base_gbps],
-                  ]
-                : [],
-            },
+            { name: t("base"), type: "line", showSymbol: points.length === 1, data: points.map(() => r.base_gbps) },
             {
               name: t("ceiling"),
               type: "line",
-              showSymbol: false,
+              showSymbol: points.length === 1,
               lineStyle: { type: "dashed" },
-              data:
-                points.length && r.elastic_gbps
-                  ? [
-                      [points[0][0], r.elastic_gbps],
-                      [points[points.length - 1][0], r.elastic_gbps],
-                    ]
-                  : [],
+              data: r.elastic_gbps ? points.map(() => r.elastic_gbps) : [],
             },
           ],
         }}

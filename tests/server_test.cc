@@ -668,5 +668,42 @@ TEST(Service, NotificationsReadNewestFirstOnRequest) {
   EXPECT_EQ(Str(bad.Json().at("error"), "code"), "invalid_option");
 }
 
+// The ledger and orders read newest first on request (the console's reading), page by page
+// with the cursor, exactly the reverse of the default; a list with one order refuses ?order=.
+TEST(Service, LedgerAndOrdersReadNewestFirstOnRequest) {
+  Server s;
+  auto [tenant, key] = TenantWithDeliveredHdip(s);  // a top-up, then an order paid
+  for (int i = 0; i < 2; ++i) {                     // two more orders, unpaid
+    const auto order = s.Call("POST", "/v1/orders", key, kHdipOrder);
+    ASSERT_EQ(order.status, 201) << order.body;
+  }
+  for (const std::string path : {"/v1/account/ledger", "/v1/orders"}) {
+    std::vector<std::string> oldest, newest;
+    const auto all = s.Call("GET", path, key).Json();
+    for (const auto& i : all.at("items").as_array()) {
+      oldest.push_back(boost::json::serialize(i));
+    }
+    std::string cursor;
+    for (int page = 0; page < 10; ++page) {
+      const auto r = s.Call(
+          "GET", path + "?order=newest&limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor), key);
+      ASSERT_EQ(r.status, 200) << r.body;
+      const auto doc = r.Json();
+      for (const auto& i : doc.at("items").as_array()) {
+        newest.push_back(boost::json::serialize(i));
+      }
+      if (doc.at("next_cursor").is_null()) break;
+      cursor = Str(doc, "next_cursor");
+    }
+    ASSERT_GE(oldest.size(), 2u) << path;
+    std::reverse(newest.begin(), newest.end());
+    EXPECT_EQ(newest, oldest) << path;
+    EXPECT_EQ(s.Call("GET", path + "?order=sideways", key).status, 400) << path;
+  }
+  const auto one_order = s.Call("GET", "/v1/webhooks?order=newest", key);
+  EXPECT_EQ(one_order.status, 400);
+  EXPECT_EQ(Str(one_order.Json().at("error").at("details"), "field"), "order");
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -290,11 +290,13 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
 }
 
 Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_view tenant_id,
-                                            int64_t after_seq, int64_t limit) {
+                                            int64_t cursor_seq, int64_t limit, bool newest_first) {
   auto rows = c.Query(
-      "SELECT seq, kind, amount_fen, balance_after_fen, reference, at FROM ledger "
-      "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-      {std::string(tenant_id), after_seq, limit});
+      newest_first ? "SELECT seq, kind, amount_fen, balance_after_fen, reference, at FROM ledger "
+                     "WHERE tenant_id = $1 AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"
+                   : "SELECT seq, kind, amount_fen, balance_after_fen, reference, at FROM ledger "
+                     "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+      {std::string(tenant_id), cursor_seq, limit});
   if (!rows) return std::unexpected(rows.error());
   std::vector<LedgerEntry> out;
   for (const auto& r : *rows) out.push_back(EntryFrom(r));

@@ -115,8 +115,11 @@ inline constexpr int64_t kMaxBalanceFen = 10'000'000'000'000'000;
 Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::string_view kind,
                          Money amount, std::string_view reference, Instant now,
                          bool allow_negative = false);
+// A page of the tenant's ledger after (oldest first) or before (newest first) `cursor_seq`;
+// 0 starts at the oldest or the newest.
 Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_view tenant_id,
-                                            int64_t after_seq, int64_t limit);
+                                            int64_t cursor_seq, int64_t limit,
+                                            bool newest_first = false);
 // What the tenant paid for prepaid protection in [from, to): order payments, renewals and
 // upgrades less refunds, as a positive amount (negative if refunds outweigh).
 Result<Money> PrepaidSpent(store::Connection& c, std::string_view tenant_id, Instant from,

@@ -16,8 +16,8 @@ common::Result<std::unique_ptr<StateDir>> StateDir::Open(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return common::Fail("io_error", "cannot create --state-dir " + dir.string() + ": " +
-                                        ec.message());
+    return common::Fail("io_error",
+                        "cannot create --state-dir " + dir.string() + ": " + ec.message());
   }
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   const fs::path lock = dir / "lock";

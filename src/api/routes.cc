@@ -34,7 +34,7 @@ Result<value> ParseBody(const HttpRequest& req, bool required) {
   return v;
 }
 
-Result<Page> ParsePage(const HttpRequest& req) {
+Result<Page> ParsePage(const HttpRequest& req, bool orderable) {
   Page p;
   auto number = [](const std::string& s, int64_t min, int64_t max) -> std::optional<int64_t> {
     if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
@@ -53,6 +53,13 @@ Result<Page> ParsePage(const HttpRequest& req) {
     auto v = number(it->second, 0, INT64_MAX / 2);
     if (!v) return common::Fail("invalid_cursor", "cursor is not one this API gave", "cursor");
     p.after = *v;
+  }
+  if (auto it = req.query.find("order"); it != req.query.end()) {
+    if (!orderable) return common::Fail("invalid_option", "this list has one order", "order");
+    if (it->second != "oldest" && it->second != "newest") {
+      return common::Fail("invalid_option", "order must be oldest or newest", "order");
+    }
+    p.newest_first = it->second == "newest";
   }
   return p;
 }

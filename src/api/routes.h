@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "account/account.h"
@@ -46,8 +47,9 @@ inline constexpr int64_t kDefaultLimit = 50;
 inline constexpr int64_t kMaxLimit = 200;
 
 struct Page {
-  int64_t after = 0;
+  int64_t after = 0;  // the cursor: the last item's seq of the previous page
   int64_t limit = kDefaultLimit;
+  bool newest_first = false;  // ?order=newest (lists that offer it)
 };
 // A body of exactly one required integer field in [min, max], read strictly
 // (POST /renew {"months"}, POST /upgrade {"base_gbps"}).
@@ -57,8 +59,9 @@ Result<int64_t> OneIntField(const HttpRequest& req, std::string_view name, int64
 // A body that must carry no fields (empty, or {}): the error when it is anything else.
 std::optional<common::Error> NoFields(const HttpRequest& req);
 
-// ?limit= (1-200, default 50) and ?cursor= (an item's seq, as the API gave it).
-Result<Page> ParsePage(const HttpRequest& req);
+// ?limit= (1-200, default 50), ?cursor= (an item's seq, as the API gave it) and, for a list
+// that is `orderable`, ?order= (oldest, the default, or newest); others refuse ?order=.
+Result<Page> ParsePage(const HttpRequest& req, bool orderable = false);
 
 template <typename T, typename ToJson>
 value PageJson(const std::vector<T>& items, const Page& page, ToJson&& to_json) {
@@ -88,14 +91,21 @@ inline constexpr int64_t kIdempotencyTtlSeconds = 24 * 3600;
 HttpResponse Mutate(ApiService& s, Context& c,
                     const std::function<Result<HttpResponse>(store::Connection&)>& work);
 
-// A paginated list of the caller's tenant: `list(conn, tenant, after, limit)`.
+// A paginated list of the caller's tenant: `list(conn, tenant, cursor, limit[, newest_first])`;
+// a list without the last parameter has one order (?order= is refused).
 template <typename List, typename ToJson>
 auto ListHandler(List list, ToJson to_json) {
   return [list, to_json](ApiService& s, Context& c) -> HttpResponse {
-    auto page = ParsePage(c.req);
+    constexpr bool kOrdered =
+        std::is_invocable_v<List, store::Connection&, const std::string&, int64_t, int64_t, bool>;
+    auto page = ParsePage(c.req, kOrdered);
     if (!page) return ErrorResponse(page.error());
     auto items = s.Database().Use([&](store::Connection& conn) {
-      return list(conn, c.who.tenant_id, page->after, page->limit);
+      if constexpr (kOrdered) {
+        return list(conn, c.who.tenant_id, page->after, page->limit, page->newest_first);
+      } else {
+        return list(conn, c.who.tenant_id, page->after, page->limit);
+      }
     });
     if (!items) return ErrorResponse(items.error());
     return Json(200, PageJson(*items, *page, to_json));

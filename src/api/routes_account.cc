@@ -231,24 +231,6 @@ HttpResponse GetBillsOne(ApiService& s, Context& c) {
   return BillsCsv("rampart-bill-" + c.params[0], array{std::move(bill)});
 }
 
-// GET /v1/notifications
-HttpResponse GetNotifications(ApiService& s, Context& c) {
-  // ?order=oldest (the default) or ?order=newest, the event log's usual reading.
-  auto page = ParsePage(c.req);
-  if (!page) return ErrorResponse(page.error());
-  auto order = c.req.query.find("order");
-  const std::string o = order == c.req.query.end() ? "oldest" : order->second;
-  if (o != "oldest" && o != "newest") {
-    return ErrorResponse("invalid_option", "order must be oldest or newest", "order");
-  }
-  auto items = s.Database().Use([&](store::Connection& conn) {
-    return lifecycle::ListNotifications(conn, c.who.tenant_id, page->after, page->limit,
-                                        o == "newest");
-  });
-  if (!items) return ErrorResponse(items.error());
-  return Json(200, PageJson(*items, *page, NotificationToJson));
-}
-
 }  // namespace
 
 void AddAccountRoutes(EndpointMap& e) {
@@ -262,7 +244,8 @@ void AddAccountRoutes(EndpointMap& e) {
       {"GET /v1/webhooks/{id}/deliveries", {kTenant, GetWebhooksDeliveries}},
       {"GET /v1/bills", {kTenant, GetBills}},
       {"GET /v1/bills/{id}", {kTenant, GetBillsOne}},
-      {"GET /v1/notifications", {kTenant, GetNotifications}},
+      {"GET /v1/notifications",
+       {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},
   });
 }
 

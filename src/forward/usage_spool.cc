@@ -10,8 +10,9 @@ namespace rampart::forward {
 
 namespace fs = std::filesystem;
 
-common::Result<std::unique_ptr<UsageSpool>> UsageSpool::Open(
-    const fs::path& dir, std::function<void(uint64_t)> on_saved, UsageState* restored) {
+common::Result<std::unique_ptr<UsageSpool>> UsageSpool::Open(const fs::path& dir,
+                                                             std::function<void(uint64_t)> on_saved,
+                                                             UsageState* restored) {
   *restored = {};
   const fs::path usage = dir / "usage";
   std::error_code ec;
@@ -20,8 +21,8 @@ common::Result<std::unique_ptr<UsageSpool>> UsageSpool::Open(
     if (!text) return std::unexpected(text.error());
     auto state = DecodeUsageState(*text);
     if (!state) {
-      return common::Fail("invalid_state", usage.string() + " is damaged (" +
-                                               state.error().message + ")");
+      return common::Fail("invalid_state",
+                          usage.string() + " is damaged (" + state.error().message + ")");
     }
     restored->next_seq = state->next_seq;
     restored->windows = std::move(state->windows);
@@ -110,8 +111,8 @@ common::Result<void> UsageSpool::Write(const Change& c) {
     fs::remove(dir_ / "batches" / std::to_string(seq), ec);
     if (ec) {
       return common::Fail("io_error", "cannot remove " +
-                                          (dir_ / "batches" / std::to_string(seq)).string() +
-                                          ": " + ec.message());
+                                          (dir_ / "batches" / std::to_string(seq)).string() + ": " +
+                                          ec.message());
     }
   }
   UsageState state{.next_seq = c.next_seq, .windows = c.windows, .batches = {}};

@@ -166,9 +166,11 @@ Result<Order> GetOrder(store::Connection& c, std::string_view tenant_id,
 }
 
 Result<std::vector<Order>> ListOrders(store::Connection& c, std::string_view tenant_id,
-                                      int64_t after_seq, int64_t limit) {
-  return Select(c, "tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                {std::string(tenant_id), after_seq, limit});
+                                      int64_t cursor_seq, int64_t limit, bool newest_first) {
+  return Select(c,
+                newest_first ? "tenant_id = $1 AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"
+                             : "tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                {std::string(tenant_id), cursor_seq, limit});
 }
 
 Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::string_view order_id,

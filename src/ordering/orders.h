@@ -68,8 +68,10 @@ Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
 Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::string_view order_id,
                        const DeliveryPolicy& delivery, Instant now);
 Result<Order> GetOrder(store::Connection& c, std::string_view tenant_id, std::string_view order_id);
+// A page of the tenant's orders after (oldest first) or before (newest first) `cursor_seq`;
+// 0 starts at the oldest or the newest.
 Result<std::vector<Order>> ListOrders(store::Connection& c, std::string_view tenant_id,
-                                      int64_t after_seq, int64_t limit);
+                                      int64_t cursor_seq, int64_t limit, bool newest_first = false);
 
 // Job handlers (lifecycle::JobRunner): deliver one resource; lapse one unpaid order.
 Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar& calendar,

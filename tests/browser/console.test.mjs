@@ -288,7 +288,16 @@ test("a new customer buys an hdip, is delivered, adds a rule, and sees the elast
   // The ledger shows the payment and the daily bill's debit; balance 100000 − 16600 − 3505.60.
   await page.getByRole("link", { name: "Account" }).click();
   await assertText(page.getByTestId("balance"), "¥79,894.40");
+  // The balance and the threshold cards line up (they were misaligned).
+  const [a, b] = [
+    await page.getByTestId("balance-card").boundingBox(),
+    await page.getByTestId("threshold-card").boundingBox(),
+  ];
+  assert.ok(Math.abs(a.y - b.y) < 1 && Math.abs(a.height - b.height) < 1, JSON.stringify([a, b]));
   await page.getByRole("cell", { name: "daily bill" }).waitFor();
+  // Newest first: the daily bill, the order's payment, the top-up.
+  const kinds = await page.locator("main tbody tr td:nth-child(2)").allTextContents();
+  assert.deepEqual(kinds, ["daily bill", "order payment", "top-up"]);
   await finish(page);
 });
 

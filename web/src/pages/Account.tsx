@@ -14,8 +14,8 @@ export function Account() {
       <ErrorBox error={acc.error} />
       {!acc.data && !acc.error && <Loading />}
       {acc.data && (
-        <div class="row">
-          <div class="card stat">
+        <div class="row cards">
+          <div class="card stat" data-testid="balance-card">
             <span>{t("balance")}</span>
             <strong data-testid="balance">{money(acc.data.balance)}</strong>
           </div>
@@ -24,7 +24,7 @@ export function Account() {
       )}
       <h2>{t("ledger")}</h2>
       <PagedTable<LedgerEntry>
-        path="/v1/account/ledger"
+        path="/v1/account/ledger?order=newest"
         rowKey={(e) => e.id}
         columns={[
           { label: t("at"), cell: (e) => time(e.at) },
@@ -45,6 +45,7 @@ function Threshold({ account, onSaved }: { account: AccountT; onSaved: (a: Accou
   return (
     <form
       class="card row"
+      data-testid="threshold-card"
       onSubmit={(e) => (
         e.preventDefault(),
         a.run(

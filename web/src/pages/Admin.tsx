@@ -499,7 +499,7 @@ export function TenantPage({ id }: { id: string }) {
       />
       <h2>{t("nav_orders")}</h2>
       <PagedTable<Order>
-        path={`${base}/orders`}
+        path={`${base}/orders?order=newest`}
         rowKey={(o) => o.id}
         columns={[
           { label: t("id"), cell: (o) => o.id },
@@ -510,7 +510,7 @@ export function TenantPage({ id }: { id: string }) {
       />
       <h2>{t("ledger")}</h2>
       <PagedTable<LedgerEntry>
-        path={`${base}/ledger`}
+        path={`${base}/ledger?order=newest`}
         rowKey={(e) => e.id}
         columns={[
           { label: t("at"), cell: (e) => time(e.at) },

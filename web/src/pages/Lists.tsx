@@ -67,7 +67,7 @@ export function Orders() {
     <section>
       <h1>{t("nav_orders")}</h1>
       <PagedTable<Order>
-        path="/v1/orders"
+        path="/v1/orders?order=newest"
         rowKey={(o) => o.id}
         columns={[
           { label: t("id"), cell: (o) => o.id },

@@ -127,7 +127,14 @@ export function Overview() {
             { label: t("expires"), cell: (r) => time(r.expires_at) },
             {
               label: t("auto_renew"),
-              cell: (r) => (r.auto_renew ? t("on") : <a href={`#/resources/${r.id}`}>{t("renew_now")}</a>),
+              cell: (r) =>
+                r.auto_renew ? (
+                  t("on")
+                ) : (
+                  <>
+                    {t("off")} · <a href={`#/resources/${r.id}`}>{t("renew_now")}</a>
+                  </>
+                ),
             },
           ]}
         />

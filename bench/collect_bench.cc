@@ -35,11 +35,13 @@
 
 #include "collect/flow_decoder.h"
 #include "collect/traffic_meter.h"
+#include "tests/free_port.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using rampart::testing::FreePort;
 
 constexpr int kRecordsPerDatagram = 30;  // v5's maximum
 constexpr int kIps = 1000;
@@ -110,18 +112,6 @@ std::string ConfigJson() {
            std::to_string(i % 250) + "\"]}";
   }
   return out + "]}";
-}
-
-uint16_t FreePort(int type) {
-  const int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {

@@ -705,5 +705,52 @@ TEST(Service, LedgerAndOrdersReadNewestFirstOnRequest) {
   EXPECT_EQ(Str(one_order.Json().at("error").at("details"), "field"), "order");
 }
 
+// The month's total is the sum of the bills' stored totals (exact integers), not of their
+// JSON's money strings parsed again; a stored body that does not parse is the service's fault
+// (500 with an error id, logged), never an exception or the client's.
+TEST(Service, BillTotalsComeFromTheLedgerOfBillsAndACorruptBillIsA500) {
+  Server s;
+  auto [tenant, key] = TenantWithDeliveredHdip(s);
+  auto bill = [&](const std::string& day, int64_t fen, const std::string& body) {
+    s.Sql("INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ('" + tenant +
+          "', '" + day + "', " + std::to_string(fen) + ", '" + body + "', 0)");
+  };
+  bill("2026-10-01", 123456, R"({"day": "2026-10-01", "total": "1234.56", "lines": []})");
+  bill("2026-10-02", 1, R"({"day": "2026-10-02", "total": "0.01", "lines": []})");
+  const auto month = s.Call("GET", "/v1/bills?from=2026-10-01&to=2026-10-31", key);
+  ASSERT_EQ(month.status, 200) << month.body;
+  EXPECT_EQ(Str(month.Json(), "total"), "1234.57");
+  EXPECT_EQ(month.Json().at("items").as_array().size(), 2u);
+
+  bill("2026-10-03", 5, "{not json");
+  for (const std::string target :
+       {"/v1/bills?from=2026-10-01&to=2026-10-31", "/v1/bills/2026-10-03"}) {
+    const auto r = s.Call("GET", target, key);
+    EXPECT_EQ(r.status, 500) << target << " " << r.body;
+    EXPECT_EQ(r.body.find("not JSON"), std::string::npos) << "the detail stays in the log";
+    EXPECT_NE(r.body.find("err_"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(s.Call("GET", "/v1/bills/2026-10-02", key).status, 200);
+}
+
+// A handler that throws on a broken invariant (here a stored rule that is not JSON) answers
+// that request 500 with an error id; before, the exception ended the server for everyone.
+TEST(Service, AnExceptionInAHandlerIsA500AndTheServerGoesOn) {
+  Server s;
+  auto [tenant, key] = TenantWithDeliveredHdip(s);
+  const auto list = s.Call("GET", "/v1/resources", key).Json();
+  const std::string resource = Str(list.at("items").as_array().at(0), "id");
+  s.Sql(
+      "INSERT INTO forwarding_rules (id, resource_id, protocol, frontend_port, body) "
+      "VALUES ('rule_broken', '" +
+      resource + "', 'tcp', 81, '{broken')");
+  const auto r = s.Call("GET", "/v1/resources/" + resource + "/rules", key);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_NE(r.body.find("err_"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("exception"), std::string::npos) << "the detail stays in the log";
+  EXPECT_EQ(s.Call("GET", "/healthz").status, 200);
+  EXPECT_EQ(s.Call("GET", "/v1/account", key).status, 200);
+}
+
 }  // namespace
 }  // namespace rampart::testing

@@ -53,6 +53,7 @@ int StatusFor(std::string_view code) {
       {"rate_limited", 429},
       // The service's fault: logged with an id, no detail to the client.
       {"storage_error", 500},
+      {"internal_error", 500},  // an exception escaped a handler
       {"ledger_mismatch", 500},
       {"invalid_block", 500},  // a stored usage block does not decode: data loss
       {"io_error", 500},

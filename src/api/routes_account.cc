@@ -172,6 +172,16 @@ HttpResponse GetWebhooksDeliveries(ApiService& s, Context& c) {
   return Json(200, PageJson(*items, *page, DeliveryToJson));
 }
 
+// A stored bill's JSON; a body that does not parse is a broken invariant (500, logged).
+Result<value> StoredBillJson(const postpaid::StoredBill& b) {
+  boost::system::error_code ec;
+  value v = boost::json::parse(b.body, ec);
+  if (ec || !v.is_object()) {
+    return common::Fail("storage_error", "the stored bill of " + b.day + " is not JSON");
+  }
+  return v;
+}
+
 // GET /v1/bills
 HttpResponse GetBills(ApiService& s, Context& c) {
   auto param = [&](const char* k) {
@@ -193,8 +203,10 @@ HttpResponse GetBills(ApiService& s, Context& c) {
   array items;
   int64_t total = 0;
   for (const auto& b : *bills) {
-    items.push_back(boost::json::parse(b.body));
-    total += common::Money::Parse(std::string(items.back().at("total").as_string()))->fen();
+    auto body = StoredBillJson(b);
+    if (!body) return ErrorResponse(body.error());
+    items.push_back(std::move(*body));
+    total += b.total_fen;
   }
   if (WantsCsv(c.req)) return BillsCsv("rampart-bills-" + from + "_" + to, items);
   // Prepaid payments of the same days beside the postpaid bills, so a month's
@@ -226,7 +238,9 @@ HttpResponse GetBillsOne(ApiService& s, Context& c) {
   });
   if (!bills) return ErrorResponse(bills.error());
   if (bills->empty()) return ErrorResponse("not_found", "no closed bill for " + c.params[0]);
-  value bill = boost::json::parse(bills->front().body);
+  auto parsed = StoredBillJson(bills->front());
+  if (!parsed) return ErrorResponse(parsed.error());
+  value bill = std::move(*parsed);
   if (!WantsCsv(c.req)) return Json(200, bill);
   return BillsCsv("rampart-bill-" + c.params[0], array{std::move(bill)});
 }

@@ -93,7 +93,15 @@ HttpResponse ApiService::Handle(const HttpRequest& request) {
   // Labels come from closed sets (a route template, a known method), never from the
   // request's own text: a stranger can neither inject metric lines nor grow /metrics.
   std::string route = "unmatched";
-  HttpResponse response = Route(request, &route);
+  HttpResponse response;
+  try {
+    response = Route(request, &route);
+  } catch (const std::exception& e) {
+    // A broken invariant in a handler (a stored value of the wrong shape, say) fails this
+    // request with 500 and an error id; the server goes on serving everyone else. Any
+    // transaction it had open was rolled back (store::Database::Transact).
+    response = ErrorResponse("internal_error", std::string("unexpected exception: ") + e.what());
+  }
   if (d_.metrics) {
     static const std::set<std::string, std::less<>> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
                                                                 "PATCH", "DELETE", "OPTIONS"};

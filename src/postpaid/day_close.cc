@@ -257,11 +257,12 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
 common::Result<std::vector<StoredBill>> ListBills(store::Connection& c, std::string_view tenant_id,
                                                   std::string_view from, std::string_view to) {
   auto rows = c.Query(
-      "SELECT day, body FROM bills WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+      "SELECT day, body, total_fen FROM bills WHERE tenant_id = $1 AND day >= $2 AND day <= $3 "
+      "ORDER BY day",
       {std::string(tenant_id), std::string(from), std::string(to)});
   if (!rows) return std::unexpected(rows.error());
   std::vector<StoredBill> out;
-  for (const auto& r : *rows) out.push_back({Text(r[0]), Text(r[1])});
+  for (const auto& r : *rows) out.push_back({Text(r[0]), Text(r[1]), Int(r[2])});
   return out;
 }
 

@@ -32,13 +32,22 @@ class Database {
   }
 
   // Runs `work` in a transaction: committed when it returns a value, rolled back when it
-  // returns an error (which is passed on).
+  // returns an error (which is passed on) or throws (rethrown: the connection goes back to
+  // the pool outside any transaction, so one failed request cannot hold SQLite's write lock
+  // for everyone after it).
   template <typename F>
   auto Transact(F&& work) -> std::invoke_result_t<F, Connection&> {
     Lease lease(*this);
     Connection& c = *lease.connection;
     if (auto begun = c.Begin(); !begun) return std::unexpected(begun.error());
-    auto result = work(c);
+    auto result = [&] {
+      try {
+        return work(c);
+      } catch (...) {
+        c.Rollback();
+        throw;
+      }
+    }();
     if (!result) {
       c.Rollback();
       return result;

@@ -50,6 +50,32 @@ TEST(Store, TransactionsApplyWholeOrNotAtAll) {
   EXPECT_EQ(Int((*rows)[0][0]), 0);
 }
 
+// The bug: an exception inside a transaction returned the connection to the pool still in
+// it, holding SQLite's write lock, so every later transaction on it failed.
+TEST(Store, AnExceptionRollsTheTransactionBackAndFreesTheConnection) {
+  auto db = Memory();
+  ASSERT_TRUE(Migrate(*db).has_value());
+  EXPECT_THROW(db->Transact([](Connection& c) -> common::Result<int> {
+    if (auto r = c.Query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, 0)",
+                         {std::string("t1"), std::string("acme")});
+        !r) {
+      return std::unexpected(r.error());
+    }
+    throw std::runtime_error("a broken invariant");
+  }),
+               std::runtime_error);
+  auto next = db->Transact([](Connection& c) -> common::Result<int> {
+    auto r = c.Query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, 0)",
+                     {std::string("t2"), std::string("beta")});
+    if (!r) return std::unexpected(r.error());
+    return 1;
+  });
+  ASSERT_TRUE(next.has_value()) << next.error().message;
+  auto rows = db->Use([](Connection& c) { return c.Query("SELECT id FROM tenants"); });
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(store::Text((*rows)[0][0]), "t2");
+}
+
 TEST(Store, UniqueViolationsAreConflicts) {
   auto db = Memory();
   ASSERT_TRUE(Migrate(*db).has_value());

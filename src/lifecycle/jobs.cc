@@ -185,9 +185,16 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
       const auto& r = (*rows)[0];
       picked = Job{Int(r[0]), Text(r[1]), Text(r[2]), FromEpoch(Int(r[3])), Int(r[5])};
       if (simulated) now = simulated->AdvanceTo(FromEpoch(Int(r[4])));
-      if (auto h = handlers_.at(picked->kind)(c, *picked, now); !h) {
-        return std::unexpected(h.error());
-      }
+      // A handler that throws (a broken invariant) fails its attempt like one that returns
+      // an error: rolled back, recorded, retried, dead in the end; the queue goes on.
+      auto h = [&]() -> common::Result<void> {
+        try {
+          return handlers_.at(picked->kind)(c, *picked, now);
+        } catch (const std::exception& e) {
+          return common::Fail("internal_error", std::string("unexpected exception: ") + e.what());
+        }
+      }();
+      if (!h) return std::unexpected(h.error());
       auto q =
           c.Query("UPDATE jobs SET done_at = $2 WHERE seq = $1", {picked->seq, EpochSeconds(now)});
       if (!q) return std::unexpected(q.error());

@@ -101,6 +101,32 @@ TEST_F(Jobs, AFailingJobNeitherBlocksTheQueueNorRunsForever) {
   EXPECT_EQ(runs.size(), 1u);
 }
 
+// A handler that throws ended the server (nothing caught it); now it is a failed attempt and
+// the jobs behind it run.
+TEST_F(Jobs, AThrowingJobIsAFailedAttemptAndTheQueueGoesOn) {
+  JobRunner runner(*db_);
+  std::vector<std::string> ran;
+  runner.On("throws", [&](store::Connection& c, const Job&, Instant) -> common::Result<void> {
+    (void)c.Query("INSERT INTO meta (key, value) VALUES ('half', 'done')");
+    throw std::out_of_range("a stored value of the wrong shape");
+  });
+  runner.On("ok", [&](store::Connection&, const Job& j, Instant) -> common::Result<void> {
+    ran.push_back(j.subject);
+    return {};
+  });
+  Schedule("throws", "t", kT0);
+  Schedule("ok", "a", kT0 + Seconds(1));
+  common::SimulatedClock clock(kT0 + Seconds(2));
+  EXPECT_EQ(*runner.RunDue(clock.Now(), &clock), 2);
+  EXPECT_EQ(ran, std::vector<std::string>{"a"});
+  const auto retrying = List("retrying");
+  ASSERT_EQ(retrying.size(), 1u);
+  EXPECT_NE(retrying[0].last_error.find("internal_error"), std::string::npos);
+  auto half = db_->Use(
+      [](store::Connection& c) { return c.Query("SELECT count(*) FROM meta WHERE key = 'half'"); });
+  EXPECT_EQ(store::Int((*half)[0][0]), 0) << "the throwing attempt's effects are rolled back";
+}
+
 TEST_F(Jobs, OnlyADeadJobCanBeRetried) {
   JobRunner runner(*db_);
   Schedule("ok", "a", kT0);

@@ -20,43 +20,81 @@ int64_t Scaled(uint64_t x, uint32_t sampling) {
   return static_cast<int64_t>(std::min<unsigned __int128>(v, kCap));
 }
 
+// Exact floor(n / d) for n < 2^64, d >= 1, by a multiply with d's reciprocal: the record's
+// parts take one division per divisor instead of one per part (64-bit divisions were the
+// meter's largest cost). With inv = floor((2^64 - 1) / d), mulhi(n, inv) is floor(n / d) or
+// one less; the remainder tells which.
+class Divider {
+ public:
+  explicit Divider(uint64_t d = 1) : d_(d), inv_(~uint64_t{0} / d) {}
+  uint64_t operator()(uint64_t n) const {
+    uint64_t q = static_cast<uint64_t>((static_cast<unsigned __int128>(n) * inv_) >> 64);
+    if (n - q * d_ >= d_) ++q;
+    return q;
+  }
+
+ private:
+  uint64_t d_, inv_;
+};
+
+}  // namespace
+
+// A record's seconds: its first and last, and (spanning more than one) the divisors its parts
+// share. Both its bytes and its packets are split over them (Parts).
+struct TrafficMeter::Span {
+  int64_t first_s = 0, last_s = 0;
+  int64_t duration = 0;  // milliseconds
+  int64_t start_ms = 0, end_ms = 0;
+  Divider per_duration, per_between;  // spanning more than one second; more than two
+
+  // [start_ms, end_ms) not empty, both in [0, 10^13].
+  Span(int64_t start, int64_t end)
+      : first_s(start / 1000),
+        last_s((end - 1) / 1000),
+        duration(end - start),
+        start_ms(start),
+        end_ms(end) {
+    if (first_s == last_s) return;
+    per_duration = Divider(static_cast<uint64_t>(duration));
+    if (last_s - first_s > 1) per_between = Divider(static_cast<uint64_t>(last_s - first_s - 1));
+  }
+};
+
 // A record's total over its seconds, in proportion to time with parts that add up exactly:
 // its first and last (partial) seconds get the floor of their share, the whole seconds
 // between share the rest, one more to each of the first `extra` of them. Every part is within
 // 3 of the exact proportion, and the whole seconds form two runs, so the ring takes them at
 // the cost of two.
-struct Parts {
-  int64_t first_s = 0, last_s = 0;  // the record's first and last second
-  int64_t first = 0, last = 0;      // what they get (first_s == last_s: all in `first`)
-  int64_t whole = 0, extra = 0;     // each second between: whole, +1 for the first `extra`
+struct TrafficMeter::Parts {
+  int64_t first = 0, last = 0;   // what the first and last second get (one second: all in first)
+  int64_t whole = 0, extra = 0;  // each second between: whole, +1 for the first `extra`
 
-  // `total` < 2^50 (Scaled caps it), [start_ms, end_ms) not empty.
-  Parts(int64_t total, int64_t start_ms, int64_t end_ms)
-      : first_s(FloorDiv(start_ms, 1000)), last_s(FloorDiv(end_ms - 1, 1000)) {
-    if (first_s == last_s) {
+  // `total` < 2^50 (Scaled caps it).
+  Parts(int64_t total, const Span& span) {
+    if (span.first_s == span.last_s) {
       first = total;
       return;
     }
-    const int64_t duration = end_ms - start_ms;
-    const int64_t between = last_s - first_s - 1;
-    first = total * ((first_s + 1) * 1000 - start_ms) / duration;  // < 2^60
+    auto share = [&](int64_t ms) {  // total x ms / duration < 2^60, floored
+      return static_cast<int64_t>(span.per_duration(static_cast<uint64_t>(total * ms)));
+    };
+    first = share((span.first_s + 1) * 1000 - span.start_ms);
+    const int64_t between = span.last_s - span.first_s - 1;
     if (between == 0) {
       last = total - first;
       return;
     }
-    last = total * (end_ms - last_s * 1000) / duration;
+    last = share(span.end_ms - span.last_s * 1000);
     const int64_t rest = total - first - last;  // >= total x between x 1000 / duration >= 0
-    whole = rest / between;
+    whole = static_cast<int64_t>(span.per_between(static_cast<uint64_t>(rest)));
     extra = rest - whole * between;
   }
-  int64_t At(int64_t second) const {
-    if (second == first_s) return first;
-    if (second == last_s) return last;
-    return whole + (second - first_s - 1 < extra ? 1 : 0);
+  int64_t At(const Span& span, int64_t second) const {
+    if (second == span.first_s) return first;
+    if (second == span.last_s) return last;
+    return whole + (second - span.first_s - 1 < extra ? 1 : 0);
   }
 };
-
-}  // namespace
 
 void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
   std::map<std::string, Unit> old;
@@ -87,8 +125,9 @@ void TrafficMeter::Add(const FlowRecord& r, uint32_t sampling_override) {
   const uint32_t sampling = sampling_override ? sampling_override : r.sampling;
   const int64_t bytes = Scaled(r.bytes, sampling);
   const int64_t packets = Scaled(r.packets, sampling);
+  // Outbound bytes are only reported with --count-bytes: without it the source is not looked up.
   auto dst = ips_.find(r.dst);
-  auto src = ips_.find(r.src);
+  auto src = count_bytes_ ? ips_.find(r.src) : ips_.end();
   if (dst == ips_.end() && src == ips_.end()) {
     ++stats_.unprotected;
     return;
@@ -104,19 +143,21 @@ void TrafficMeter::Add(const FlowRecord& r, uint32_t sampling_override) {
     return;
   }
   ++stats_.records;
-  const uint64_t late_before = stats_.late;
-  if (dst != ips_.end()) Spread(r, bytes, packets, dst->second, true);
-  if (src != ips_.end()) Spread(r, bytes, packets, src->second, false);
-  if (stats_.late > late_before + 1) stats_.late = late_before + 1;  // a record counts once
-}
-
-void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip,
-                          bool inbound) {
   // [start, end] in milliseconds, end inclusive: a record of one instant still lasts 1 ms.
   // A flow longer than kMaxFlowS (corrupt times: no exporter keeps a flow open that long)
   // counts over its last kMaxFlowS.
   const int64_t end = std::max(r.start_ms, r.end_ms) + 1;
   const int64_t start = std::max(std::min(r.start_ms, r.end_ms), end - kMaxFlowS * 1000);
+  const Span span(start, end);
+  const Parts b(bytes, span), p(packets, span);
+  const uint64_t late_before = stats_.late;
+  if (dst != ips_.end()) Spread(r, span, b, p, dst->second, true);
+  if (src != ips_.end()) Spread(r, span, b, p, src->second, false);
+  if (stats_.late > late_before + 1) stats_.late = late_before + 1;  // a record counts once
+}
+
+void TrafficMeter::Spread(const FlowRecord& r, const Span& span, const Parts& b, const Parts& p,
+                          IpState& ip, bool inbound) {
   const bool syn = r.protocol == kTcp && (r.tcp_flags & kSyn) && !(r.tcp_flags & kAck);
   const bool udp = r.protocol == kUdp;
   const bool icmp = r.protocol == kIcmp || r.protocol == kIcmpV6;
@@ -140,15 +181,14 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
     if (icmp) s.icmp = p;
     return s;
   };
-  const Parts b(bytes, start, end), p(packets, start, end);
   const common::IpAddress& addr = inbound ? r.dst : r.src;
   // Seconds already judged (late) go to their windows one by one; the rest to the ring.
-  const int64_t from = std::max(b.first_s, settled_);
-  for (int64_t second = b.first_s; second < from && second <= b.last_s; ++second) {
-    AddLate(ip, addr, second, part(b.At(second), p.At(second)));
+  const int64_t from = std::max(span.first_s, settled_);
+  for (int64_t second = span.first_s; second < from && second <= span.last_s; ++second) {
+    AddLate(ip, addr, second, part(b.At(span, second), p.At(span, second)));
   }
-  if (from > b.last_s) return;
-  if (!ip.pending.Reserve(from, b.last_s + 1, kMaxPendingSeconds - pending_seconds_,
+  if (from > span.last_s) return;
+  if (!ip.pending.Reserve(from, span.last_s + 1, kMaxPendingSeconds - pending_seconds_,
                           &pending_seconds_)) {
     ++stats_.overflow;
     return;
@@ -175,17 +215,17 @@ void TrafficMeter::Spread(const FlowRecord& r, int64_t bytes, int64_t packets, I
     }
   };
   // A record within one second has it all in `first`; the other runs are then empty or zero.
-  run(b.first_s, b.first_s + 1, b.first, p.first);
-  run(b.first_s + 1, b.last_s, b.whole, p.whole);
-  run(b.first_s + 1, b.first_s + 1 + b.extra, 1, 0);
-  run(b.first_s + 1, b.first_s + 1 + p.extra, 0, 1);
-  run(b.last_s, b.last_s + 1, b.last, p.last);
+  run(span.first_s, span.first_s + 1, b.first, p.first);
+  run(span.first_s + 1, span.last_s, b.whole, p.whole);
+  run(span.first_s + 1, span.first_s + 1 + b.extra, 1, 0);
+  run(span.first_s + 1, span.first_s + 1 + p.extra, 0, 1);
+  run(span.last_s, span.last_s + 1, b.last, p.last);
   if (ip.changed_from == ip.changed_to) {
     ip.changed_from = from;
-    ip.changed_to = b.last_s + 1;
+    ip.changed_to = span.last_s + 1;
   } else {
     ip.changed_from = std::min(ip.changed_from, from);
-    ip.changed_to = std::max(ip.changed_to, b.last_s + 1);
+    ip.changed_to = std::max(ip.changed_to, span.last_s + 1);
   }
 }
 
@@ -200,7 +240,6 @@ void TrafficMeter::AddLate(IpState& ip, const common::IpAddress& addr, int64_t s
   w->attack_bytes += part.attack_bytes + (attack ? part.unknown_bytes : 0);
   w->clean_in_bytes += part.clean_bytes + (attack ? 0 : part.unknown_bytes);
   w->out_bytes += part.out_bytes;
-  w->dirty = true;
 }
 
 bool TrafficMeter::Exceeds(const Detection& d, const Slot& s) const {
@@ -229,6 +268,10 @@ TrafficMeter::Window* TrafficMeter::WindowOf(const common::IpAddress& ip, int64_
     it = windows_.emplace(key, Window{}).first;
   }
   MarkChanged(it->first, it->second);
+  if (!it->second.dirty) {
+    it->second.dirty = true;
+    dirty_.push_back(it->first);
+  }
   return &it->second;
 }
 
@@ -290,7 +333,6 @@ void TrafficMeter::Settle(int64_t up_to) {
           w->attack_bytes += s.attack_bytes + (attack ? s.unknown_bytes : 0);
           w->clean_in_bytes += s.clean_bytes + (attack ? 0 : s.unknown_bytes);
           w->out_bytes += s.out_bytes;
-          w->dirty = true;
         }
       });
       pending_seconds_ -= pending.DropBefore(up_to);
@@ -320,9 +362,18 @@ void TrafficMeter::Flush(std::vector<WindowSample>& out) {
 }
 
 void TrafficMeter::Emit(int64_t before, std::vector<WindowSample>& out) {
-  for (auto& [key, w] : windows_) {
-    if (key.first >= before) break;
-    if (!w.dirty) continue;
+  // Only the dirty windows are visited (not the 72 h of windows kept), in key order.
+  std::vector<WindowKey> due;
+  std::erase_if(dirty_, [&](const WindowKey& key) {
+    if (key.first >= before) return false;
+    due.push_back(key);
+    return true;
+  });
+  std::sort(due.begin(), due.end());
+  for (const auto& key : due) {
+    auto it = windows_.find(key);
+    if (it == windows_.end() || !it->second.dirty) continue;  // gone, or listed twice
+    Window& w = it->second;
     w.dirty = false;
     // What the window reports: its attack, and its clean and outbound bytes with
     // --count-bytes. Unchanged (or nothing to report yet): nothing to post.
@@ -403,6 +454,7 @@ bool TrafficMeter::RestoreState(std::string_view text) {
       auto addr = common::IpAddress::Parse(ip);
       if (!f || !addr) return false;
       windows_[{start, *addr}] = w;
+      if (w.dirty) dirty_.push_back({start, *addr});
     } else if (kind == "P") {
       std::string ip;
       int64_t second = 0;

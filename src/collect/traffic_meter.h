@@ -141,13 +141,16 @@ class TrafficMeter {
   };
   using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
 
-  void Spread(const FlowRecord& r, int64_t bytes, int64_t packets, IpState& ip, bool inbound);
+  struct Span;   // a record's seconds
+  struct Parts;  // its bytes or packets over them
+  void Spread(const FlowRecord& r, const Span& span, const Parts& bytes, const Parts& packets,
+              IpState& ip, bool inbound);
   // A part for a second already settled: straight into its window.
   void AddLate(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
   void Settle(int64_t up_to);
   bool Exceeds(const Detection& d, const Slot& s) const;
   bool AttackAt(const Unit& u, int64_t second) const;
-  Window* WindowOf(const common::IpAddress& ip, int64_t second);  // marks it changed
+  Window* WindowOf(const common::IpAddress& ip, int64_t second);  // marks it changed and dirty
   void MarkChanged(const WindowKey& key, Window& w);
   // The lines of SaveState/SaveChanges: the clock, the unsettled seconds, the units; then
   // windows, all or the changed ones.
@@ -164,6 +167,7 @@ class TrafficMeter {
   IpMap ips_;
   std::map<WindowKey, Window> windows_;
   std::vector<WindowKey> changed_;  // windows changed since the last save, each once
+  std::vector<WindowKey> dirty_;    // windows to emit when due (Window::dirty), each once
   size_t pending_seconds_ = 0;  // slots the rings hold (their capacity), kMaxPendingSeconds at most
   Stats stats_;
 };

@@ -40,6 +40,13 @@ std::map<int64_t, WindowSample> ByWindow(const std::vector<WindowSample>& v) {
   return out;
 }
 
+// A meter of kIp with every threshold off (no attack: every byte is clean).
+TrafficMeter UnwatchedMeter() {
+  TrafficMeter m(120, /*count_bytes=*/true);
+  m.Configure({MeterUnit{"res_a", Detection{0, 0, 0, 0, 0, 2, 3}, {kIp}}});
+  return m;
+}
+
 TEST(TrafficMeter, BytesAreSpreadOverTheFlowInPartsThatAddUpExactly) {
   TrafficMeter m(120, /*count_bytes=*/true);
   m.Configure(Units());
@@ -76,8 +83,7 @@ TEST(TrafficMeter, BytesAreSpreadOverTheFlowInPartsThatAddUpExactly) {
 TEST(TrafficMeter, AnyRecordsPartsAddUpAndStayWithinThreeBytesASecondOfItsShare) {
   std::mt19937_64 rng(12345);
   for (int n = 0; n < 500; ++n) {
-    TrafficMeter m(120, true);
-    m.Configure({MeterUnit{"res_a", Detection{0, 0, 0, 0, 0, 2, 3}, {kIp}}});
+    TrafficMeter m = UnwatchedMeter();
     const int64_t start = 1'770'000'000'000 + static_cast<int64_t>(rng() % 100'000);
     const int64_t length = static_cast<int64_t>(n % 5 == 0 ? rng() % 1'000 : rng() % 3'600'000);
     const uint64_t bytes = rng() % (n % 2 ? 1'000 : 10'000'000'000ULL);
@@ -99,6 +105,52 @@ TEST(TrafficMeter, AnyRecordsPartsAddUpAndStayWithinThreeBytesASecondOfItsShare)
           << w.window_start;
     }
     EXPECT_EQ(sum, static_cast<int64_t>(bytes)) << "record " << n;
+  }
+}
+
+// The rule of the parts, second by second, by plain division: the first and last (partial)
+// seconds get the floor of their share, the whole seconds between the rest, one more each to
+// the first of them. The meter's windows equal its sums exactly, for totals up to the 2^50 cap
+// (the meter divides by reciprocals: an off-by-one there shows here).
+TEST(TrafficMeter, WindowsEqualThePartsRuleExactlyUpToTheLargestTotals) {
+  std::mt19937_64 rng(777);
+  for (int n = 0; n < 400; ++n) {
+    TrafficMeter m = UnwatchedMeter();
+    const int64_t start = 1'770'000'000'000 + static_cast<int64_t>(rng() % 100'000);
+    const int64_t length = static_cast<int64_t>(rng() % (n % 3 ? 3'000 : 3'600'000));
+    auto r = Record(start, start + length, rng() % (uint64_t{1} << 32));
+    r.sampling = n % 2 ? static_cast<uint32_t>(1 + rng() % (1 << 20)) : 1;
+    const int64_t total =
+        std::min<int64_t>(static_cast<int64_t>(r.bytes) * r.sampling, int64_t{1} << 50);
+    m.Add(r, 0);
+    std::vector<WindowSample> out;
+    m.Flush(out);
+    const int64_t end = start + length + 1;
+    const int64_t first_s = start / 1000, last_s = (end - 1) / 1000;
+    std::map<int64_t, int64_t> want;  // window start -> bytes
+    auto put = [&](int64_t second, int64_t v) { want[second - second % 60] += v; };
+    if (first_s == last_s) {
+      put(first_s, total);
+    } else {
+      const auto share = [&](int64_t ms) {
+        return static_cast<int64_t>(static_cast<__int128>(total) * ms / (end - start));
+      };
+      const int64_t first = share((first_s + 1) * 1000 - start);
+      const int64_t between = last_s - first_s - 1;
+      const int64_t last = between == 0 ? total - first : share(end - last_s * 1000);
+      put(first_s, first);
+      put(last_s, last);
+      if (between > 0) {
+        const int64_t rest = total - first - last;
+        for (int64_t s = first_s + 1; s < last_s; ++s) {
+          put(s, rest / between + (s - first_s - 1 < rest % between ? 1 : 0));
+        }
+      }
+    }
+    std::map<int64_t, int64_t> got;
+    for (const auto& w : out) got[w.window_start] = w.attack_bytes + w.clean_in_bytes;
+    std::erase_if(want, [](const auto& kv) { return kv.second == 0; });
+    EXPECT_EQ(got, want) << "record " << n << ": " << total << " bytes over " << length << " ms";
   }
 }
 

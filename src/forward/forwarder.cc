@@ -234,7 +234,7 @@ class Forwarder {
   // TCP.
   void Accept(Listener& l);
   void OnConnEvent(Conn& c, bool origin_side, uint32_t events);
-  void OnConnected(Conn& c);
+  void OnConnected(Conn& c, uint32_t events);  // the connect's epoll event
   bool Pump(Conn& c, Direction& d, int from, int to, bool upward);
   void Deliver(Conn& c, bool upward, size_t n);
   void ChargeRead(Conn& c, ssize_t n);
@@ -610,7 +610,7 @@ void Forwarder::OnConnEvent(Conn& c, bool origin_side, uint32_t events) {
       return;
     }
     if (!(events & EPOLLOUT)) return;
-    OnConnected(c);
+    OnConnected(c, events);
     return;
   }
   if ((events & EPOLLERR) && !(events & EPOLLIN)) {
@@ -634,7 +634,7 @@ void Forwarder::OnConnEvent(Conn& c, bool origin_side, uint32_t events) {
   if (c.up.shut && c.down.shut) CloseConn(c);
 }
 
-void Forwarder::OnConnected(Conn& c) {
+void Forwarder::OnConnected(Conn& c, uint32_t events) {
   c.connected = true;
   c.active_us = now_us_;
   if (c.header_len > 0) {
@@ -646,7 +646,15 @@ void Forwarder::OnConnected(Conn& c) {
       return;
     }
   }
-  PumpBoth(c);
+  // The client's bytes that waited; the origin's only if this event says it sent some (it is
+  // edge-triggered with EPOLLIN: later bytes raise their own) — saves a failing recv per
+  // connection.
+  if (!Pump(c, c.up, c.client_fd, c.origin_fd, true)) return;
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
+      !Pump(c, c.down, c.origin_fd, c.client_fd, false)) {
+    return;
+  }
+  if (c.up.shut && c.down.shut) CloseConn(c);
 }
 
 void Forwarder::PumpBoth(Conn& c) {
@@ -1192,7 +1200,7 @@ std::optional<int> Forwarder::RestoreState(std::string* config_version) {
   auto dir = agent::StateDir::Open(o_.state_dir);
   if (!dir) {
     std::cerr << "error: " << dir.error().message << "\n";
-    return dir.error().code == "conflict" ? 1 : 2;
+    return dir.error().code == common::Code::kConflict ? 1 : 2;
   }
   state_dir_ = std::move(*dir);
   const auto config_path = state_dir_->path() / "config.json";
@@ -1200,8 +1208,9 @@ std::optional<int> Forwarder::RestoreState(std::string* config_version) {
     auto text = common::ReadFile(config_path);
     boost::system::error_code parse_error;
     const auto doc = text ? boost::json::parse(*text, parse_error) : boost::json::value();
-    auto config = text && !parse_error ? ParseForwardConfig(doc)
-                                       : common::Fail("invalid_config", "not readable JSON");
+    auto config = text && !parse_error
+                      ? ParseForwardConfig(doc)
+                      : common::Fail(common::Code::kInvalidConfig, "not readable JSON");
     if (config) {
       *config_version = config->version;
       Apply(std::move(*config));
@@ -1217,7 +1226,7 @@ std::optional<int> Forwarder::RestoreState(std::string* config_version) {
   if (!spool) {
     std::cerr << "error: " << spool.error().message
               << "; move it away to start afresh (its usage is then lost)\n";
-    return spool.error().code == "io_error" ? 2 : 1;
+    return spool.error().code == common::Code::kIoError ? 2 : 1;
   }
   spool_ = std::move(*spool);
   next_seq_ = restored.next_seq;

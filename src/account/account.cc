@@ -54,14 +54,15 @@ std::optional<Role> ParseRole(std::string_view text) {
 
 Result<Tenant> CreateTenant(store::Connection& c, std::string_view name, Instant now) {
   if (name.empty() || name.size() > 100) {
-    return common::Fail("invalid_option", "name must be 1 to 100 characters", "name");
+    return common::Fail(common::Code::kInvalidOption, "name must be 1 to 100 characters", "name");
   }
   Tenant t{common::NewId("ten"), std::string(name), Money(), now};
   auto r = c.Query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)",
                    {t.id, t.name, EpochSeconds(now)});
   if (!r) {
-    if (r.error().code == "conflict") {
-      return common::Fail("conflict", "a tenant named \"" + t.name + "\" exists", "name");
+    if (r.error().code == common::Code::kConflict) {
+      return common::Fail(common::Code::kConflict, "a tenant named \"" + t.name + "\" exists",
+                          "name");
     }
     return std::unexpected(r.error());
   }
@@ -72,7 +73,7 @@ Result<Tenant> GetTenant(store::Connection& c, std::string_view tenant_id) {
   auto rows = c.Query("SELECT id, name, balance_fen, created_at FROM tenants WHERE id = $1",
                       {std::string(tenant_id)});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("not_found", "no such tenant");
+  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
   return TenantFrom((*rows)[0]);
 }
 
@@ -90,8 +91,8 @@ Result<std::vector<Tenant>> ListTenants(store::Connection& c, int64_t after_seq,
 Result<IssuedKey> IssueKey(store::Connection& c, Role role, std::string_view tenant_id,
                            Instant now) {
   if (role == Role::kAdmin && !tenant_id.empty()) {
-    return common::Fail("invalid_option", "admin keys belong to the operator, not a tenant",
-                        "role");
+    return common::Fail(common::Code::kInvalidOption,
+                        "admin keys belong to the operator, not a tenant", "role");
   }
   if (role != Role::kAdmin) {
     if (auto t = GetTenant(c, tenant_id); !t) return std::unexpected(t.error());
@@ -102,7 +103,7 @@ Result<IssuedKey> IssueKey(store::Connection& c, Role role, std::string_view ten
 
 common::Result<void> CheckKeyStrength(std::string_view secret) {
   const auto weak = [] {
-    return common::Fail("invalid_option",
+    return common::Fail(common::Code::kInvalidOption,
                         "a key must be rk_ and at least 32 random hex digits (128 bits), like "
                         "the keys Rampart issues: rk_$(openssl rand -hex 32)",
                         "key");
@@ -127,28 +128,28 @@ common::Result<void> CheckKeyStrength(std::string_view secret) {
 }
 
 Result<IssuedKey> AdoptKey(store::Connection& c, Role role, std::string_view secret, Instant now) {
-  if (auto strong = CheckKeyStrength(secret); !strong) return std::unexpected(strong.error());
+  RAMPART_TRY(CheckKeyStrength(secret));
   return StoreKey(c, role, "", std::string(secret), now, "adopted");
 }
 
 Result<IssuedKey> IssueOperatorKey(store::Connection& c, Role role, std::string_view name,
                                    Instant now) {
   if (role != Role::kAdmin && role != Role::kAgent) {
-    return common::Fail("invalid_option", "operator keys are admin or agent keys", "role");
+    return common::Fail(common::Code::kInvalidOption, "operator keys are admin or agent keys",
+                        "role");
   }
   if (name.empty() || name.size() > 100) {
-    return common::Fail("invalid_option", "name must be 1 to 100 characters", "name");
+    return common::Fail(common::Code::kInvalidOption, "name must be 1 to 100 characters", "name");
   }
   return StoreKey(c, role, "", "rk_" + common::RandomHex(32), now, name);
 }
 
 Result<std::vector<KeyInfo>> ListOperatorKeys(store::Connection& c) {
-  auto rows = c.Query(
-      "SELECT id, role, created_at, revoked_at, name FROM api_keys WHERE tenant_id IS NULL "
-      "ORDER BY seq");
-  if (!rows) return std::unexpected(rows.error());
+  auto rows = RAMPART_TRY(
+      c.Query("SELECT id, role, created_at, revoked_at, name FROM api_keys WHERE tenant_id IS NULL "
+              "ORDER BY seq"));
   std::vector<KeyInfo> keys;
-  for (const auto& row : *rows) {
+  for (const auto& row : rows) {
     KeyInfo k{Text(row[0]), *ParseRole(Text(row[1])), Instant(common::Seconds(Int(row[2]))),
               std::nullopt, Text(row[4])};
     if (!store::IsNull(row[3])) k.revoked_at = Instant(common::Seconds(Int(row[3])));
@@ -162,13 +163,13 @@ Result<void> RevokeOperatorKey(store::Connection& c, std::string_view key_id, In
       "SELECT role FROM api_keys WHERE id = $1 AND tenant_id IS NULL AND revoked_at IS NULL",
       {std::string(key_id)});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("not_found", "no such key");
+  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such key");
   if (Text((*rows)[0][0]) == "admin") {
     auto live =
         c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL");
     if (!live) return std::unexpected(live.error());
     if (Int((*live)[0][0]) <= 1) {
-      return common::Fail("invalid_state",
+      return common::Fail(common::Code::kInvalidState,
                           "the last admin key cannot be revoked: issue another first (or use "
                           "rampart admin rotate-key)");
     }
@@ -195,7 +196,8 @@ Result<Principal> Authenticate(store::Connection& c, std::string_view secret) {
       c.Query("SELECT id, role, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
               {common::Sha256Hex(secret)});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("unauthenticated", "the API key is not valid");
+  if (rows->empty())
+    return common::Fail(common::Code::kUnauthenticated, "the API key is not valid");
   const auto& r = (*rows)[0];
   return Principal{Text(r[0]), *ParseRole(Text(r[1])), Text(r[2])};
 }
@@ -207,7 +209,7 @@ Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::st
       "NULL RETURNING id",
       {std::string(key_id), std::string(tenant_id), EpochSeconds(now)});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("not_found", "no such key");
+  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such key");
   return {};
 }
 
@@ -227,9 +229,8 @@ Result<std::vector<KeyInfo>> ListKeys(store::Connection& c, std::string_view ten
 }
 
 Result<bool> AnyAdminKey(store::Connection& c) {
-  auto rows = c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin'");
-  if (!rows) return std::unexpected(rows.error());
-  return Int((*rows)[0][0]) > 0;
+  auto rows = RAMPART_TRY(c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin'"));
+  return Int((rows)[0][0]) > 0;
 }
 
 Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::string_view kind,
@@ -243,7 +244,7 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
   // The bound is checked in the statement against the balance before the movement, computed
   // here from operands within ±kMaxBalanceFen, so no engine ever computes a sum past 64 bits.
   const auto over_limit = [&] {
-    return common::Fail("limit_exceeded",
+    return common::Fail(common::Code::kLimitExceeded,
                         "the movement of " + amount.ToString() +
                             " would take the balance past the limit of " +
                             Money::FromFen(kMaxBalanceFen).ToString() + " CNY",
@@ -262,13 +263,14 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
   if (updated->empty()) {
     auto exists = c.Query("SELECT 1 FROM tenants WHERE id = $1", {std::string(tenant_id)});
     if (!exists) return std::unexpected(exists.error());
-    if (exists->empty()) return common::Fail("not_found", "no such tenant");
+    if (exists->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
     return over_limit();
   }
   const Money after = Money::FromFen(Int((*updated)[0][0]));
   if (amount < Money() && after < Money() && !allow_negative) {
-    return common::Fail("insufficient_balance", "the balance " + (after - amount).ToString() +
-                                                    " does not cover " + (-amount).ToString());
+    return common::Fail(
+        common::Code::kInsufficientBalance,
+        "the balance " + (after - amount).ToString() + " does not cover " + (-amount).ToString());
   }
   auto rows = c.Query(
       "INSERT INTO ledger (tenant_id, kind, amount_fen, balance_after_fen, reference, at) "
@@ -278,14 +280,11 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
        EpochSeconds(now)});
   if (!rows) return std::unexpected(rows.error());
   // Who moved the money (the request's key, or the system), in the same transaction.
-  if (auto audited = RecordAudit(
-          c, "money", kind, tenant_id,
-          "{\"amount\":\"" + amount.ToString() + "\",\"balance_after\":\"" + after.ToString() +
-              "\",\"ledger_seq\":" + std::to_string(Int((*rows)[0][0])) + "}",
-          now);
-      !audited) {
-    return std::unexpected(audited.error());
-  }
+  RAMPART_TRY(RecordAudit(c, "money", kind, tenant_id,
+                          "{\"amount\":\"" + amount.ToString() + "\",\"balance_after\":\"" +
+                              after.ToString() +
+                              "\",\"ledger_seq\":" + std::to_string(Int((*rows)[0][0])) + "}",
+                          now));
   return EntryFrom((*rows)[0]);
 }
 
@@ -328,8 +327,7 @@ Result<std::vector<Movement>> MovementsBetween(store::Connection& c, Instant fro
 }
 
 Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id) {
-  auto tenant = GetTenant(c, tenant_id);
-  if (!tenant) return std::unexpected(tenant.error());
+  auto tenant = RAMPART_TRY(GetTenant(c, tenant_id));
   auto rows =
       c.Query("SELECT amount_fen, balance_after_fen FROM ledger WHERE tenant_id = $1 ORDER BY seq",
               {std::string(tenant_id)});
@@ -338,13 +336,14 @@ Result<void> VerifyLedger(store::Connection& c, std::string_view tenant_id) {
   for (const auto& r : *rows) {
     running += Int(r[0]);
     if (running != Int(r[1])) {
-      return common::Fail("ledger_mismatch", "a ledger row's balance_after breaks the running sum");
+      return common::Fail(common::Code::kLedgerMismatch,
+                          "a ledger row's balance_after breaks the running sum");
     }
   }
-  if (running != tenant->balance.fen()) {
-    return common::Fail("ledger_mismatch", "the balance " + tenant->balance.ToString() +
-                                               " is not the ledger's sum " +
-                                               Money::FromFen(running).ToString());
+  if (running != tenant.balance.fen()) {
+    return common::Fail(common::Code::kLedgerMismatch, "the balance " + tenant.balance.ToString() +
+                                                           " is not the ledger's sum " +
+                                                           Money::FromFen(running).ToString());
   }
   return {};
 }

@@ -38,17 +38,17 @@ TEST_F(Account, KeysAuthenticateByTheirSecretOnly) {
   EXPECT_EQ(store::Text((*stored)[0][0]), common::Sha256Hex(key.secret));
   EXPECT_EQ(
       Tx([&](store::Connection& c) { return Authenticate(c, key.secret + "x"); }).error().code,
-      "unauthenticated");
+      common::Code::kUnauthenticated);
   ASSERT_TRUE(Tx([&](store::Connection& c) { return RevokeKey(c, t.id, key.id, kNow); }));
   EXPECT_EQ(Tx([&](store::Connection& c) { return Authenticate(c, key.secret); }).error().code,
-            "unauthenticated");
+            common::Code::kUnauthenticated);
 }
 
 TEST_F(Account, TenantNamesAreUnique) {
   ASSERT_TRUE(Tx([](store::Connection& c) { return CreateTenant(c, "acme", kNow); }));
   auto again = Tx([](store::Connection& c) { return CreateTenant(c, "acme", kNow); });
   ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().code, "conflict");
+  EXPECT_EQ(again.error().code, common::Code::kConflict);
   EXPECT_EQ(Tx([](store::Connection& c) { return CreateTenant(c, "", kNow); }).error().field,
             "name");
 }
@@ -65,7 +65,7 @@ TEST_F(Account, LedgerIsAppendOnlyAndBalances) {
   EXPECT_EQ(post(-30'00)->balance_after.ToString(), "70.00");
   auto refused = post(-71'00);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code, "insufficient_balance");
+  EXPECT_EQ(refused.error().code, common::Code::kInsufficientBalance);
   EXPECT_EQ(post(-71'00, true)->balance_after.ToString(), "-1.00");
   auto entries = Tx([&](store::Connection& c) { return ListLedger(c, t.id, 0, 100); }).value();
   ASSERT_EQ(entries.size(), 3u);
@@ -76,7 +76,7 @@ TEST_F(Account, LedgerIsAppendOnlyAndBalances) {
     return c.Query("UPDATE tenants SET balance_fen = 5 WHERE id = $1", {t.id});
   }));
   EXPECT_EQ(Tx([&](store::Connection& c) { return VerifyLedger(c, t.id); }).error().code,
-            "ledger_mismatch");
+            common::Code::kLedgerMismatch);
 }
 
 }  // namespace

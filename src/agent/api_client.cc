@@ -71,7 +71,8 @@ common::Result<std::unique_ptr<ApiClient>> ApiClient::Create(const std::string& 
     impl->tls = true;
     rest = url.substr(8);
   } else {
-    return common::Fail("invalid_option", "--server must be http://HOST:PORT or https://...");
+    return common::Fail(common::Code::kInvalidOption,
+                        "--server must be http://HOST:PORT or https://...");
   }
   const size_t slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
@@ -79,7 +80,8 @@ common::Result<std::unique_ptr<ApiClient>> ApiClient::Create(const std::string& 
   while (!impl->prefix.empty() && impl->prefix.back() == '/') impl->prefix.pop_back();
   if (!authority.empty() && authority.front() == '[') {  // [v6]:port
     const size_t close = authority.find(']');
-    if (close == std::string::npos) return common::Fail("invalid_option", "bad --server address");
+    if (close == std::string::npos)
+      return common::Fail(common::Code::kInvalidOption, "bad --server address");
     impl->host = authority.substr(1, close - 1);
     impl->port = close + 1 < authority.size() && authority[close + 1] == ':'
                      ? authority.substr(close + 2)
@@ -90,7 +92,8 @@ common::Result<std::unique_ptr<ApiClient>> ApiClient::Create(const std::string& 
     impl->port = colon == std::string::npos ? "" : authority.substr(colon + 1);
   }
   if (impl->port.empty()) impl->port = impl->tls ? "443" : "80";
-  if (impl->host.empty()) return common::Fail("invalid_option", "--server names no host");
+  if (impl->host.empty())
+    return common::Fail(common::Code::kInvalidOption, "--server names no host");
   impl->key = key;
   if (impl->tls) {
     auto& t = impl->tls_context;
@@ -102,7 +105,8 @@ common::Result<std::unique_ptr<ApiClient>> ApiClient::Create(const std::string& 
       beast::error_code ec;
       t.load_verify_file(ca_file, ec);
       if (ec)
-        return common::Fail("invalid_option", "cannot read --ca " + ca_file + ": " + ec.message());
+        return common::Fail(common::Code::kInvalidOption,
+                            "cannot read --ca " + ca_file + ": " + ec.message());
     }
   }
   return std::unique_ptr<ApiClient>(new ApiClient(std::move(impl)));
@@ -146,18 +150,19 @@ common::Result<ApiReply> ApiClient::Call(const std::string& method, const std::s
     } catch (const beast::system_error& e) {
       s.Close();
       if (fresh || attempt == 1) {
-        return common::Fail("unreachable", "the server at " + s.host + ":" + s.port +
-                                               " cannot be reached: " + e.code().message());
+        return common::Fail(
+            common::Code::kUnreachable,
+            "the server at " + s.host + ":" + s.port + " cannot be reached: " + e.code().message());
       }
     } catch (const std::exception& e) {
       s.Close();
       if (fresh || attempt == 1) {
-        return common::Fail("unreachable", "the server at " + s.host + ":" + s.port +
-                                               " cannot be reached: " + e.what());
+        return common::Fail(common::Code::kUnreachable, "the server at " + s.host + ":" + s.port +
+                                                            " cannot be reached: " + e.what());
       }
     }
   }
-  return common::Fail("unreachable", "the server cannot be reached");
+  return common::Fail(common::Code::kUnreachable, "the server cannot be reached");
 }
 
 }  // namespace rampart::agent

@@ -18,10 +18,9 @@ int64_t NowS() {
 common::Result<std::unique_ptr<ConfigWatcher>> ConfigWatcher::Start(
     const std::string& server, const std::string& key, const std::string& ca_file,
     std::string version, std::string log_prefix, OnChange on_change) {
-  auto client = ApiClient::Create(server, key, ca_file);
-  if (!client) return std::unexpected(client.error());
+  auto client = RAMPART_TRY(ApiClient::Create(server, key, ca_file));
   std::unique_ptr<ConfigWatcher> w(new ConfigWatcher());
-  w->client_ = std::move(*client);
+  w->client_ = std::move(client);
   w->client_->timeout = std::chrono::seconds(5);
   w->log_prefix_ = std::move(log_prefix);
   w->on_change_ = std::move(on_change);

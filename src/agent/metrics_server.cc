@@ -67,7 +67,7 @@ common::Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   impl->render = std::move(render);
   const size_t colon = address.rfind(':');
   if (colon == std::string::npos)
-    return common::Fail("invalid_option", address + " is not ADDR:PORT");
+    return common::Fail(common::Code::kInvalidOption, address + " is not ADDR:PORT");
   std::string host = address.substr(0, colon);
   if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
   beast::error_code ec;
@@ -78,7 +78,7 @@ common::Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   } catch (...) {
   }
   if (ec || port < 0 || port > 65535) {
-    return common::Fail("invalid_option", address + " is not ADDR:PORT");
+    return common::Fail(common::Code::kInvalidOption, address + " is not ADDR:PORT");
   }
   const asio::ip::tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
   impl->acceptor.open(endpoint.protocol(), ec);
@@ -86,7 +86,8 @@ common::Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   if (!ec) impl->acceptor.bind(endpoint, ec);
   if (!ec) impl->acceptor.listen(16, ec);
   if (ec)
-    return common::Fail("invalid_option", "cannot listen on " + address + ": " + ec.message());
+    return common::Fail(common::Code::kInvalidOption,
+                        "cannot listen on " + address + ": " + ec.message());
   impl->Accept();
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->io.run(); });

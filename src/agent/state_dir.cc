@@ -16,7 +16,7 @@ common::Result<std::unique_ptr<StateDir>> StateDir::Open(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return common::Fail("io_error",
+    return common::Fail(common::Code::kIoError,
                         "cannot create --state-dir " + dir.string() + ": " + ec.message());
   }
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
@@ -27,9 +27,9 @@ common::Result<std::unique_ptr<StateDir>> StateDir::Open(const fs::path& dir) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      return common::Fail("conflict", "--state-dir " + dir.string() +
-                                          " is in use by another process (" + lock.string() +
-                                          " is locked); give each agent its own");
+      return common::Fail(common::Code::kConflict,
+                          "--state-dir " + dir.string() + " is in use by another process (" +
+                              lock.string() + " is locked); give each agent its own");
     }
     errno = err;
     return std::unexpected(common::IoError(lock, "lock"));

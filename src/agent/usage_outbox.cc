@@ -28,9 +28,8 @@ UsageOutbox::~UsageOutbox() {
 
 common::Result<void> UsageOutbox::Start(const std::string& server, const std::string& key,
                                         const std::string& ca_file) {
-  auto client = ApiClient::Create(server, key, ca_file);
-  if (!client) return std::unexpected(client.error());
-  client_ = std::move(*client);
+  auto client = RAMPART_TRY(ApiClient::Create(server, key, ca_file));
+  client_ = std::move(client);
   thread_ = std::thread([this] { Run(); });
   return {};
 }

@@ -39,9 +39,10 @@ constexpr const char* kPolicy =
 common::Result<ConsoleAssets> ConsoleAssets::Load(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_regular_file(fs::path(dir) / "index.html", ec)) {
-    return common::Fail("not_found", dir +
-                                         "/index.html not found: build the console with "
-                                         "`npm ci && npm run build` in web/");
+    return common::Fail(common::Code::kNotFound,
+                        dir +
+                            "/index.html not found: build the console with "
+                            "`npm ci && npm run build` in web/");
   }
   ConsoleAssets assets;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
@@ -50,7 +51,8 @@ common::Result<ConsoleAssets> ConsoleAssets::Load(const std::string& dir) {
     std::ifstream in(it->path(), std::ios::binary);
     std::ostringstream body;
     body << in.rdbuf();
-    if (!in && !in.eof()) return common::Fail("io_error", "cannot read " + it->path().string());
+    if (!in && !in.eof())
+      return common::Fail(common::Code::kIoError, "cannot read " + it->path().string());
     const std::string rel = "/" + fs::relative(it->path(), dir).generic_string();
     File file{ContentType(it->path()), body.str(), ""};
     if (file.body.size() > 1024 && file.content_type.find("image/png") == std::string::npos) {
@@ -59,7 +61,7 @@ common::Result<ConsoleAssets> ConsoleAssets::Load(const std::string& dir) {
     }
     assets.files_[rel] = std::move(file);
   }
-  if (ec) return common::Fail("io_error", "cannot list " + dir + ": " + ec.message());
+  if (ec) return common::Fail(common::Code::kIoError, "cannot list " + dir + ": " + ec.message());
   return assets;
 }
 

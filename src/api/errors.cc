@@ -3,66 +3,93 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <map>
 
 #include "common/crypto.h"
 
 namespace rampart::api {
 
-int StatusFor(std::string_view code) {
-  // Every code a route can answer with, once. Bad input is 400 by name, not by default: a
-  // code missing here is a broken invariant (a corrupt row, a bug), so it answers 500 with an
-  // error id and is logged, instead of blaming the client.
-  static const std::map<std::string_view, int> kStatus = {
-      // The request itself is wrong.
-      {"invalid_option", 400},
-      {"invalid_type", 400},
-      {"missing_field", 400},
-      {"unknown_field", 400},
-      {"out_of_range", 400},
-      {"invalid_json", 400},
-      {"invalid_gzip", 400},
-      {"invalid_ip", 400},
-      {"invalid_cidr", 400},
-      {"invalid_day", 400},
-      {"invalid_time", 400},
-      {"invalid_time_zone", 400},
-      {"invalid_money", 400},
-      {"invalid_decimal", 400},
-      {"invalid_cursor", 400},
-      {"invalid_origin", 400},
-      {"duplicate", 400},
-      {"ip_conflict", 400},
-      {"unauthenticated", 401},
-      {"insufficient_balance", 402},
-      {"forbidden", 403},
-      {"prefix_not_assigned", 403},
-      {"not_found", 404},
-      {"method_not_allowed", 405},
-      {"conflict", 409},
-      {"order_not_payable", 409},
-      {"idempotency_mismatch", 409},
-      {"not_simulated", 409},
-      {"invalid_state", 409},
-      {"cancel_window_passed", 409},
-      {"expired", 409},
-      {"limit_exceeded", 409},
-      {"no_capacity", 409},
-      {"payload_too_large", 413},
-      {"unsupported_media_type", 415},
-      {"rate_limited", 429},
-      // The service's fault: logged with an id, no detail to the client.
-      {"storage_error", 500},
-      {"internal_error", 500},  // an exception escaped a handler
-      {"ledger_mismatch", 500},
-      {"invalid_block", 500},  // a stored usage block does not decode: data loss
-      {"io_error", 500},
-      {"secrets_key_mismatch", 500},
-      {"database_unavailable", 503},
-  };
-  auto it = kStatus.find(code);
-  if (it != kStatus.end()) return it->second;
-  spdlog::error("error code {} has no HTTP status: answered as an internal error", code);
+int StatusFor(common::Code code) {
+  // Every code once (the compiler checks the switch is exhaustive). The service's own faults
+  // are 500: a corrupt row or a broken invariant is not the client's bad input.
+  using enum common::Code;
+  switch (code) {
+    case kInvalidOption:
+    case kInvalidType:
+    case kMissingField:
+    case kUnknownField:
+    case kOutOfRange:
+    case kInvalidJson:
+    case kInvalidGzip:
+    case kInvalidIp:
+    case kInvalidCidr:
+    case kInvalidDay:
+    case kInvalidTime:
+    case kInvalidTimeZone:
+    case kInvalidMoney:
+    case kInvalidDecimal:
+    case kInvalidCursor:
+    case kInvalidOrigin:
+    case kDuplicate:
+    case kIpConflict:
+    case kBadCsv:
+    case kBadRow:
+    case kBadPcap:
+    case kBadPricebook:
+    case kInvalidConfig:
+    case kMalformedRequest:
+    case kInvalidWindow:
+    case kUnalignedWindow:
+    case kFutureWindow:
+    case kTooOld:
+    case kNegativeValue:
+    case kAbsurdValue:
+    case kInvalidSource:
+    case kInvalidRevision:
+    case kUnknownIp:
+      return 400;
+    case kRequestHeaderFieldsTooLarge:
+      return 431;
+    case kUnauthenticated:
+      return 401;
+    case kInsufficientBalance:
+      return 402;
+    case kForbidden:
+    case kPrefixNotAssigned:
+      return 403;
+    case kNotFound:
+      return 404;
+    case kMethodNotAllowed:
+      return 405;
+    case kConflict:
+    case kOrderNotPayable:
+    case kIdempotencyMismatch:
+    case kNotSimulated:
+    case kInvalidState:
+    case kCancelWindowPassed:
+    case kExpired:
+    case kLimitExceeded:
+    case kNoCapacity:
+    case kStaleRevision:
+      return 409;
+    case kPayloadTooLarge:
+      return 413;
+    case kUnsupportedMediaType:
+      return 415;
+    case kRateLimited:
+      return 429;
+    case kNotImplemented:
+      return 501;
+    case kDatabaseUnavailable:
+      return 503;
+    case kUnreachable:  // a peer of the agents' (their server), not of a request
+    case kIoError:
+    case kStorageError:
+    case kInternalError:
+    case kLedgerMismatch:
+    case kInvalidBlock:
+    case kSecretsKeyMismatch:
+      return 500;
+  }
   return 500;
 }
 
@@ -71,23 +98,24 @@ HttpResponse ErrorResponse(const common::Error& error) {
   boost::json::object details;
   if (!error.field.empty()) details["field"] = error.field;
   std::string message = error.message;
-  if (status >= 500) {
+  if (status == 500 || status == 503) {  // the service's fault, not a refusal like 501
     // The client gets an id to quote; the log has the detail (SQL text never leaves).
     const std::string id = "err_" + common::RandomHex(8);
-    spdlog::error("{} {}: {}", id, error.code, error.message);
+    spdlog::error("{} {}: {}", id, common::WireName(error.code), error.message);
     details["error_id"] = id;
     message = "an internal error occurred; it has been logged as " + id;
   }
   HttpResponse r;
   r.status = status;
-  r.body = boost::json::serialize(boost::json::object{
-      {"error",
-       boost::json::object{{"code", error.code}, {"message", message}, {"details", details}}}});
+  r.body = boost::json::serialize(
+      boost::json::object{{"error", boost::json::object{{"code", common::WireName(error.code)},
+                                                        {"message", message},
+                                                        {"details", details}}}});
   return r;
 }
 
-HttpResponse ErrorResponse(std::string code, std::string message, std::string field) {
-  return ErrorResponse(common::Error{std::move(code), std::move(message), std::move(field)});
+HttpResponse ErrorResponse(common::Code code, std::string message, std::string field) {
+  return ErrorResponse(common::Error{code, std::move(message), std::move(field)});
 }
 
 }  // namespace rampart::api

@@ -8,8 +8,8 @@
 
 namespace rampart::api {
 
-int StatusFor(std::string_view code);
+int StatusFor(common::Code code);
 HttpResponse ErrorResponse(const common::Error& error);
-HttpResponse ErrorResponse(std::string code, std::string message, std::string field = {});
+HttpResponse ErrorResponse(common::Code code, std::string message, std::string field = {});
 
 }  // namespace rampart::api

@@ -5,29 +5,47 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <set>
+#include <string_view>
 
 namespace rampart::api {
 namespace {
 
 TEST(Errors, BadInputByNameAndEverythingElseIsOurs) {
-  EXPECT_EQ(StatusFor("invalid_option"), 400);
-  EXPECT_EQ(StatusFor("unknown_field"), 400);
-  EXPECT_EQ(StatusFor("not_found"), 404);
-  EXPECT_EQ(StatusFor("no_capacity"), 409);
-  EXPECT_EQ(StatusFor("invalid_block"), 500);
-  EXPECT_EQ(StatusFor("a_code_nobody_mapped"), 500);
-  EXPECT_EQ(StatusFor("database_unavailable"), 503);
+  EXPECT_EQ(StatusFor(common::Code::kInvalidOption), 400);
+  EXPECT_EQ(StatusFor(common::Code::kUnknownField), 400);
+  EXPECT_EQ(StatusFor(common::Code::kNotFound), 404);
+  EXPECT_EQ(StatusFor(common::Code::kNoCapacity), 409);
+  EXPECT_EQ(StatusFor(common::Code::kInvalidBlock), 500);
+  EXPECT_EQ(StatusFor(common::Code::kDatabaseUnavailable), 503);
+}
+
+// The codes are a closed set: each has its own snake_case wire name and an HTTP status.
+TEST(Errors, EveryCodeHasItsOwnWireNameAndAStatus) {
+  std::set<std::string_view> names;
+#define RAMPART_ERROR_CHECK(e, name)                                   \
+  EXPECT_EQ(common::WireName(common::Code::e), name);                  \
+  EXPECT_TRUE(names.insert(name).second) << name << " is named twice"; \
+  EXPECT_GE(StatusFor(common::Code::e), 400) << name;                  \
+  EXPECT_TRUE(std::ranges::all_of(std::string_view(name), [](char c) { \
+    return c == '_' || (c >= 'a' && c <= 'z');                         \
+  })) << name;
+  RAMPART_ERROR_CODES(RAMPART_ERROR_CHECK)
+#undef RAMPART_ERROR_CHECK
+  EXPECT_GE(names.size(), 60u);
 }
 
 TEST(Errors, AnInternalErrorGivesAnIdAndNoDetail) {
-  const auto r = ErrorResponse("invalid_block", "block of res_1 on 2026-11-26 is 3 bytes short");
+  const auto r =
+      ErrorResponse(common::Code::kInvalidBlock, "block of res_1 on 2026-11-26 is 3 bytes short");
   EXPECT_EQ(r.status, 500);
   const auto body = boost::json::parse(r.body).at("error").as_object();
   EXPECT_EQ(body.at("code").as_string(), "invalid_block");
   EXPECT_EQ(std::string(body.at("message").as_string()).find("res_1"), std::string::npos);
   EXPECT_TRUE(body.at("details").as_object().contains("error_id"));
-  const auto bad = ErrorResponse("invalid_option", "months must be 1-12", "months");
+  const auto bad = ErrorResponse(common::Code::kInvalidOption, "months must be 1-12", "months");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("months must be 1-12"), std::string::npos);
 }

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "api/errors.h"
 #include "api/request_target.h"
 
 namespace rampart::api {
@@ -41,11 +42,13 @@ common::Result<std::shared_ptr<ssl::context>> LoadTls(const std::string& cert,
                    ssl::context::single_dh_use);
   beast::error_code ec;
   ctx->use_certificate_chain_file(cert, ec);
-  if (ec) return common::Fail("invalid_option", "--tls-cert " + cert + ": " + ec.message());
+  if (ec)
+    return common::Fail(common::Code::kInvalidOption, "--tls-cert " + cert + ": " + ec.message());
   ctx->use_private_key_file(key, ssl::context::pem, ec);
-  if (ec) return common::Fail("invalid_option", "--tls-key " + key + ": " + ec.message());
+  if (ec)
+    return common::Fail(common::Code::kInvalidOption, "--tls-key " + key + ": " + ec.message());
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
-    return common::Fail("invalid_option", "--tls-key does not match --tls-cert");
+    return common::Fail(common::Code::kInvalidOption, "--tls-key does not match --tls-cert");
   }
   return ctx;
 }
@@ -152,27 +155,31 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return;
     }
     if (ec == http::error::header_limit) {
-      return Refuse(431, "request_header_fields_too_large", "the request's header is over 16 KiB");
+      return Refuse(common::Code::kRequestHeaderFieldsTooLarge,
+                    "the request's header is over 16 KiB");
     }
     // A malformed request (RFC 9112: bad framing, two Content-Lengths, Transfer-Encoding
     // with Content-Length, a bad chunk size, ...) is answered, then the connection closed:
     // what follows it on the wire cannot be trusted to start a request.
     if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return Refuse(400, "malformed_request", "the request is not valid HTTP/1.1: " + ec.message());
+      return Refuse(common::Code::kMalformedRequest,
+                    "the request is not valid HTTP/1.1: " + ec.message());
     }
     if (ec) return;  // closed or timed out: nobody to answer
     auto& msg = parser_->get();
     if (auto te = msg[http::field::transfer_encoding];
         !te.empty() && !beast::iequals(te, "chunked")) {
-      return Refuse(501, "not_implemented",
+      return Refuse(common::Code::kNotImplemented,
                     "Transfer-Encoding " + std::string(te) + " is not supported (chunked only)");
     }
     if (msg.version() >= 11 && msg.count(http::field::host) != 1) {
-      return Refuse(400, "malformed_request", "an HTTP/1.1 request needs exactly one Host header");
+      return Refuse(common::Code::kMalformedRequest,
+                    "an HTTP/1.1 request needs exactly one Host header");
     }
     if (msg.count(http::field::authorization) > 1 || msg.count(http::field::content_type) > 1) {
-      return Refuse(400, "malformed_request", "Authorization and Content-Type may appear once");
+      return Refuse(common::Code::kMalformedRequest,
+                    "Authorization and Content-Type may appear once");
     }
     busy_ = true;
     HttpRequest req;
@@ -219,13 +226,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   // Answers a request that cannot be handled and closes the connection.
-  void Refuse(int status, std::string_view code, const std::string& message) {
-    HttpResponse r;
-    r.status = status;
-    r.body = boost::json::serialize(boost::json::object{
-        {"error", boost::json::object{
-                      {"code", code}, {"message", message}, {"details", boost::json::object{}}}}});
-    Write(std::move(r), false, 11);
+  void Refuse(common::Code code, const std::string& message) {
+    Write(ErrorResponse(code, message), false, 11);
   }
 
   void Write(HttpResponse resp, bool keep_alive, unsigned version) {
@@ -345,19 +347,18 @@ HttpServer::~HttpServer() { Stop(); }
 
 common::Result<void> HttpServer::ReloadTls() {
   if (impl_->options.tls_cert.empty()) return {};
-  auto ctx = LoadTls(impl_->options.tls_cert, impl_->options.tls_key);
-  if (!ctx) return std::unexpected(ctx.error());
+  auto ctx = RAMPART_TRY(LoadTls(impl_->options.tls_cert, impl_->options.tls_key));
   std::lock_guard lock(impl_->mutex);
-  impl_->tls = std::move(*ctx);
+  impl_->tls = std::move(ctx);
   return {};
 }
 
 common::Result<uint16_t> HttpServer::Start() {
-  if (auto tls = ReloadTls(); !tls) return std::unexpected(tls.error());
+  RAMPART_TRY(ReloadTls());
   beast::error_code ec;
   const auto address = asio::ip::make_address(impl_->options.address, ec);
   if (ec)
-    return common::Fail("invalid_option",
+    return common::Fail(common::Code::kInvalidOption,
                         "--listen: \"" + impl_->options.address + "\" is not an IP address");
   const tcp::endpoint endpoint(address, impl_->options.port);
   auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(impl_->io));
@@ -366,8 +367,9 @@ common::Result<uint16_t> HttpServer::Start() {
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return common::Fail("io_error", "cannot listen on " + impl_->options.address + ":" +
-                                        std::to_string(impl_->options.port) + ": " + ec.message());
+    return common::Fail(common::Code::kIoError, "cannot listen on " + impl_->options.address + ":" +
+                                                    std::to_string(impl_->options.port) + ": " +
+                                                    ec.message());
   }
   const uint16_t port = acceptor->local_endpoint().port();
   impl_->acceptor = std::move(acceptor);

@@ -50,7 +50,8 @@ common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
   array origins;
   if (const auto* list = r.Array("origins", true)) {
     if (list->empty() || list->size() > 20) {
-      r.Problem("invalid_option", "origins must list 1 to 20 origin servers", "origins");
+      r.Problem(common::Code::kInvalidOption, "origins must list 1 to 20 origin servers",
+                "origins");
     }
     int64_t total_weight = 0;
     for (size_t i = 0; i < list->size() && r.ok(); ++i) {
@@ -61,18 +62,18 @@ common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
       const auto ip = address ? common::IpAddress::Parse(*address)
                               : common::Result<common::IpAddress>(common::IpAddress());
       if (address && !ip && (!IsDomain(*address) || common::IsNumericHostName(*address))) {
-        o.Problem("invalid_option",
+        o.Problem(common::Code::kInvalidOption,
                   o.PathOf("address") + " \"" + *address +
                       "\" is neither an IP address nor a domain name",
                   o.PathOf("address"));
       } else if (address && ip) {
         const std::string text = ip->ToString();
         if (std::find(policy.own_ips.begin(), policy.own_ips.end(), text) != policy.own_ips.end()) {
-          o.Problem("invalid_origin",
+          o.Problem(common::Code::kInvalidOrigin,
                     o.PathOf("address") + " " + text + " is this resource's own address",
                     o.PathOf("address"));
         } else if (auto why = common::WhyNotPublic(*ip); why && !policy.allow_private) {
-          o.Problem("invalid_origin",
+          o.Problem(common::Code::kInvalidOrigin,
                     o.PathOf("address") + " " + text + " is " + *why +
                         ": origins must be public addresses",
                     o.PathOf("address"));
@@ -89,7 +90,8 @@ common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
           object{{"address", canonical}, {"port", *oport}, {"weight", weight.value_or(100)}});
     }
     if (r.ok() && !list->empty() && total_weight == 0) {
-      r.Problem("invalid_option", "at least one origin needs a weight above 0", "origins");
+      r.Problem(common::Code::kInvalidOption, "at least one origin needs a weight above 0",
+                "origins");
     }
   }
   object health{{"enabled", true},
@@ -105,7 +107,7 @@ common::Result<lifecycle::StoredRule> ParseRule(const boost::json::value& body,
     auto unhealthy = h.Int("unhealthy_after", false, 1, 10);
     auto healthy = h.Int("healthy_after", false, 1, 10);
     if (h.ok() && timeout.value_or(3) >= interval.value_or(5)) {
-      h.Problem("invalid_option", "health_check.timeout_s must be below interval_s",
+      h.Problem(common::Code::kInvalidOption, "health_check.timeout_s must be below interval_s",
                 "health_check.timeout_s");
     }
     if (auto e = First(h)) {
@@ -160,17 +162,17 @@ common::Result<std::string> ParsePolicy(const boost::json::value& body) {
     if (const auto* list = f.Array("udp_source_ports", false)) {
       std::set<int64_t> seen;
       if (list->size() > 100) {
-        f.Problem("invalid_option", "at most 100 reflection ports",
+        f.Problem(common::Code::kInvalidOption, "at most 100 reflection ports",
                   "reflection_filter.udp_source_ports");
       }
       for (size_t i = 0; i < list->size() && f.ok(); ++i) {
         const auto* n = (*list)[i].if_int64();
         const std::string path = "reflection_filter.udp_source_ports[" + std::to_string(i) + "]";
         if (!n || *n < 1 || *n > 65535) {
-          f.Problem("invalid_option", path + " must be a port 1-65535", path);
+          f.Problem(common::Code::kInvalidOption, path + " must be a port 1-65535", path);
         } else if (!seen.insert(*n).second) {
-          f.Problem("invalid_option", path + ": port " + std::to_string(*n) + " is listed twice",
-                    path);
+          f.Problem(common::Code::kInvalidOption,
+                    path + ": port " + std::to_string(*n) + " is listed twice", path);
         }
       }
       for (int64_t p : seen) ports.push_back(p);
@@ -183,15 +185,16 @@ common::Result<std::string> ParsePolicy(const boost::json::value& body) {
   for (int l = 0; l < 2; ++l) {
     if (const auto* list = r.Array(names[l], false)) {
       if (list->size() > 1000)
-        r.Problem("invalid_option", std::string(names[l]) + " has more than 1,000 entries",
-                  names[l]);
+        r.Problem(common::Code::kInvalidOption,
+                  std::string(names[l]) + " has more than 1,000 entries", names[l]);
       for (size_t i = 0; i < list->size() && r.ok(); ++i) {
         const std::string path = std::string(names[l]) + "[" + std::to_string(i) + "]";
         const auto* text = (*list)[i].if_string();
-        auto cidr = text ? common::Cidr::Parse(std::string_view(*text))
-                         : common::Result<common::Cidr>(common::Fail("invalid_cidr", "", ""));
+        auto cidr =
+            text ? common::Cidr::Parse(std::string_view(*text))
+                 : common::Result<common::Cidr>(common::Fail(common::Code::kInvalidCidr, "", ""));
         if (!cidr) {
-          r.Problem("invalid_cidr",
+          r.Problem(common::Code::kInvalidCidr,
                     path + " must be a CIDR block like 203.0.113.0/24" +
                         (text ? ": " + cidr.error().message : std::string()),
                     path);
@@ -205,7 +208,7 @@ common::Result<std::string> ParsePolicy(const boost::json::value& body) {
   for (size_t b = 0; b < lists[0].size() && r.ok(); ++b) {
     for (const auto& w : lists[1]) {
       if (lists[0][b].Overlaps(w)) {
-        r.Problem("invalid_option",
+        r.Problem(common::Code::kInvalidOption,
                   "blacklist[" + std::to_string(b) + "] " + lists[0][b].ToString() +
                       " overlaps the whitelist entry " + w.ToString(),
                   "blacklist[" + std::to_string(b) + "]");

@@ -16,21 +16,22 @@ HttpResponse Json(int status, const value& v) {
 
 Result<value> ParseBody(const HttpRequest& req, bool required) {
   if (!req.content_encoding.empty() && req.content_encoding != "identity") {
-    return common::Fail("unsupported_media_type",
+    return common::Fail(common::Code::kUnsupportedMediaType,
                         "Content-Encoding " + req.content_encoding + " is not accepted here");
   }
   if (!req.content_type.empty() && req.content_type.rfind("application/json", 0) != 0) {
-    return common::Fail("unsupported_media_type", "send the body as application/json");
+    return common::Fail(common::Code::kUnsupportedMediaType, "send the body as application/json");
   }
   if (req.body.empty()) {
-    if (required) return common::Fail("invalid_json", "the body must be a JSON object");
+    if (required) return common::Fail(common::Code::kInvalidJson, "the body must be a JSON object");
     return value(object{});
   }
   boost::system::error_code ec;
   boost::json::parse_options opts;
   opts.max_depth = 32;
   value v = boost::json::parse(req.body, ec, {}, opts);
-  if (ec) return common::Fail("invalid_json", "the body is not valid JSON: " + ec.message());
+  if (ec)
+    return common::Fail(common::Code::kInvalidJson, "the body is not valid JSON: " + ec.message());
   return v;
 }
 
@@ -46,18 +47,21 @@ Result<Page> ParsePage(const HttpRequest& req, bool orderable) {
   };
   if (auto it = req.query.find("limit"); it != req.query.end()) {
     auto v = number(it->second, 1, kMaxLimit);
-    if (!v) return common::Fail("out_of_range", "limit must be 1 to 200", "limit");
+    if (!v) return common::Fail(common::Code::kOutOfRange, "limit must be 1 to 200", "limit");
     p.limit = *v;
   }
   if (auto it = req.query.find("cursor"); it != req.query.end()) {
     auto v = number(it->second, 0, INT64_MAX / 2);
-    if (!v) return common::Fail("invalid_cursor", "cursor is not one this API gave", "cursor");
+    if (!v)
+      return common::Fail(common::Code::kInvalidCursor, "cursor is not one this API gave",
+                          "cursor");
     p.after = *v;
   }
   if (auto it = req.query.find("order"); it != req.query.end()) {
-    if (!orderable) return common::Fail("invalid_option", "this list has one order", "order");
+    if (!orderable)
+      return common::Fail(common::Code::kInvalidOption, "this list has one order", "order");
     if (it->second != "oldest" && it->second != "newest") {
-      return common::Fail("invalid_option", "order must be oldest or newest", "order");
+      return common::Fail(common::Code::kInvalidOption, "order must be oldest or newest", "order");
     }
     p.newest_first = it->second == "newest";
   }
@@ -66,9 +70,8 @@ Result<Page> ParsePage(const HttpRequest& req, bool orderable) {
 
 Result<int64_t> OneIntField(const HttpRequest& req, std::string_view name, int64_t min,
                             int64_t max) {
-  auto body = ParseBody(req, true);
-  if (!body) return std::unexpected(body.error());
-  FieldReader fields(*body);
+  auto body = RAMPART_TRY(ParseBody(req, true));
+  FieldReader fields(body);
   auto n = fields.Int(name, true, min, max);
   if (auto e = fields.Finish()) return std::unexpected(*e);
   return *n;
@@ -98,7 +101,8 @@ HttpResponse Mutate(ApiService& s, Context& c,
   // answers are kept, so a request refused for a fixable reason can be retried.
   const bool idempotent = c.req.method == "POST" && !c.req.idempotency_key.empty();
   if (idempotent && (c.req.idempotency_key.size() > 200)) {
-    return ErrorResponse("invalid_option", "Idempotency-Key is longer than 200 characters");
+    return ErrorResponse(common::Code::kInvalidOption,
+                         "Idempotency-Key is longer than 200 characters");
   }
   const std::string scope = c.who.key_id + " " + c.req.method + " " + c.req.path;
   const std::string hash = common::Sha256Hex(c.req.body);
@@ -117,7 +121,7 @@ HttpResponse Mutate(ApiService& s, Context& c,
         if (!seen->empty()) {
           const auto& row = (*seen)[0];
           if (store::Text(row[0]) != hash) {
-            return common::Fail("idempotency_mismatch",
+            return common::Fail(common::Code::kIdempotencyMismatch,
                                 "this Idempotency-Key was used with a different body");
           }
           HttpResponse r;
@@ -137,11 +141,8 @@ HttpResponse Mutate(ApiService& s, Context& c,
         }
         const std::string detail =
             boost::json::serialize(object{{"path", c.req.path}, {"status", r->status}});
-        if (auto a = account::RecordAudit(conn, "action", c.route, tenant, detail,
-                                          s.deps().clock->Now());
-            !a) {
-          return std::unexpected(a.error());
-        }
+        RAMPART_TRY(
+            account::RecordAudit(conn, "action", c.route, tenant, detail, s.deps().clock->Now()));
       }
       if (r && idempotent && r->status < 300) {
         // An expired record of the same key is replaced; a live one was answered above.

@@ -124,7 +124,8 @@ HttpResponse PatchAccount(ApiService& s, Context& c) {
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   auto threshold = common::Money::Parse(*text);
   if (!threshold)
-    return ErrorResponse("invalid_option", threshold.error().message, "low_balance_threshold");
+    return ErrorResponse(common::Code::kInvalidOption, threshold.error().message,
+                         "low_balance_threshold");
   auto r = s.Database().Transact([&](store::Connection& conn) {
     return lifecycle::SetLowBalanceThreshold(conn, c.who.tenant_id, *threshold);
   });
@@ -141,11 +142,10 @@ HttpResponse PostWebhooks(ApiService& s, Context& c) {
   auto secret = fields.String("secret", false);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto w = lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
-                                      s.deps().secrets_key, s.deps().clock->Now(),
-                                      s.deps().webhook_allow_private);
-    if (!w) return std::unexpected(w.error());
-    return AnswerWithSecret(201, WebhookToJson(*w).as_object(), "secret", w->secret);
+    auto w = RAMPART_TRY(lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
+                                                  s.deps().secrets_key, s.deps().clock->Now(),
+                                                  s.deps().webhook_allow_private));
+    return AnswerWithSecret(201, WebhookToJson(w).as_object(), "secret", w.secret);
   });
 }
 
@@ -177,7 +177,8 @@ Result<value> StoredBillJson(const postpaid::StoredBill& b) {
   boost::system::error_code ec;
   value v = boost::json::parse(b.body, ec);
   if (ec || !v.is_object()) {
-    return common::Fail("storage_error", "the stored bill of " + b.day + " is not JSON");
+    return common::Fail(common::Code::kStorageError,
+                        "the stored bill of " + b.day + " is not JSON");
   }
   return v;
 }
@@ -192,8 +193,8 @@ HttpResponse GetBills(ApiService& s, Context& c) {
   const std::string to = param("to").empty() ? "9999-12-31" : param("to");
   for (const auto& [name, v] : {std::pair{"from", from}, {"to", to}}) {
     if (!common::ParseDay(v)) {
-      return ErrorResponse("invalid_day", std::string(name) + " must be a day like 2026-11-26",
-                           name);
+      return ErrorResponse(common::Code::kInvalidDay,
+                           std::string(name) + " must be a day like 2026-11-26", name);
     }
   }
   auto bills = s.Database().Use([&](store::Connection& conn) {
@@ -231,13 +232,15 @@ HttpResponse GetBills(ApiService& s, Context& c) {
 HttpResponse GetBillsOne(ApiService& s, Context& c) {
   if (c.params[0] == "estimate") return OpenDayEstimate(s, c);
   if (!common::ParseDay(c.params[0])) {
-    return ErrorResponse("invalid_day", "the day must be like 2026-11-26 (or estimate)", "day");
+    return ErrorResponse(common::Code::kInvalidDay, "the day must be like 2026-11-26 (or estimate)",
+                         "day");
   }
   auto bills = s.Database().Use([&](store::Connection& conn) {
     return postpaid::ListBills(conn, c.who.tenant_id, c.params[0], c.params[0]);
   });
   if (!bills) return ErrorResponse(bills.error());
-  if (bills->empty()) return ErrorResponse("not_found", "no closed bill for " + c.params[0]);
+  if (bills->empty())
+    return ErrorResponse(common::Code::kNotFound, "no closed bill for " + c.params[0]);
   auto parsed = StoredBillJson(bills->front());
   if (!parsed) return ErrorResponse(parsed.error());
   value bill = std::move(*parsed);

@@ -50,9 +50,8 @@ HttpResponse PostAdminTenants(ApiService& s, Context& c) {
   auto name = fields.String("name", true);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto t = account::CreateTenant(conn, *name, s.deps().clock->Now());
-    if (!t) return std::unexpected(t.error());
-    return Json(201, TenantToJson(*t));
+    auto t = RAMPART_TRY(account::CreateTenant(conn, *name, s.deps().clock->Now()));
+    return Json(201, TenantToJson(t));
   });
 }
 
@@ -100,7 +99,7 @@ HttpResponse GetAdminAudit(ApiService& s, Context& c) {
   };
   const std::string kind = param("kind");
   if (!kind.empty() && kind != "action" && kind != "money") {
-    return ErrorResponse("invalid_option", "kind must be action or money", "kind");
+    return ErrorResponse(common::Code::kInvalidOption, "kind must be action or money", "kind");
   }
   auto entries = s.Database().Use([&](store::Connection& conn) {
     return account::ListAudit(conn, param("tenant"), kind, page->after, page->limit);
@@ -143,9 +142,7 @@ HttpResponse PostAdminKeys(ApiService& s, Context& c) {
 // DELETE /v1/admin/keys/{id}
 HttpResponse DeleteAdminKeysOne(ApiService& s, Context& c) {
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto r = account::RevokeOperatorKey(conn, c.params[0], s.deps().clock->Now()); !r) {
-      return std::unexpected(r.error());
-    }
+    RAMPART_TRY(account::RevokeOperatorKey(conn, c.params[0], s.deps().clock->Now()));
     return Json(200, object{{"id", c.params[0]}, {"revoked", true}});
   });
 }
@@ -153,13 +150,10 @@ HttpResponse DeleteAdminKeysOne(ApiService& s, Context& c) {
 // GET /v1/admin/tenants/{id}/keys
 HttpResponse GetAdminTenantsKeys(ApiService& s, Context& c) {
   auto keys = s.deps().db->Use([&](store::Connection& conn) -> Result<array> {
-    if (auto t = account::GetTenant(conn, c.params[0]); !t) {
-      return std::unexpected(t.error());
-    }
-    auto ks = account::ListKeys(conn, c.params[0]);
-    if (!ks) return std::unexpected(ks.error());
+    RAMPART_TRY(account::GetTenant(conn, c.params[0]));
+    auto ks = RAMPART_TRY(account::ListKeys(conn, c.params[0]));
     array items;
-    for (const auto& k : *ks) items.push_back(KeyInfoToJson(k));
+    for (const auto& k : ks) items.push_back(KeyInfoToJson(k));
     return items;
   });
   if (!keys) return ErrorResponse(keys.error());
@@ -169,9 +163,7 @@ HttpResponse GetAdminTenantsKeys(ApiService& s, Context& c) {
 // DELETE /v1/admin/tenants/{id}/keys/{id}
 HttpResponse DeleteAdminTenantsKeysOne(ApiService& s, Context& c) {
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto r = account::RevokeKey(conn, c.params[0], c.params[1], s.deps().clock->Now()); !r) {
-      return std::unexpected(r.error());
-    }
+    RAMPART_TRY(account::RevokeKey(conn, c.params[0], c.params[1], s.deps().clock->Now()));
     return Json(200, object{{"id", c.params[1]}, {"revoked", true}});
   });
 }
@@ -187,15 +179,14 @@ HttpResponse PostAdminTenantsTopup(ApiService& s, Context& c) {
   auto amount = common::Money::Parse(*amount_text);
   if (!amount || *amount <= common::Money() ||
       *amount > common::Money::FromYuan(1'000'000'000'000)) {
-    return ErrorResponse("invalid_option", "amount must be a positive amount like \"100000.00\"",
-                         "amount");
+    return ErrorResponse(common::Code::kInvalidOption,
+                         "amount must be a positive amount like \"100000.00\"", "amount");
   }
   HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto e = lifecycle::PostMovement(conn, c.params[0], "topup", *amount,
-                                     reference.value_or("topup by " + c.who.key_id),
-                                     s.deps().clock->Now());
-    if (!e) return std::unexpected(e.error());
-    return Json(200, object{{"tenant", c.params[0]}, {"balance", e->balance_after.ToString()}});
+    auto e = RAMPART_TRY(lifecycle::PostMovement(conn, c.params[0], "topup", *amount,
+                                                 reference.value_or("topup by " + c.who.key_id),
+                                                 s.deps().clock->Now()));
+    return Json(200, object{{"tenant", c.params[0]}, {"balance", e.balance_after.ToString()}});
   });
   if (r.status == 200 && s.deps().metrics)
     s.deps().metrics->Count("rampart_ledger_movements_total", "kind", "topup");
@@ -210,22 +201,18 @@ HttpResponse PostAdminTenantsPrefixes(ApiService& s, Context& c) {
   auto cidr = fields.String("cidr", true);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto p = lifecycle::AddPrefix(conn, c.params[0], *cidr, s.deps().clock->Now());
-    if (!p) return std::unexpected(p.error());
-    return Json(201, PrefixToJson(*p));
+    auto p = RAMPART_TRY(lifecycle::AddPrefix(conn, c.params[0], *cidr, s.deps().clock->Now()));
+    return Json(201, PrefixToJson(p));
   });
 }
 
 // GET /v1/admin/tenants/{id}/prefixes
 HttpResponse GetAdminTenantsPrefixes(ApiService& s, Context& c) {
   auto ps = s.Database().Use([&](store::Connection& conn) -> Result<array> {
-    if (auto t = account::GetTenant(conn, c.params[0]); !t) {
-      return std::unexpected(t.error());
-    }
-    auto list = lifecycle::ListPrefixes(conn, c.params[0]);
-    if (!list) return std::unexpected(list.error());
+    RAMPART_TRY(account::GetTenant(conn, c.params[0]));
+    auto list = RAMPART_TRY(lifecycle::ListPrefixes(conn, c.params[0]));
     array items;
-    for (const auto& p : *list) items.push_back(PrefixToJson(p));
+    for (const auto& p : list) items.push_back(PrefixToJson(p));
     return items;
   });
   if (!ps) return ErrorResponse(ps.error());
@@ -235,9 +222,7 @@ HttpResponse GetAdminTenantsPrefixes(ApiService& s, Context& c) {
 // DELETE /v1/admin/tenants/{id}/prefixes/{id}
 HttpResponse DeleteAdminTenantsPrefixesOne(ApiService& s, Context& c) {
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto d = lifecycle::DeletePrefix(conn, c.params[0], c.params[1]); !d) {
-      return std::unexpected(d.error());
-    }
+    RAMPART_TRY(lifecycle::DeletePrefix(conn, c.params[0], c.params[1]));
     return Json(200, object{{"id", c.params[1]}, {"deleted", true}});
   });
 }
@@ -252,15 +237,14 @@ HttpResponse PostAdminIpPools(ApiService& s, Context& c) {
   auto cidr = fields.String("cidr", true);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   if (!s.deps().book->FindHdipNetwork(*region, *line)) {
-    return ErrorResponse("invalid_option",
+    return ErrorResponse(common::Code::kInvalidOption,
                          *region + "/" + *line + " is not an hdip network; networks: " +
                              s.deps().book->AllowedHdipNetworks(),
                          "region");
   }
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto p = lifecycle::AddPool(conn, *region, *line, *cidr, s.deps().clock->Now());
-    if (!p) return std::unexpected(p.error());
-    return Json(201, PoolToJson(*p));
+    auto p = RAMPART_TRY(lifecycle::AddPool(conn, *region, *line, *cidr, s.deps().clock->Now()));
+    return Json(201, PoolToJson(p));
   });
 }
 
@@ -272,18 +256,15 @@ HttpResponse PatchAdminIpPoolsOne(ApiService& s, Context& c) {
   auto enabled = fields.Bool("enabled", true);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto p = lifecycle::SetPoolEnabled(conn, c.params[0], *enabled);
-    if (!p) return std::unexpected(p.error());
-    return Json(200, PoolToJson(*p));
+    auto p = RAMPART_TRY(lifecycle::SetPoolEnabled(conn, c.params[0], *enabled));
+    return Json(200, PoolToJson(p));
   });
 }
 
 // DELETE /v1/admin/ip-pools/{id}
 HttpResponse DeleteAdminIpPoolsOne(ApiService& s, Context& c) {
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto d = lifecycle::DeletePool(conn, c.params[0]); !d) {
-      return std::unexpected(d.error());
-    }
+    RAMPART_TRY(lifecycle::DeletePool(conn, c.params[0]));
     return Json(200, object{{"id", c.params[0]}, {"deleted", true}});
   });
 }
@@ -307,19 +288,18 @@ HttpResponse PostAdminJobsRetry(ApiService& s, Context& c) {
   const std::string& id = c.params[0];
   auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), seq);
   if (ec != std::errc() || end != id.data() + id.size()) {
-    return ErrorResponse("not_found", "no such job");
+    return ErrorResponse(common::Code::kNotFound, "no such job");
   }
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto job = lifecycle::RetryDeadJob(conn, seq, s.deps().clock->Now());
-    if (!job) return std::unexpected(job.error());
-    return Json(200, JobToJson(*job));
+    auto job = RAMPART_TRY(lifecycle::RetryDeadJob(conn, seq, s.deps().clock->Now()));
+    return Json(200, JobToJson(job));
   });
 }
 
 // POST /v1/admin/clock
 HttpResponse PostAdminClock(ApiService& s, Context& c) {
   if (!s.deps().simulated) {
-    return ErrorResponse("not_simulated", "the server runs on the real clock");
+    return ErrorResponse(common::Code::kNotSimulated, "the server runs on the real clock");
   }
   auto body = ParseBody(c.req, true);
   if (!body) return ErrorResponse(body.error());
@@ -328,15 +308,16 @@ HttpResponse PostAdminClock(ApiService& s, Context& c) {
   auto to = fields.String("now", false);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   if (advance.has_value() == to.has_value()) {
-    return ErrorResponse("invalid_option", "give exactly one of advance_s and now", "advance_s");
+    return ErrorResponse(common::Code::kInvalidOption, "give exactly one of advance_s and now",
+                         "advance_s");
   }
   std::lock_guard lock(s.clock_mutex());
   common::Instant target = s.deps().simulated->Now() + common::Seconds(advance.value_or(0));
   if (to) {
     auto t = common::ParseRfc3339(*to);
-    if (!t) return ErrorResponse("invalid_time", t.error().message, "now");
+    if (!t) return ErrorResponse(common::Code::kInvalidTime, t.error().message, "now");
     if (*t < s.deps().simulated->Now()) {
-      return ErrorResponse("invalid_option", "the clock never goes backward", "now");
+      return ErrorResponse(common::Code::kInvalidOption, "the clock never goes backward", "now");
     }
     target = *t;
   }

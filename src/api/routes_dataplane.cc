@@ -72,7 +72,7 @@ HttpResponse GetDataplaneConfig(ApiService& s, Context& c) {
     const std::string& text = w->second;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), wait_s);
     if (ec != std::errc() || end != text.data() + text.size() || wait_s < 1 || wait_s > 60) {
-      return ErrorResponse("invalid_option", "wait is 1-60 seconds", "wait");
+      return ErrorResponse(common::Code::kInvalidOption, "wait is 1-60 seconds", "wait");
     }
   }
   auto doc = Document(s);

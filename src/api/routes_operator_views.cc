@@ -40,13 +40,14 @@ HttpResponse Revenue(ApiService& s, Context& c) {
     if (param(name).empty()) continue;
     auto parsed = common::ParseDay(param(name));
     if (!parsed) {
-      return ErrorResponse("invalid_day", std::string(name) + " must be a day like 2026-11-26",
-                           name);
+      return ErrorResponse(common::Code::kInvalidDay,
+                           std::string(name) + " must be a day like 2026-11-26", name);
     }
     *day = *parsed;
   }
   if (sys_days(to) < sys_days(from) || (sys_days(to) - sys_days(from)).count() > 365) {
-    return ErrorResponse("invalid_option", "from must be before to, at most 366 days apart", "to");
+    return ErrorResponse(common::Code::kInvalidOption,
+                         "from must be before to, at most 366 days apart", "to");
   }
   auto moves = s.Database().Use([&](store::Connection& conn) {
     return account::MovementsBetween(conn, calendar.DayStart(from), calendar.DayEnd(to));

@@ -21,7 +21,7 @@ Result<void> HasCapacity(store::Connection& c, const billing::PurchaseOptions& o
   auto free = lifecycle::FreeAddresses(c, o.spec.region, o.spec.line);
   if (!free) return std::unexpected(free.error());
   if (*free < o.quantity) {
-    return common::Fail("no_capacity",
+    return common::Fail(common::Code::kNoCapacity,
                         "no capacity in " + o.spec.region + "/" + o.spec.line +
                             " now: " + std::to_string(*free) + " address(es) free for " +
                             std::to_string(o.quantity) + " hdip(s); choose another network",
@@ -50,11 +50,10 @@ HttpResponse PostOrders(ApiService& s, Context& c) {
   auto options = ParsePurchaseOptions(*body);
   if (!options) return ErrorResponse(options.error());
   HttpResponse r = Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto e = HasCapacity(conn, *options); !e) return std::unexpected(e.error());
-    auto o = ordering::CreateOrder(conn, *s.deps().book, c.who.tenant_id, *options,
-                                   s.deps().clock->Now());
-    if (!o) return std::unexpected(o.error());
-    return Json(201, OrderToJson(*o));
+    RAMPART_TRY(HasCapacity(conn, *options));
+    auto o = RAMPART_TRY(ordering::CreateOrder(conn, *s.deps().book, c.who.tenant_id, *options,
+                                               s.deps().clock->Now()));
+    return Json(201, OrderToJson(o));
   });
   if (r.status == 201 && s.deps().metrics)
     s.deps().metrics->Count("rampart_orders_total", "event", "created");
@@ -68,14 +67,11 @@ HttpResponse PostOrdersPay(ApiService& s, Context& c) {
     // Capacity taken since the order was placed: refused before any money moves.
     if (auto order = ordering::GetOrder(conn, c.who.tenant_id, c.params[0]);
         order && order->status == "unpaid") {
-      if (auto e = HasCapacity(conn, order->options); !e) {
-        return std::unexpected(e.error());
-      }
+      RAMPART_TRY(HasCapacity(conn, order->options));
     }
-    auto o = ordering::PayOrder(conn, c.who.tenant_id, c.params[0], s.deps().delivery,
-                                s.deps().clock->Now());
-    if (!o) return std::unexpected(o.error());
-    return Json(200, OrderToJson(*o));
+    auto o = RAMPART_TRY(ordering::PayOrder(conn, c.who.tenant_id, c.params[0], s.deps().delivery,
+                                            s.deps().clock->Now()));
+    return Json(200, OrderToJson(o));
   });
   if (r.status == 200 && s.deps().metrics) {
     s.deps().metrics->Count("rampart_orders_total", "event", "paid");

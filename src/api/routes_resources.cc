@@ -52,7 +52,7 @@ HttpResponse GetResourcesRulesOne(ApiService& s, Context& c) {
   for (const auto& r : *rules) {
     if (r.id == c.params[1]) return Json(200, RuleToJson(r));
   }
-  return ErrorResponse("not_found", "no such rule");
+  return ErrorResponse(common::Code::kNotFound, "no such rule");
 }
 
 // POST /v1/resources/{id}/rules
@@ -64,9 +64,8 @@ HttpResponse PostResourcesRules(ApiService& s, Context& c) {
   auto rule = ParseRule(*body, *policy);
   if (!rule) return ErrorResponse(rule.error());
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto r = lifecycle::AddRule(conn, c.who.tenant_id, c.params[0], *rule);
-    if (!r) return std::unexpected(r.error());
-    return Json(201, RuleToJson(*r));
+    auto r = RAMPART_TRY(lifecycle::AddRule(conn, c.who.tenant_id, c.params[0], *rule));
+    return Json(201, RuleToJson(r));
   });
 }
 
@@ -80,18 +79,15 @@ HttpResponse PutResourcesRulesOne(ApiService& s, Context& c) {
   if (!rule) return ErrorResponse(rule.error());
   rule->id = c.params[1];
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto r = lifecycle::ReplaceRule(conn, c.who.tenant_id, c.params[0], *rule);
-    if (!r) return std::unexpected(r.error());
-    return Json(200, RuleToJson(*r));
+    auto r = RAMPART_TRY(lifecycle::ReplaceRule(conn, c.who.tenant_id, c.params[0], *rule));
+    return Json(200, RuleToJson(r));
   });
 }
 
 // DELETE /v1/resources/{id}/rules/{id}
 HttpResponse DeleteResourcesRulesOne(ApiService& s, Context& c) {
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto r = lifecycle::DeleteRule(conn, c.who.tenant_id, c.params[0], c.params[1]); !r) {
-      return std::unexpected(r.error());
-    }
+    RAMPART_TRY(lifecycle::DeleteRule(conn, c.who.tenant_id, c.params[0], c.params[1]));
     return Json(200, object{{"id", c.params[1]}, {"deleted", true}});
   });
 }
@@ -115,13 +111,10 @@ HttpResponse PostResourcesBindings(ApiService& s, Context& c) {
   auto text = fields.String("ip", true);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   auto ip = common::IpAddress::Parse(*text);
-  if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
+  if (!ip) return ErrorResponse(common::Code::kInvalidIp, ip.error().message, "ip");
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto r = lifecycle::AddBinding(conn, c.who.tenant_id, c.params[0], ip->ToString(),
-                                       s.deps().clock->Now());
-        !r) {
-      return std::unexpected(r.error());
-    }
+    RAMPART_TRY(lifecycle::AddBinding(conn, c.who.tenant_id, c.params[0], ip->ToString(),
+                                      s.deps().clock->Now()));
     return Json(201, object{{"ip", ip->ToString()}});
   });
 }
@@ -129,13 +122,10 @@ HttpResponse PostResourcesBindings(ApiService& s, Context& c) {
 // DELETE /v1/resources/{id}/bindings/{id}
 HttpResponse DeleteResourcesBindingsOne(ApiService& s, Context& c) {
   auto ip = common::IpAddress::Parse(c.params[1]);
-  if (!ip) return ErrorResponse("invalid_ip", ip.error().message, "ip");
+  if (!ip) return ErrorResponse(common::Code::kInvalidIp, ip.error().message, "ip");
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto r = lifecycle::DeleteBinding(conn, c.who.tenant_id, c.params[0], ip->ToString(),
-                                          s.deps().clock->Now());
-        !r) {
-      return std::unexpected(r.error());
-    }
+    RAMPART_TRY(lifecycle::DeleteBinding(conn, c.who.tenant_id, c.params[0], ip->ToString(),
+                                         s.deps().clock->Now()));
     return Json(200, object{{"ip", ip->ToString()}, {"deleted", true}});
   });
 }
@@ -156,11 +146,8 @@ HttpResponse PutResourcesPolicy(ApiService& s, Context& c) {
   auto policy = ParsePolicy(*body);
   if (!policy) return ErrorResponse(policy.error());
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto r = lifecycle::PutPolicy(conn, c.who.tenant_id, c.params[0], *policy,
-                                      s.deps().clock->Now());
-        !r) {
-      return std::unexpected(r.error());
-    }
+    RAMPART_TRY(
+        lifecycle::PutPolicy(conn, c.who.tenant_id, c.params[0], *policy, s.deps().clock->Now()));
     return Json(200, PolicyToJson(*policy));
   });
 }
@@ -172,7 +159,7 @@ HttpResponse GetAttacks(ApiService& s, Context& c) {
     const std::string& d = it->second;
     if (d.empty() || d.size() > 2 || d.find_first_not_of("0123456789") != d.npos ||
         std::stoi(d) < 1 || std::stoi(d) > 31) {
-      return ErrorResponse("out_of_range", "days must be 1 to 31", "days");
+      return ErrorResponse(common::Code::kOutOfRange, "days must be 1 to 31", "days");
     }
     days = std::stoi(d);
   }
@@ -197,9 +184,8 @@ HttpResponse GetAttacks(ApiService& s, Context& c) {
       std::vector<metering::AttackWindow> windows;
       for (int64_t d = days - 1; d >= 0; --d) {
         const std::string day = common::FormatDay(common::Day(today - std::chrono::days(d)));
-        auto w = postpaid::WindowsOfDay(conn, calendar, r.tenant_id, r.id, day);
-        if (!w) return std::unexpected(w.error());
-        for (const auto& x : *w) {
+        auto w = RAMPART_TRY(postpaid::WindowsOfDay(conn, calendar, r.tenant_id, r.id, day));
+        for (const auto& x : w) {
           if (x.attack_bps > 0) {
             windows.push_back({x.ip, x.window_start, x.window_s, x.attack_bps});
           }
@@ -246,14 +232,14 @@ HttpResponse GetAttacks(ApiService& s, Context& c) {
 HttpResponse GetResourcesUsage(ApiService& s, Context& c) {
   auto it = c.req.query.find("day");
   if (it == c.req.query.end() || !common::ParseDay(it->second)) {
-    return ErrorResponse("invalid_day", "give ?day=YYYY-MM-DD", "day");
+    return ErrorResponse(common::Code::kInvalidDay, "give ?day=YYYY-MM-DD", "day");
   }
   // ?by=source: each source's copy of each window (dataplane.md §1), with its
   // revision; otherwise windows summed over sources, as bills see them.
   auto by = c.req.query.find("by");
   const bool by_source = by != c.req.query.end() && by->second == "source";
   if (by != c.req.query.end() && !by_source) {
-    return ErrorResponse("invalid_option", "by may only be \"source\"", "by");
+    return ErrorResponse(common::Code::kInvalidOption, "by may only be \"source\"", "by");
   }
   auto windows = s.Database().Use([&](store::Connection& conn) {
     return postpaid::WindowsOfDay(conn, *s.deps().calendar, c.who.tenant_id, c.params[0],
@@ -294,7 +280,7 @@ HttpResponse PatchResourcesOne(ApiService& s, Context& c) {
     tags.emplace();
     for (const auto& t : *list) {
       if (!t.is_string()) {
-        fields.Problem("invalid_option", "tags: a list of strings", "tags");
+        fields.Problem(common::Code::kInvalidOption, "tags: a list of strings", "tags");
         break;
       }
       tags->emplace_back(t.get_string());
@@ -303,21 +289,20 @@ HttpResponse PatchResourcesOne(ApiService& s, Context& c) {
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   if (!patch.elastic_gbps && !patch.auto_renew && !patch.forwarding_mode && !name && !tags) {
     return ErrorResponse(
-        "invalid_option",
+        common::Code::kInvalidOption,
         "give at least one of elastic_gbps, auto_renew, forwarding_mode, name, tags");
   }
   if (auto ok = lifecycle::ValidateLabels(name, tags); !ok) return ErrorResponse(ok.error());
   const bool billing_change = patch.elastic_gbps || patch.auto_renew || patch.forwarding_mode;
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
     if (name || tags) {
-      auto labelled = lifecycle::SetLabels(conn, c.who.tenant_id, c.params[0], name, tags);
-      if (!labelled) return std::unexpected(labelled.error());
-      if (!billing_change) return Json(200, ResourceToJson(*labelled));
+      auto labelled =
+          RAMPART_TRY(lifecycle::SetLabels(conn, c.who.tenant_id, c.params[0], name, tags));
+      if (!billing_change) return Json(200, ResourceToJson(labelled));
     }
-    auto r = lifecycle::Patch(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
-                              c.params[0], patch, s.deps().clock->Now());
-    if (!r) return std::unexpected(r.error());
-    return Json(200, ResourceToJson(*r));
+    auto r = RAMPART_TRY(lifecycle::Patch(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
+                                          c.params[0], patch, s.deps().clock->Now()));
+    return Json(200, ResourceToJson(r));
   });
 }
 
@@ -326,10 +311,9 @@ HttpResponse PostResourcesRenew(ApiService& s, Context& c) {
   auto months = OneIntField(c.req, "months", 0, 1'000);
   if (!months) return ErrorResponse(months.error());
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto r = lifecycle::Renew(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
-                              c.params[0], *months, s.deps().clock->Now());
-    if (!r) return std::unexpected(r.error());
-    return Json(200, ResourceToJson(*r));
+    auto r = RAMPART_TRY(lifecycle::Renew(conn, *s.deps().book, *s.deps().calendar, c.who.tenant_id,
+                                          c.params[0], *months, s.deps().clock->Now()));
+    return Json(200, ResourceToJson(r));
   });
 }
 
@@ -338,10 +322,9 @@ HttpResponse PostResourcesUpgrade(ApiService& s, Context& c) {
   auto base = OneIntField(c.req, "base_gbps", 1, 100'000);
   if (!base) return ErrorResponse(base.error());
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto r = lifecycle::Upgrade(conn, *s.deps().book, c.who.tenant_id, c.params[0], *base,
-                                s.deps().clock->Now());
-    if (!r) return std::unexpected(r.error());
-    return Json(200, ResourceToJson(*r));
+    auto r = RAMPART_TRY(lifecycle::Upgrade(conn, *s.deps().book, c.who.tenant_id, c.params[0],
+                                            *base, s.deps().clock->Now()));
+    return Json(200, ResourceToJson(r));
   });
 }
 
@@ -384,10 +367,10 @@ HttpResponse PostResourcesCancelQuote(ApiService& s, Context& c) {
 HttpResponse PostResourcesCancel(ApiService& s, Context& c) {
   if (auto e = NoFields(c.req)) return ErrorResponse(*e);
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto r = lifecycle::Cancel(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now());
-    if (!r) return std::unexpected(r.error());
-    value v = ResourceToJson(r->first);
-    v.as_object()["refund"] = r->second.ToString();
+    auto r =
+        RAMPART_TRY(lifecycle::Cancel(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now()));
+    value v = ResourceToJson(r.first);
+    v.as_object()["refund"] = r.second.ToString();
     return Json(200, v);
   });
 }

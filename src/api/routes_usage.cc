@@ -20,13 +20,14 @@ HttpResponse PostUsage(ApiService& s, Context& c) {
     inflated = std::move(*body);
     raw = &inflated;
   } else if (!c.req.content_encoding.empty() && c.req.content_encoding != "identity") {
-    return ErrorResponse("unsupported_media_type", "Content-Encoding " + c.req.content_encoding +
-                                                       " is not accepted (gzip or none)");
+    return ErrorResponse(
+        common::Code::kUnsupportedMediaType,
+        "Content-Encoding " + c.req.content_encoding + " is not accepted (gzip or none)");
   }
   const bool ndjson = c.req.content_type.rfind("application/x-ndjson", 0) == 0;
   if (!ndjson && !c.req.content_type.empty() &&
       c.req.content_type.rfind("application/json", 0) != 0) {
-    return ErrorResponse("unsupported_media_type",
+    return ErrorResponse(common::Code::kUnsupportedMediaType,
                          "send samples as application/json or application/x-ndjson");
   }
   auto samples = ParseUsageBody(*raw, ndjson);
@@ -47,8 +48,9 @@ HttpResponse PostUsage(ApiService& s, Context& c) {
   if (!report) return ErrorResponse(report.error());
   array rejected;
   for (const auto& r : report->rejected) {
-    rejected.push_back(
-        object{{"index", r.index}, {"code", r.reason.code}, {"message", r.reason.message}});
+    rejected.push_back(object{{"index", r.index},
+                              {"code", common::WireName(r.reason.code)},
+                              {"message", r.reason.message}});
   }
   return Json(200, object{{"accepted", report->accepted},
                           {"replaced", report->replaced},

@@ -71,9 +71,9 @@ std::optional<HttpResponse> ApiService::Limit(const std::string& bucket, const c
   const auto wait = limiter_->Take(bucket);
   if (!wait) return std::nullopt;
   if (d_.metrics) d_.metrics->Count("rampart_rate_limited_total", "by", kind);
-  HttpResponse r =
-      ErrorResponse("rate_limited", "too many requests: at most " + std::to_string(d_.rate_limit) +
-                                        " a second (bursts of twice that); retry later");
+  HttpResponse r = ErrorResponse(common::Code::kRateLimited,
+                                 "too many requests: at most " + std::to_string(d_.rate_limit) +
+                                     " a second (bursts of twice that); retry later");
   r.headers.emplace_back("Retry-After", std::to_string(*wait));
   return r;
 }
@@ -100,7 +100,8 @@ HttpResponse ApiService::Handle(const HttpRequest& request) {
     // A broken invariant in a handler (a stored value of the wrong shape, say) fails this
     // request with 500 and an error id; the server goes on serving everyone else. Any
     // transaction it had open was rolled back (store::Database::Transact).
-    response = ErrorResponse("internal_error", std::string("unexpected exception: ") + e.what());
+    response = ErrorResponse(common::Code::kInternalError,
+                             std::string("unexpected exception: ") + e.what());
   }
   if (d_.metrics) {
     static const std::set<std::string, std::less<>> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
@@ -191,7 +192,7 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
   if (it != endpoints_.end()) *route = pattern;
 
   // Everything under /v1 is authenticated.
-  if (!api) return ErrorResponse("not_found", "no such endpoint");
+  if (!api) return ErrorResponse(common::Code::kNotFound, "no such endpoint");
   // The scheme is case-insensitive (RFC 9110 §11.1).
   constexpr std::string_view kBearer = "bearer ";
   if (req.authorization.size() <= kBearer.size() ||
@@ -199,7 +200,7 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
         return a == std::tolower(static_cast<unsigned char>(b));
       })) {
     if (auto limited = by_address()) return *limited;
-    return ErrorResponse("unauthenticated", "send Authorization: Bearer <api key>");
+    return ErrorResponse(common::Code::kUnauthenticated, "send Authorization: Bearer <api key>");
   }
   const std::string secret = req.authorization.substr(kBearer.size());
   auto who = d_.db->Use([&](store::Connection& c) { return account::Authenticate(c, secret); });
@@ -213,15 +214,17 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
   if (it == endpoints_.end()) {
     for (const auto& [k, _] : endpoints_) {
       if (k.substr(k.find(' ') + 1) == pattern) {
-        return ErrorResponse("method_not_allowed", req.method + " is not allowed on " + req.path);
+        return ErrorResponse(common::Code::kMethodNotAllowed,
+                             req.method + " is not allowed on " + req.path);
       }
     }
-    return ErrorResponse("not_found", "no such endpoint");
+    return ErrorResponse(common::Code::kNotFound, "no such endpoint");
   }
   const auto& roles = it->second.roles;
   if (std::find(roles.begin(), roles.end(), ctx.who.role) == roles.end()) {
-    return ErrorResponse("forbidden", "a " + std::string(account::ToString(ctx.who.role)) +
-                                          " key may not use " + pattern);
+    return ErrorResponse(
+        common::Code::kForbidden,
+        "a " + std::string(account::ToString(ctx.who.role)) + " key may not use " + pattern);
   }
   return it->second.handler(*this, ctx);
 }

@@ -30,14 +30,14 @@ postpaid::IncomingSample ReadSample(const boost::json::value& v, size_t index) {
     if (auto parsed = common::IpAddress::Parse(*ip)) {
       s.ip = *parsed;
     } else {
-      r.Problem("invalid_ip", parsed.error().message, r.PathOf("ip"));
+      r.Problem(common::Code::kInvalidIp, parsed.error().message, r.PathOf("ip"));
     }
   }
   if (start) {
     if (auto t = common::ParseRfc3339(*start)) {
       s.window_start = *t;
     } else {
-      r.Problem("invalid_time", t.error().message, r.PathOf("window_start"));
+      r.Problem(common::Code::kInvalidTime, t.error().message, r.PathOf("window_start"));
     }
   }
   if (auto e = r.Finish()) {
@@ -148,15 +148,17 @@ common::Result<std::vector<postpaid::IncomingSample>> ParseUsageBody(std::string
   if (!ndjson) {
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(body, ec, {}, opts);
-    if (ec) return common::Fail("invalid_json", "the body is not valid JSON: " + ec.message());
+    if (ec)
+      return common::Fail(common::Code::kInvalidJson,
+                          "the body is not valid JSON: " + ec.message());
     const auto* items = v.if_array();
     if (!items) {
-      return common::Fail("invalid_type",
+      return common::Fail(common::Code::kInvalidType,
                           "the body must be a JSON array of samples (or NDJSON with "
                           "Content-Type application/x-ndjson)");
     }
     if (items->size() > kMaxSamplesPerBatch) {
-      return common::Fail("payload_too_large", "at most 100,000 samples per request");
+      return common::Fail(common::Code::kPayloadTooLarge, "at most 100,000 samples per request");
     }
     for (size_t i = 0; i < items->size(); ++i) out.push_back(ReadSample((*items)[i], i));
     return out;
@@ -169,7 +171,7 @@ common::Result<std::vector<postpaid::IncomingSample>> ParseUsageBody(std::string
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     if (out.size() >= kMaxSamplesPerBatch) {
-      return common::Fail("payload_too_large", "at most 100,000 samples per request");
+      return common::Fail(common::Code::kPayloadTooLarge, "at most 100,000 samples per request");
     }
     if (auto fast = ReadPlainSample(line, index)) {
       out.push_back(std::move(*fast));
@@ -182,7 +184,7 @@ common::Result<std::vector<postpaid::IncomingSample>> ParseUsageBody(std::string
       postpaid::IncomingSample bad;
       bad.index = index;
       bad.parse_error = {
-          "invalid_json",
+          common::Code::kInvalidJson,
           "line " + std::to_string(index + 1) + " is not a JSON object: " + ec.message(), ""};
       out.push_back(std::move(bad));
     } else {

@@ -39,7 +39,7 @@ TEST(UsageJson, PlainAndUnusualLinesReadTheSame) {
     ASSERT_EQ(nd->size(), 1u) << line;
     if (!arr.has_value()) {  // not JSON at all: NDJSON rejects that one sample
       EXPECT_FALSE((*nd)[0].sample.has_value()) << line;
-      EXPECT_EQ((*nd)[0].parse_error.code, "invalid_json") << line;
+      EXPECT_EQ((*nd)[0].parse_error.code, common::Code::kInvalidJson) << line;
       continue;
     }
     const auto& a = (*arr)[0];

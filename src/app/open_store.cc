@@ -22,16 +22,15 @@ common::Result<std::unique_ptr<store::Database>> OpenStore(const std::string& da
     pool.push_back(std::move(*sqlite));
   } else {
     if (database.rfind("postgres://", 0) != 0 && database.rfind("postgresql://", 0) != 0) {
-      return common::Fail("invalid_option", "--database must be a postgres:// URL");
+      return common::Fail(common::Code::kInvalidOption, "--database must be a postgres:// URL");
     }
     for (int i = 0; i < connections; ++i) {
-      auto pg = store::PostgresConnection::Open(database);
-      if (!pg) return std::unexpected(pg.error());
-      pool.push_back(std::move(*pg));
+      auto pg = RAMPART_TRY(store::PostgresConnection::Open(database));
+      pool.push_back(std::move(pg));
     }
   }
   auto db = std::make_unique<store::Database>(std::move(pool));
-  if (auto m = store::Migrate(*db); !m) return std::unexpected(m.error());
+  RAMPART_TRY(store::Migrate(*db));
   return db;
 }
 

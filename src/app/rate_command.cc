@@ -65,12 +65,13 @@ class ProgressLine {
 
 common::Result<boost::json::value> ReadJsonFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return common::Fail("io_error", path + ": cannot be read");
+  if (!in) return common::Fail(common::Code::kIoError, path + ": cannot be read");
   std::ostringstream text;
   text << in.rdbuf();
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text.str(), ec);
-  if (ec) return common::Fail("invalid_json", path + ": not valid JSON: " + ec.message());
+  if (ec)
+    return common::Fail(common::Code::kInvalidJson, path + ": not valid JSON: " + ec.message());
   return v;
 }
 
@@ -106,7 +107,7 @@ int RunRate(const RateArgs& args) {
   auto resources_json = ReadJsonFile(args.resources_path);
   if (!resources_json) {
     std::cerr << "error: " << resources_json.error().message << "\n";
-    return resources_json.error().code == "io_error" ? 2 : 1;
+    return resources_json.error().code == common::Code::kIoError ? 2 : 1;
   }
   auto resources = formats::ParseRateResources(*resources_json, day_start);
   if (!resources) {
@@ -168,7 +169,7 @@ int RunRate(const RateArgs& args) {
   if (in != stdin) std::fclose(in);
   if (!read) {
     std::cerr << "error: " << args.usage_path << ": " << read.error().message << "\n";
-    return read.error().code == "io_error" ? 2 : 1;
+    return read.error().code == common::Code::kIoError ? 2 : 1;
   }
   if (failed_strict) {
     std::cerr << "error: stopped at the first bad row (--strict); no bills written\n";

@@ -50,10 +50,9 @@ bool WriteSecret(const fs::path& path, const std::string& secret) {
 common::Result<void> BootstrapAdminKey(store::Database& db, const fs::path& data,
                                        common::Instant now) {
   return db.Transact([&](store::Connection& c) -> common::Result<void> {
-    auto any = account::AnyAdminKey(c);
-    if (!any) return std::unexpected(any.error());
+    auto any = RAMPART_TRY(account::AnyAdminKey(c));
     const char* env = std::getenv("RAMPART_ADMIN_KEY");
-    if (*any) {
+    if (any) {
       // The environment's key counts only on first start: say so when it is not (or no
       // longer) a live admin key here, rather than let the operator believe it works.
       if (env && *env) {
@@ -75,11 +74,10 @@ common::Result<void> BootstrapAdminKey(store::Database& db, const fs::path& data
       spdlog::info("admin key taken from RAMPART_ADMIN_KEY");
       return {};
     }
-    auto k = account::IssueKey(c, account::Role::kAdmin, "", now);
-    if (!k) return std::unexpected(k.error());
+    auto k = RAMPART_TRY(account::IssueKey(c, account::Role::kAdmin, "", now));
     const fs::path file = data / "admin.key";
-    if (!WriteSecret(file, k->secret))
-      return common::Fail("io_error", "cannot write " + file.string());
+    if (!WriteSecret(file, k.secret))
+      return common::Fail(common::Code::kIoError, "cannot write " + file.string());
     spdlog::info("admin key written to {}", file.string());
     return {};
   });
@@ -95,28 +93,20 @@ common::Result<void> SetUpDemo(store::Database& db, const catalog::PriceBook& bo
     if (store::Int((*exists)[0][0]) > 0) return {};
     auto t = account::CreateTenant(c, "demo", now);
     if (!t) return std::unexpected(t.error());
-    if (auto p = account::Post(c, t->id, "topup", common::Money::FromYuan(1'000'000), "demo", now);
-        !p) {
-      return std::unexpected(p.error());
-    }
-    auto k = account::IssueKey(c, account::Role::kTenant, t->id, now);
-    if (!k) return std::unexpected(k.error());
-    if (!WriteSecret(data / "demo-tenant.key", k->secret)) {
-      return common::Fail("io_error", "cannot write the demo key");
+    RAMPART_TRY(account::Post(c, t->id, "topup", common::Money::FromYuan(1'000'000), "demo", now));
+    auto k = RAMPART_TRY(account::IssueKey(c, account::Role::kTenant, t->id, now));
+    if (!WriteSecret(data / "demo-tenant.key", k.secret)) {
+      return common::Fail(common::Code::kIoError, "cannot write the demo key");
     }
     int block = 0;
     for (const auto& n : book.hdip_networks) {
       if (block == 8) break;
       const std::string cidr = "203.0.113." + std::to_string(block++ * 32) + "/27";
-      if (auto p = lifecycle::AddPool(c, n.region, n.line, cidr, now); !p) {
-        return std::unexpected(p.error());
-      }
+      RAMPART_TRY(lifecycle::AddPool(c, n.region, n.line, cidr, now));
     }
     // The demo tenant's own addresses, for hdp bindings (documentation ranges, like the pools).
     for (const char* prefix : {"198.51.100.0/24", "2001:db8:d::/48"}) {
-      if (auto p = lifecycle::AddPrefix(c, t->id, prefix, now); !p) {
-        return std::unexpected(p.error());
-      }
+      RAMPART_TRY(lifecycle::AddPrefix(c, t->id, prefix, now));
     }
     spdlog::info("demo tenant created; its key is in {}", (data / "demo-tenant.key").string());
     return {};
@@ -129,14 +119,15 @@ common::Result<std::string> LoadSecretsKey(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     const std::string hex = common::RandomHex(32);
-    if (!WriteSecret(path, hex)) return common::Fail("io_error", "cannot write " + path.string());
+    if (!WriteSecret(path, hex))
+      return common::Fail(common::Code::kIoError, "cannot write " + path.string());
     spdlog::info("secrets key made in {} (keep it with the database's backups)", path.string());
   }
   std::ifstream in(path);
   std::string hex;
   in >> hex;
   if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-    return common::Fail("invalid_option",
+    return common::Fail(common::Code::kInvalidOption,
                         path.string() + " must hold a secrets key: 64 hex digits (32 bytes)");
   }
   std::string key(32, '\0');
@@ -148,14 +139,14 @@ common::Result<std::string> LoadSecretsKey(const fs::path& path) {
 common::Result<common::Instant> SimulatedStart(store::Database& db, const std::string& start,
                                                common::Instant real_now) {
   return db.Transact([&](store::Connection& c) -> common::Result<common::Instant> {
-    auto rows = c.Query("SELECT value FROM meta WHERE key = 'simulated_now'");
-    if (!rows) return std::unexpected(rows.error());
-    if (!rows->empty())
-      return common::Instant(common::Seconds(std::stoll(store::Text((*rows)[0][0]))));
+    auto rows = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'simulated_now'"));
+    if (!rows.empty())
+      return common::Instant(common::Seconds(std::stoll(store::Text((rows)[0][0]))));
     common::Instant t = real_now;
     if (!start.empty()) {
       auto parsed = common::ParseRfc3339(start);
-      if (!parsed) return common::Fail("invalid_time", "--start: " + parsed.error().message);
+      if (!parsed)
+        return common::Fail(common::Code::kInvalidTime, "--start: " + parsed.error().message);
       t = *parsed;
     }
     auto q = c.Query("INSERT INTO meta (key, value) VALUES ('simulated_now', $1)",
@@ -168,7 +159,8 @@ common::Result<common::Instant> SimulatedStart(store::Database& db, const std::s
 common::Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return common::Fail("invalid_option", "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+    return common::Fail(common::Code::kInvalidOption,
+                        "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
   }
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
@@ -176,7 +168,8 @@ common::Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& 
   const std::string port = listen.substr(colon + 1);
   if (port.empty() || port.size() > 5 ||
       port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
-    return common::Fail("invalid_option", "--listen: \"" + port + "\" is not a port (0-65535)");
+    return common::Fail(common::Code::kInvalidOption,
+                        "--listen: \"" + port + "\" is not a port (0-65535)");
   }
   return std::make_pair(host, static_cast<uint16_t>(std::stoi(port)));
 }
@@ -192,7 +185,8 @@ common::Result<ordering::DeliveryPolicy> ParseDelay(const std::string& text, uin
     if (p.min_delay.count() < 0 || p.max_delay < p.min_delay) throw std::invalid_argument("order");
     return p;
   } catch (const std::exception&) {
-    return common::Fail("invalid_option", "--delivery-delay must be MIN-MAX seconds, e.g. 60-300");
+    return common::Fail(common::Code::kInvalidOption,
+                        "--delivery-delay must be MIN-MAX seconds, e.g. 60-300");
   }
 }
 
@@ -201,20 +195,18 @@ common::Result<ordering::DeliveryPolicy> ParseDelay(const std::string& text, uin
 // runs alone and says so.
 common::Result<std::optional<api::ConsoleAssets>> LoadConsole(const std::string& given) {
   if (!given.empty()) {
-    auto assets = api::ConsoleAssets::Load(given);
-    if (!assets) return std::unexpected(assets.error());
-    spdlog::info("console: {} files from {}", assets->file_count(), given);
-    return std::optional(std::move(*assets));
+    auto assets = RAMPART_TRY(api::ConsoleAssets::Load(given));
+    spdlog::info("console: {} files from {}", assets.file_count(), given);
+    return std::optional(std::move(assets));
   }
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   for (const fs::path& dir : {exe.parent_path().parent_path() / "share/rampart/console",
                               fs::path(RAMPART_SOURCE_CONSOLE_DIR)}) {
     if (fs::is_regular_file(dir / "index.html", ec)) {
-      auto assets = api::ConsoleAssets::Load(dir.string());
-      if (!assets) return std::unexpected(assets.error());
-      spdlog::info("console: {} files from {}", assets->file_count(), dir.string());
-      return std::optional(std::move(*assets));
+      auto assets = RAMPART_TRY(api::ConsoleAssets::Load(dir.string()));
+      spdlog::info("console: {} files from {}", assets.file_count(), dir.string());
+      return std::optional(std::move(assets));
     }
   }
   spdlog::warn("console not built (npm ci && npm run build in web/): serving the API only");
@@ -391,7 +383,7 @@ int RunServe(const ServeArgs& args) {
   try {
     webhooks = std::make_unique<api::WebhookSender>(db, clock, webhook_options);
   } catch (const std::runtime_error& e) {
-    return Fail(common::Error{"invalid_option", e.what(), ""});
+    return Fail(common::Error{common::Code::kInvalidOption, e.what(), ""});
   }
 
   // Signals are taken synchronously by this thread; block them before any thread starts.
@@ -410,7 +402,8 @@ int RunServe(const ServeArgs& args) {
   options.request_timeout = std::chrono::seconds(args.request_timeout_s);
   options.idle_timeout = std::chrono::seconds(args.idle_timeout_s);
   if (args.tls_cert.empty() != args.tls_key.empty()) {
-    return Fail(common::Error{"invalid_option", "--tls-cert and --tls-key go together", ""});
+    return Fail(
+        common::Error{common::Code::kInvalidOption, "--tls-cert and --tls-key go together", ""});
   }
   options.tls_cert = args.tls_cert;
   options.tls_key = args.tls_key;

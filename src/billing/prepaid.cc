@@ -33,7 +33,7 @@ Decimal FactorOf(const PriceBook& book, const ProtectionSpec& s) {
 Result<int64_t> CheckMonths(const PriceBook& book, int64_t months) {
   if (!book.MonthsAllowed(months)) {
     return Fail(
-        "invalid_option",
+        common::Code::kInvalidOption,
         "months " + std::to_string(months) + " is not offered; allowed: " + book.AllowedMonths(),
         "months");
   }
@@ -68,7 +68,7 @@ Result<const PriceClass*> ValidateSpec(const PriceBook& book, const ProtectionSp
           if (n.region == spec.region) return true;
         return false;
       }();
-      return Fail("invalid_option",
+      return Fail(common::Code::kInvalidOption,
                   "hdip is not offered on " + spec.region + "/" + spec.line +
                       "; networks: " + book.AllowedHdipNetworks(),
                   region_known ? "line" : "region");
@@ -77,14 +77,14 @@ Result<const PriceClass*> ValidateSpec(const PriceBook& book, const ProtectionSp
   } else {
     const auto* region = book.FindHdpRegion(spec.region);
     if (!region) {
-      return Fail("invalid_option",
+      return Fail(common::Code::kInvalidOption,
                   "hdp is not offered in region \"" + spec.region +
                       "\"; regions: " + book.AllowedHdpRegions(),
                   "region");
     }
     pc = &book.ClassOf(*region);
     if (spec.scope == Scope::kSingle && spec.ip_count != 1) {
-      return Fail("invalid_option",
+      return Fail(common::Code::kInvalidOption,
                   "ip_count " + std::to_string(spec.ip_count) +
                       " does not fit scope single, which protects exactly 1 IP; use scope multi",
                   "ip_count");
@@ -94,21 +94,21 @@ Result<const PriceClass*> ValidateSpec(const PriceBook& book, const ProtectionSp
       for (const auto& f : book.hdp_ip_factors) {
         if (f.ip_count > 1) allowed += (allowed.empty() ? "" : ", ") + std::to_string(f.ip_count);
       }
-      return Fail("invalid_option",
+      return Fail(common::Code::kInvalidOption,
                   "ip_count " + std::to_string(spec.ip_count) +
                       " is not offered for multi-IP packets; allowed: " + allowed,
                   "ip_count");
     }
   }
   if (!pc->FindBase(spec.base_gbps)) {
-    return Fail("invalid_option",
+    return Fail(common::Code::kInvalidOption,
                 "base_gbps " + std::to_string(spec.base_gbps) + " is not offered for " +
                     Offering(spec) + "; allowed: " + pc->AllowedBases(),
                 "base_gbps");
   }
   if (spec.elastic_gbps != 0 &&
       (spec.elastic_gbps <= spec.base_gbps || spec.elastic_gbps > pc->max_ceiling_gbps)) {
-    return Fail("invalid_option",
+    return Fail(common::Code::kInvalidOption,
                 "elastic_gbps " + std::to_string(spec.elastic_gbps) +
                     " must be 0 (elastic off) or above base_gbps " +
                     std::to_string(spec.base_gbps) + " and at most " +
@@ -120,24 +120,23 @@ Result<const PriceClass*> ValidateSpec(const PriceBook& book, const ProtectionSp
 
 Result<Quote> QuotePurchase(const PriceBook& book, const PurchaseOptions& o,
                             bool first_hdp_purchase) {
-  auto pc = ValidateSpec(book, o.spec);
-  if (!pc) return std::unexpected(pc.error());
+  auto pc = RAMPART_TRY(ValidateSpec(book, o.spec));
   if (o.quantity < 1 || o.quantity > book.terms.max_quantity) {
-    return Fail("invalid_option",
+    return Fail(common::Code::kInvalidOption,
                 "quantity " + std::to_string(o.quantity) + " is not allowed; allowed: 1-" +
                     std::to_string(book.terms.max_quantity),
                 "quantity");
   }
-  if (auto m = CheckMonths(book, o.months); !m) return std::unexpected(m.error());
+  RAMPART_TRY(CheckMonths(book, o.months));
   if (o.spec.product == Product::kHdp && first_hdp_purchase &&
       o.months < book.terms.hdp_first_purchase_min_months) {
-    return Fail("invalid_option",
+    return Fail(common::Code::kInvalidOption,
                 "a first hdp purchase is at least " +
                     std::to_string(book.terms.hdp_first_purchase_min_months) + " months; got " +
                     std::to_string(o.months),
                 "months");
   }
-  const Money monthly = (*pc)->FindBase(o.spec.base_gbps)->monthly;
+  const Money monthly = (pc)->FindBase(o.spec.base_gbps)->monthly;
   Quote q;
   q.lines.push_back(PrepaidLine(book, o.spec, monthly, o.months, o.quantity));
   q.amount = q.lines.back().amount;
@@ -145,11 +144,10 @@ Result<Quote> QuotePurchase(const PriceBook& book, const PurchaseOptions& o,
 }
 
 Result<Quote> QuoteRenewal(const PriceBook& book, const ProtectionSpec& spec, int64_t months) {
-  auto pc = ValidateSpec(book, spec);
-  if (!pc) return std::unexpected(pc.error());
-  if (auto m = CheckMonths(book, months); !m) return std::unexpected(m.error());
+  auto pc = RAMPART_TRY(ValidateSpec(book, spec));
+  RAMPART_TRY(CheckMonths(book, months));
   Quote q;
-  q.lines.push_back(PrepaidLine(book, spec, (*pc)->FindBase(spec.base_gbps)->monthly, months, 1));
+  q.lines.push_back(PrepaidLine(book, spec, (pc)->FindBase(spec.base_gbps)->monthly, months, 1));
   q.lines.back().description = "renewal: " + q.lines.back().description;
   q.amount = q.lines.back().amount;
   return q;
@@ -157,25 +155,24 @@ Result<Quote> QuoteRenewal(const PriceBook& book, const ProtectionSpec& spec, in
 
 Result<UpgradeQuote> QuoteUpgrade(const PriceBook& book, const ProtectionSpec& spec,
                                   int64_t new_base_gbps, common::Seconds remaining) {
-  auto pc = ValidateSpec(book, spec);
-  if (!pc) return std::unexpected(pc.error());
-  const catalog::BaseTier* to = (*pc)->FindBase(new_base_gbps);
+  auto pc = RAMPART_TRY(ValidateSpec(book, spec));
+  const catalog::BaseTier* to = (pc)->FindBase(new_base_gbps);
   if (!to) {
-    return Fail("invalid_option",
+    return Fail(common::Code::kInvalidOption,
                 "base_gbps " + std::to_string(new_base_gbps) +
-                    " is not offered; allowed: " + (*pc)->AllowedBases(),
+                    " is not offered; allowed: " + (pc)->AllowedBases(),
                 "base_gbps");
   }
   if (new_base_gbps <= spec.base_gbps) {
-    return Fail("invalid_option",
+    return Fail(common::Code::kInvalidOption,
                 "an upgrade only raises the base: " + std::to_string(new_base_gbps) +
                     " Gbps is not above the current " + std::to_string(spec.base_gbps) + " Gbps",
                 "base_gbps");
   }
   if (remaining.count() <= 0) {
-    return Fail("expired", "the term has ended; renew before upgrading");
+    return Fail(common::Code::kExpired, "the term has ended; renew before upgrading");
   }
-  const Money from = (*pc)->FindBase(spec.base_gbps)->monthly;
+  const Money from = (pc)->FindBase(spec.base_gbps)->monthly;
   const Decimal factor = FactorOf(book, spec);
   // (new - old) x factor x remaining_s / (365/12 x 86400 s) = ... x 12 / (365 x 86400).
   const __int128 numerator =

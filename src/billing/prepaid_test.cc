@@ -90,7 +90,7 @@ TEST_P(PrepaidRejects, NamesTheOptionAndTheAllowedValues) {
   const BadOption& c = GetParam();
   auto q = QuotePurchase(DefaultPriceBook(), c.options, c.first_hdp);
   ASSERT_FALSE(q.has_value());
-  EXPECT_EQ(q.error().code, "invalid_option");
+  EXPECT_EQ(q.error().code, common::Code::kInvalidOption);
   EXPECT_EQ(q.error().field, c.field);
   EXPECT_NE(q.error().message.find(c.message_part), std::string::npos) << q.error().message;
 }
@@ -204,7 +204,8 @@ TEST(Prepaid, UpgradeOnlyGoesUp) {
   EXPECT_EQ(QuoteUpgrade(pb, Hdip(30), 20, std::chrono::days(1)).error().field, "base_gbps");
   EXPECT_EQ(QuoteUpgrade(pb, Hdip(30), 30, std::chrono::days(1)).error().field, "base_gbps");
   EXPECT_EQ(QuoteUpgrade(pb, Hdip(30), 40, std::chrono::days(1)).error().field, "base_gbps");
-  EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::seconds(0)).error().code, "expired");
+  EXPECT_EQ(QuoteUpgrade(pb, Hdip(20), 30, std::chrono::seconds(0)).error().code,
+            common::Code::kExpired);
 }
 
 TEST(Prepaid, CancelRefundsTheUnusedValueOfEveryPayment) {

@@ -501,16 +501,16 @@ Result<PriceBook> ParsePriceBook(std::string_view toml_text, std::string_view fi
   toml::value root;
   if (const size_t bad = FirstInvalidUtf8(toml_text); bad != std::string_view::npos) {
     const auto line = std::count(toml_text.begin(), toml_text.begin() + bad, '\n') + 1;
-    return Fail("bad_pricebook", std::string(file) + ": not valid TOML: line " +
-                                     std::to_string(line) + " is not UTF-8 (byte " +
-                                     std::to_string(bad + 1) + ")");
+    return Fail(common::Code::kBadPricebook, std::string(file) + ": not valid TOML: line " +
+                                                 std::to_string(line) + " is not UTF-8 (byte " +
+                                                 std::to_string(bad + 1) + ")");
   }
   try {
     std::istringstream in{std::string(toml_text)};
     root = toml::parse(in, file);
   } catch (const std::exception& e) {
     // toml11 formats syntax errors with the file, line and a caret.
-    return Fail("bad_pricebook", std::string(file) + ": not valid TOML:\n" + e.what());
+    return Fail(common::Code::kBadPricebook, std::string(file) + ": not valid TOML:\n" + e.what());
   }
   Checker c(file);
   PriceBook pb;
@@ -531,13 +531,13 @@ Result<PriceBook> ParsePriceBook(std::string_view toml_text, std::string_view fi
   LoadTerms(c, root, &pb);
   LoadHdip(c, root, &pb);
   LoadHdp(c, root, &pb);
-  if (!c.ok()) return Fail("bad_pricebook", c.Report());
+  if (!c.ok()) return Fail(common::Code::kBadPricebook, c.Report());
   return pb;
 }
 
 Result<PriceBook> LoadPriceBookFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail("bad_pricebook", path + ": cannot be read");
+  if (!in) return Fail(common::Code::kBadPricebook, path + ": cannot be read");
   std::ostringstream text;
   text << in.rdbuf();
   return ParsePriceBook(text.str(), path);

@@ -28,7 +28,7 @@ std::string Problems(const std::string& text) {
   auto pb = ParsePriceBook(text, "book.toml");
   EXPECT_FALSE(pb.has_value());
   if (pb) return "";
-  EXPECT_EQ(pb.error().code, "bad_pricebook");
+  EXPECT_EQ(pb.error().code, common::Code::kBadPricebook);
   return pb.error().message;
 }
 

@@ -59,12 +59,12 @@ std::string UsageCsv(const std::map<std::pair<int64_t, common::IpAddress>, Windo
 
 common::Result<boost::json::value> ReadJson(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return common::Fail("io_error", "cannot read " + path);
+  if (!in) return common::Fail(common::Code::kIoError, "cannot read " + path);
   std::stringstream ss;
   ss << in.rdbuf();
   boost::system::error_code ec;
   auto v = boost::json::parse(ss.str(), ec);
-  if (ec) return common::Fail("invalid_config", path + " is not JSON: " + ec.message());
+  if (ec) return common::Fail(common::Code::kInvalidConfig, path + " is not JSON: " + ec.message());
   return v;
 }
 
@@ -98,7 +98,7 @@ int RunReplay(const CollectOptions& o) {
   auto doc = ReadJson(o.resources_path);
   if (!doc) {
     std::cerr << "error: " << doc.error().message << "\n";
-    return doc.error().code == "io_error" ? 2 : 1;
+    return doc.error().code == common::Code::kIoError ? 2 : 1;
   }
   auto units = UnitsFromJson(*doc);
   if (!units) {
@@ -122,7 +122,7 @@ int RunReplay(const CollectOptions& o) {
     auto reader = PcapReader::Open(path);
     if (!reader) {
       std::cerr << "error: " << reader.error().message << "\n";
-      return reader.error().code == "io_error" ? 2 : 1;
+      return reader.error().code == common::Code::kIoError ? 2 : 1;
     }
     Datagram d;
     while (true) {
@@ -178,7 +178,8 @@ constexpr size_t kSamplesPerBatch = 5'000;
 
 common::Result<sockaddr_storage> ParseAddr(const std::string& text, socklen_t* len) {
   const size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return common::Fail("invalid_option", text + " is not ADDR:PORT");
+  if (colon == std::string::npos)
+    return common::Fail(common::Code::kInvalidOption, text + " is not ADDR:PORT");
   std::string host = text.substr(0, colon);
   if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
   int port = 0;
@@ -186,9 +187,10 @@ common::Result<sockaddr_storage> ParseAddr(const std::string& text, socklen_t* l
     port = std::stoi(text.substr(colon + 1));
   } catch (...) {
   }
-  if (port < 0 || port > 65535) return common::Fail("invalid_option", text + ": bad port");
+  if (port < 0 || port > 65535)
+    return common::Fail(common::Code::kInvalidOption, text + ": bad port");
   auto ip = common::IpAddress::Parse(host);
-  if (!ip) return common::Fail("invalid_option", text + ": not an IP address and port");
+  if (!ip) return common::Fail(common::Code::kInvalidOption, text + ": not an IP address and port");
   sockaddr_storage ss{};
   *len = common::ToSockAddr(*ip, static_cast<uint16_t>(port), ss);
   return ss;
@@ -260,7 +262,7 @@ int RunLive(const CollectOptions& o) {
     auto opened = agent::StateDir::Open(state_dir);
     if (!opened) {
       std::cerr << "error: " << opened.error().message << "\n";
-      return opened.error().code == "conflict" ? 1 : 2;
+      return opened.error().code == common::Code::kConflict ? 1 : 2;
     }
     state_lock = std::move(*opened);
   } else {
@@ -503,12 +505,11 @@ int RunLive(const CollectOptions& o) {
     auto watcher = agent::ConfigWatcher::Start(
         o.server, o.key, o.ca_file, config_version, "collect",
         [&](const boost::json::value& doc, const std::string& body) -> common::Result<void> {
-          auto units = UnitsFromJson(doc);
-          if (!units) return std::unexpected(units.error());
+          auto units = RAMPART_TRY(UnitsFromJson(doc));
           if (!o.state_dir.empty())
             (void)common::WriteFileAtomically(fs::path(o.state_dir) / "config.json", body);
           std::lock_guard lock(config_mu);
-          new_units = std::move(*units);
+          new_units = std::move(units);
           return {};
         });
     if (!watcher) {

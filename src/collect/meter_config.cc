@@ -18,19 +18,20 @@ common::Result<std::vector<MeterUnit>> UnitsFromJson(const boost::json::value& d
     if (const auto* r = o->if_contains("resources")) resources = r->if_array();
   }
   if (!resources) {
-    return common::Fail("invalid_config",
+    return common::Fail(common::Code::kInvalidConfig,
                         "expected an array of resources or {\"resources\": [...]}");
   }
   std::vector<MeterUnit> units;
   for (size_t i = 0; i < resources->size(); ++i) {
     const auto* r = (*resources)[i].if_object();
     const std::string at = "resources[" + std::to_string(i) + "]";
-    if (!r) return common::Fail("invalid_config", at + " is not an object");
+    if (!r) return common::Fail(common::Code::kInvalidConfig, at + " is not an object");
     const auto* id = r->if_contains("resource");
     if (!id) id = r->if_contains("id");
     const auto* ips = r->if_contains("ips");
     if (!id || !id->is_string() || !ips || !ips->is_array()) {
-      return common::Fail("invalid_config", at + " needs \"resource\" (or \"id\") and \"ips\"");
+      return common::Fail(common::Code::kInvalidConfig,
+                          at + " needs \"resource\" (or \"id\") and \"ips\"");
     }
     Detection d;
     bool total = false;
@@ -53,10 +54,11 @@ common::Result<std::vector<MeterUnit>> UnitsFromJson(const boost::json::value& d
     MeterUnit shared{std::string(id->as_string()), d, {}};
     for (size_t j = 0; j < ips->as_array().size(); ++j) {
       const auto* text = ips->as_array()[j].if_string();
-      auto ip = text ? common::IpAddress::Parse(std::string_view(*text))
-                     : common::Result<common::IpAddress>(common::Fail("invalid_ip", "", ""));
+      auto ip =
+          text ? common::IpAddress::Parse(std::string_view(*text))
+               : common::Result<common::IpAddress>(common::Fail(common::Code::kInvalidIp, "", ""));
       if (!ip) {
-        return common::Fail("invalid_config",
+        return common::Fail(common::Code::kInvalidConfig,
                             at + ".ips[" + std::to_string(j) + "] is not an IP address");
       }
       if (total) {

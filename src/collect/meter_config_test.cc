@@ -31,9 +31,9 @@ TEST(MeterConfig, ThresholdsComeFromEachResourcesPolicyAndPacketsMayBeJudgedToge
   EXPECT_EQ(units[2].ips.size(), 1u);  // each IP on its own
   EXPECT_EQ(units[3].ips.size(), 1u);
   EXPECT_EQ(UnitsFromJson(boost::json::parse(R"([{"id": "r", "ips": ["x"]}])")).error().code,
-            "invalid_config");
+            common::Code::kInvalidConfig);
   EXPECT_EQ(UnitsFromJson(boost::json::parse(R"({"resources": 5})")).error().code,
-            "invalid_config");
+            common::Code::kInvalidConfig);
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ uint32_t Swap32(uint32_t v) { return __builtin_bswap32(v); }
 uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
 common::Error Io(const std::string& what) {
-  return {"io_error", what + ": " + std::strerror(errno), ""};
+  return {common::Code::kIoError, what + ": " + std::strerror(errno), ""};
 }
 
 }  // namespace
@@ -103,7 +103,7 @@ common::Result<std::unique_ptr<PcapReader>> PcapReader::Open(const std::string& 
   std::unique_ptr<PcapReader> r(new PcapReader(f));
   uint32_t header[6];
   if (std::fread(header, sizeof header, 1, f) != 1) {
-    return common::Fail("bad_pcap", path + " is not a pcap file (too short)");
+    return common::Fail(common::Code::kBadPcap, path + " is not a pcap file (too short)");
   }
   if (header[0] == kMagicMicro || header[0] == kMagicNano) {
     r->nanos_ = header[0] == kMagicNano;
@@ -111,9 +111,10 @@ common::Result<std::unique_ptr<PcapReader>> PcapReader::Open(const std::string& 
     r->swapped_ = true;
     r->nanos_ = Swap32(header[0]) == kMagicNano;
   } else {
-    return common::Fail("bad_pcap", path +
-                                        " is not a classic pcap file (pcapng is not read: "
-                                        "convert it with editcap -F pcap)");
+    return common::Fail(common::Code::kBadPcap,
+                        path +
+                            " is not a classic pcap file (pcapng is not read: "
+                            "convert it with editcap -F pcap)");
   }
   r->linktype_ = (r->swapped_ ? Swap32(header[5]) : header[5]) & 0x0fffffff;
   switch (r->linktype_) {
@@ -127,7 +128,7 @@ common::Result<std::unique_ptr<PcapReader>> PcapReader::Open(const std::string& 
     case kLinkSll2:
       break;
     default:
-      return common::Fail("bad_pcap",
+      return common::Fail(common::Code::kBadPcap,
                           path + ": link type " + std::to_string(r->linktype_) + " is not read");
   }
   return r;
@@ -138,17 +139,19 @@ common::Result<bool> PcapReader::Next(Datagram* out) {
     uint32_t record[4];
     const size_t got = std::fread(record, 1, sizeof record, f_);
     if (got == 0 && std::feof(f_)) return false;
-    if (got != sizeof record) return common::Fail("bad_pcap", "the pcap file ends mid-record");
+    if (got != sizeof record)
+      return common::Fail(common::Code::kBadPcap, "the pcap file ends mid-record");
     if (swapped_) {
       for (auto& v : record) v = Swap32(v);
     }
     if (record[2] > kSnapLen) {
-      return common::Fail("bad_pcap", "a pcap record claims " + std::to_string(record[2]) +
-                                          " bytes: the file is corrupt");
+      return common::Fail(
+          common::Code::kBadPcap,
+          "a pcap record claims " + std::to_string(record[2]) + " bytes: the file is corrupt");
     }
     buf_.resize(record[2]);
     if (record[2] > 0 && std::fread(buf_.data(), record[2], 1, f_) != 1) {
-      return common::Fail("bad_pcap", "the pcap file ends mid-record");
+      return common::Fail(common::Code::kBadPcap, "the pcap file ends mid-record");
     }
     out->arrival_us =
         static_cast<int64_t>(record[0]) * 1'000'000 + (nanos_ ? record[1] / 1000 : record[1]);

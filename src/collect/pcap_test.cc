@@ -56,12 +56,12 @@ TEST(Pcap, DatagramsRoundTripWithTheirArrivalTimesAndAddresses) {
   FILE* f = std::fopen(bad.c_str(), "wb");
   std::fputs("hello, this is not a capture file", f);
   std::fclose(f);
-  EXPECT_EQ(PcapReader::Open(bad).error().code, "bad_pcap");
+  EXPECT_EQ(PcapReader::Open(bad).error().code, common::Code::kBadPcap);
   std::filesystem::resize_file(path, std::filesystem::file_size(path) - 2);
   auto cut = PcapReader::Open(path).value();
   ASSERT_TRUE(cut->Next(&d).value());
   ASSERT_TRUE(cut->Next(&d).value());
-  EXPECT_EQ(cut->Next(&d).error().code, "bad_pcap");
+  EXPECT_EQ(cut->Next(&d).error().code, common::Code::kBadPcap);
   std::filesystem::remove(path);
   std::filesystem::remove(bad);
 }

@@ -78,8 +78,9 @@ common::Result<std::vector<std::string>> StateJournal::Load() {
     std::error_code ec;
     fs::resize_file(dir_ / "journal", good, ec);
     if (ec) {
-      return std::unexpected(common::Error{
-          "io_error", "cannot cut " + (dir_ / "journal").string() + ": " + ec.message()});
+      return std::unexpected(
+          common::Error{common::Code::kIoError,
+                        "cannot cut " + (dir_ / "journal").string() + ": " + ec.message()});
     }
   }
   journal_bytes_ = good;

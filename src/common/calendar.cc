@@ -12,8 +12,9 @@ Result<BillingCalendar> BillingCalendar::Create(std::string_view zone_name) {
     return BillingCalendar(std::string(zone_name), zone);
   } catch (const std::exception&) {
     // locate_zone throws std::runtime_error for unknown names; a missing tz database too.
-    return Fail("invalid_time_zone", "time zone \"" + std::string(zone_name) +
-                                         "\" is not in the tz database (e.g. Asia/Shanghai, UTC)");
+    return Fail(common::Code::kInvalidTimeZone,
+                "time zone \"" + std::string(zone_name) +
+                    "\" is not in the tz database (e.g. Asia/Shanghai, UTC)");
   }
 }
 

@@ -44,7 +44,7 @@ TEST(BillingCalendar, AddsCalendarMonthsClampingTheDay) {
 TEST(BillingCalendar, RejectsUnknownZones) {
   auto r = BillingCalendar::Create("Mars/Olympus_Mons");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, "invalid_time_zone");
+  EXPECT_EQ(r.error().code, common::Code::kInvalidTimeZone);
   EXPECT_NE(r.error().message.find("Mars/Olympus_Mons"), std::string::npos);
 }
 

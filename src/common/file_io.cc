@@ -23,7 +23,7 @@ bool WriteAll(int fd, std::string_view data) {
 }
 
 Error IoError(const fs::path& path, const char* what) {
-  return Error{"io_error",
+  return Error{common::Code::kIoError,
                std::string("cannot ") + what + " " + path.string() + ": " + std::strerror(errno)};
 }
 

@@ -29,11 +29,11 @@ TEST(FileIo, AnAtomicWriteReplacesTheFileWholeAndPrivately) {
 
   auto missing = ReadFile(dir / "missing");
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, "io_error");
+  EXPECT_EQ(missing.error().code, common::Code::kIoError);
   EXPECT_NE(missing.error().message.find("missing"), std::string::npos);
   auto unwritable = WriteFileAtomically(dir / "no" / "such" / "dir", "x");
   ASSERT_FALSE(unwritable);
-  EXPECT_EQ(unwritable.error().code, "io_error");
+  EXPECT_EQ(unwritable.error().code, common::Code::kIoError);
   fs::remove_all(dir);
 }
 

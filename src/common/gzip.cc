@@ -7,7 +7,8 @@ namespace rampart::common {
 Result<std::string> Gunzip(std::string_view compressed, size_t max_size) {
   z_stream z{};
   // 15 window bits + 32: accept gzip and zlib headers alike.
-  if (inflateInit2(&z, 15 + 32) != Z_OK) return Fail("invalid_gzip", "cannot start inflating");
+  if (inflateInit2(&z, 15 + 32) != Z_OK)
+    return Fail(common::Code::kInvalidGzip, "cannot start inflating");
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
   z.avail_in = static_cast<uInt>(compressed.size());
   std::string out;
@@ -19,20 +20,20 @@ Result<std::string> Gunzip(std::string_view compressed, size_t max_size) {
     rc = inflate(&z, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) {
       inflateEnd(&z);
-      return Fail("invalid_gzip", "the body is not valid gzip (or is truncated)");
+      return Fail(common::Code::kInvalidGzip, "the body is not valid gzip (or is truncated)");
     }
     // Checked before appending, so the inflated text never holds more than `max_size`: a
     // bomb costs at most that much memory, however far it would inflate.
     const size_t produced = sizeof buf - z.avail_out;
     if (produced > max_size - out.size()) {
       inflateEnd(&z);
-      return Fail("payload_too_large",
+      return Fail(common::Code::kPayloadTooLarge,
                   "the inflated body is over " + std::to_string(max_size >> 20) + " MiB");
     }
     out.append(buf, produced);
     if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
       inflateEnd(&z);
-      return Fail("invalid_gzip", "the gzip stream is truncated");
+      return Fail(common::Code::kInvalidGzip, "the gzip stream is truncated");
     }
   }
   inflateEnd(&z);

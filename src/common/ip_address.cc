@@ -19,7 +19,8 @@ Result<IpAddress> IpAddress::Parse(std::string_view text) {
     }
     if (inet_pton(AF_INET6, buf, ip.bytes_.data()) == 1) return ip;
   }
-  return Fail("invalid_ip", "\"" + std::string(text) + "\" is not an IPv4 or IPv6 address");
+  return Fail(common::Code::kInvalidIp,
+              "\"" + std::string(text) + "\" is not an IPv4 or IPv6 address");
 }
 
 bool IpAddress::is_v4() const { return std::memcmp(bytes_.data(), kV4MappedPrefix, 12) == 0; }
@@ -45,7 +46,7 @@ bool Bit(const IpAddress& ip, int i) {
 
 Result<Cidr> Cidr::Parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return Fail("invalid_cidr", "\"" + std::string(text) + "\" " + why, "cidr");
+    return Fail(common::Code::kInvalidCidr, "\"" + std::string(text) + "\" " + why, "cidr");
   };
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos) return bad("is not a CIDR block like 203.0.113.0/28");

@@ -19,7 +19,7 @@ TEST(IpAddress, RejectsNonAddresses) {
        {"", "203.0.113", "203.0.113.256", "example.com", "1.2.3.4 ", "::g", "203.0.113.7/32"}) {
     auto r = IpAddress::Parse(bad);
     ASSERT_FALSE(r.has_value()) << bad;
-    EXPECT_EQ(r.error().code, "invalid_ip");
+    EXPECT_EQ(r.error().code, common::Code::kInvalidIp);
   }
 }
 
@@ -51,7 +51,7 @@ TEST(Cidr, RejectsBadBlocks) {
                           "2001:db8::/129", "1.2.3.0/2a"}) {
     auto r = Cidr::Parse(bad);
     ASSERT_FALSE(r.has_value()) << bad;
-    EXPECT_EQ(r.error().code, "invalid_cidr");
+    EXPECT_EQ(r.error().code, common::Code::kInvalidCidr);
   }
   EXPECT_NE(Cidr::Parse("203.0.113.5/28").error().message.find("203.0.113.0/28"),
             std::string::npos);

@@ -53,9 +53,10 @@ Result<Money> Money::Parse(std::string_view text) {
   const bool negative = !text.empty() && text.front() == '-';
   int64_t fen = 0;
   if (!ParseScaled(negative ? text.substr(1) : text, 2, &fen)) {
-    return Fail("invalid_money", "\"" + std::string(text) +
-                                     "\" is not an amount: expected digits with at most two "
-                                     "decimals, like \"3500.00\"");
+    return Fail(common::Code::kInvalidMoney,
+                "\"" + std::string(text) +
+                    "\" is not an amount: expected digits with at most two "
+                    "decimals, like \"3500.00\"");
   }
   return Money(negative ? -fen : fen);
 }
@@ -74,9 +75,10 @@ std::string Money::ToString() const {
 Result<Decimal> Decimal::Parse(std::string_view text) {
   int64_t micros = 0;
   if (!ParseScaled(text, 6, &micros)) {
-    return Fail("invalid_decimal", "\"" + std::string(text) +
-                                       "\" is not a decimal: expected digits with at most six "
-                                       "decimals, like \"3.875\"");
+    return Fail(common::Code::kInvalidDecimal,
+                "\"" + std::string(text) +
+                    "\" is not a decimal: expected digits with at most six "
+                    "decimals, like \"3.875\"");
   }
   return Decimal(micros);
 }

@@ -26,7 +26,7 @@ TEST(Money, RejectsMalformedAmounts) {
                           "99999999999999999999", "1.2.3", "--1"}) {
     auto r = Money::Parse(bad);
     ASSERT_FALSE(r.has_value()) << bad;
-    EXPECT_EQ(r.error().code, "invalid_money");
+    EXPECT_EQ(r.error().code, common::Code::kInvalidMoney);
   }
 }
 

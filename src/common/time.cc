@@ -30,7 +30,7 @@ bool ParseDate(std::string_view s, std::chrono::year_month_day* out) {
 
 Result<Instant> ParseRfc3339(std::string_view s) {
   auto bad = [&] {
-    return Fail("invalid_time",
+    return Fail(common::Code::kInvalidTime,
                 "\"" + std::string(s) + "\" is not an RFC 3339 time like 2026-11-26T01:30:00Z");
   };
   std::chrono::year_month_day ymd;
@@ -70,7 +70,7 @@ std::string FormatRfc3339(Instant t) {
 Result<std::chrono::year_month_day> ParseDay(std::string_view text) {
   std::chrono::year_month_day ymd;
   if (text.size() != 10 || !ParseDate(text, &ymd)) {
-    return Fail("invalid_day",
+    return Fail(common::Code::kInvalidDay,
                 "\"" + std::string(text) + "\" is not a calendar day like 2026-11-26");
   }
   return ymd;

@@ -23,7 +23,7 @@ TEST(Time, RejectsMalformedTimes) {
         "2026-11-26T01:30:00+24:00", "abcd-11-26T01:30:00Z"}) {
     auto r = ParseRfc3339(bad);
     ASSERT_FALSE(r.has_value()) << bad;
-    EXPECT_EQ(r.error().code, "invalid_time");
+    EXPECT_EQ(r.error().code, common::Code::kInvalidTime);
   }
 }
 
@@ -37,7 +37,7 @@ TEST(Time, ParsesDays) {
   EXPECT_EQ(ParseDay("2028-02-29").value(), 2028y / 2 / 29);
   EXPECT_EQ(FormatDay(2026y / 1 / 5), "2026-01-05");
   for (const char* bad : {"2027-02-29", "2026-1-05", "2026-01-05T", "", "20260105"}) {
-    EXPECT_EQ(ParseDay(bad).error().code, "invalid_day") << bad;
+    EXPECT_EQ(ParseDay(bad).error().code, common::Code::kInvalidDay) << bad;
   }
 }
 

@@ -10,7 +10,7 @@ FieldReader::FieldReader(const boost::json::value& value, std::string path)
     : path_(std::move(path)) {
   object_ = value.if_object();
   if (!object_) {
-    Problem("invalid_type",
+    Problem(common::Code::kInvalidType,
             (path_.empty() ? std::string("the body") : path_) + " must be a JSON object", path_);
   }
 }
@@ -19,8 +19,8 @@ std::string FieldReader::PathOf(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-void FieldReader::Problem(std::string code, std::string message, std::string field) {
-  if (!error_) error_ = common::Error{std::move(code), std::move(message), std::move(field)};
+void FieldReader::Problem(common::Code code, std::string message, std::string field) {
+  if (!error_) error_ = common::Error{code, std::move(message), std::move(field)};
 }
 
 const boost::json::value* FieldReader::Find(std::string_view key, bool required) {
@@ -29,7 +29,7 @@ const boost::json::value* FieldReader::Find(std::string_view key, bool required)
   const boost::json::value* v = object_->if_contains(key);
   if (v && v->is_null()) v = nullptr;  // null means absent
   if (!v && required) {
-    Problem("missing_field", PathOf(key) + " is required", PathOf(key));
+    Problem(common::Code::kMissingField, PathOf(key) + " is required", PathOf(key));
   }
   return v;
 }
@@ -38,7 +38,7 @@ std::optional<std::string> FieldReader::String(std::string_view key, bool requir
   const boost::json::value* v = Find(key, required);
   if (!v) return std::nullopt;
   if (!v->is_string()) {
-    Problem("invalid_type", PathOf(key) + " must be a string", PathOf(key));
+    Problem(common::Code::kInvalidType, PathOf(key) + " must be a string", PathOf(key));
     return std::nullopt;
   }
   return std::string(v->get_string());
@@ -53,17 +53,17 @@ std::optional<int64_t> FieldReader::Int(std::string_view key, bool required, int
     n = v->get_int64();
   } else if (v->is_uint64()) {
     // Above INT64_MAX: always out of range.
-    Problem("out_of_range",
+    Problem(common::Code::kOutOfRange,
             PathOf(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max),
             PathOf(key));
     return std::nullopt;
   }
   if (!n) {
-    Problem("invalid_type", PathOf(key) + " must be an integer", PathOf(key));
+    Problem(common::Code::kInvalidType, PathOf(key) + " must be an integer", PathOf(key));
     return std::nullopt;
   }
   if (*n < min || *n > max) {
-    Problem("out_of_range",
+    Problem(common::Code::kOutOfRange,
             PathOf(key) + " is " + std::to_string(*n) + ", must be between " + std::to_string(min) +
                 " and " + std::to_string(max),
             PathOf(key));
@@ -76,7 +76,7 @@ std::optional<bool> FieldReader::Bool(std::string_view key, bool required) {
   const boost::json::value* v = Find(key, required);
   if (!v) return std::nullopt;
   if (!v->is_bool()) {
-    Problem("invalid_type", PathOf(key) + " must be true or false", PathOf(key));
+    Problem(common::Code::kInvalidType, PathOf(key) + " must be true or false", PathOf(key));
     return std::nullopt;
   }
   return v->get_bool();
@@ -91,8 +91,8 @@ std::optional<std::string> FieldReader::Choice(std::string_view key, bool requir
     if (a == *v) return v;
     list += (list.empty() ? "" : ", ") + std::string(a);
   }
-  Problem("invalid_option", PathOf(key) + " \"" + *v + "\" is not offered; allowed: " + list,
-          PathOf(key));
+  Problem(common::Code::kInvalidOption,
+          PathOf(key) + " \"" + *v + "\" is not offered; allowed: " + list, PathOf(key));
   return std::nullopt;
 }
 
@@ -100,7 +100,7 @@ const boost::json::array* FieldReader::Array(std::string_view key, bool required
   const boost::json::value* v = Find(key, required);
   if (!v) return nullptr;
   if (!v->is_array()) {
-    Problem("invalid_type", PathOf(key) + " must be an array", PathOf(key));
+    Problem(common::Code::kInvalidType, PathOf(key) + " must be an array", PathOf(key));
     return nullptr;
   }
   return &v->get_array();
@@ -114,7 +114,8 @@ std::optional<common::Error> FieldReader::Finish() {
   if (error_ || !object_) return error_;
   for (const auto& [key, _] : *object_) {
     if (std::find(read_.begin(), read_.end(), std::string_view(key)) == read_.end()) {
-      return common::Error{"unknown_field", PathOf(key) + " is not a known field", PathOf(key)};
+      return common::Error{common::Code::kUnknownField, PathOf(key) + " is not a known field",
+                           PathOf(key)};
     }
   }
   return std::nullopt;

@@ -40,7 +40,7 @@ class FieldReader {
   // The full path of a field, for callers that report their own errors.
   std::string PathOf(std::string_view key) const;
   // Records an error unless one is already recorded.
-  void Problem(std::string code, std::string message, std::string field);
+  void Problem(common::Code code, std::string message, std::string field);
   bool ok() const { return !error_.has_value(); }
   // The first problem, or `unknown_field` for a field never read; nullopt when all is well.
   std::optional<common::Error> Finish();

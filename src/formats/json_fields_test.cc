@@ -46,7 +46,7 @@ TEST(FieldReader, NamesTheFieldOfTheFirstProblem) {
     r.Int("n", true, 0, 10);
     auto e = r.Finish();
     ASSERT_TRUE(e.has_value()) << c.body;
-    EXPECT_EQ(e->code, c.code) << c.body;
+    EXPECT_EQ(common::WireName(e->code), c.code) << c.body;
     EXPECT_EQ(e->field, c.field) << c.body;
   }
 }

@@ -18,13 +18,15 @@ common::Result<billing::PurchaseOptions> ParsePurchaseOptions(const boost::json:
   if (auto b = r.Bool("auto_renew", false)) o.auto_renew = *b;
   if (r.ok() && !hdip) {
     if (body.as_object().contains("line")) {
-      r.Problem("invalid_option", "line applies to hdip only; an hdp is bought per region", "line");
+      r.Problem(common::Code::kInvalidOption,
+                "line applies to hdip only; an hdp is bought per region", "line");
     } else if (body.as_object().contains("forwarding_mode")) {
-      r.Problem("invalid_option", "forwarding_mode applies to hdip only", "forwarding_mode");
+      r.Problem(common::Code::kInvalidOption, "forwarding_mode applies to hdip only",
+                "forwarding_mode");
     }
   }
   if (r.ok() && hdip && (given.scope || given.ip_count)) {
-    r.Problem("invalid_option", "scope and ip_count apply to hdp only",
+    r.Problem(common::Code::kInvalidOption, "scope and ip_count apply to hdp only",
               given.scope ? "scope" : "ip_count");
   }
   if (auto e = r.Finish()) return std::unexpected(*e);

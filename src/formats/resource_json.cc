@@ -12,7 +12,8 @@ common::Result<std::vector<metering::RatedResource>> ParseRateResources(
     const boost::json::value& array, common::Instant day_start) {
   const auto* items = array.if_array();
   if (!items) {
-    return common::Fail("invalid_type", "resources must be a JSON array of resources", "resources");
+    return common::Fail(common::Code::kInvalidType, "resources must be a JSON array of resources",
+                        "resources");
   }
   std::vector<metering::RatedResource> out;
   std::set<std::string> ids;
@@ -25,7 +26,8 @@ common::Result<std::vector<metering::RatedResource>> ParseRateResources(
     if (auto id = r.String("id", true)) {
       res.id = *id;
       if (!ids.insert(*id).second)
-        r.Problem("duplicate", "resource id " + *id + " appears twice", r.PathOf("id"));
+        r.Problem(common::Code::kDuplicate, "resource id " + *id + " appears twice",
+                  r.PathOf("id"));
     }
     if (auto t = r.String("tenant", false)) res.tenant = *t;
     const SpecFieldsGiven given = ReadProtectionSpec(r, &spec);
@@ -38,9 +40,11 @@ common::Result<std::vector<metering::RatedResource>> ParseRateResources(
         const std::string ip_path = r.PathOf("ips") + "[" + std::to_string(j) + "]";
         const auto* text = (*ips)[j].if_string();
         auto ip = text ? common::IpAddress::Parse(std::string_view(*text))
-                       : common::Result<common::IpAddress>(common::Fail("invalid_type", "", ""));
+                       : common::Result<common::IpAddress>(
+                             common::Fail(common::Code::kInvalidType, "", ""));
         if (!ip) {
-          r.Problem("invalid_ip", ip_path + " must be an IPv4 or IPv6 address", ip_path);
+          r.Problem(common::Code::kInvalidIp, ip_path + " must be an IPv4 or IPv6 address",
+                    ip_path);
           break;
         }
         res.ips.push_back(*ip);
@@ -50,7 +54,7 @@ common::Result<std::vector<metering::RatedResource>> ParseRateResources(
     if (!given.ip_count) spec.ip_count = static_cast<int64_t>(std::max<size_t>(res.ips.size(), 1));
     if (r.ok() && spec.product == catalog::Product::kHdp &&
         static_cast<int64_t>(res.ips.size()) > spec.ip_count) {
-      r.Problem("invalid_option",
+      r.Problem(common::Code::kInvalidOption,
                 r.PathOf("ips") + " lists " + std::to_string(res.ips.size()) +
                     " IPs, more than the packet's ip_count " + std::to_string(spec.ip_count),
                 r.PathOf("ips"));

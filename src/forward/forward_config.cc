@@ -189,7 +189,8 @@ common::Result<ForwardConfig> ParseForwardConfig(const boost::json::value& doc) 
     }
     for (auto& [key, f] : frontends) config.frontends.push_back(std::move(f));
   } catch (const Problem& p) {
-    return common::Fail("invalid_config", "the configuration is malformed at " + p.path);
+    return common::Fail(common::Code::kInvalidConfig,
+                        "the configuration is malformed at " + p.path);
   }
   return config;
 }

@@ -236,7 +236,7 @@ TEST_F(UsageSpoolTest, ABatchTheWindowsFileDoesNotCountIsDropped) {
   auto damaged = UsageSpool::Open(
       dir_, [](uint64_t) {}, &restored);
   ASSERT_FALSE(damaged);
-  EXPECT_EQ(damaged.error().code, "invalid_state");
+  EXPECT_EQ(damaged.error().code, common::Code::kInvalidState);
   EXPECT_NE(damaged.error().message.find("usage"), std::string::npos);
 }
 
@@ -249,7 +249,7 @@ TEST_F(UsageSpoolTest, AStateDirIsLockedForOneProcess) {
   // process's would.
   auto second = agent::StateDir::Open(dir_);
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().code, "conflict");
+  EXPECT_EQ(second.error().code, common::Code::kConflict);
   first->reset();
   EXPECT_TRUE(agent::StateDir::Open(dir_));
 }

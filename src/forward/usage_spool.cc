@@ -17,11 +17,10 @@ common::Result<std::unique_ptr<UsageSpool>> UsageSpool::Open(const fs::path& dir
   const fs::path usage = dir / "usage";
   std::error_code ec;
   if (fs::exists(usage, ec)) {
-    auto text = common::ReadFile(usage);
-    if (!text) return std::unexpected(text.error());
-    auto state = DecodeUsageState(*text);
+    auto text = RAMPART_TRY(common::ReadFile(usage));
+    auto state = DecodeUsageState(text);
     if (!state) {
-      return common::Fail("invalid_state",
+      return common::Fail(common::Code::kInvalidState,
                           usage.string() + " is damaged (" + state.error().message + ")");
     }
     restored->next_seq = state->next_seq;
@@ -29,7 +28,7 @@ common::Result<std::unique_ptr<UsageSpool>> UsageSpool::Open(const fs::path& dir
   }
   fs::create_directories(dir / "batches", ec);
   if (ec) {
-    return common::Fail("io_error",
+    return common::Fail(common::Code::kIoError,
                         "cannot create " + (dir / "batches").string() + ": " + ec.message());
   }
   std::map<uint64_t, agent::UsageBatch> batches;
@@ -39,11 +38,10 @@ common::Result<std::unique_ptr<UsageSpool>> UsageSpool::Open(const fs::path& dir
       fs::remove(entry.path(), ec);
       continue;
     }
-    auto text = common::ReadFile(entry.path());
-    if (!text) return std::unexpected(text.error());
-    auto state = DecodeUsageState(*text);
+    auto text = RAMPART_TRY(common::ReadFile(entry.path()));
+    auto state = DecodeUsageState(text);
     if (!state || state->batches.size() != 1 || std::to_string(state->batches[0].seq) != name) {
-      return common::Fail("invalid_state",
+      return common::Fail(common::Code::kInvalidState,
                           entry.path().string() + " is damaged" +
                               (state ? std::string() : " (" + state.error().message + ")"));
     }
@@ -53,7 +51,7 @@ common::Result<std::unique_ptr<UsageSpool>> UsageSpool::Open(const fs::path& dir
     }
     batches.emplace(state->batches[0].seq, std::move(state->batches[0]));
   }
-  if (ec) return common::Fail("io_error", "cannot list " + (dir / "batches").string());
+  if (ec) return common::Fail(common::Code::kIoError, "cannot list " + (dir / "batches").string());
   for (auto& [seq, b] : batches) restored->batches.push_back(std::move(b));
   return std::unique_ptr<UsageSpool>(new UsageSpool(dir, std::move(on_saved)));
 }
@@ -110,9 +108,9 @@ common::Result<void> UsageSpool::Write(const Change& c) {
     std::error_code ec;
     fs::remove(dir_ / "batches" / std::to_string(seq), ec);
     if (ec) {
-      return common::Fail("io_error", "cannot remove " +
-                                          (dir_ / "batches" / std::to_string(seq)).string() + ": " +
-                                          ec.message());
+      return common::Fail(common::Code::kIoError,
+                          "cannot remove " + (dir_ / "batches" / std::to_string(seq)).string() +
+                              ": " + ec.message());
     }
   }
   UsageState state{.next_seq = c.next_seq, .windows = c.windows, .batches = {}};

@@ -53,7 +53,8 @@ common::Result<UsageState> DecodeUsageState(std::string_view text) {
     return true;
   };
   auto bad = [&](const std::string& what) {
-    return common::Fail("invalid_state", "line " + std::to_string(line_no) + ": " + what);
+    return common::Fail(common::Code::kInvalidState,
+                        "line " + std::to_string(line_no) + ": " + what);
   };
   std::string_view line;
   if (!next_line(line) || line != kHeader) return bad("not a forwarder usage state");

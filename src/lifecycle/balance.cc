@@ -15,19 +15,15 @@ common::Result<account::LedgerEntry> PostMovement(store::Connection& c, std::str
                                                   bool allow_negative) {
   auto entry = account::Post(c, tenant_id, kind, amount, reference, now, allow_negative);
   if (!entry) return entry;
-  auto threshold = LowBalanceThreshold(c, tenant_id);
-  if (!threshold) return std::unexpected(threshold.error());
+  auto threshold = RAMPART_TRY(LowBalanceThreshold(c, tenant_id));
   const Money before = entry->balance_after - entry->amount;
-  if (*threshold > Money() && before >= *threshold && entry->balance_after < *threshold) {
-    if (auto n = Notify(c, tenant_id, "low_balance", "",
-                        "the balance " + entry->balance_after.ToString() + " is below " +
-                            threshold->ToString() + " CNY",
-                        now);
-        !n) {
-      return std::unexpected(n.error());
-    }
+  if (threshold > Money() && before >= threshold && entry->balance_after < threshold) {
+    RAMPART_TRY(Notify(c, tenant_id, "low_balance", "",
+                       "the balance " + entry->balance_after.ToString() + " is below " +
+                           threshold.ToString() + " CNY",
+                       now));
   }
-  if (auto a = ApplyArrears(c, tenant_id, now); !a) return std::unexpected(a.error());
+  RAMPART_TRY(ApplyArrears(c, tenant_id, now));
   return entry;
 }
 
@@ -35,7 +31,7 @@ Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Inst
   auto rows = c.Query("SELECT balance_fen, in_arrears FROM tenants WHERE id = $1",
                       {std::string(tenant_id)});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("not_found", "no such tenant");
+  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
   const bool negative = store::Int((*rows)[0][0]) < 0;
   if (negative == (store::Int((*rows)[0][1]) != 0)) return {};
   auto q = c.Query("UPDATE tenants SET in_arrears = $2 WHERE id = $1",
@@ -48,10 +44,9 @@ Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Inst
       {std::string(tenant_id)});
   if (!live) return std::unexpected(live.error());
   for (const auto& row : *live) {
-    auto r = GetResource(c, tenant_id, store::Text(row[0]));
-    if (!r) return std::unexpected(r.error());
+    auto r = RAMPART_TRY(GetResource(c, tenant_id, store::Text(row[0])));
     if (auto u = UpdateResource(
-            c, *r, now, negative ? "arrears: elastic suspended" : "arrears left: elastic resumed");
+            c, r, now, negative ? "arrears: elastic suspended" : "arrears left: elastic resumed");
         !u) {
       return u;
     }
@@ -65,7 +60,7 @@ Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Inst
 common::Result<void> SetLowBalanceThreshold(store::Connection& c, std::string_view tenant_id,
                                             Money threshold) {
   if (threshold < Money()) {
-    return common::Fail("invalid_option", "low_balance_threshold must not be negative",
+    return common::Fail(common::Code::kInvalidOption, "low_balance_threshold must not be negative",
                         "low_balance_threshold");
   }
   auto q = c.Query("UPDATE tenants SET low_balance_threshold_fen = $2 WHERE id = $1",
@@ -78,7 +73,7 @@ common::Result<Money> LowBalanceThreshold(store::Connection& c, std::string_view
   auto rows = c.Query("SELECT low_balance_threshold_fen FROM tenants WHERE id = $1",
                       {std::string(tenant_id)});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("not_found", "no such tenant");
+  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
   return Money::FromFen(store::Int((*rows)[0][0]));
 }
 

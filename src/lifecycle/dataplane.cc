@@ -21,19 +21,17 @@ common::Result<std::vector<DataplaneResource>> ReadDataplane(store::Connection& 
     out.push_back(DataplaneResource{
         Text(r[0]), Text(r[1]), Text(r[2]), Text(r[3]), Int(r[4]), Int(r[5]), {}, Text(r[6]), {}});
   }
-  auto ips = c.Query(
+  auto ips = RAMPART_TRY(c.Query(
       "SELECT i.resource_id, i.ip FROM resource_ips i JOIN resources r ON r.id = i.resource_id "
-      "WHERE r.state IN ('running', 'expired')");
-  if (!ips) return std::unexpected(ips.error());
-  for (const auto& r : *ips) {
+      "WHERE r.state IN ('running', 'expired')"));
+  for (const auto& r : ips) {
     if (auto it = at.find(Text(r[0])); it != at.end()) out[it->second].ips.push_back(Text(r[1]));
   }
-  auto rules = c.Query(
+  auto rules = RAMPART_TRY(c.Query(
       "SELECT f.resource_id, f.id, f.protocol, f.frontend_port, f.body FROM forwarding_rules f "
       "JOIN resources r ON r.id = f.resource_id WHERE r.state IN ('running', 'expired') "
-      "ORDER BY f.seq");
-  if (!rules) return std::unexpected(rules.error());
-  for (const auto& r : *rules) {
+      "ORDER BY f.seq"));
+  for (const auto& r : rules) {
     if (auto it = at.find(Text(r[0])); it != at.end()) {
       out[it->second].rules.push_back(StoredRule{Text(r[1]), Text(r[2]), Int(r[3]), Text(r[4])});
     }

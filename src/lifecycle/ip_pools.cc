@@ -13,17 +13,14 @@ using store::Text;
 
 common::Result<void> LockAddressSpace(store::Connection& c) {
   if (c.dialect() != store::Dialect::kPostgres) return {};
-  if (auto l = c.Query("LOCK TABLE ip_pools IN SHARE ROW EXCLUSIVE MODE"); !l) {
-    return std::unexpected(l.error());
-  }
+  RAMPART_TRY(c.Query("LOCK TABLE ip_pools IN SHARE ROW EXCLUSIVE MODE"));
   return {};
 }
 
 common::Result<std::optional<std::string>> OverlappingPool(store::Connection& c,
                                                            const common::Cidr& cidr) {
-  auto rows = c.Query("SELECT cidr FROM ip_pools");
-  if (!rows) return std::unexpected(rows.error());
-  for (const auto& row : *rows) {
+  auto rows = RAMPART_TRY(c.Query("SELECT cidr FROM ip_pools"));
+  for (const auto& row : rows) {
     if (common::Cidr::Parse(Text(row[0]))->Overlaps(cidr)) return std::optional(Text(row[0]));
   }
   return std::optional<std::string>();
@@ -33,18 +30,17 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
                                std::string_view cidr_text, common::Instant now) {
   auto cidr = common::Cidr::Parse(cidr_text);
   if (!cidr) return std::unexpected(cidr.error());
-  if (auto l = LockAddressSpace(c); !l) return std::unexpected(l.error());
-  auto pool_overlap = OverlappingPool(c, *cidr);
-  if (!pool_overlap) return std::unexpected(pool_overlap.error());
-  if (*pool_overlap) {
-    return common::Fail("conflict", cidr->ToString() + " overlaps the pool " + **pool_overlap,
-                        "cidr");
+  RAMPART_TRY(LockAddressSpace(c));
+  auto pool_overlap = RAMPART_TRY(OverlappingPool(c, *cidr));
+  if (pool_overlap) {
+    return common::Fail(common::Code::kConflict,
+                        cidr->ToString() + " overlaps the pool " + *pool_overlap, "cidr");
   }
   auto prefix = OverlappingPrefix(c, cidr->ToString());
   if (!prefix) return std::unexpected(prefix.error());
   if (*prefix) {
-    return common::Fail("conflict", cidr->ToString() + " overlaps the customer prefix " + **prefix,
-                        "cidr");
+    return common::Fail(common::Code::kConflict,
+                        cidr->ToString() + " overlaps the customer prefix " + **prefix, "cidr");
   }
   IpPool pool{common::NewId("pool"), std::string(region), std::string(line), cidr->ToString(),
               cidr->size()};
@@ -57,13 +53,12 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
 }
 
 common::Result<std::vector<IpPool>> ListPools(store::Connection& c) {
-  auto rows = c.Query(
-      "SELECT p.id, p.region, p.line, p.cidr, p.size, p.next_offset - "
-      "(SELECT count(*) FROM ip_free f WHERE f.pool_id = p.id), p.enabled FROM ip_pools p "
-      "ORDER BY p.seq");
-  if (!rows) return std::unexpected(rows.error());
+  auto rows = RAMPART_TRY(
+      c.Query("SELECT p.id, p.region, p.line, p.cidr, p.size, p.next_offset - "
+              "(SELECT count(*) FROM ip_free f WHERE f.pool_id = p.id), p.enabled FROM ip_pools p "
+              "ORDER BY p.seq"));
   std::vector<IpPool> pools;
-  for (const auto& row : *rows) {
+  for (const auto& row : rows) {
     pools.push_back(IpPool{Text(row[0]), Text(row[1]), Text(row[2]), Text(row[3]), Int(row[4]),
                            Int(row[5]), Int(row[6]) != 0});
   }
@@ -73,12 +68,11 @@ common::Result<std::vector<IpPool>> ListPools(store::Connection& c) {
 namespace {
 
 common::Result<IpPool> FindPool(store::Connection& c, std::string_view id) {
-  auto pools = ListPools(c);
-  if (!pools) return std::unexpected(pools.error());
-  for (auto& p : *pools) {
+  auto pools = RAMPART_TRY(ListPools(c));
+  for (auto& p : pools) {
     if (p.id == id) return std::move(p);
   }
-  return common::Fail("not_found", "no IP pool " + std::string(id));
+  return common::Fail(common::Code::kNotFound, "no IP pool " + std::string(id));
 }
 
 }  // namespace
@@ -95,10 +89,10 @@ common::Result<void> DeletePool(store::Connection& c, std::string_view id) {
   auto pool = FindPool(c, id);
   if (!pool) return std::unexpected(pool.error());
   if (pool->in_use > 0) {
-    return common::Fail("invalid_state", "pool " + pool->cidr + " has " +
-                                             std::to_string(pool->in_use) +
-                                             " addresses in use; disable it and delete it once "
-                                             "they are released");
+    return common::Fail(common::Code::kInvalidState,
+                        "pool " + pool->cidr + " has " + std::to_string(pool->in_use) +
+                            " addresses in use; disable it and delete it once "
+                            "they are released");
   }
   for (const char* sql :
        {"DELETE FROM ip_free WHERE pool_id = $1", "DELETE FROM ip_pools WHERE id = $1"}) {
@@ -118,9 +112,7 @@ common::Result<std::optional<Allocation>> NextAddress(store::Connection& c, std:
   if (!freed) return std::unexpected(freed.error());
   if (!freed->empty()) {
     Allocation a{Text((*freed)[0][0]), Text((*freed)[0][1])};
-    if (auto d = c.Query("DELETE FROM ip_free WHERE ip = $1", {a.ip}); !d) {
-      return std::unexpected(d.error());
-    }
+    RAMPART_TRY(c.Query("DELETE FROM ip_free WHERE ip = $1", {a.ip}));
     return a;
   }
   auto pools = c.Query(
@@ -152,9 +144,8 @@ common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::
 
 common::Result<int64_t> FreeAddresses(store::Connection& c, std::string_view region,
                                       std::string_view line) {
-  auto pools = ListPools(c);
-  if (!pools) return std::unexpected(pools.error());
-  return FreeAddresses(*pools, region, line);
+  auto pools = RAMPART_TRY(ListPools(c));
+  return FreeAddresses(pools, region, line);
 }
 
 int64_t FreeAddresses(const std::vector<IpPool>& pools, std::string_view region,

@@ -74,7 +74,8 @@ common::Result<std::vector<JobRecord>> ListJobs(store::Connection& c, std::strin
   } else if (state == "done") {
     where = "done_at IS NOT NULL";
   } else {
-    return common::Fail("invalid_option", "state must be pending, retrying, dead or done", "state");
+    return common::Fail(common::Code::kInvalidOption,
+                        "state must be pending, retrying, dead or done", "state");
   }
   auto rows = c.Query("SELECT " + std::string(kJobColumns) + " FROM jobs WHERE " + where +
                           " AND seq > $1 ORDER BY seq LIMIT $2",
@@ -95,8 +96,8 @@ common::Result<JobRecord> RetryDeadJob(store::Connection& c, int64_t seq, common
   if (rows->empty()) {
     auto exists = c.Query("SELECT 1 FROM jobs WHERE seq = $1", {seq});
     if (!exists) return std::unexpected(exists.error());
-    if (exists->empty()) return common::Fail("not_found", "no such job");
-    return common::Fail("invalid_state", "only a dead job can be retried");
+    if (exists->empty()) return common::Fail(common::Code::kNotFound, "no such job");
+    return common::Fail(common::Code::kInvalidState, "only a dead job can be retried");
   }
   spdlog::warn("jobs: dead job {} put back in the queue by the operator", seq);
   return RecordFromRow((*rows)[0]);
@@ -113,20 +114,19 @@ std::string JobRunner::KnownKinds() const {
 
 common::Result<QueueStats> JobRunner::Statistics(store::Connection& c) const {
   const std::string known = KnownKinds();
-  auto rows = c.Query(
-      "SELECT "
-      "  coalesce(sum(CASE WHEN dead_at IS NULL AND attempts = 0 THEN 1 ELSE 0 END), 0), "
-      "  coalesce(sum(CASE WHEN dead_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0), "
-      "  coalesce(sum(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0), "
-      "  coalesce(sum(CASE WHEN dead_at IS NULL AND kind NOT IN (" +
-      known +
-      ") THEN 1 ELSE 0 END), 0), "
-      "  min(CASE WHEN dead_at IS NULL AND kind IN (" +
-      known +
-      ") THEN next_try_at END) "
-      "FROM jobs WHERE done_at IS NULL");
-  if (!rows) return std::unexpected(rows.error());
-  const auto& r = (*rows)[0];
+  auto rows = RAMPART_TRY(
+      c.Query("SELECT "
+              "  coalesce(sum(CASE WHEN dead_at IS NULL AND attempts = 0 THEN 1 ELSE 0 END), 0), "
+              "  coalesce(sum(CASE WHEN dead_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0), "
+              "  coalesce(sum(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0), "
+              "  coalesce(sum(CASE WHEN dead_at IS NULL AND kind NOT IN (" +
+              known +
+              ") THEN 1 ELSE 0 END), 0), "
+              "  min(CASE WHEN dead_at IS NULL AND kind IN (" +
+              known +
+              ") THEN next_try_at END) "
+              "FROM jobs WHERE done_at IS NULL"));
+  const auto& r = (rows)[0];
   QueueStats s;
   s.pending = Int(r[0]);
   s.retrying = Int(r[1]);
@@ -140,7 +140,7 @@ common::Result<void> JobRunner::RecordFailure(const Job& job, const common::Erro
                                               common::Instant now) {
   const int64_t attempts = job.attempts + 1;
   const bool dead = attempts >= kMaxJobAttempts;
-  const std::string text = error.code + ": " + error.message;
+  const std::string text = std::string(common::WireName(error.code)) + ": " + error.message;
   if (dead) {
     spdlog::error("jobs: {} {} is dead after {} attempts (last: {}); GET /v1/admin/jobs?state=dead",
                   job.kind, job.subject, attempts, text);
@@ -191,7 +191,8 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
         try {
           return handlers_.at(picked->kind)(c, *picked, now);
         } catch (const std::exception& e) {
-          return common::Fail("internal_error", std::string("unexpected exception: ") + e.what());
+          return common::Fail(common::Code::kInternalError,
+                              std::string("unexpected exception: ") + e.what());
         }
       }();
       if (!h) return std::unexpected(h.error());
@@ -204,7 +205,7 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
       // Before a job was picked the queue itself failed: the caller hears of it. After, the
       // job failed (its handler, or its commit): it is rolled back, recorded and set aside.
       if (!picked) return std::unexpected(done.error());
-      if (auto f = RecordFailure(*picked, done.error(), now); !f) return std::unexpected(f.error());
+      RAMPART_TRY(RecordFailure(*picked, done.error(), now));
       ++ran;
       continue;
     }

@@ -45,7 +45,7 @@ TEST_F(Jobs, AFailingJobNeitherBlocksTheQueueNorRunsForever) {
   JobRunner runner(*db_);
   runner.On("poison", [&](store::Connection&, const Job& j, Instant now) -> common::Result<void> {
     runs.emplace_back(j.subject, now);
-    return common::Fail("storage_error", "order row missing");
+    return common::Fail(common::Code::kStorageError, "order row missing");
   });
   runner.On("ok", [&](store::Connection& c, const Job& j, Instant now) -> common::Result<void> {
     runs.emplace_back(j.subject, now);
@@ -133,13 +133,13 @@ TEST_F(Jobs, OnlyADeadJobCanBeRetried) {
   const int64_t seq = List("pending").at(0).seq;
   auto r = db_->Transact([&](store::Connection& c) { return RetryDeadJob(c, seq, kT0); });
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "invalid_state");
+  EXPECT_EQ(r.error().code, common::Code::kInvalidState);
   r = db_->Transact([&](store::Connection& c) { return RetryDeadJob(c, seq + 100, kT0); });
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "not_found");
+  EXPECT_EQ(r.error().code, common::Code::kNotFound);
   auto bad = db_->Use([&](store::Connection& c) { return ListJobs(c, "stuck", 0, 10); });
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, "invalid_option");
+  EXPECT_EQ(bad.error().code, common::Code::kInvalidOption);
 }
 
 TEST_F(Jobs, AFailedAttemptLeavesNoEffects) {
@@ -147,7 +147,7 @@ TEST_F(Jobs, AFailedAttemptLeavesNoEffects) {
   runner.On("half", [&](store::Connection& c, const Job&, Instant) -> common::Result<void> {
     auto q = c.Query("INSERT INTO meta (key, value) VALUES ('half', 'applied')");
     if (!q) return std::unexpected(q.error());
-    return common::Fail("storage_error", "failed after writing");
+    return common::Fail(common::Code::kStorageError, "failed after writing");
   });
   Schedule("half", "x", kT0);
   ASSERT_TRUE(runner.RunDue(kT0, nullptr));

@@ -23,9 +23,8 @@ common::Result<std::optional<std::string>> OverlappingPrefix(store::Connection& 
                                                              std::string_view cidr_text) {
   auto cidr = common::Cidr::Parse(cidr_text);
   if (!cidr) return std::unexpected(cidr.error());
-  auto rows = c.Query("SELECT cidr FROM tenant_prefixes");
-  if (!rows) return std::unexpected(rows.error());
-  for (const auto& r : *rows) {
+  auto rows = RAMPART_TRY(c.Query("SELECT cidr FROM tenant_prefixes"));
+  for (const auto& r : rows) {
     if (common::Cidr::Parse(Text(r[0]))->Overlaps(*cidr)) return std::optional(Text(r[0]));
   }
   return std::optional<std::string>();
@@ -37,17 +36,18 @@ common::Result<Prefix> AddPrefix(store::Connection& c, std::string_view tenant_i
   if (!cidr) return std::unexpected(cidr.error());
   auto tenant = c.Query("SELECT 1 FROM tenants WHERE id = $1", {std::string(tenant_id)});
   if (!tenant) return std::unexpected(tenant.error());
-  if (tenant->empty()) return common::Fail("not_found", "no such tenant");
-  if (auto l = LockAddressSpace(c); !l) return std::unexpected(l.error());
+  if (tenant->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
+  RAMPART_TRY(LockAddressSpace(c));
   auto pool = OverlappingPool(c, *cidr);
   if (!pool) return std::unexpected(pool.error());
   if (*pool) {
-    return common::Fail("conflict", cidr->ToString() + " overlaps the IP pool " + **pool, "cidr");
+    return common::Fail(common::Code::kConflict,
+                        cidr->ToString() + " overlaps the IP pool " + **pool, "cidr");
   }
-  auto taken = OverlappingPrefix(c, cidr->ToString());
-  if (!taken) return std::unexpected(taken.error());
-  if (*taken) {
-    return common::Fail("conflict", cidr->ToString() + " overlaps an assigned prefix", "cidr");
+  auto taken = RAMPART_TRY(OverlappingPrefix(c, cidr->ToString()));
+  if (taken) {
+    return common::Fail(common::Code::kConflict, cidr->ToString() + " overlaps an assigned prefix",
+                        "cidr");
   }
   Prefix p{0, common::NewId("pfx"), std::string(tenant_id), cidr->ToString(), now};
   auto q = c.Query(
@@ -75,7 +75,7 @@ common::Result<void> DeletePrefix(store::Connection& c, std::string_view tenant_
   auto rows = c.Query("SELECT cidr FROM tenant_prefixes WHERE id = $1 AND tenant_id = $2",
                       {std::string(id), std::string(tenant_id)});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail("not_found", "no such prefix");
+  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such prefix");
   const auto cidr = common::Cidr::Parse(Text((*rows)[0][0]));
   auto bound = c.Query(
       "SELECT i.ip FROM resource_ips i JOIN resources r ON r.id = i.resource_id "
@@ -85,8 +85,9 @@ common::Result<void> DeletePrefix(store::Connection& c, std::string_view tenant_
   for (const auto& b : *bound) {
     auto ip = common::IpAddress::Parse(Text(b[0]));
     if (ip && cidr->Contains(*ip)) {
-      return common::Fail("invalid_state", Text(b[0]) + " is bound inside " + cidr->ToString() +
-                                               ": unbind it before removing the prefix");
+      return common::Fail(common::Code::kInvalidState,
+                          Text(b[0]) + " is bound inside " + cidr->ToString() +
+                              ": unbind it before removing the prefix");
     }
   }
   auto q = c.Query("DELETE FROM tenant_prefixes WHERE id = $1", {std::string(id)});
@@ -99,7 +100,7 @@ common::Result<void> CheckBindable(store::Connection& c, std::string_view tenant
   auto ip = common::IpAddress::Parse(ip_text);
   if (!ip) return std::unexpected(ip.error());
   const auto refused = [&] {
-    return common::Fail("prefix_not_assigned",
+    return common::Fail(common::Code::kPrefixNotAssigned,
                         ip->ToString() +
                             " is not in a prefix assigned to this account; the operator assigns "
                             "prefixes once their ownership is verified",
@@ -109,9 +110,8 @@ common::Result<void> CheckBindable(store::Connection& c, std::string_view tenant
       OverlappingPool(c, *common::Cidr::Parse(ip->ToString() + (ip->is_v4() ? "/32" : "/128")));
   if (!pool) return std::unexpected(pool.error());
   if (*pool) return refused();
-  auto mine = ListPrefixes(c, tenant_id);
-  if (!mine) return std::unexpected(mine.error());
-  for (const auto& p : *mine) {
+  auto mine = RAMPART_TRY(ListPrefixes(c, tenant_id));
+  for (const auto& p : mine) {
     if (common::Cidr::Parse(p.cidr)->Contains(*ip)) return {};
   }
   return refused();

@@ -17,19 +17,20 @@ common::Result<Resource> Live(store::Connection& c, std::string_view tenant_id,
   auto r = GetResourceForUpdate(c, tenant_id, resource_id);
   if (!r) return r;
   if (r->spec.product != product) {
-    return common::Fail("invalid_state", product == catalog::Product::kHdip
-                                             ? "forwarding rules belong to hdip resources"
-                                             : "bindings belong to hdp packets");
+    return common::Fail(common::Code::kInvalidState,
+                        product == catalog::Product::kHdip
+                            ? "forwarding rules belong to hdip resources"
+                            : "bindings belong to hdp packets");
   }
   if (r->state == ResourceState::kReleased || r->state == ResourceState::kFailed) {
-    return common::Fail("invalid_state",
+    return common::Fail(common::Code::kInvalidState,
                         "resource " + r->id + " is " + std::string(billing::ToString(r->state)));
   }
   return r;
 }
 
 common::Error PortTaken(const StoredRule& rule) {
-  return common::Error{"conflict",
+  return common::Error{common::Code::kConflict,
                        rule.protocol + " port " + std::to_string(rule.frontend_port) +
                            " is already forwarded by another rule",
                        "frontend_port"};
@@ -39,7 +40,7 @@ common::Error PortTaken(const StoredRule& rule) {
 
 common::Result<std::vector<StoredRule>> ListRules(store::Connection& c, std::string_view tenant_id,
                                                   std::string_view resource_id) {
-  if (auto r = GetResource(c, tenant_id, resource_id); !r) return std::unexpected(r.error());
+  RAMPART_TRY(GetResource(c, tenant_id, resource_id));
   auto rows = c.Query(
       "SELECT id, protocol, frontend_port, body FROM forwarding_rules WHERE resource_id = $1 "
       "ORDER BY seq",
@@ -53,14 +54,13 @@ common::Result<std::vector<StoredRule>> ListRules(store::Connection& c, std::str
 
 common::Result<StoredRule> AddRule(store::Connection& c, std::string_view tenant_id,
                                    std::string_view resource_id, StoredRule rule) {
-  if (auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdip); !r) {
-    return std::unexpected(r.error());
-  }
+  RAMPART_TRY(Live(c, tenant_id, resource_id, catalog::Product::kHdip));
   auto count = c.Query("SELECT count(*) FROM forwarding_rules WHERE resource_id = $1",
                        {std::string(resource_id)});
   if (!count) return std::unexpected(count.error());
   if (Int((*count)[0][0]) >= kMaxRules) {
-    return common::Fail("limit_exceeded", "an hdip has at most 60 forwarding rules", "rules");
+    return common::Fail(common::Code::kLimitExceeded, "an hdip has at most 60 forwarding rules",
+                        "rules");
   }
   rule.id = common::NewId("rule");
   auto q = c.Query(
@@ -68,7 +68,7 @@ common::Result<StoredRule> AddRule(store::Connection& c, std::string_view tenant
       "VALUES ($1, $2, $3, $4, $5)",
       {rule.id, std::string(resource_id), rule.protocol, rule.frontend_port, rule.body});
   if (!q) {
-    if (q.error().code == "conflict") return std::unexpected(PortTaken(rule));
+    if (q.error().code == common::Code::kConflict) return std::unexpected(PortTaken(rule));
     return std::unexpected(q.error());
   }
   return rule;
@@ -76,58 +76,54 @@ common::Result<StoredRule> AddRule(store::Connection& c, std::string_view tenant
 
 common::Result<StoredRule> ReplaceRule(store::Connection& c, std::string_view tenant_id,
                                        std::string_view resource_id, StoredRule rule) {
-  if (auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdip); !r) {
-    return std::unexpected(r.error());
-  }
+  RAMPART_TRY(Live(c, tenant_id, resource_id, catalog::Product::kHdip));
   auto q = c.Query(
       "UPDATE forwarding_rules SET protocol = $3, frontend_port = $4, body = $5 "
       "WHERE id = $1 AND resource_id = $2 RETURNING id",
       {rule.id, std::string(resource_id), rule.protocol, rule.frontend_port, rule.body});
   if (!q) {
-    if (q.error().code == "conflict") return std::unexpected(PortTaken(rule));
+    if (q.error().code == common::Code::kConflict) return std::unexpected(PortTaken(rule));
     return std::unexpected(q.error());
   }
-  if (q->empty()) return common::Fail("not_found", "no such rule");
+  if (q->empty()) return common::Fail(common::Code::kNotFound, "no such rule");
   return rule;
 }
 
 common::Result<void> DeleteRule(store::Connection& c, std::string_view tenant_id,
                                 std::string_view resource_id, std::string_view rule_id) {
-  if (auto r = GetResource(c, tenant_id, resource_id); !r) return std::unexpected(r.error());
+  RAMPART_TRY(GetResource(c, tenant_id, resource_id));
   auto q = c.Query("DELETE FROM forwarding_rules WHERE id = $1 AND resource_id = $2 RETURNING id",
                    {std::string(rule_id), std::string(resource_id)});
   if (!q) return std::unexpected(q.error());
-  if (q->empty()) return common::Fail("not_found", "no such rule");
+  if (q->empty()) return common::Fail(common::Code::kNotFound, "no such rule");
   return {};
 }
 
 common::Result<std::vector<std::string>> ListBindings(store::Connection& c,
                                                       std::string_view tenant_id,
                                                       std::string_view resource_id) {
-  auto r = GetResource(c, tenant_id, resource_id);
-  if (!r) return std::unexpected(r.error());
-  if (r->spec.product != catalog::Product::kHdp) {
-    return common::Fail("invalid_state", "bindings belong to hdp packets");
+  auto r = RAMPART_TRY(GetResource(c, tenant_id, resource_id));
+  if (r.spec.product != catalog::Product::kHdp) {
+    return common::Fail(common::Code::kInvalidState, "bindings belong to hdp packets");
   }
-  return r->ips;
+  return r.ips;
 }
 
 common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id,
                                 std::string_view resource_id, std::string_view ip,
                                 common::Instant now) {
-  auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdp);
-  if (!r) return std::unexpected(r.error());
-  if (auto b = CheckBindable(c, r->tenant_id, ip); !b) return b;
-  if (static_cast<int64_t>(r->ips.size()) >= r->spec.ip_count) {
-    return common::Fail("limit_exceeded",
-                        "the packet protects at most " + std::to_string(r->spec.ip_count) +
-                            (r->spec.ip_count == 1 ? " IP" : " IPs"),
+  auto r = RAMPART_TRY(Live(c, tenant_id, resource_id, catalog::Product::kHdp));
+  if (auto b = CheckBindable(c, r.tenant_id, ip); !b) return b;
+  if (static_cast<int64_t>(r.ips.size()) >= r.spec.ip_count) {
+    return common::Fail(common::Code::kLimitExceeded,
+                        "the packet protects at most " + std::to_string(r.spec.ip_count) +
+                            (r.spec.ip_count == 1 ? " IP" : " IPs"),
                         "ip");
   }
   auto q = AssignIp(c, resource_id, ip, "", now);
   if (!q) {
-    if (q.error().code == "conflict") {
-      return common::Fail("conflict", std::string(ip) + " is already protected", "ip");
+    if (q.error().code == common::Code::kConflict) {
+      return common::Fail(common::Code::kConflict, std::string(ip) + " is already protected", "ip");
     }
     return q;
   }
@@ -137,18 +133,15 @@ common::Result<void> AddBinding(store::Connection& c, std::string_view tenant_id
 common::Result<void> DeleteBinding(store::Connection& c, std::string_view tenant_id,
                                    std::string_view resource_id, std::string_view ip,
                                    common::Instant now) {
-  if (auto r = Live(c, tenant_id, resource_id, catalog::Product::kHdp); !r) {
-    return std::unexpected(r.error());
-  }
-  auto q = UnassignIps(c, resource_id, ip, now);
-  if (!q) return std::unexpected(q.error());
-  if (q->empty()) return common::Fail("not_found", "no such binding");
+  RAMPART_TRY(Live(c, tenant_id, resource_id, catalog::Product::kHdp));
+  auto q = RAMPART_TRY(UnassignIps(c, resource_id, ip, now));
+  if (q.empty()) return common::Fail(common::Code::kNotFound, "no such binding");
   return {};
 }
 
 common::Result<std::string> GetPolicy(store::Connection& c, std::string_view tenant_id,
                                       std::string_view resource_id) {
-  if (auto r = GetResource(c, tenant_id, resource_id); !r) return std::unexpected(r.error());
+  RAMPART_TRY(GetResource(c, tenant_id, resource_id));
   auto rows =
       c.Query("SELECT body FROM policies WHERE resource_id = $1", {std::string(resource_id)});
   if (!rows) return std::unexpected(rows.error());
@@ -158,11 +151,10 @@ common::Result<std::string> GetPolicy(store::Connection& c, std::string_view ten
 common::Result<void> PutPolicy(store::Connection& c, std::string_view tenant_id,
                                std::string_view resource_id, std::string_view body,
                                common::Instant now) {
-  auto r = GetResource(c, tenant_id, resource_id);
-  if (!r) return std::unexpected(r.error());
-  if (r->state == ResourceState::kReleased || r->state == ResourceState::kFailed) {
-    return common::Fail("invalid_state",
-                        "resource " + r->id + " is " + std::string(billing::ToString(r->state)));
+  auto r = RAMPART_TRY(GetResource(c, tenant_id, resource_id));
+  if (r.state == ResourceState::kReleased || r.state == ResourceState::kFailed) {
+    return common::Fail(common::Code::kInvalidState,
+                        "resource " + r.id + " is " + std::string(billing::ToString(r.state)));
   }
   auto q = c.Query(
       "INSERT INTO policies (resource_id, body, updated_at) VALUES ($1, $2, $3) "

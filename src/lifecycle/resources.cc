@@ -71,11 +71,11 @@ std::optional<size_t> PrintableLength(std::string_view s) {
 
 Result<std::vector<Resource>> Select(store::Connection& c, const std::string& where,
                                      std::initializer_list<Value> params) {
-  auto rows = c.Query("SELECT " + std::string(kColumns) + " FROM resources WHERE " + where, params);
-  if (!rows) return std::unexpected(rows.error());
+  auto rows = RAMPART_TRY(
+      c.Query("SELECT " + std::string(kColumns) + " FROM resources WHERE " + where, params));
   std::vector<Resource> out;
-  for (const auto& row : *rows) out.push_back(FromRow(row));
-  if (auto ips = LoadIps(c, out); !ips) return std::unexpected(ips.error());
+  for (const auto& row : rows) out.push_back(FromRow(row));
+  RAMPART_TRY(LoadIps(c, out));
   return out;
 }
 
@@ -116,7 +116,7 @@ Result<Resource> GetResource(store::Connection& c, std::string_view tenant_id,
                               : Select(c, "id = $1 AND tenant_id = $2",
                                        {std::string(id), std::string(tenant_id)});
   if (!rs) return std::unexpected(rs.error());
-  if (rs->empty()) return common::Fail("not_found", "no such resource");
+  if (rs->empty()) return common::Fail(common::Code::kNotFound, "no such resource");
   return std::move((*rs)[0]);
 }
 
@@ -127,7 +127,7 @@ Result<Resource> GetResourceForUpdate(store::Connection& c, std::string_view ten
     if (owner.empty()) {
       auto rows = c.Query("SELECT tenant_id FROM resources WHERE id = $1", {std::string(id)});
       if (!rows) return std::unexpected(rows.error());
-      if (rows->empty()) return common::Fail("not_found", "no such resource");
+      if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such resource");
       owner = Text((*rows)[0][0]);
     }
     auto locked = c.Query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", {owner});
@@ -272,21 +272,23 @@ Result<void> ValidateLabels(const std::optional<std::string>& name,
   if (name) {
     auto n = PrintableLength(*name);
     if (!n || *n > 64) {
-      return common::Fail("invalid_option", "name: at most 64 characters, no control characters",
-                          "name");
+      return common::Fail(common::Code::kInvalidOption,
+                          "name: at most 64 characters, no control characters", "name");
     }
   }
   if (tags) {
-    if (tags->size() > 10) return common::Fail("invalid_option", "at most 10 tags", "tags");
+    if (tags->size() > 10)
+      return common::Fail(common::Code::kInvalidOption, "at most 10 tags", "tags");
     for (size_t i = 0; i < tags->size(); ++i) {
       auto n = PrintableLength((*tags)[i]);
       if (!n || *n == 0 || *n > 32) {
-        return common::Fail("invalid_option", "each tag: 1 to 32 characters, no control characters",
-                            "tags");
+        return common::Fail(common::Code::kInvalidOption,
+                            "each tag: 1 to 32 characters, no control characters", "tags");
       }
       for (size_t j = 0; j < i; ++j) {
         if ((*tags)[j] == (*tags)[i]) {
-          return common::Fail("invalid_option", "tag \"" + (*tags)[i] + "\" given twice", "tags");
+          return common::Fail(common::Code::kInvalidOption,
+                              "tag \"" + (*tags)[i] + "\" given twice", "tags");
         }
       }
     }

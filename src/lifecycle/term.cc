@@ -36,7 +36,7 @@ Result<std::optional<Resource>> CurrentTerm(store::Connection& c, std::string_vi
   const auto parts = Split(subject);
   auto r = GetResourceForUpdate(c, "", parts[0]);
   if (!r) {
-    if (r.error().code == "not_found") return std::optional<Resource>{};
+    if (r.error().code == common::Code::kNotFound) return std::optional<Resource>{};
     return std::unexpected(r.error());
   }
   if (parts.size() < 2 || !r->expires_at ||
@@ -64,9 +64,8 @@ Result<void> DeleteConfiguration(store::Connection& c, const Resource& r, Instan
 }
 
 Result<void> ReleaseIps(store::Connection& c, const Resource& r, Instant now) {
-  auto removed = UnassignIps(c, r.id, "", now);
-  if (!removed) return std::unexpected(removed.error());
-  for (const auto& [ip, pool] : *removed) {
+  auto removed = RAMPART_TRY(UnassignIps(c, r.id, "", now));
+  for (const auto& [ip, pool] : removed) {
     if (pool.empty()) continue;  // an hdp binding: the customer's own address
     if (auto rel = ReleaseIp(c, ip, pool); !rel) return rel;
   }
@@ -77,23 +76,18 @@ Result<void> ReleaseIps(store::Connection& c, const Resource& r, Instant now) {
 Result<Resource> DoRenew(store::Connection& c, const catalog::PriceBook& book,
                          const common::BillingCalendar& calendar, Resource r, int64_t months,
                          Instant now, std::string_view reason) {
-  auto quote = billing::QuoteRenewal(book, r.spec, months);
-  if (!quote) return std::unexpected(quote.error());
-  auto paid = PostMovement(c, r.tenant_id, "renewal", -quote->amount, r.id, now);
-  if (!paid) return std::unexpected(paid.error());
+  auto quote = RAMPART_TRY(billing::QuoteRenewal(book, r.spec, months));
+  RAMPART_TRY(PostMovement(c, r.tenant_id, "renewal", -quote.amount, r.id, now));
   const bool was_expired = r.state == ResourceState::kExpired;
   const Instant from = was_expired ? now : *r.expires_at;
   r.expires_at = calendar.AddMonths(from, static_cast<int>(months));
-  if (auto p = RecordPaidPeriod(c, r.id, "renewal", {quote->amount, from, *r.expires_at}, now);
-      !p) {
-    return std::unexpected(p.error());
-  }
+  RAMPART_TRY(RecordPaidPeriod(c, r.id, "renewal", {quote.amount, from, *r.expires_at}, now));
   r.state = ResourceState::kRunning;
-  if (auto u = UpdateResource(c, r, now, reason); !u) return std::unexpected(u.error());
-  if (auto s = ScheduleTerm(c, r); !s) return std::unexpected(s.error());
+  RAMPART_TRY(UpdateResource(c, r, now, reason));
+  RAMPART_TRY(ScheduleTerm(c, r));
   if (auto e = Event(c, r, "renewed",
                      std::string(reason) + " for " + std::to_string(months) + " months, " +
-                         quote->amount.ToString() + " CNY; expires " +
+                         quote.amount.ToString() + " CNY; expires " +
                          common::FormatRfc3339(*r.expires_at),
                      now);
       !e) {
@@ -112,11 +106,11 @@ Result<Resource> Cancellable(store::Connection& c, std::string_view tenant_id,
   auto r = Owned(c, tenant_id, resource_id);
   if (!r) return r;
   if (r->state != ResourceState::kRunning && r->state != ResourceState::kProvisioning) {
-    return common::Fail("invalid_state",
+    return common::Fail(common::Code::kInvalidState,
                         "only a provisioning or running resource can be cancelled");
   }
   if (now - r->created_at > billing::kCancelWindow) {
-    return common::Fail("cancel_window_passed",
+    return common::Fail(common::Code::kCancelWindowPassed,
                         "a resource can be cancelled only within 5 days of purchase; " + r->id +
                             " was bought " + common::FormatRfc3339(r->created_at));
   }
@@ -127,9 +121,8 @@ Result<Resource> Cancellable(store::Connection& c, std::string_view tenant_id,
 // used (product.md §6). Before delivery nothing is used: the order's share comes back whole.
 Result<Money> CancelValue(store::Connection& c, const Resource& r, Instant now) {
   if (r.state == ResourceState::kProvisioning) return r.paid;
-  auto periods = PaidPeriods(c, r.id);
-  if (!periods) return std::unexpected(periods.error());
-  return billing::UnusedValue(*periods, now);
+  auto periods = RAMPART_TRY(PaidPeriods(c, r.id));
+  return billing::UnusedValue(periods, now);
 }
 
 }  // namespace
@@ -153,23 +146,20 @@ Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
   auto r = Owned(c, tenant_id, resource_id);
   if (!r) return r;
   if (r->state == ResourceState::kReleased || r->state == ResourceState::kFailed) {
-    return common::Fail("invalid_state",
+    return common::Fail(common::Code::kInvalidState,
                         "resource " + r->id + " is " + std::string(billing::ToString(r->state)));
   }
   std::vector<std::string> changes;
   if (patch.elastic_gbps && *patch.elastic_gbps != r->spec.elastic_gbps) {
     billing::ProtectionSpec spec = r->spec;
     spec.elastic_gbps = *patch.elastic_gbps;
-    if (auto ok = billing::ValidateSpec(book, spec); !ok) return std::unexpected(ok.error());
+    RAMPART_TRY(billing::ValidateSpec(book, spec));
     r->spec.elastic_gbps = *patch.elastic_gbps;
     changes.push_back("elastic");
-    if (auto e = Event(c, *r, "elastic_changed",
-                       "elastic protection peak set to " + std::to_string(r->spec.elastic_gbps) +
-                           " Gbps" + (r->spec.elastic_gbps == 0 ? " (off)" : ""),
-                       now);
-        !e) {
-      return std::unexpected(e.error());
-    }
+    RAMPART_TRY(Event(c, *r, "elastic_changed",
+                      "elastic protection peak set to " + std::to_string(r->spec.elastic_gbps) +
+                          " Gbps" + (r->spec.elastic_gbps == 0 ? " (off)" : ""),
+                      now));
   }
   if (patch.auto_renew && *patch.auto_renew != r->auto_renew) {
     r->auto_renew = *patch.auto_renew;
@@ -177,7 +167,7 @@ Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
   }
   if (patch.forwarding_mode) {
     if (r->spec.product != catalog::Product::kHdip) {
-      return common::Fail("invalid_option", "forwarding_mode applies to hdip only",
+      return common::Fail(common::Code::kInvalidOption, "forwarding_mode applies to hdip only",
                           "forwarding_mode");
     }
     if (*patch.forwarding_mode == r->spec.forwarding_mode) {
@@ -185,20 +175,17 @@ Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
     } else {
       r->pending_forwarding_mode = *patch.forwarding_mode;
       const Instant next_day = calendar.DayEnd(calendar.DayOf(now));
-      if (auto j = ScheduleJob(c, kForwardingJob,
-                               r->id + "|" + std::to_string(EpochSeconds(next_day)) + "|" +
-                                   std::string(billing::ToString(*patch.forwarding_mode)),
-                               next_day);
-          !j) {
-        return std::unexpected(j.error());
-      }
+      RAMPART_TRY(ScheduleJob(c, kForwardingJob,
+                              r->id + "|" + std::to_string(EpochSeconds(next_day)) + "|" +
+                                  std::string(billing::ToString(*patch.forwarding_mode)),
+                              next_day));
     }
     changes.push_back("forwarding mode");
   }
   if (changes.empty()) return r;
   std::string reason = "changed:";
   for (const auto& ch : changes) reason += " " + ch;
-  if (auto u = UpdateResource(c, *r, now, reason); !u) return std::unexpected(u.error());
+  RAMPART_TRY(UpdateResource(c, *r, now, reason));
   return r;
 }
 
@@ -208,9 +195,9 @@ Result<Resource> Renewable(store::Connection& c, std::string_view tenant_id,
   auto r = Owned(c, tenant_id, resource_id);
   if (!r) return r;
   if (r->state != ResourceState::kRunning && r->state != ResourceState::kExpired) {
-    return common::Fail("invalid_state", "only a running or expired resource can be renewed; " +
-                                             r->id + " is " +
-                                             std::string(billing::ToString(r->state)));
+    return common::Fail(common::Code::kInvalidState,
+                        "only a running or expired resource can be renewed; " + r->id + " is " +
+                            std::string(billing::ToString(r->state)));
   }
   return r;
 }
@@ -224,27 +211,25 @@ Result<std::pair<Resource, billing::UpgradeQuote>> Upgradable(store::Connection&
   auto r = Owned(c, tenant_id, resource_id);
   if (!r) return std::unexpected(r.error());
   if (r->state != ResourceState::kRunning) {
-    return common::Fail("invalid_state", "only a running resource can be upgraded");
+    return common::Fail(common::Code::kInvalidState, "only a running resource can be upgraded");
   }
-  auto quote = billing::QuoteUpgrade(book, r->spec, new_base_gbps, *r->expires_at - now);
-  if (!quote) return std::unexpected(quote.error());
-  return std::pair(std::move(*r), std::move(*quote));
+  auto quote =
+      RAMPART_TRY(billing::QuoteUpgrade(book, r->spec, new_base_gbps, *r->expires_at - now));
+  return std::pair(std::move(*r), std::move(quote));
 }
 
 Result<billing::Quote> PriceRenewal(store::Connection& c, const catalog::PriceBook& book,
                                     std::string_view tenant_id, std::string_view resource_id,
                                     int64_t months) {
-  auto r = Renewable(c, tenant_id, resource_id);
-  if (!r) return std::unexpected(r.error());
-  return billing::QuoteRenewal(book, r->spec, months);
+  auto r = RAMPART_TRY(Renewable(c, tenant_id, resource_id));
+  return billing::QuoteRenewal(book, r.spec, months);
 }
 
 Result<billing::UpgradeQuote> PriceUpgrade(store::Connection& c, const catalog::PriceBook& book,
                                            std::string_view tenant_id, std::string_view resource_id,
                                            int64_t new_base_gbps, Instant now) {
-  auto u = Upgradable(c, book, tenant_id, resource_id, new_base_gbps, now);
-  if (!u) return std::unexpected(u.error());
-  return u->second;
+  auto u = RAMPART_TRY(Upgradable(c, book, tenant_id, resource_id, new_base_gbps, now));
+  return u.second;
 }
 
 Result<Resource> Renew(store::Connection& c, const catalog::PriceBook& book,
@@ -258,103 +243,86 @@ Result<Resource> Renew(store::Connection& c, const catalog::PriceBook& book,
 Result<Resource> Upgrade(store::Connection& c, const catalog::PriceBook& book,
                          std::string_view tenant_id, std::string_view resource_id,
                          int64_t new_base_gbps, Instant now) {
-  auto u = Upgradable(c, book, tenant_id, resource_id, new_base_gbps, now);
-  if (!u) return std::unexpected(u.error());
-  auto& [r, quote] = *u;
-  auto paid = PostMovement(c, r.tenant_id, "upgrade", -quote.quote.amount, r.id, now);
-  if (!paid) return std::unexpected(paid.error());
-  if (auto p = RecordPaidPeriod(c, r.id, "upgrade", {quote.quote.amount, now, *r.expires_at}, now);
-      !p) {
-    return std::unexpected(p.error());
-  }
+  auto u = RAMPART_TRY(Upgradable(c, book, tenant_id, resource_id, new_base_gbps, now));
+  auto& [r, quote] = u;
+  RAMPART_TRY(PostMovement(c, r.tenant_id, "upgrade", -quote.quote.amount, r.id, now));
+  RAMPART_TRY(RecordPaidPeriod(c, r.id, "upgrade", {quote.quote.amount, now, *r.expires_at}, now));
   const int64_t old_base = r.spec.base_gbps;
   r.spec.base_gbps = new_base_gbps;
   if (quote.elastic_switched_off) {
     r.spec.elastic_gbps = 0;
-    if (auto e = Event(c, r, "elastic_changed",
-                       "elastic protection switched off: the new base reaches its peak", now);
-        !e) {
-      return std::unexpected(e.error());
-    }
+    RAMPART_TRY(Event(c, r, "elastic_changed",
+                      "elastic protection switched off: the new base reaches its peak", now));
   }
-  if (auto updated = UpdateResource(c, r, now,
-                                    "upgrade " + std::to_string(old_base) + " -> " +
-                                        std::to_string(new_base_gbps) + " Gbps, " +
-                                        quote.quote.amount.ToString() + " CNY");
-      !updated) {
-    return std::unexpected(updated.error());
-  }
+  RAMPART_TRY(UpdateResource(c, r, now,
+                             "upgrade " + std::to_string(old_base) + " -> " +
+                                 std::to_string(new_base_gbps) + " Gbps, " +
+                                 quote.quote.amount.ToString() + " CNY"));
   return r;
 }
 
 Result<Money> PriceCancel(store::Connection& c, std::string_view tenant_id,
                           std::string_view resource_id, Instant now) {
-  auto r = Cancellable(c, tenant_id, resource_id, now);
-  if (!r) return std::unexpected(r.error());
-  return CancelValue(c, *r, now);
+  auto r = RAMPART_TRY(Cancellable(c, tenant_id, resource_id, now));
+  return CancelValue(c, r, now);
 }
 
 Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view tenant_id,
                                           std::string_view resource_id, Instant now) {
-  auto r = Cancellable(c, tenant_id, resource_id, now);
-  if (!r) return std::unexpected(r.error());
-  auto refund = CancelValue(c, *r, now);
+  auto r = RAMPART_TRY(Cancellable(c, tenant_id, resource_id, now));
+  auto refund = CancelValue(c, r, now);
   if (!refund) return std::unexpected(refund.error());
-  if (auto rel = DeleteConfiguration(c, *r, now); !rel) return std::unexpected(rel.error());
-  if (auto j = CancelJob(c, "deliver", r->id, now); !j) return std::unexpected(j.error());
-  r->state = ResourceState::kReleased;
-  r->expires_at.reset();  // its term jobs go stale
-  if (auto u = UpdateResource(c, *r, now, "cancelled"); !u) return std::unexpected(u.error());
+  RAMPART_TRY(DeleteConfiguration(c, r, now));
+  RAMPART_TRY(CancelJob(c, "deliver", r.id, now));
+  r.state = ResourceState::kReleased;
+  r.expires_at.reset();  // its term jobs go stale
+  RAMPART_TRY(UpdateResource(c, r, now, "cancelled"));
   if (*refund > Money()) {
-    auto p = PostMovement(c, r->tenant_id, "refund", *refund, r->id, now);
+    auto p = PostMovement(c, r.tenant_id, "refund", *refund, r.id, now);
     if (!p) return std::unexpected(p.error());
   }
   auto left = c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'",
-                      {r->order_id});
+                      {r.order_id});
   if (!left) return std::unexpected(left.error());
   if (store::Int((*left)[0][0]) == 0) {
-    auto q = c.Query("UPDATE orders SET status = 'refunded' WHERE id = $1", {r->order_id});
+    auto q = c.Query("UPDATE orders SET status = 'refunded' WHERE id = $1", {r.order_id});
     if (!q) return std::unexpected(q.error());
   }
-  if (auto e = Event(c, *r, "released", "cancelled; refunded " + refund->ToString() + " CNY", now);
+  if (auto e = Event(c, r, "released", "cancelled; refunded " + refund->ToString() + " CNY", now);
       !e) {
     return std::unexpected(e.error());
   }
-  return std::make_pair(std::move(*r), *refund);
+  return std::make_pair(std::move(r), *refund);
 }
 
 Result<void> OnReminder(store::Connection& c, std::string_view subject, Instant now) {
-  auto r = CurrentTerm(c, subject);
-  if (!r) return std::unexpected(r.error());
-  if (!*r || (*r)->state != ResourceState::kRunning) return {};
+  auto r = RAMPART_TRY(CurrentTerm(c, subject));
+  if (!r || (r)->state != ResourceState::kRunning) return {};
   const std::string days = Split(subject).back();
-  return Event(c, **r, "expiry_reminder",
+  return Event(c, *r, "expiry_reminder",
                "expires in " + days + (days == "1" ? " day" : " days") + ", at " +
-                   common::FormatRfc3339(*(*r)->expires_at) +
-                   ((*r)->auto_renew ? "; auto-renew is on" : "; renew to keep protection"),
+                   common::FormatRfc3339(*(r)->expires_at) +
+                   ((r)->auto_renew ? "; auto-renew is on" : "; renew to keep protection"),
                now);
 }
 
 Result<void> OnExpire(store::Connection& c, const catalog::PriceBook& book,
                       const common::BillingCalendar& calendar, std::string_view subject,
                       Instant now) {
-  auto current = CurrentTerm(c, subject);
-  if (!current) return std::unexpected(current.error());
-  if (!*current || (*current)->state != ResourceState::kRunning) return {};
-  Resource r = std::move(**current);
+  auto current = RAMPART_TRY(CurrentTerm(c, subject));
+  if (!current || (current)->state != ResourceState::kRunning) return {};
+  Resource r = std::move(*current);
   if (r.auto_renew) {
     // Auto-renewal renews one month at a time, and only when the balance covers it (checked
     // first, so a refusal leaves nothing to undo and the expiry below goes ahead).
-    auto tenant = account::GetTenant(c, r.tenant_id);
-    if (!tenant) return std::unexpected(tenant.error());
+    auto tenant = RAMPART_TRY(account::GetTenant(c, r.tenant_id));
     auto quote = billing::QuoteRenewal(book, r.spec, 1);
-    if (quote && tenant->balance >= quote->amount) {
-      auto renewed = DoRenew(c, book, calendar, r, 1, now, "auto-renewal");
-      if (!renewed) return std::unexpected(renewed.error());
+    if (quote && tenant.balance >= quote->amount) {
+      RAMPART_TRY(DoRenew(c, book, calendar, r, 1, now, "auto-renewal"));
       return {};
     }
     if (auto e = Event(c, r, "expiry_reminder",
-                       "auto-renewal failed: the balance " + tenant->balance.ToString() +
+                       "auto-renewal failed: the balance " + tenant.balance.ToString() +
                            " does not cover " + (quote ? quote->amount.ToString() : "the renewal"),
                        now);
         !e) {
@@ -373,10 +341,9 @@ Result<void> OnExpire(store::Connection& c, const catalog::PriceBook& book,
 }
 
 Result<void> OnRelease(store::Connection& c, std::string_view subject, Instant now) {
-  auto current = CurrentTerm(c, subject);
-  if (!current) return std::unexpected(current.error());
-  if (!*current || (*current)->state != ResourceState::kExpired) return {};
-  Resource r = std::move(**current);
+  auto current = RAMPART_TRY(CurrentTerm(c, subject));
+  if (!current || (current)->state != ResourceState::kExpired) return {};
+  Resource r = std::move(*current);
   if (auto rel = DeleteConfiguration(c, r, now); !rel) return rel;
   r.state = ResourceState::kReleased;
   r.ips.clear();
@@ -387,7 +354,8 @@ Result<void> OnRelease(store::Connection& c, std::string_view subject, Instant n
 Result<void> OnForwardingMode(store::Connection& c, std::string_view subject, Instant now) {
   const auto parts = Split(subject);
   auto r = GetResourceForUpdate(c, "", parts[0]);
-  if (!r) return r.error().code == "not_found" ? Result<void>{} : std::unexpected(r.error());
+  if (!r)
+    return r.error().code == common::Code::kNotFound ? Result<void>{} : std::unexpected(r.error());
   const auto mode = billing::ParseForwardingMode(parts.back());
   if (!mode || r->pending_forwarding_mode != mode) return {};  // changed again since
   r->spec.forwarding_mode = *mode;

@@ -97,22 +97,24 @@ common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view ten
                                       std::string_view secrets_key, common::Instant now,
                                       bool allow_private) {
   if (!ValidHttpUrl(url)) {
-    return common::Fail("invalid_option",
+    return common::Fail(common::Code::kInvalidOption,
                         "url must be an https:// or http:// URL with a host, like "
                         "https://hooks.example.com/rampart",
                         "url");
   }
   if (auto why = allow_private ? std::nullopt : WhyNotPublicHost(url)) {
-    return common::Fail("invalid_option", *why + ": webhooks go to public addresses only", "url");
+    return common::Fail(common::Code::kInvalidOption,
+                        *why + ": webhooks go to public addresses only", "url");
   }
   if (!secret.empty() && (secret.size() < 16 || secret.size() > 200)) {
-    return common::Fail("invalid_option", "secret must be 16 to 200 characters", "secret");
+    return common::Fail(common::Code::kInvalidOption, "secret must be 16 to 200 characters",
+                        "secret");
   }
   auto count = c.Query("SELECT count(*) FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL",
                        {std::string(tenant_id)});
   if (!count) return std::unexpected(count.error());
   if (Int((*count)[0][0]) >= kMaxWebhooks) {
-    return common::Fail("limit_exceeded", "a tenant has at most 10 webhooks", "url");
+    return common::Fail(common::Code::kLimitExceeded, "a tenant has at most 10 webhooks", "url");
   }
   Webhook w;
   w.id = common::NewId("whk");
@@ -151,7 +153,7 @@ common::Result<void> DeleteWebhook(store::Connection& c, std::string_view tenant
       "RETURNING id",
       {std::string(id), std::string(tenant_id), EpochSeconds(now)});
   if (!q) return std::unexpected(q.error());
-  if (q->empty()) return common::Fail("not_found", "no such webhook");
+  if (q->empty()) return common::Fail(common::Code::kNotFound, "no such webhook");
   auto d = c.Query(
       "UPDATE webhook_deliveries SET status = 'cancelled' WHERE webhook_id = $1 AND status = "
       "'pending'",
@@ -180,7 +182,7 @@ common::Result<std::vector<Delivery>> ListDeliveries(store::Connection& c,
   auto owner = c.Query("SELECT count(*) FROM webhooks WHERE id = $1 AND tenant_id = $2",
                        {std::string(webhook_id), std::string(tenant_id)});
   if (!owner) return std::unexpected(owner.error());
-  if (Int((*owner)[0][0]) == 0) return common::Fail("not_found", "no such webhook");
+  if (Int((*owner)[0][0]) == 0) return common::Fail(common::Code::kNotFound, "no such webhook");
   auto rows = c.Query("SELECT " + std::string(kDeliveryColumns) +
                           " FROM webhook_deliveries d WHERE d.webhook_id = $1 AND d.seq > $2 "
                           "ORDER BY d.seq LIMIT $3",
@@ -246,25 +248,24 @@ std::string StandardWebhookKey(std::string_view secret) {
 
 common::Result<int64_t> SealSecretsAtRest(store::Connection& c, std::string_view secrets_key) {
   constexpr std::string_view kProbe = "rampart secrets key";
-  auto check = c.Query("SELECT value FROM meta WHERE key = 'secrets_key_check'");
-  if (!check) return std::unexpected(check.error());
-  if (check->empty()) {
+  auto check = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'secrets_key_check'"));
+  if (check.empty()) {
     auto q = c.Query("INSERT INTO meta (key, value) VALUES ('secrets_key_check', $1)",
                      {common::Seal(secrets_key, kProbe)});
     if (!q) return std::unexpected(q.error());
-  } else if (common::Open(secrets_key, Text((*check)[0][0])) != kProbe) {
-    return common::Fail("secrets_key_mismatch",
+  } else if (common::Open(secrets_key, Text((check)[0][0])) != kProbe) {
+    return common::Fail(common::Code::kSecretsKeyMismatch,
                         "the secrets key is not the one this database's secrets were sealed "
                         "with: give every node the same --secrets-key-file");
   }
-  auto clear = c.Query("SELECT seq, secret FROM webhooks WHERE secret NOT LIKE 'v1.%'");
-  if (!clear) return std::unexpected(clear.error());
-  for (const auto& r : *clear) {
+  auto clear =
+      RAMPART_TRY(c.Query("SELECT seq, secret FROM webhooks WHERE secret NOT LIKE 'v1.%'"));
+  for (const auto& r : clear) {
     auto q = c.Query("UPDATE webhooks SET secret = $2 WHERE seq = $1",
                      {Int(r[0]), common::Seal(secrets_key, Text(r[1]))});
     if (!q) return std::unexpected(q.error());
   }
-  return static_cast<int64_t>(clear->size());
+  return static_cast<int64_t>(clear.size());
 }
 
 }  // namespace rampart::lifecycle

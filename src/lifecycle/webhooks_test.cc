@@ -138,7 +138,7 @@ TEST_F(Webhooks, SecretsAreSealedAtRest) {
   EXPECT_EQ(*in([&](store::Connection& c) { return SealSecretsAtRest(c, key); }), 0);
   auto other = in([&](store::Connection& c) { return SealSecretsAtRest(c, std::string(32, 'o')); });
   ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().code, "secrets_key_mismatch");
+  EXPECT_EQ(other.error().code, common::Code::kSecretsKeyMismatch);
   EXPECT_EQ(StandardWebhookKey("my-own-secret-0123"), "my-own-secret-0123");
 }
 

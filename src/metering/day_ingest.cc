@@ -15,9 +15,9 @@ common::Result<std::unique_ptr<DayIngest>> DayIngest::Create(
     for (const auto& ip : resources[i].ips) {
       auto [it, inserted] = ingest->ips_.try_emplace(ip);
       if (!inserted) {
-        return common::Fail("ip_conflict", "IP " + ip.ToString() + " is claimed by both " +
-                                               resources[it->second.resource].id + " and " +
-                                               resources[i].id);
+        return common::Fail(common::Code::kIpConflict,
+                            "IP " + ip.ToString() + " is claimed by both " +
+                                resources[it->second.resource].id + " and " + resources[i].id);
       }
       it->second.resource = i;
     }
@@ -34,7 +34,7 @@ IngestOutcome DayIngest::Add(const UsageSample& s, std::optional<common::Instant
   if (s.window_start < day_start_ || s.window_start >= day_end_) return IngestOutcome::kOutsideDay;
   auto it = ips_.find(s.ip);
   if (it == ips_.end()) {
-    *why = {"unknown_ip", "no resource protects " + s.ip.ToString(), "ip"};
+    *why = {common::Code::kUnknownIp, "no resource protects " + s.ip.ToString(), "ip"};
     return IngestOutcome::kRejected;
   }
   IpDay& ip = it->second;
@@ -52,7 +52,7 @@ IngestOutcome DayIngest::Add(const UsageSample& s, std::optional<common::Instant
                              " (" + std::to_string(s.window_s) + " s" +
                              (s.source.empty() ? "" : ", source " + s.source) + ")";
     if (s.revision < k.revision) {
-      *why = {"stale_revision",
+      *why = {common::Code::kStaleRevision,
               "revision " + std::to_string(s.revision) + " for " + what + " is older than " +
                   std::to_string(k.revision),
               "revision"};
@@ -63,7 +63,7 @@ IngestOutcome DayIngest::Add(const UsageSample& s, std::optional<common::Instant
           k.out_bytes == incoming.out_bytes) {
         return IngestOutcome::kDuplicate;
       }
-      *why = {"conflict", "a different sample for " + what + " was already accepted",
+      *why = {common::Code::kConflict, "a different sample for " + what + " was already accepted",
               "window_start"};
       return IngestOutcome::kRejected;
     }

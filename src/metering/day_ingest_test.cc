@@ -50,7 +50,7 @@ TEST(DayIngest, RepeatsCountOnceAndConflictsAreRefused) {
   auto changed = s;
   changed.attack_bps += 1;
   EXPECT_EQ(ingest->Add(changed, std::nullopt, &why), IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "conflict");
+  EXPECT_EQ(why.code, common::Code::kConflict);
   // The same start with the other window length is a different window.
   auto five = s;
   five.window_s = 300;
@@ -86,24 +86,24 @@ TEST(DayIngest, SourcesAddUpAndRevisionsReplace) {
   EXPECT_EQ(ingest->Add(corrected, std::nullopt, &why), IngestOutcome::kDuplicate);
 
   EXPECT_EQ(ingest->Add(a, std::nullopt, &why), IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "stale_revision");
+  EXPECT_EQ(why.code, common::Code::kStaleRevision);
   auto differing = corrected;
   differing.attack_bps += 1;
   EXPECT_EQ(ingest->Add(differing, std::nullopt, &why), IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "conflict");
+  EXPECT_EQ(why.code, common::Code::kConflict);
   EXPECT_EQ(ingest->UsageOf(0)->attack().attack_bps[600], 55 * G);
 
   auto bad = a;
   bad.source = "Site A";
   EXPECT_EQ(ingest->Add(bad, std::nullopt, &why), IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "invalid_source");
+  EXPECT_EQ(why.code, common::Code::kInvalidSource);
   bad.source = std::string(65, 'a');
   EXPECT_EQ(ingest->Add(bad, std::nullopt, &why), IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "invalid_source");
+  EXPECT_EQ(why.code, common::Code::kInvalidSource);
   bad.source = "a";
   bad.revision = -1;
   EXPECT_EQ(ingest->Add(bad, std::nullopt, &why), IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "invalid_revision");
+  EXPECT_EQ(why.code, common::Code::kInvalidRevision);
 }
 
 TEST(DayIngest, SortsOutUnknownIpsOtherDaysAndInvalidSamples) {
@@ -112,14 +112,14 @@ TEST(DayIngest, SortsOutUnknownIpsOtherDaysAndInvalidSamples) {
   common::Error why;
   EXPECT_EQ(ingest->Add(Sample("203.0.113.9", "2026-11-26T02:00:00Z", 1), std::nullopt, &why),
             IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "unknown_ip");
+  EXPECT_EQ(why.code, common::Code::kUnknownIp);
   EXPECT_EQ(ingest->Add(Sample("203.0.113.7", "2026-11-25T15:59:00Z", 1), std::nullopt, &why),
             IngestOutcome::kOutsideDay);
   EXPECT_EQ(ingest->Add(Sample("203.0.113.7", "2026-11-26T16:00:00Z", 1), std::nullopt, &why),
             IngestOutcome::kOutsideDay);
   EXPECT_EQ(ingest->Add(Sample("203.0.113.7", "2026-11-26T02:00:00Z", -1), std::nullopt, &why),
             IngestOutcome::kRejected);
-  EXPECT_EQ(why.code, "negative_value");
+  EXPECT_EQ(why.code, common::Code::kNegativeValue);
   EXPECT_EQ(ingest->UsageOf(0), nullptr);
 }
 
@@ -128,7 +128,7 @@ TEST(DayIngest, AnIpBelongsToOneResource) {
                                    Hdip("r2", "t2", "203.0.113.7", 20, 50)};
   auto ingest = DayIngest::Create(kStart, kEnd, rs);
   ASSERT_FALSE(ingest.has_value());
-  EXPECT_EQ(ingest.error().code, "ip_conflict");
+  EXPECT_EQ(ingest.error().code, common::Code::kIpConflict);
 }
 
 TEST(RateDay, OneBillPerTenantWithItsLines) {

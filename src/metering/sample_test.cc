@@ -43,7 +43,7 @@ TEST_P(ValidateSampleRejects, WithOneReason) {
   GetParam().mutate(s);
   auto e = ValidateSample(s, kNow);
   ASSERT_TRUE(e.has_value());
-  EXPECT_EQ(e->code, GetParam().code);
+  EXPECT_EQ(common::WireName(e->code), GetParam().code);
   EXPECT_EQ(e->field, GetParam().field);
   EXPECT_FALSE(e->message.empty());
 }

@@ -57,7 +57,7 @@ bool ParseInt(std::string_view f, int64_t* out) {
 }
 
 common::Error BadRow(std::string message, std::string field) {
-  return common::Error{"bad_row", std::move(message), std::move(field)};
+  return common::Error{common::Code::kBadRow, std::move(message), std::move(field)};
 }
 
 }  // namespace
@@ -104,7 +104,7 @@ common::Result<CsvProgress> UsageCsvReader::Read(const OnSample& on_sample,
       }
       if (!ok) {
         fatal = common::Error{
-            "bad_csv",
+            common::Code::kBadCsv,
             "line 1: the header must name the columns "
             "window_start,window_s,ip,attack_bps,in_bytes,out_bytes (and optionally source, "
             "revision); got \"" +
@@ -168,7 +168,7 @@ common::Result<CsvProgress> UsageCsvReader::Read(const OnSample& on_sample,
     const size_t got = std::fread(buf.data(), 1, buf.size(), in_);
     if (got == 0) {
       if (std::ferror(in_)) {
-        return common::Fail("io_error",
+        return common::Fail(common::Code::kIoError,
                             std::string("reading usage failed: ") + std::strerror(errno));
       }
       break;
@@ -197,7 +197,8 @@ common::Result<CsvProgress> UsageCsvReader::Read(const OnSample& on_sample,
   }
   if (!stop && !carry.empty()) handle_line(carry);  // last line without a newline
   if (!header_seen && !fatal) {
-    fatal = common::Error{"bad_csv", "the usage CSV is empty: expected a header line", ""};
+    fatal =
+        common::Error{common::Code::kBadCsv, "the usage CSV is empty: expected a header line", ""};
   }
   if (fatal) return std::unexpected(*fatal);
   if (on_progress) on_progress(progress);

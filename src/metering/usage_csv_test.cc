@@ -116,7 +116,7 @@ TEST(UsageCsv, RejectsAWrongHeader) {
         "window_start,window_s,ip,attack_bps,in_bytes,out_bytes,source,revision,x\n"}) {
     auto o = ReadText(text);
     ASSERT_FALSE(o.result.has_value()) << text;
-    EXPECT_EQ(o.result.error().code, "bad_csv");
+    EXPECT_EQ(o.result.error().code, common::Code::kBadCsv);
   }
 }
 

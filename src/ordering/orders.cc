@@ -50,10 +50,10 @@ Order FromRow(const store::Row& r) {
 
 Result<std::vector<Order>> Select(store::Connection& c, const std::string& where,
                                   std::initializer_list<Value> params) {
-  auto rows = c.Query("SELECT " + std::string(kColumns) + " FROM orders WHERE " + where, params);
-  if (!rows) return std::unexpected(rows.error());
+  auto rows = RAMPART_TRY(
+      c.Query("SELECT " + std::string(kColumns) + " FROM orders WHERE " + where, params));
   std::vector<Order> out;
-  for (const auto& row : *rows) {
+  for (const auto& row : rows) {
     out.push_back(FromRow(row));
     auto res =
         c.Query("SELECT id FROM resources WHERE order_id = $1 ORDER BY seq", {out.back().id});
@@ -73,12 +73,10 @@ Result<void> SetStatus(store::Connection& c, std::string_view order_id, std::str
 // A delivery failed: every resource of the order fails, IPs already given to its siblings
 // return to the pool, pending deliveries are cancelled, and the order is refunded in full.
 Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
-  auto resources = lifecycle::ResourcesOfOrder(c, order.id);
-  if (!resources) return std::unexpected(resources.error());
-  for (auto& r : *resources) {
-    auto removed = lifecycle::UnassignIps(c, r.id, "", now);
-    if (!removed) return std::unexpected(removed.error());
-    for (const auto& [ip, pool] : *removed) {
+  auto resources = RAMPART_TRY(lifecycle::ResourcesOfOrder(c, order.id));
+  for (auto& r : resources) {
+    auto removed = RAMPART_TRY(lifecycle::UnassignIps(c, r.id, "", now));
+    for (const auto& [ip, pool] : removed) {
       if (pool.empty()) continue;
       if (auto rel = lifecycle::ReleaseIp(c, ip, pool); !rel) return std::unexpected(rel.error());
     }
@@ -87,8 +85,7 @@ Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
     if (auto j = lifecycle::CancelJob(c, kDeliverJob, r.id, now); !j) return j;
   }
   if (auto s = SetStatus(c, order.id, "failed"); !s) return s;
-  auto refund = lifecycle::PostMovement(c, order.tenant_id, "refund", order.amount, order.id, now);
-  if (!refund) return std::unexpected(refund.error());
+  RAMPART_TRY(lifecycle::PostMovement(c, order.tenant_id, "refund", order.amount, order.id, now));
   if (auto n = lifecycle::Notify(c, order.tenant_id, "delivery_failed", "",
                                  "order " + order.id + " could not be delivered (no free IP in " +
                                      order.options.spec.region + "/" + order.options.spec.line +
@@ -127,13 +124,12 @@ Result<billing::Quote> QuoteForTenant(store::Connection& c, const catalog::Price
 Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
                           std::string_view tenant_id, const billing::PurchaseOptions& options,
                           Instant now) {
-  auto quote = QuoteForTenant(c, book, tenant_id, options);
-  if (!quote) return std::unexpected(quote.error());
+  auto quote = RAMPART_TRY(QuoteForTenant(c, book, tenant_id, options));
   Order o;
   o.id = common::NewId("ord");
   o.tenant_id = std::string(tenant_id);
   o.status = "unpaid";
-  o.amount = quote->amount;
+  o.amount = quote.amount;
   o.options = options;
   o.created_at = now;
   o.lapses_at = now + kUnpaidLifetime;
@@ -149,9 +145,7 @@ Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
        options.months, int64_t{options.auto_renew}, EpochSeconds(now), EpochSeconds(o.lapses_at)});
   if (!q) return std::unexpected(q.error());
   o.seq = Int((*q)[0][0]);
-  if (auto j = lifecycle::ScheduleJob(c, kLapseJob, o.id, o.lapses_at); !j) {
-    return std::unexpected(j.error());
-  }
+  RAMPART_TRY(lifecycle::ScheduleJob(c, kLapseJob, o.id, o.lapses_at));
   return o;
 }
 
@@ -161,7 +155,7 @@ Result<Order> GetOrder(store::Connection& c, std::string_view tenant_id,
                               : Select(c, "id = $1 AND tenant_id = $2",
                                        {std::string(order_id), std::string(tenant_id)});
   if (!os) return std::unexpected(os.error());
-  if (os->empty()) return common::Fail("not_found", "no such order");
+  if (os->empty()) return common::Fail(common::Code::kNotFound, "no such order");
   return std::move((*os)[0]);
 }
 
@@ -178,7 +172,7 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
   auto order = GetOrder(c, tenant_id, order_id);
   if (!order) return order;
   if (order->status != "unpaid" || now >= order->lapses_at) {
-    return common::Fail("order_not_payable",
+    return common::Fail(common::Code::kOrderNotPayable,
                         "order " + order->id + " is " +
                             (order->status == "unpaid" ? std::string("lapsed") : order->status) +
                             "; only an unpaid order can be paid");
@@ -191,20 +185,16 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
       {order->id, EpochSeconds(now)});
   if (!paid) return std::unexpected(paid.error());
   if (paid->empty()) {
-    return common::Fail("order_not_payable", "order " + order->id + " was paid meanwhile");
+    return common::Fail(common::Code::kOrderNotPayable,
+                        "order " + order->id + " was paid meanwhile");
   }
   auto debit =
       lifecycle::PostMovement(c, tenant_id, "order_payment", -order->amount, order->id, now);
   if (!debit) return std::unexpected(debit.error());
-  if (auto j = lifecycle::CancelJob(c, kLapseJob, order->id, now); !j) {
-    return std::unexpected(j.error());
-  }
-  if (auto n = lifecycle::Notify(
-          c, order->tenant_id, "order_paid", "",
-          "order " + order->id + " paid: " + order->amount.ToString() + " CNY", now);
-      !n) {
-    return std::unexpected(n.error());
-  }
+  RAMPART_TRY(lifecycle::CancelJob(c, kLapseJob, order->id, now));
+  RAMPART_TRY(
+      lifecycle::Notify(c, order->tenant_id, "order_paid", "",
+                        "order " + order->id + " paid: " + order->amount.ToString() + " CNY", now));
   // The amount was rounded once for the whole line; each resource records its share for
   // refunds, the last one taking the remainder so the shares add up exactly.
   const int64_t quantity = order->options.quantity;
@@ -221,11 +211,8 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
     r.paid = common::Money::FromFen(
         i + 1 < quantity ? share : order->amount.fen() - share * (quantity - 1));
     r.created_at = now;
-    if (auto ins = lifecycle::InsertResource(c, r, "paid"); !ins)
-      return std::unexpected(ins.error());
-    if (auto j = lifecycle::ScheduleJob(c, kDeliverJob, r.id, now + delivery.DelayFor(r.id)); !j) {
-      return std::unexpected(j.error());
-    }
+    RAMPART_TRY(lifecycle::InsertResource(c, r, "paid"));
+    RAMPART_TRY(lifecycle::ScheduleJob(c, kDeliverJob, r.id, now + delivery.DelayFor(r.id)));
   }
   return GetOrder(c, tenant_id, order_id);
 }
@@ -233,15 +220,15 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
 Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar& calendar,
                              std::string_view resource_id, Instant now) {
   auto r = lifecycle::GetResourceForUpdate(c, "", resource_id);
-  if (!r) return r.error().code == "not_found" ? Result<void>{} : std::unexpected(r.error());
+  if (!r)
+    return r.error().code == common::Code::kNotFound ? Result<void>{} : std::unexpected(r.error());
   if (r->state != ResourceState::kProvisioning) return {};  // failed with its order, or done
   auto order = GetOrder(c, "", r->order_id);
   if (!order) return std::unexpected(order.error());
   if (r->spec.product == catalog::Product::kHdip) {
-    auto ip = lifecycle::AllocateIp(c, r->spec.region, r->spec.line);
-    if (!ip) return std::unexpected(ip.error());
-    if (!*ip) return FailOrder(c, *order, now);  // the pool is exhausted
-    if (auto a = lifecycle::AssignIp(c, r->id, (*ip)->ip, (*ip)->pool_id, now); !a) return a;
+    auto ip = RAMPART_TRY(lifecycle::AllocateIp(c, r->spec.region, r->spec.line));
+    if (!ip) return FailOrder(c, *order, now);  // the pool is exhausted
+    if (auto a = lifecycle::AssignIp(c, r->id, (ip)->ip, (ip)->pool_id, now); !a) return a;
   }
   // hdp protects the customer's own IPs, bound after delivery: nothing to allocate.
   r->state = ResourceState::kRunning;

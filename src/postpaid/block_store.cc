@@ -13,12 +13,11 @@ using store::Text;
 // Adds one stored row (ip, window_s, slots, part, source at `ip`, +1, +2, +3, +4) to `day`;
 // rows come in part order.
 common::Result<void> AddPart(DayBlocks* day, const store::Row& r, size_t ip) {
-  auto block = UsageBlock::Decode(store::Bytes(r[ip + 2]));
-  if (!block) return std::unexpected(block.error());
+  auto block = RAMPART_TRY(UsageBlock::Decode(store::Bytes(r[ip + 2])));
   const BlockKey key{Text(r[ip]), Int(r[ip + 1]), Text(r[ip + 4])};
-  auto [it, fresh] = day->blocks.try_emplace(key, std::move(*block));
+  auto [it, fresh] = day->blocks.try_emplace(key, std::move(block));
   if (!fresh) {
-    if (auto m = it->second.Merge(*block); !m) return m;
+    if (auto m = it->second.Merge(block); !m) return m;
   }
   Parts& p = day->parts[key];
   ++p.count;
@@ -44,9 +43,8 @@ common::Result<DayBlocks> LoadDayBlocks(store::Connection& c, const std::string&
 
 common::Result<Blocks> LoadBlocks(store::Connection& c, const std::string& resource,
                                   const std::string& day) {
-  auto loaded = LoadDayBlocks(c, resource, day);
-  if (!loaded) return std::unexpected(loaded.error());
-  return std::move(loaded->blocks);
+  auto loaded = RAMPART_TRY(LoadDayBlocks(c, resource, day));
+  return std::move(loaded.blocks);
 }
 
 common::Result<std::map<ResourceDay, DayBlocks>> LoadBlocks(store::Connection& c,
@@ -113,11 +111,10 @@ common::Result<void> LockResources(store::Connection& c, const std::set<Resource
   for (size_t i = 0; i < resources.size(); ++i) {
     values += (i ? ", ($" : "($") + std::to_string(i + 1) + "::text)";
   }
-  auto q = c.Query("SELECT count(pg_advisory_xact_lock(" + std::to_string(kUsageLockClass) +
-                       ", h)) FROM (SELECT hashtext(r) AS h FROM (VALUES " + values +
-                       ") AS v(r) ORDER BY 1 OFFSET 0) AS sorted",
-                   resources);
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(c.Query("SELECT count(pg_advisory_xact_lock(" + std::to_string(kUsageLockClass) +
+                          ", h)) FROM (SELECT hashtext(r) AS h FROM (VALUES " + values +
+                          ") AS v(r) ORDER BY 1 OFFSET 0) AS sorted",
+                      resources));
   return {};
 }
 

@@ -60,24 +60,22 @@ common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
   std::vector<metering::RatedResource> resources;
   std::vector<std::unique_ptr<metering::DayUsage>> usage;
   for (const auto& row : *ids) {
-    auto r = lifecycle::GetResource(c, tenant_id, Text(row[0]));
-    if (!r) return std::unexpected(r.error());
-    auto history = lifecycle::History(c, r->id);
-    if (!history) return std::unexpected(history.error());
+    auto r = RAMPART_TRY(lifecycle::GetResource(c, tenant_id, Text(row[0])));
+    auto history = RAMPART_TRY(lifecycle::History(c, r.id));
     metering::RatedResource rated;
-    rated.id = r->id;
+    rated.id = r.id;
     rated.tenant = std::string(tenant_id);
-    rated.spec = r->spec;
-    rated.timeline = lifecycle::Timeline(*history, start, end);
+    rated.spec = r.spec;
+    rated.timeline = lifecycle::Timeline(history, start, end);
     if (rated.timeline.empty()) continue;  // did not exist that day
     // The forwarding mode changes only at a day's start: the one in force then (or at the
     // resource's first row, if it was created during the day) holds all day.
-    rated.spec.forwarding_mode = history->front().forwarding_mode;
-    for (const auto& h : *history) {
+    rated.spec.forwarding_mode = history.front().forwarding_mode;
+    for (const auto& h : history) {
       if (h.effective_at <= start) rated.spec.forwarding_mode = h.forwarding_mode;
     }
     std::unique_ptr<metering::DayUsage> u;
-    auto read = ForEachWindow(c, calendar, r->id, day, [&](const metering::UsageSample& sample) {
+    auto read = ForEachWindow(c, calendar, r.id, day, [&](const metering::UsageSample& sample) {
       if (!u) u = std::make_unique<metering::DayUsage>(start, end);
       u->Add(sample);
     });
@@ -135,15 +133,14 @@ common::Result<void> AddAdjustments(store::Connection& c, const catalog::PriceBo
   for (const auto& row : *days) {
     const std::string day_text = Text(row[0]);
     const common::Day day = *common::ParseDay(day_text);
-    auto rerated = RateTenantDay(c, book, calendar, tenant, day);
-    if (!rerated) return std::unexpected(rerated.error());
+    auto rerated = RAMPART_TRY(RateTenantDay(c, book, calendar, tenant, day));
     auto before = c.Query(
         "SELECT resource_id, amount_fen FROM rated_amounts WHERE tenant_id = $1 AND day = $2",
         {tenant, day_text});
     if (!before) return std::unexpected(before.error());
     std::map<std::string, int64_t> previous;
     for (const auto& b : *before) previous[Text(b[0])] = Int(b[1]);
-    auto now_amounts = AmountsByResource(*rerated);
+    auto now_amounts = AmountsByResource(rerated);
     for (const auto& [resource, fen] : previous) now_amounts.try_emplace(resource, 0);
     for (const auto& [resource, fen] : now_amounts) {
       const int64_t old_fen = previous.count(resource) ? previous[resource] : 0;
@@ -152,7 +149,7 @@ common::Result<void> AddAdjustments(store::Connection& c, const catalog::PriceBo
                  billing::AdjustmentMeasure{day, common::Money::FromFen(old_fen),
                                             common::Money::FromFen(fen)}});
     }
-    if (auto r = RecordRatedAmounts(c, tenant, day_text, *rerated); !r) return r;
+    if (auto r = RecordRatedAmounts(c, tenant, day_text, rerated); !r) return r;
     auto done =
         c.Query("DELETE FROM late_days WHERE tenant_id = $1 AND day = $2", {tenant, day_text});
     if (!done) return std::unexpected(done.error());
@@ -184,12 +181,9 @@ common::Result<void> CloseTenantDay(store::Connection& c, const catalog::PriceBo
   }
   for (const auto& line : bill->lines) {
     if (line.kind == billing::LineKind::kElastic && line.amount > common::Money()) {
-      if (auto n = lifecycle::Notify(
-              c, tenant, "elastic_charge", line.resource,
-              "elastic protection charged " + line.amount.ToString() + " CNY for " + day_text, now);
-          !n) {
-        return std::unexpected(n.error());
-      }
+      RAMPART_TRY(lifecycle::Notify(
+          c, tenant, "elastic_charge", line.resource,
+          "elastic protection charged " + line.amount.ToString() + " CNY for " + day_text, now));
     }
   }
   return {};

@@ -120,12 +120,11 @@ common::Result<std::map<std::string, AttackState>> LoadAttackStates(
     const size_t n = std::min(store::kMaxRowsPerStatement, resources.size() - at);
     std::vector<store::Value> params(resources.begin() + static_cast<std::ptrdiff_t>(at),
                                      resources.begin() + static_cast<std::ptrdiff_t>(at + n));
-    auto rows = c.Query(
+    auto rows = RAMPART_TRY(c.Query(
         "SELECT resource_id, in_attack, last_window FROM attack_state WHERE resource_id IN (" +
             store::Placeholders(1, n) + ")",
-        params);
-    if (!rows) return std::unexpected(rows.error());
-    for (const auto& r : *rows) out[Text(r[0])] = AttackState{Int(r[1]) != 0, Int(r[2])};
+        params));
+    for (const auto& r : rows) out[Text(r[0])] = AttackState{Int(r[1]) != 0, Int(r[2])};
   }
   return out;
 }
@@ -156,7 +155,8 @@ std::vector<Work> AssignOwners(const PreparedBatch& batch,
       if (!owner || (!tenant_id.empty() && owner->tenant != tenant_id)) {
         report->rejected.push_back(
             {e.index,
-             {"unknown_ip", "no resource protects " + group.ip + " at that window", "ip"}});
+             {common::Code::kUnknownIp, "no resource protects " + group.ip + " at that window",
+              "ip"}});
         continue;
       }
       by_owner[owner].push_back(&e);
@@ -195,7 +195,7 @@ Merged MergeUnit(const std::vector<const Work*>& unit, Blocks* blocks, IngestRep
         } else {
           report->rejected.push_back(
               {e->index,
-               {"conflict",
+               {common::Code::kConflict,
                 "a different sample for " + g.ip + " at " +
                     common::FormatRfc3339(e->sample.window_start) + " from source " + g.source +
                     " was already accepted (a correction needs a higher revision)",
@@ -206,7 +206,7 @@ Merged MergeUnit(const std::vector<const Work*>& unit, Blocks* blocks, IngestRep
       if (present && revision < block.revision(slot)) {
         report->rejected.push_back(
             {e->index,
-             {"stale_revision",
+             {common::Code::kStaleRevision,
               "revision " + std::to_string(revision) + " for " + g.ip + " at " +
                   common::FormatRfc3339(e->sample.window_start) + " from source " + g.source +
                   " is older than the stored " + std::to_string(block.revision(slot)),
@@ -316,10 +316,9 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   // The oldest window a sample may have (72 h, §7) with a day of margin: assignments that
   // ended before it cannot own any sample of this batch.
   const int64_t since = (now - std::chrono::hours(96)).time_since_epoch().count();
-  auto owners = OwnersOf(c, ips, since);
-  if (!owners) return std::unexpected(owners.error());
+  auto owners = RAMPART_TRY(OwnersOf(c, ips, since));
 
-  const std::vector<Work> work = AssignOwners(batch, *owners, tenant_id, &report);
+  const std::vector<Work> work = AssignOwners(batch, owners, tenant_id, &report);
   // Stored a (resource, day) at a time, its resources' days in order.
   std::map<ResourceDay, std::vector<const Work*>> units;
   for (const auto& w : work) units[{w.owner->resource, w.group->day}].push_back(&w);
@@ -333,19 +332,17 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   // batches touching one block would each read it, merge their own samples and write it
   // back, the second write dropping the first's samples (READ COMMITTED; a test saw half of
   // the samples lost). SQLite has one writer already.
-  if (auto locked = LockResources(c, wanted); !locked) return std::unexpected(locked.error());
+  RAMPART_TRY(LockResources(c, wanted));
   // On PostgreSQL every (resource, day)'s blocks come in one round trip; on SQLite each is
   // read just before it is merged, which keeps one day's blocks hot in cache at a time
   // (measured ~12 % faster there than holding the whole batch's).
   const bool prefetch = c.dialect() == store::Dialect::kPostgres;
   std::map<ResourceDay, DayBlocks> prefetched;
   if (prefetch) {
-    auto loaded = LoadBlocks(c, wanted);
-    if (!loaded) return std::unexpected(loaded.error());
-    prefetched = std::move(*loaded);
+    auto loaded = RAMPART_TRY(LoadBlocks(c, wanted));
+    prefetched = std::move(loaded);
   }
-  auto states = LoadAttackStates(c, resources);
-  if (!states) return std::unexpected(states.error());
+  auto states = RAMPART_TRY(LoadAttackStates(c, resources));
 
   std::vector<std::vector<store::Value>> rows;   // block parts to write
   std::vector<std::vector<store::Value>> folds;  // blocks whose parts > 0 are folded into 0
@@ -355,16 +352,15 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
     if (prefetch) {
       day = std::move(prefetched[key]);
     } else {
-      auto loaded = LoadDayBlocks(c, key.first, key.second);
-      if (!loaded) return std::unexpected(loaded.error());
-      day = std::move(*loaded);
+      auto loaded = RAMPART_TRY(LoadDayBlocks(c, key.first, key.second));
+      day = std::move(loaded);
     }
     auto merged = MergeUnit(unit, &day.blocks, &report);
     if (merged.added.empty()) continue;
     const Owner& owner = *unit.front()->owner;
     AddPartRows(key, day, merged.added, owner.tenant, now, &rows, &folds);
     if (!prefetch) {  // SQLite: written now, while the block is hot; PostgreSQL: all at once
-      if (auto wrote = WriteBlocks(c, rows, folds); !wrote) return std::unexpected(wrote.error());
+      RAMPART_TRY(WriteBlocks(c, rows, folds));
       rows.clear();
       folds.clear();
     }
@@ -375,18 +371,15 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
     const common::Instant day_end =
         g.day_start + common::Seconds(static_cast<int64_t>(g.slots) * g.window_s);
     if (now >= day_end + kGrace) tenant_days.insert({owner.tenant, key.second});
-    if (auto a = TrackAttacks(c, owner, day.blocks, g.day_start, std::move(merged.windows),
-                              &(*states)[key.first], now);
-        !a) {
-      return std::unexpected(a.error());
-    }
+    RAMPART_TRY(TrackAttacks(c, owner, day.blocks, g.day_start, std::move(merged.windows),
+                             &(states)[key.first], now));
   }
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
   if (report.accepted == 0) return report;
-  if (auto wrote = WriteBlocks(c, rows, folds); !wrote) return std::unexpected(wrote.error());
-  if (auto late = MarkLateDays(c, tenant_days); !late) return std::unexpected(late.error());
-  if (auto saved = SaveAttackStates(c, *states); !saved) return std::unexpected(saved.error());
+  RAMPART_TRY(WriteBlocks(c, rows, folds));
+  RAMPART_TRY(MarkLateDays(c, tenant_days));
+  RAMPART_TRY(SaveAttackStates(c, states));
   return report;
 }
 
@@ -398,14 +391,13 @@ common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
   auto owner = c.Query("SELECT count(*) FROM resources WHERE id = $1 AND tenant_id = $2",
                        {std::string(resource_id), std::string(tenant_id)});
   if (!owner) return std::unexpected(owner.error());
-  if (Int((*owner)[0][0]) == 0) return common::Fail("not_found", "no such resource");
-  auto blocks = LoadBlocks(c, std::string(resource_id), std::string(day));
-  if (!blocks) return std::unexpected(blocks.error());
+  if (Int((*owner)[0][0]) == 0) return common::Fail(common::Code::kNotFound, "no such resource");
+  auto blocks = RAMPART_TRY(LoadBlocks(c, std::string(resource_id), std::string(day)));
   const common::Instant day_start = calendar.DayStart(*common::ParseDay(day));
   std::vector<StoredWindow> out;
   // Summed over sources: keyed by (window start, ip, window length).
   std::map<std::tuple<common::Instant, std::string, int64_t>, size_t> at;
-  for (const auto& [key, block] : *blocks) {
+  for (const auto& [key, block] : blocks) {
     for (size_t i = 0; i < block.slots(); ++i) {
       if (!block.present(i)) continue;
       const auto& v = block.at(i);
@@ -439,10 +431,9 @@ common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
 common::Result<void> ForEachWindow(store::Connection& c, const common::BillingCalendar& calendar,
                                    std::string_view resource_id, common::Day day,
                                    const std::function<void(const metering::UsageSample&)>& f) {
-  auto blocks = LoadBlocks(c, std::string(resource_id), common::FormatDay(day));
-  if (!blocks) return std::unexpected(blocks.error());
+  auto blocks = RAMPART_TRY(LoadBlocks(c, std::string(resource_id), common::FormatDay(day)));
   const common::Instant day_start = calendar.DayStart(day);
-  for (const auto& [key, block] : *blocks) {
+  for (const auto& [key, block] : blocks) {
     metering::UsageSample s;
     s.window_s = key.window_s;
     for (size_t i = 0; i < block.slots(); ++i) {

@@ -49,7 +49,9 @@ std::string UsageBlock::Encode() const {
 }
 
 common::Result<UsageBlock> UsageBlock::Decode(std::string_view bytes) {
-  auto bad = [] { return common::Fail("invalid_block", "a stored usage block is corrupt"); };
+  auto bad = [] {
+    return common::Fail(common::Code::kInvalidBlock, "a stored usage block is corrupt");
+  };
   if (bytes.size() < 8) return bad();
   uint32_t version = 0, n = 0;
   std::memcpy(&version, bytes.data(), 4);
@@ -83,7 +85,8 @@ common::Result<UsageBlock> UsageBlock::Decode(std::string_view bytes) {
 
 common::Result<void> UsageBlock::Merge(const UsageBlock& part) {
   if (part.slots() != slots()) {
-    return common::Fail("invalid_block", "a stored usage block part has another length");
+    return common::Fail(common::Code::kInvalidBlock,
+                        "a stored usage block part has another length");
   }
   ForEachSet(part.bits_, [&](size_t i) { Set(i, part.values_[i], part.revision(i)); });
   return {};

@@ -40,7 +40,7 @@ TEST(UsageBlock, MergesALaterPartOfTheSameLength) {
   EXPECT_TRUE(base.present(1439));
   EXPECT_EQ(base.at(1439), (WindowValues{4, 5, 6}));
   EXPECT_FALSE(base.present(1));
-  EXPECT_EQ(base.Merge(UsageBlock(288)).error().code, "invalid_block");
+  EXPECT_EQ(base.Merge(UsageBlock(288)).error().code, common::Code::kInvalidBlock);
 }
 
 // A correction (a higher revision) is stored as a later part holding the window again: the
@@ -64,7 +64,7 @@ TEST(UsageBlock, RevisionsRoundTripAndALaterPartReplaces) {
   EXPECT_EQ(again.at(6), (WindowValues{7, 8, 9}));
   std::string truncated = base.Encode();
   truncated.pop_back();
-  EXPECT_EQ(UsageBlock::Decode(truncated).error().code, "invalid_block");
+  EXPECT_EQ(UsageBlock::Decode(truncated).error().code, common::Code::kInvalidBlock);
 }
 
 }  // namespace

@@ -476,27 +476,21 @@ int64_t LatestSchemaVersion() { return static_cast<int64_t>(kMigrations.size());
 
 common::Result<int64_t> Migrate(Database& db) {
   auto version = db.Use([](Connection& c) -> common::Result<int64_t> {
-    if (auto r = c.ExecScript(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-        !r) {
-      return std::unexpected(r.error());
-    }
-    auto rows = c.Query("SELECT value FROM meta WHERE key = 'schema_version'");
-    if (!rows) return std::unexpected(rows.error());
-    return rows->empty() ? 0 : std::stoll(Text((*rows)[0][0]));
+    RAMPART_TRY(c.ExecScript(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
+    auto rows = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'schema_version'"));
+    return rows.empty() ? 0 : std::stoll(Text((rows)[0][0]));
   });
   if (!version) return version;
   if (*version > LatestSchemaVersion()) {
-    return common::Fail("storage_error", "the database has schema version " +
-                                             std::to_string(*version) +
-                                             ", newer than this rampart (" +
-                                             std::to_string(LatestSchemaVersion()) + ")");
+    return common::Fail(common::Code::kStorageError,
+                        "the database has schema version " + std::to_string(*version) +
+                            ", newer than this rampart (" + std::to_string(LatestSchemaVersion()) +
+                            ")");
   }
   for (int64_t v = *version; v < LatestSchemaVersion(); ++v) {
     auto applied = db.Transact([&](Connection& c) -> common::Result<int64_t> {
-      if (auto r = c.ExecScript(ForDialect(kMigrations[static_cast<size_t>(v)], c.dialect())); !r) {
-        return std::unexpected(r.error());
-      }
+      RAMPART_TRY(c.ExecScript(ForDialect(kMigrations[static_cast<size_t>(v)], c.dialect())));
       auto r = c.Query(
           "INSERT INTO meta (key, value) VALUES ('schema_version', $1) "
           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -43,7 +43,7 @@ TEST(Store, TransactionsApplyWholeOrNotAtAll) {
         !r) {
       return std::unexpected(r.error());
     }
-    return common::Fail("boom", "later step failed");
+    return common::Fail(common::Code::kConflict, "later step failed");
   });
   EXPECT_FALSE(failed.has_value());
   auto rows = db->Use([](Connection& c) { return c.Query("SELECT count(*) FROM tenants"); });
@@ -88,7 +88,7 @@ TEST(Store, UniqueViolationsAreConflicts) {
   EXPECT_TRUE(insert().has_value());
   auto again = insert();
   ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().code, "conflict");
+  EXPECT_EQ(again.error().code, common::Code::kConflict);
 }
 
 TEST(Store, ValuesRoundTrip) {

@@ -20,9 +20,9 @@ common::Error ErrorOf(PGresult* res, PGconn* conn, std::string_view what) {
   // (connection exception), 57P01-57P03 (admin/crash shutdown, cannot connect now).
   const bool unavailable = PQstatus(conn) == CONNECTION_BAD || sqlstate.substr(0, 2) == "08" ||
                            sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
-  return common::Error{integrity     ? "conflict"
-                       : unavailable ? "database_unavailable"
-                                     : "storage_error",
+  return common::Error{integrity     ? common::Code::kConflict
+                       : unavailable ? common::Code::kDatabaseUnavailable
+                                     : common::Code::kStorageError,
                        std::string(what) + ": " + PQerrorMessage(conn), ""};
 }
 
@@ -54,11 +54,10 @@ common::Result<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
     std::string message = PQerrorMessage(conn);
     PQfinish(conn);
     // The URL may hold a password: name the failure, not the URL.
-    return common::Fail("storage_error", "cannot connect to PostgreSQL: " + message);
+    return common::Fail(common::Code::kStorageError, "cannot connect to PostgreSQL: " + message);
   }
   std::unique_ptr<PostgresConnection> c(new PostgresConnection(conn));
-  if (auto r = c->ExecScript("SET client_min_messages = warning"); !r)
-    return std::unexpected(r.error());
+  RAMPART_TRY(c->ExecScript("SET client_min_messages = warning"));
   return c;
 }
 
@@ -148,7 +147,7 @@ common::Result<void> PostgresConnection::Revive() {
   if (PQstatus(conn_) != CONNECTION_BAD) return {};
   PQreset(conn_);  // reconnects with the original parameters
   if (PQstatus(conn_) != CONNECTION_OK) {
-    return common::Fail("database_unavailable",
+    return common::Fail(common::Code::kDatabaseUnavailable,
                         std::string("cannot reconnect to PostgreSQL: ") + PQerrorMessage(conn_));
   }
   return ExecScript("SET client_min_messages = warning");

@@ -15,7 +15,7 @@ common::Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
-    return common::Fail("storage_error", "cannot open " + path + ": " + message);
+    return common::Fail(common::Code::kStorageError, "cannot open " + path + ": " + message);
   }
   std::unique_ptr<SqliteConnection> c(new SqliteConnection(db));
   sqlite3_busy_timeout(db, 5000);
@@ -36,7 +36,7 @@ SqliteConnection::~SqliteConnection() {
 common::Error SqliteConnection::LastError(std::string_view what) const {
   const int code = sqlite3_extended_errcode(db_);
   const bool constraint = (code & 0xff) == SQLITE_CONSTRAINT;
-  return common::Error{constraint ? "conflict" : "storage_error",
+  return common::Error{constraint ? common::Code::kConflict : common::Code::kStorageError,
                        std::string(what) + ": " + sqlite3_errmsg(db_), ""};
 }
 
@@ -109,7 +109,7 @@ common::Result<void> SqliteConnection::ExecScript(std::string_view sql) {
   if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "unknown error";
     sqlite3_free(message);
-    return common::Fail("storage_error", text);
+    return common::Fail(common::Code::kStorageError, text);
   }
   return {};
 }

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <boost/json.hpp>
 #include <set>
 #include <string_view>
@@ -35,6 +37,17 @@ TEST(Errors, EveryCodeHasItsOwnWireNameAndAStatus) {
   RAMPART_ERROR_CODES(RAMPART_ERROR_CHECK)
 #undef RAMPART_ERROR_CHECK
   EXPECT_GE(names.size(), 60u);
+}
+
+// docs/api.md's table of codes names every code (and so stays the list a client can rely on).
+TEST(Errors, TheApiDocumentListsEveryCode) {
+  std::ifstream in(std::string(RAMPART_SOURCE_DIR) + "/docs/api.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(doc.empty());
+#define RAMPART_ERROR_DOCUMENTED(e, name) \
+  EXPECT_NE(doc.find("`" name "`"), std::string::npos) << name << " is not in docs/api.md";
+  RAMPART_ERROR_CODES(RAMPART_ERROR_DOCUMENTED)
+#undef RAMPART_ERROR_DOCUMENTED
 }
 
 TEST(Errors, AnInternalErrorGivesAnIdAndNoDetail) {

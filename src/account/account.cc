@@ -32,12 +32,11 @@ Result<IssuedKey> StoreKey(store::Connection& c, Role role, std::string_view ten
                            std::string secret, Instant now, std::string_view name = "") {
   IssuedKey key{common::NewId("key"), role, std::string(tenant_id), std::move(secret),
                 std::string(name)};
-  auto r = c.Query(
+  RAMPART_TRY(c.Query(
       "INSERT INTO api_keys (id, tenant_id, role, key_hash, created_at, name) VALUES ($1, $2, $3, "
       "$4, $5, $6)",
       {key.id, tenant_id.empty() ? Value{} : Value{std::string(tenant_id)},
-       std::string(ToString(role)), common::Sha256Hex(key.secret), EpochSeconds(now), key.name});
-  if (!r) return std::unexpected(r.error());
+       std::string(ToString(role)), common::Sha256Hex(key.secret), EpochSeconds(now), key.name}));
   return key;
 }
 
@@ -70,21 +69,20 @@ Result<Tenant> CreateTenant(store::Connection& c, std::string_view name, Instant
 }
 
 Result<Tenant> GetTenant(store::Connection& c, std::string_view tenant_id) {
-  auto rows = c.Query("SELECT id, name, balance_fen, created_at FROM tenants WHERE id = $1",
-                      {std::string(tenant_id)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
-  return TenantFrom((*rows)[0]);
+  auto rows =
+      RAMPART_TRY(c.Query("SELECT id, name, balance_fen, created_at FROM tenants WHERE id = $1",
+                          {std::string(tenant_id)}));
+  if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
+  return TenantFrom(rows[0]);
 }
 
 Result<std::vector<Tenant>> ListTenants(store::Connection& c, int64_t after_seq, int64_t limit) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT id, name, balance_fen, created_at, seq FROM tenants WHERE seq > $1 ORDER BY seq "
       "LIMIT $2",
-      {after_seq, limit});
-  if (!rows) return std::unexpected(rows.error());
+      {after_seq, limit}));
   std::vector<Tenant> out;
-  for (const auto& r : *rows) out.push_back(TenantFrom(r));
+  for (const auto& r : rows) out.push_back(TenantFrom(r));
   return out;
 }
 
@@ -159,12 +157,11 @@ Result<std::vector<KeyInfo>> ListOperatorKeys(store::Connection& c) {
 }
 
 Result<void> RevokeOperatorKey(store::Connection& c, std::string_view key_id, Instant now) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT role FROM api_keys WHERE id = $1 AND tenant_id IS NULL AND revoked_at IS NULL",
-      {std::string(key_id)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such key");
-  if (Text((*rows)[0][0]) == "admin") {
+      {std::string(key_id)}));
+  if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such key");
+  if (Text(rows[0][0]) == "admin") {
     auto live =
         c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL");
     if (!live) return std::unexpected(live.error());
@@ -174,20 +171,18 @@ Result<void> RevokeOperatorKey(store::Connection& c, std::string_view key_id, In
                           "rampart admin rotate-key)");
     }
   }
-  auto r = c.Query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1",
-                   {std::string(key_id), EpochSeconds(now)});
-  if (!r) return std::unexpected(r.error());
+  RAMPART_TRY(c.Query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1",
+                      {std::string(key_id), EpochSeconds(now)}));
   return {};
 }
 
 Result<IssuedKey> RotateAdminKey(store::Connection& c, Instant now) {
   auto key = StoreKey(c, Role::kAdmin, "", "rk_" + common::RandomHex(32), now, "rotated");
   if (!key) return key;
-  auto r = c.Query(
+  RAMPART_TRY(c.Query(
       "UPDATE api_keys SET revoked_at = $2 WHERE role = 'admin' AND id <> $1 AND revoked_at IS "
       "NULL",
-      {key->id, EpochSeconds(now)});
-  if (!r) return std::unexpected(r.error());
+      {key->id, EpochSeconds(now)}));
   return key;
 }
 
@@ -204,22 +199,20 @@ Result<Principal> Authenticate(store::Connection& c, std::string_view secret) {
 
 Result<void> RevokeKey(store::Connection& c, std::string_view tenant_id, std::string_view key_id,
                        Instant now) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND tenant_id = $2 AND revoked_at IS "
       "NULL RETURNING id",
-      {std::string(key_id), std::string(tenant_id), EpochSeconds(now)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such key");
+      {std::string(key_id), std::string(tenant_id), EpochSeconds(now)}));
+  if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such key");
   return {};
 }
 
 Result<std::vector<KeyInfo>> ListKeys(store::Connection& c, std::string_view tenant_id) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT id, role, created_at, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY seq",
-      {std::string(tenant_id)});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(tenant_id)}));
   std::vector<KeyInfo> keys;
-  for (const auto& row : *rows) {
+  for (const auto& row : rows) {
     KeyInfo k{Text(row[0]), *ParseRole(Text(row[1])), Instant(common::Seconds(Int(row[2]))),
               std::nullopt};
     if (!store::IsNull(row[3])) k.revoked_at = Instant(common::Seconds(Int(row[3])));
@@ -230,7 +223,7 @@ Result<std::vector<KeyInfo>> ListKeys(store::Connection& c, std::string_view ten
 
 Result<bool> AnyAdminKey(store::Connection& c) {
   auto rows = RAMPART_TRY(c.Query("SELECT count(*) FROM api_keys WHERE role = 'admin'"));
-  return Int((rows)[0][0]) > 0;
+  return Int(rows[0][0]) > 0;
 }
 
 Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::string_view kind,
@@ -252,21 +245,20 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
   };
   if (amount.fen() > kMaxBalanceFen || amount.fen() < -kMaxBalanceFen) return over_limit();
   const bool credit = amount >= Money();
-  auto updated = c.Query(
+  auto updated = RAMPART_TRY(c.Query(
       credit ? "UPDATE tenants SET balance_fen = balance_fen + $2 WHERE id = $1 AND balance_fen <= "
                "$3 RETURNING balance_fen"
              : "UPDATE tenants SET balance_fen = balance_fen + $2 WHERE id = $1 AND balance_fen >= "
                "$3 RETURNING balance_fen",
       {std::string(tenant_id), amount.fen(),
-       credit ? kMaxBalanceFen - amount.fen() : -kMaxBalanceFen - amount.fen()});
-  if (!updated) return std::unexpected(updated.error());
-  if (updated->empty()) {
-    auto exists = c.Query("SELECT 1 FROM tenants WHERE id = $1", {std::string(tenant_id)});
-    if (!exists) return std::unexpected(exists.error());
-    if (exists->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
+       credit ? kMaxBalanceFen - amount.fen() : -kMaxBalanceFen - amount.fen()}));
+  if (updated.empty()) {
+    auto exists =
+        RAMPART_TRY(c.Query("SELECT 1 FROM tenants WHERE id = $1", {std::string(tenant_id)}));
+    if (exists.empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
     return over_limit();
   }
-  const Money after = Money::FromFen(Int((*updated)[0][0]));
+  const Money after = Money::FromFen(Int(updated[0][0]));
   if (amount < Money() && after < Money() && !allow_negative) {
     return common::Fail(
         common::Code::kInsufficientBalance,
@@ -290,26 +282,24 @@ Result<LedgerEntry> Post(store::Connection& c, std::string_view tenant_id, std::
 
 Result<std::vector<LedgerEntry>> ListLedger(store::Connection& c, std::string_view tenant_id,
                                             int64_t cursor_seq, int64_t limit, bool newest_first) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       newest_first ? "SELECT seq, kind, amount_fen, balance_after_fen, reference, at FROM ledger "
                      "WHERE tenant_id = $1 AND ($2 = 0 OR seq < $2) ORDER BY seq DESC LIMIT $3"
                    : "SELECT seq, kind, amount_fen, balance_after_fen, reference, at FROM ledger "
                      "WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-      {std::string(tenant_id), cursor_seq, limit});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(tenant_id), cursor_seq, limit}));
   std::vector<LedgerEntry> out;
-  for (const auto& r : *rows) out.push_back(EntryFrom(r));
+  for (const auto& r : rows) out.push_back(EntryFrom(r));
   return out;
 }
 
 Result<Money> PrepaidSpent(store::Connection& c, std::string_view tenant_id, Instant from,
                            Instant to) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT COALESCE(SUM(amount_fen), 0) FROM ledger WHERE tenant_id = $1 AND at >= $2 AND "
       "at < $3 AND kind IN ('order_payment', 'renewal', 'upgrade', 'refund')",
-      {std::string(tenant_id), from.time_since_epoch().count(), to.time_since_epoch().count()});
-  if (!rows) return std::unexpected(rows.error());
-  return Money::FromFen(-store::Int((*rows)[0][0]));
+      {std::string(tenant_id), from.time_since_epoch().count(), to.time_since_epoch().count()}));
+  return Money::FromFen(-store::Int(rows[0][0]));
 }
 
 Result<std::vector<Movement>> MovementsBetween(store::Connection& c, Instant from, Instant to) {

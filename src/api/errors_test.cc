@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <fstream>
 #include <iterator>
-#include <boost/json.hpp>
 #include <set>
 #include <string_view>
 

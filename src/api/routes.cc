@@ -113,13 +113,12 @@ HttpResponse Mutate(ApiService& s, Context& c,
   auto attempt = [&] {
     return s.deps().db->Transact([&](store::Connection& conn) -> Result<HttpResponse> {
       if (idempotent) {
-        auto seen = conn.Query(
+        auto seen = RAMPART_TRY(conn.Query(
             "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2 "
             "AND created_at > $3",
-            {scope, c.req.idempotency_key, now - kIdempotencyTtlSeconds});
-        if (!seen) return std::unexpected(seen.error());
-        if (!seen->empty()) {
-          const auto& row = (*seen)[0];
+            {scope, c.req.idempotency_key, now - kIdempotencyTtlSeconds}));
+        if (!seen.empty()) {
+          const auto& row = seen[0];
           if (store::Text(row[0]) != hash) {
             return common::Fail(common::Code::kIdempotencyMismatch,
                                 "this Idempotency-Key was used with a different body");

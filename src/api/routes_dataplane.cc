@@ -6,7 +6,7 @@
 // a resource delivered, expired or released, an IP bound, a rule or policy edited, an upgrade
 // of the ceiling — gives another. With If-None-Match naming the current version it answers
 // 304 with no body; with ?wait=N (1-60 s) as well, it is a long poll: the answer waits until
-// the document changes (200, at most a second after the change) or N seconds pass (304). The
+// the document changes (200, at most a second after the change) or N seconds pass 304. The
 // wait holds no server thread: the document is rebuilt once a second from a timer (a few
 // queries, as a poll would cost).
 #include <charconv>

@@ -175,7 +175,7 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
     return r;
   }
 
-  // Without a valid key, requests are limited per client address; with one, per key (below).
+  // Without a valid key, requests are limited per client address; with one, per key below.
   const auto by_address = [&] { return Limit("addr:" + req.remote_address, "address"); };
   const bool api = req.path.rfind("/v1/", 0) == 0;
   if (!api) {

@@ -140,8 +140,7 @@ common::Result<common::Instant> SimulatedStart(store::Database& db, const std::s
                                                common::Instant real_now) {
   return db.Transact([&](store::Connection& c) -> common::Result<common::Instant> {
     auto rows = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'simulated_now'"));
-    if (!rows.empty())
-      return common::Instant(common::Seconds(std::stoll(store::Text((rows)[0][0]))));
+    if (!rows.empty()) return common::Instant(common::Seconds(std::stoll(store::Text(rows[0][0]))));
     common::Instant t = real_now;
     if (!start.empty()) {
       auto parsed = common::ParseRfc3339(start);
@@ -149,9 +148,8 @@ common::Result<common::Instant> SimulatedStart(store::Database& db, const std::s
         return common::Fail(common::Code::kInvalidTime, "--start: " + parsed.error().message);
       t = *parsed;
     }
-    auto q = c.Query("INSERT INTO meta (key, value) VALUES ('simulated_now', $1)",
-                     {std::to_string(t.time_since_epoch().count())});
-    if (!q) return std::unexpected(q.error());
+    RAMPART_TRY(c.Query("INSERT INTO meta (key, value) VALUES ('simulated_now', $1)",
+                        {std::to_string(t.time_since_epoch().count())}));
     return t;
   });
 }

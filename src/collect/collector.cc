@@ -418,18 +418,18 @@ int RunLive(const CollectOptions& o) {
         counter("rampart_collect_sflow_samples_total", "sFlow flow samples read.",
                 sflow_stats.samples);
         counter("rampart_collect_sflow_samples_not_ip_total",
-                "sFlow samples of a packet that is not IP (skipped).", sflow_stats.not_ip);
+                "sFlow samples of a packet that is not IP skipped.", sflow_stats.not_ip);
         counter("rampart_collect_records_protected_total", "Records of a protected IP, metered.",
                 meter_stats.records);
         counter("rampart_collect_records_unprotected_total",
-                "Records of an IP no resource protects (skipped).", meter_stats.unprotected);
+                "Records of an IP no resource protects skipped.", meter_stats.unprotected);
         counter("rampart_collect_records_late_total",
                 "Records for seconds already settled (their window posted again as a revision).",
                 meter_stats.late);
-        counter("rampart_collect_records_too_old_total", "Records older than 72 h (dropped).",
+        counter("rampart_collect_records_too_old_total", "Records older than 72 h dropped.",
                 meter_stats.too_old);
         counter("rampart_collect_records_bad_time_total",
-                "Records with times before 1970 or after 2286 (dropped).", meter_stats.bad_time);
+                "Records with times before 1970 or after 2286 dropped.", meter_stats.bad_time);
         counter("rampart_collect_records_overflow_total",
                 "Records dropped because a table reached its bound.", meter_stats.overflow);
         out.Family("rampart_collect_sequence_lost_total", "counter",
@@ -444,7 +444,7 @@ int RunLive(const CollectOptions& o) {
         counter("rampart_collect_unknown_template_expired_total",
                 "Held data sets dropped: their template never came.", decoder_stats.held_expired);
         out.Family("rampart_collect_decode_errors_total", "counter",
-                   "Malformed datagrams or records, by protocol and reason (skipped).");
+                   "Malformed datagrams or records, by protocol and reason skipped.");
         for (size_t i = 0; i < decoder_stats.issues.size(); ++i) {
           const std::string reason(ToString(static_cast<DecodeIssue>(i)));
           out.Sample("rampart_collect_decode_errors_total",
@@ -457,7 +457,7 @@ int RunLive(const CollectOptions& o) {
         counter("rampart_collect_windows_emitted_total", "Windows posted for the first time.",
                 windows_emitted);
         counter("rampart_collect_revisions_emitted_total",
-                "Windows posted again with later records (revisions).", revisions_emitted);
+                "Windows posted again with later records revisions.", revisions_emitted);
         counter("rampart_collect_attacks_started_total", "Attacks detected.",
                 meter_stats.attacks_started);
         out.One("rampart_collect_attacks_open", "gauge", "Attacks in progress.",
@@ -470,8 +470,7 @@ int RunLive(const CollectOptions& o) {
               posted.samples_posted);
       counter("rampart_collect_samples_rejected_total", "Usage samples the server refused.",
               posted.samples_rejected);
-      counter("rampart_collect_post_failures_total", "Failed posts (retried).",
-              posted.post_failures);
+      counter("rampart_collect_post_failures_total", "Failed posts retried.", posted.post_failures);
       counter("rampart_collect_batches_dropped_total",
               "Batches dropped after 72 h of failed posts.", posted.batches_dropped);
       out.One("rampart_collect_spool_batches", "gauge", "Batches waiting to be posted.",

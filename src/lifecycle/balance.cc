@@ -28,22 +28,19 @@ common::Result<account::LedgerEntry> PostMovement(store::Connection& c, std::str
 }
 
 Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Instant now) {
-  auto rows = c.Query("SELECT balance_fen, in_arrears FROM tenants WHERE id = $1",
-                      {std::string(tenant_id)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
-  const bool negative = store::Int((*rows)[0][0]) < 0;
-  if (negative == (store::Int((*rows)[0][1]) != 0)) return {};
-  auto q = c.Query("UPDATE tenants SET in_arrears = $2 WHERE id = $1",
-                   {std::string(tenant_id), int64_t{negative}});
-  if (!q) return std::unexpected(q.error());
+  auto rows = RAMPART_TRY(c.Query("SELECT balance_fen, in_arrears FROM tenants WHERE id = $1",
+                                  {std::string(tenant_id)}));
+  if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
+  const bool negative = store::Int(rows[0][0]) < 0;
+  if (negative == (store::Int(rows[0][1]) != 0)) return {};
+  RAMPART_TRY(c.Query("UPDATE tenants SET in_arrears = $2 WHERE id = $1",
+                      {std::string(tenant_id), int64_t{negative}}));
   // A history row per live resource, so rating sees the suspension from this instant.
-  auto live = c.Query(
+  auto live = RAMPART_TRY(c.Query(
       "SELECT id FROM resources WHERE tenant_id = $1 AND state IN ('provisioning', 'running', "
       "'expired') ORDER BY seq",
-      {std::string(tenant_id)});
-  if (!live) return std::unexpected(live.error());
-  for (const auto& row : *live) {
+      {std::string(tenant_id)}));
+  for (const auto& row : live) {
     auto r = RAMPART_TRY(GetResource(c, tenant_id, store::Text(row[0])));
     if (auto u = UpdateResource(
             c, r, now, negative ? "arrears: elastic suspended" : "arrears left: elastic resumed");
@@ -63,18 +60,16 @@ common::Result<void> SetLowBalanceThreshold(store::Connection& c, std::string_vi
     return common::Fail(common::Code::kInvalidOption, "low_balance_threshold must not be negative",
                         "low_balance_threshold");
   }
-  auto q = c.Query("UPDATE tenants SET low_balance_threshold_fen = $2 WHERE id = $1",
-                   {std::string(tenant_id), threshold.fen()});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(c.Query("UPDATE tenants SET low_balance_threshold_fen = $2 WHERE id = $1",
+                      {std::string(tenant_id), threshold.fen()}));
   return {};
 }
 
 common::Result<Money> LowBalanceThreshold(store::Connection& c, std::string_view tenant_id) {
-  auto rows = c.Query("SELECT low_balance_threshold_fen FROM tenants WHERE id = $1",
-                      {std::string(tenant_id)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
-  return Money::FromFen(store::Int((*rows)[0][0]));
+  auto rows = RAMPART_TRY(c.Query("SELECT low_balance_threshold_fen FROM tenants WHERE id = $1",
+                                  {std::string(tenant_id)}));
+  if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
+  return Money::FromFen(store::Int(rows[0][0]));
 }
 
 }  // namespace rampart::lifecycle

@@ -44,11 +44,10 @@ common::Result<IpPool> AddPool(store::Connection& c, std::string_view region, st
   }
   IpPool pool{common::NewId("pool"), std::string(region), std::string(line), cidr->ToString(),
               cidr->size()};
-  auto q = c.Query(
+  RAMPART_TRY(c.Query(
       "INSERT INTO ip_pools (id, region, line, cidr, size, created_at) VALUES ($1, $2, $3, $4, $5, "
       "$6)",
-      {pool.id, pool.region, pool.line, pool.cidr, pool.size, now.time_since_epoch().count()});
-  if (!q) return std::unexpected(q.error());
+      {pool.id, pool.region, pool.line, pool.cidr, pool.size, now.time_since_epoch().count()}));
   return pool;
 }
 
@@ -78,9 +77,8 @@ common::Result<IpPool> FindPool(store::Connection& c, std::string_view id) {
 }  // namespace
 
 common::Result<IpPool> SetPoolEnabled(store::Connection& c, std::string_view id, bool enabled) {
-  auto u = c.Query("UPDATE ip_pools SET enabled = $1 WHERE id = $2",
-                   {int64_t{enabled ? 1 : 0}, std::string(id)});
-  if (!u) return std::unexpected(u.error());
+  RAMPART_TRY(c.Query("UPDATE ip_pools SET enabled = $1 WHERE id = $2",
+                      {int64_t{enabled ? 1 : 0}, std::string(id)}));
   return FindPool(c, id);
 }
 
@@ -105,25 +103,23 @@ namespace {
 
 common::Result<std::optional<Allocation>> NextAddress(store::Connection& c, std::string_view region,
                                                       std::string_view line) {
-  auto freed = c.Query(
-      "SELECT f.ip, f.pool_id FROM ip_free f JOIN ip_pools p ON p.id = f.pool_id "
-      "WHERE p.region = $1 AND p.line = $2 AND p.enabled = 1 ORDER BY p.seq, f.ip LIMIT 1",
-      {std::string(region), std::string(line)});
-  if (!freed) return std::unexpected(freed.error());
-  if (!freed->empty()) {
-    Allocation a{Text((*freed)[0][0]), Text((*freed)[0][1])};
+  auto freed = RAMPART_TRY(
+      c.Query("SELECT f.ip, f.pool_id FROM ip_free f JOIN ip_pools p ON p.id = f.pool_id "
+              "WHERE p.region = $1 AND p.line = $2 AND p.enabled = 1 ORDER BY p.seq, f.ip LIMIT 1",
+              {std::string(region), std::string(line)}));
+  if (!freed.empty()) {
+    Allocation a{Text(freed[0][0]), Text(freed[0][1])};
     RAMPART_TRY(c.Query("DELETE FROM ip_free WHERE ip = $1", {a.ip}));
     return a;
   }
-  auto pools = c.Query(
+  auto pools = RAMPART_TRY(c.Query(
       "UPDATE ip_pools SET next_offset = next_offset + 1 WHERE id = (SELECT id FROM ip_pools "
       "WHERE region = $1 AND line = $2 AND enabled = 1 AND next_offset < size ORDER BY seq "
       "LIMIT 1) "
       "RETURNING id, cidr, next_offset - 1",
-      {std::string(region), std::string(line)});
-  if (!pools) return std::unexpected(pools.error());
-  if (pools->empty()) return std::optional<Allocation>{};
-  const auto& p = (*pools)[0];
+      {std::string(region), std::string(line)}));
+  if (pools.empty()) return std::optional<Allocation>{};
+  const auto& p = pools[0];
   return Allocation{common::Cidr::Parse(Text(p[1]))->At(Int(p[2])).ToString(), Text(p[0])};
 }
 
@@ -136,9 +132,8 @@ common::Result<std::optional<Allocation>> AllocateIp(store::Connection& c, std::
   while (true) {
     auto next = NextAddress(c, region, line);
     if (!next || !*next) return next;
-    auto taken = c.Query("SELECT 1 FROM resource_ips WHERE ip = $1", {(*next)->ip});
-    if (!taken) return std::unexpected(taken.error());
-    if (taken->empty()) return next;
+    auto taken = RAMPART_TRY(c.Query("SELECT 1 FROM resource_ips WHERE ip = $1", {(*next)->ip}));
+    if (taken.empty()) return next;
   }
 }
 
@@ -161,9 +156,9 @@ int64_t FreeAddresses(const std::vector<IpPool>& pools, std::string_view region,
 
 common::Result<void> ReleaseIp(store::Connection& c, std::string_view ip,
                                std::string_view pool_id) {
-  auto q = c.Query("INSERT INTO ip_free (ip, pool_id) VALUES ($1, $2) ON CONFLICT (ip) DO NOTHING",
-                   {std::string(ip), std::string(pool_id)});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(
+      c.Query("INSERT INTO ip_free (ip, pool_id) VALUES ($1, $2) ON CONFLICT (ip) DO NOTHING",
+              {std::string(ip), std::string(pool_id)}));
   return {};
 }
 

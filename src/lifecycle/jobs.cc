@@ -45,11 +45,10 @@ common::Seconds JobBackoff(int64_t attempts) {
 
 common::Result<void> ScheduleJob(store::Connection& c, std::string_view kind,
                                  std::string_view subject, common::Instant due_at) {
-  auto q = c.Query(
-      "INSERT INTO jobs (kind, subject, due_at, next_try_at) VALUES ($1, $2, $3, $3) "
-      "ON CONFLICT (kind, subject) DO NOTHING",
-      {std::string(kind), std::string(subject), EpochSeconds(due_at)});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(
+      c.Query("INSERT INTO jobs (kind, subject, due_at, next_try_at) VALUES ($1, $2, $3, $3) "
+              "ON CONFLICT (kind, subject) DO NOTHING",
+              {std::string(kind), std::string(subject), EpochSeconds(due_at)}));
   return {};
 }
 
@@ -77,30 +76,27 @@ common::Result<std::vector<JobRecord>> ListJobs(store::Connection& c, std::strin
     return common::Fail(common::Code::kInvalidOption,
                         "state must be pending, retrying, dead or done", "state");
   }
-  auto rows = c.Query("SELECT " + std::string(kJobColumns) + " FROM jobs WHERE " + where +
-                          " AND seq > $1 ORDER BY seq LIMIT $2",
-                      {after, limit});
-  if (!rows) return std::unexpected(rows.error());
+  auto rows = RAMPART_TRY(c.Query("SELECT " + std::string(kJobColumns) + " FROM jobs WHERE " +
+                                      where + " AND seq > $1 ORDER BY seq LIMIT $2",
+                                  {after, limit}));
   std::vector<JobRecord> out;
-  for (const auto& r : *rows) out.push_back(RecordFromRow(r));
+  for (const auto& r : rows) out.push_back(RecordFromRow(r));
   return out;
 }
 
 common::Result<JobRecord> RetryDeadJob(store::Connection& c, int64_t seq, common::Instant now) {
-  auto rows = c.Query(
-      "UPDATE jobs SET dead_at = NULL, attempts = 0, next_try_at = $2 "
-      "WHERE seq = $1 AND done_at IS NULL AND dead_at IS NOT NULL RETURNING " +
-          std::string(kJobColumns),
-      {seq, EpochSeconds(now)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) {
-    auto exists = c.Query("SELECT 1 FROM jobs WHERE seq = $1", {seq});
-    if (!exists) return std::unexpected(exists.error());
-    if (exists->empty()) return common::Fail(common::Code::kNotFound, "no such job");
+  auto rows =
+      RAMPART_TRY(c.Query("UPDATE jobs SET dead_at = NULL, attempts = 0, next_try_at = $2 "
+                          "WHERE seq = $1 AND done_at IS NULL AND dead_at IS NOT NULL RETURNING " +
+                              std::string(kJobColumns),
+                          {seq, EpochSeconds(now)}));
+  if (rows.empty()) {
+    auto exists = RAMPART_TRY(c.Query("SELECT 1 FROM jobs WHERE seq = $1", {seq}));
+    if (exists.empty()) return common::Fail(common::Code::kNotFound, "no such job");
     return common::Fail(common::Code::kInvalidState, "only a dead job can be retried");
   }
   spdlog::warn("jobs: dead job {} put back in the queue by the operator", seq);
-  return RecordFromRow((*rows)[0]);
+  return RecordFromRow(rows[0]);
 }
 
 std::string JobRunner::KnownKinds() const {
@@ -126,7 +122,7 @@ common::Result<QueueStats> JobRunner::Statistics(store::Connection& c) const {
               known +
               ") THEN next_try_at END) "
               "FROM jobs WHERE done_at IS NULL"));
-  const auto& r = (rows)[0];
+  const auto& r = rows[0];
   QueueStats s;
   s.pending = Int(r[0]);
   s.retrying = Int(r[1]);
@@ -149,12 +145,11 @@ common::Result<void> JobRunner::RecordFailure(const Job& job, const common::Erro
                  kMaxJobAttempts, text);
   }
   return db_.Transact([&](store::Connection& c) -> common::Result<void> {
-    auto q = c.Query(
-        "UPDATE jobs SET attempts = $2, last_error = $3, next_try_at = $4, dead_at = $5 "
-        "WHERE seq = $1 AND done_at IS NULL",
-        {job.seq, attempts, text, EpochSeconds(now + JobBackoff(attempts)),
-         dead ? store::Value(EpochSeconds(now)) : store::Value()});
-    if (!q) return std::unexpected(q.error());
+    RAMPART_TRY(
+        c.Query("UPDATE jobs SET attempts = $2, last_error = $3, next_try_at = $4, dead_at = $5 "
+                "WHERE seq = $1 AND done_at IS NULL",
+                {job.seq, attempts, text, EpochSeconds(now + JobBackoff(attempts)),
+                 dead ? store::Value(EpochSeconds(now)) : store::Value()}));
     return {};
   });
 }

@@ -50,33 +50,31 @@ common::Result<Prefix> AddPrefix(store::Connection& c, std::string_view tenant_i
                         "cidr");
   }
   Prefix p{0, common::NewId("pfx"), std::string(tenant_id), cidr->ToString(), now};
-  auto q = c.Query(
+  auto q = RAMPART_TRY(c.Query(
       "INSERT INTO tenant_prefixes (id, tenant_id, cidr, created_at) VALUES ($1, $2, $3, $4) "
       "RETURNING seq",
-      {p.id, p.tenant_id, p.cidr, now.time_since_epoch().count()});
-  if (!q) return std::unexpected(q.error());
-  p.seq = Int((*q)[0][0]);
+      {p.id, p.tenant_id, p.cidr, now.time_since_epoch().count()}));
+  p.seq = Int(q[0][0]);
   return p;
 }
 
 common::Result<std::vector<Prefix>> ListPrefixes(store::Connection& c, std::string_view tenant_id) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT seq, id, tenant_id, cidr, created_at FROM tenant_prefixes WHERE tenant_id = $1 "
       "ORDER BY seq",
-      {std::string(tenant_id)});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(tenant_id)}));
   std::vector<Prefix> out;
-  for (const auto& r : *rows) out.push_back(FromRow(r));
+  for (const auto& r : rows) out.push_back(FromRow(r));
   return out;
 }
 
 common::Result<void> DeletePrefix(store::Connection& c, std::string_view tenant_id,
                                   std::string_view id) {
-  auto rows = c.Query("SELECT cidr FROM tenant_prefixes WHERE id = $1 AND tenant_id = $2",
-                      {std::string(id), std::string(tenant_id)});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such prefix");
-  const auto cidr = common::Cidr::Parse(Text((*rows)[0][0]));
+  auto rows =
+      RAMPART_TRY(c.Query("SELECT cidr FROM tenant_prefixes WHERE id = $1 AND tenant_id = $2",
+                          {std::string(id), std::string(tenant_id)}));
+  if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such prefix");
+  const auto cidr = common::Cidr::Parse(Text(rows[0][0]));
   auto bound = c.Query(
       "SELECT i.ip FROM resource_ips i JOIN resources r ON r.id = i.resource_id "
       "WHERE r.tenant_id = $1 AND i.pool_id IS NULL",
@@ -90,8 +88,7 @@ common::Result<void> DeletePrefix(store::Connection& c, std::string_view tenant_
                               ": unbind it before removing the prefix");
     }
   }
-  auto q = c.Query("DELETE FROM tenant_prefixes WHERE id = $1", {std::string(id)});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(c.Query("DELETE FROM tenant_prefixes WHERE id = $1", {std::string(id)}));
   return {};
 }
 

@@ -41,13 +41,12 @@ common::Error PortTaken(const StoredRule& rule) {
 common::Result<std::vector<StoredRule>> ListRules(store::Connection& c, std::string_view tenant_id,
                                                   std::string_view resource_id) {
   RAMPART_TRY(GetResource(c, tenant_id, resource_id));
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT id, protocol, frontend_port, body FROM forwarding_rules WHERE resource_id = $1 "
       "ORDER BY seq",
-      {std::string(resource_id)});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(resource_id)}));
   std::vector<StoredRule> out;
-  for (const auto& row : *rows)
+  for (const auto& row : rows)
     out.push_back({Text(row[0]), Text(row[1]), Int(row[2]), Text(row[3])});
   return out;
 }
@@ -55,10 +54,9 @@ common::Result<std::vector<StoredRule>> ListRules(store::Connection& c, std::str
 common::Result<StoredRule> AddRule(store::Connection& c, std::string_view tenant_id,
                                    std::string_view resource_id, StoredRule rule) {
   RAMPART_TRY(Live(c, tenant_id, resource_id, catalog::Product::kHdip));
-  auto count = c.Query("SELECT count(*) FROM forwarding_rules WHERE resource_id = $1",
-                       {std::string(resource_id)});
-  if (!count) return std::unexpected(count.error());
-  if (Int((*count)[0][0]) >= kMaxRules) {
+  auto count = RAMPART_TRY(c.Query("SELECT count(*) FROM forwarding_rules WHERE resource_id = $1",
+                                   {std::string(resource_id)}));
+  if (Int(count[0][0]) >= kMaxRules) {
     return common::Fail(common::Code::kLimitExceeded, "an hdip has at most 60 forwarding rules",
                         "rules");
   }
@@ -92,10 +90,10 @@ common::Result<StoredRule> ReplaceRule(store::Connection& c, std::string_view te
 common::Result<void> DeleteRule(store::Connection& c, std::string_view tenant_id,
                                 std::string_view resource_id, std::string_view rule_id) {
   RAMPART_TRY(GetResource(c, tenant_id, resource_id));
-  auto q = c.Query("DELETE FROM forwarding_rules WHERE id = $1 AND resource_id = $2 RETURNING id",
-                   {std::string(rule_id), std::string(resource_id)});
-  if (!q) return std::unexpected(q.error());
-  if (q->empty()) return common::Fail(common::Code::kNotFound, "no such rule");
+  auto q = RAMPART_TRY(
+      c.Query("DELETE FROM forwarding_rules WHERE id = $1 AND resource_id = $2 RETURNING id",
+              {std::string(rule_id), std::string(resource_id)}));
+  if (q.empty()) return common::Fail(common::Code::kNotFound, "no such rule");
   return {};
 }
 
@@ -156,12 +154,11 @@ common::Result<void> PutPolicy(store::Connection& c, std::string_view tenant_id,
     return common::Fail(common::Code::kInvalidState,
                         "resource " + r.id + " is " + std::string(billing::ToString(r.state)));
   }
-  auto q = c.Query(
-      "INSERT INTO policies (resource_id, body, updated_at) VALUES ($1, $2, $3) "
-      "ON CONFLICT (resource_id) DO UPDATE SET body = excluded.body, updated_at = "
-      "excluded.updated_at",
-      {std::string(resource_id), std::string(body), now.time_since_epoch().count()});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(
+      c.Query("INSERT INTO policies (resource_id, body, updated_at) VALUES ($1, $2, $3) "
+              "ON CONFLICT (resource_id) DO UPDATE SET body = excluded.body, updated_at = "
+              "excluded.updated_at",
+              {std::string(resource_id), std::string(body), now.time_since_epoch().count()}));
   return {};
 }
 

@@ -51,9 +51,9 @@ Resource FromRow(const store::Row& r) {
 
 Result<void> LoadIps(store::Connection& c, std::vector<Resource>& rs) {
   for (auto& r : rs) {
-    auto rows = c.Query("SELECT ip FROM resource_ips WHERE resource_id = $1 ORDER BY ip", {r.id});
-    if (!rows) return std::unexpected(rows.error());
-    for (const auto& row : *rows) r.ips.push_back(Text(row[0]));
+    auto rows = RAMPART_TRY(
+        c.Query("SELECT ip FROM resource_ips WHERE resource_id = $1 ORDER BY ip", {r.id}));
+    for (const auto& row : rows) r.ips.push_back(Text(row[0]));
   }
   return {};
 }
@@ -81,21 +81,20 @@ Result<std::vector<Resource>> Select(store::Connection& c, const std::string& wh
 
 Result<void> AppendHistory(store::Connection& c, const Resource& r, Instant at,
                            std::string_view reason) {
-  auto q = c.Query(
+  RAMPART_TRY(c.Query(
       "INSERT INTO config_history (resource_id, effective_at, state, base_gbps, elastic_gbps, "
       "forwarding_mode, reason, elastic_suspended) VALUES ($1, $2, $3, $4, $5, $6, $7, "
       "(SELECT in_arrears FROM tenants WHERE id = $8))",
       {r.id, EpochSeconds(at), std::string(billing::ToString(r.state)), r.spec.base_gbps,
        r.spec.elastic_gbps, std::string(billing::ToString(r.spec.forwarding_mode)),
-       std::string(reason), r.tenant_id});
-  if (!q) return std::unexpected(q.error());
+       std::string(reason), r.tenant_id}));
   return {};
 }
 
 }  // namespace
 
 Result<void> InsertResource(store::Connection& c, const Resource& r, std::string_view reason) {
-  auto q = c.Query(
+  RAMPART_TRY(c.Query(
       "INSERT INTO resources (id, tenant_id, order_id, product, region, line, scope, ip_count, "
       "state, base_gbps, elastic_gbps, forwarding_mode, auto_renew, months, paid_fen, "
       "created_at, delivered_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
@@ -105,19 +104,17 @@ Result<void> InsertResource(store::Connection& c, const Resource& r, std::string
        std::string(billing::ToString(r.state)), r.spec.base_gbps, r.spec.elastic_gbps,
        std::string(billing::ToString(r.spec.forwarding_mode)), int64_t{r.auto_renew}, r.months,
        r.paid.fen(), EpochSeconds(r.created_at), OptionalTime(r.delivered_at),
-       OptionalTime(r.expires_at)});
-  if (!q) return std::unexpected(q.error());
+       OptionalTime(r.expires_at)}));
   return AppendHistory(c, r, r.created_at, reason);
 }
 
 Result<Resource> GetResource(store::Connection& c, std::string_view tenant_id,
                              std::string_view id) {
-  auto rs = tenant_id.empty() ? Select(c, "id = $1", {std::string(id)})
-                              : Select(c, "id = $1 AND tenant_id = $2",
-                                       {std::string(id), std::string(tenant_id)});
-  if (!rs) return std::unexpected(rs.error());
-  if (rs->empty()) return common::Fail(common::Code::kNotFound, "no such resource");
-  return std::move((*rs)[0]);
+  auto rs = RAMPART_TRY(tenant_id.empty() ? Select(c, "id = $1", {std::string(id)})
+                                          : Select(c, "id = $1 AND tenant_id = $2",
+                                                   {std::string(id), std::string(tenant_id)}));
+  if (rs.empty()) return common::Fail(common::Code::kNotFound, "no such resource");
+  return std::move(rs[0]);
 }
 
 Result<Resource> GetResourceForUpdate(store::Connection& c, std::string_view tenant_id,
@@ -125,10 +122,10 @@ Result<Resource> GetResourceForUpdate(store::Connection& c, std::string_view ten
   if (c.dialect() == store::Dialect::kPostgres) {
     std::string owner(tenant_id);
     if (owner.empty()) {
-      auto rows = c.Query("SELECT tenant_id FROM resources WHERE id = $1", {std::string(id)});
-      if (!rows) return std::unexpected(rows.error());
-      if (rows->empty()) return common::Fail(common::Code::kNotFound, "no such resource");
-      owner = Text((*rows)[0][0]);
+      auto rows =
+          RAMPART_TRY(c.Query("SELECT tenant_id FROM resources WHERE id = $1", {std::string(id)}));
+      if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such resource");
+      owner = Text(rows[0][0]);
     }
     auto locked = c.Query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", {owner});
     if (!locked) return std::unexpected(locked.error());
@@ -152,7 +149,7 @@ Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string
 
 Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
                             std::string_view reason) {
-  auto q = c.Query(
+  RAMPART_TRY(c.Query(
       "UPDATE resources SET state = $2, base_gbps = $3, elastic_gbps = $4, forwarding_mode = $5, "
       "auto_renew = $6, delivered_at = $7, expires_at = $8, pending_forwarding_mode = $9 "
       "WHERE id = $1",
@@ -160,22 +157,19 @@ Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
        std::string(billing::ToString(r.spec.forwarding_mode)), int64_t{r.auto_renew},
        OptionalTime(r.delivered_at), OptionalTime(r.expires_at),
        r.pending_forwarding_mode ? Value{std::string(billing::ToString(*r.pending_forwarding_mode))}
-                                 : Value{}});
-  if (!q) return std::unexpected(q.error());
+                                 : Value{}}));
   return AppendHistory(c, r, at, reason);
 }
 
 Result<void> AssignIp(store::Connection& c, std::string_view resource_id, std::string_view ip,
                       std::string_view pool_id, Instant now) {
-  auto q = c.Query("INSERT INTO resource_ips (ip, resource_id, pool_id) VALUES ($1, $2, $3)",
-                   {std::string(ip), std::string(resource_id),
-                    pool_id.empty() ? Value{} : Value{std::string(pool_id)}});
-  if (!q) return std::unexpected(q.error());
-  auto h = c.Query(
-      "INSERT INTO ip_assignments (ip, resource_id, tenant_id, from_at) "
-      "SELECT $1, id, tenant_id, $3 FROM resources WHERE id = $2",
-      {std::string(ip), std::string(resource_id), now.time_since_epoch().count()});
-  if (!h) return std::unexpected(h.error());
+  RAMPART_TRY(c.Query("INSERT INTO resource_ips (ip, resource_id, pool_id) VALUES ($1, $2, $3)",
+                      {std::string(ip), std::string(resource_id),
+                       pool_id.empty() ? Value{} : Value{std::string(pool_id)}}));
+  RAMPART_TRY(
+      c.Query("INSERT INTO ip_assignments (ip, resource_id, tenant_id, from_at) "
+              "SELECT $1, id, tenant_id, $3 FROM resources WHERE id = $2",
+              {std::string(ip), std::string(resource_id), now.time_since_epoch().count()}));
   return {};
 }
 
@@ -202,13 +196,12 @@ Result<std::vector<std::pair<std::string, std::string>>> UnassignIps(store::Conn
 }
 
 Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view resource_id) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT effective_at, state, base_gbps, elastic_gbps, forwarding_mode, reason, "
       "elastic_suspended FROM config_history WHERE resource_id = $1 ORDER BY effective_at, seq",
-      {std::string(resource_id)});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(resource_id)}));
   std::vector<HistoryEntry> out;
-  for (const auto& r : *rows) {
+  for (const auto& r : rows) {
     out.push_back({FromEpochSeconds(Int(r[0])), *billing::ParseResourceState(Text(r[1])), Int(r[2]),
                    Int(r[3]), *billing::ParseForwardingMode(Text(r[4])), Int(r[6]) != 0,
                    Text(r[5])});
@@ -219,24 +212,22 @@ Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view
 Result<void> RecordPaidPeriod(store::Connection& c, std::string_view resource_id,
                               std::string_view kind, const billing::PaidPeriod& period,
                               Instant at) {
-  auto q = c.Query(
-      "INSERT INTO paid_periods (resource_id, kind, amount_fen, from_at, to_at, at) "
-      "VALUES ($1, $2, $3, $4, $5, $6)",
-      {std::string(resource_id), std::string(kind), period.amount.fen(),
-       period.from.time_since_epoch().count(), period.to.time_since_epoch().count(),
-       at.time_since_epoch().count()});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(
+      c.Query("INSERT INTO paid_periods (resource_id, kind, amount_fen, from_at, to_at, at) "
+              "VALUES ($1, $2, $3, $4, $5, $6)",
+              {std::string(resource_id), std::string(kind), period.amount.fen(),
+               period.from.time_since_epoch().count(), period.to.time_since_epoch().count(),
+               at.time_since_epoch().count()}));
   return {};
 }
 
 Result<std::vector<billing::PaidPeriod>> PaidPeriods(store::Connection& c,
                                                      std::string_view resource_id) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT amount_fen, from_at, to_at FROM paid_periods WHERE resource_id = $1 ORDER BY seq",
-      {std::string(resource_id)});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(resource_id)}));
   std::vector<billing::PaidPeriod> out;
-  for (const auto& r : *rows) {
+  for (const auto& r : rows) {
     out.push_back({common::Money::FromFen(Int(r[0])), Instant(common::Seconds(Int(r[1]))),
                    Instant(common::Seconds(Int(r[2])))});
   }

@@ -281,10 +281,9 @@ Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view
     auto p = PostMovement(c, r.tenant_id, "refund", *refund, r.id, now);
     if (!p) return std::unexpected(p.error());
   }
-  auto left = c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'",
-                      {r.order_id});
-  if (!left) return std::unexpected(left.error());
-  if (store::Int((*left)[0][0]) == 0) {
+  auto left = RAMPART_TRY(c.Query(
+      "SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'", {r.order_id}));
+  if (store::Int(left[0][0]) == 0) {
     auto q = c.Query("UPDATE orders SET status = 'refunded' WHERE id = $1", {r.order_id});
     if (!q) return std::unexpected(q.error());
   }

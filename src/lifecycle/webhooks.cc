@@ -110,10 +110,10 @@ common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view ten
     return common::Fail(common::Code::kInvalidOption, "secret must be 16 to 200 characters",
                         "secret");
   }
-  auto count = c.Query("SELECT count(*) FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL",
-                       {std::string(tenant_id)});
-  if (!count) return std::unexpected(count.error());
-  if (Int((*count)[0][0]) >= kMaxWebhooks) {
+  auto count = RAMPART_TRY(
+      c.Query("SELECT count(*) FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL",
+              {std::string(tenant_id)}));
+  if (Int(count[0][0]) >= kMaxWebhooks) {
     return common::Fail(common::Code::kLimitExceeded, "a tenant has at most 10 webhooks", "url");
   }
   Webhook w;
@@ -123,55 +123,50 @@ common::Result<Webhook> CreateWebhook(store::Connection& c, std::string_view ten
   w.secret = secret.empty() ? "whsec_" + common::Base64Encode(common::RandomBytes(24))
                             : std::string(secret);
   w.created_at = now;
-  auto q = c.Query(
+  auto q = RAMPART_TRY(c.Query(
       "INSERT INTO webhooks (id, tenant_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5) "
       "RETURNING seq",
       {w.id, std::string(tenant_id), w.url, common::Seal(secrets_key, w.secret),
-       EpochSeconds(now)});
-  if (!q) return std::unexpected(q.error());
-  w.seq = Int((*q)[0][0]);
+       EpochSeconds(now)}));
+  w.seq = Int(q[0][0]);
   return w;
 }
 
 common::Result<std::vector<Webhook>> ListWebhooks(store::Connection& c, std::string_view tenant_id,
                                                   int64_t after_seq, int64_t limit) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT seq, id, url, created_at FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL "
       "AND seq > $2 ORDER BY seq LIMIT $3",
-      {std::string(tenant_id), after_seq, limit});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(tenant_id), after_seq, limit}));
   std::vector<Webhook> out;
-  for (const auto& r : *rows)
+  for (const auto& r : rows)
     out.push_back({Int(r[0]), Text(r[1]), Text(r[2]), "", FromEpochSeconds(Int(r[3]))});
   return out;
 }
 
 common::Result<void> DeleteWebhook(store::Connection& c, std::string_view tenant_id,
                                    std::string_view id, common::Instant now) {
-  auto q = c.Query(
+  auto q = RAMPART_TRY(c.Query(
       "UPDATE webhooks SET deleted_at = $3 WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL "
       "RETURNING id",
-      {std::string(id), std::string(tenant_id), EpochSeconds(now)});
-  if (!q) return std::unexpected(q.error());
-  if (q->empty()) return common::Fail(common::Code::kNotFound, "no such webhook");
-  auto d = c.Query(
+      {std::string(id), std::string(tenant_id), EpochSeconds(now)}));
+  if (q.empty()) return common::Fail(common::Code::kNotFound, "no such webhook");
+  RAMPART_TRY(c.Query(
       "UPDATE webhook_deliveries SET status = 'cancelled' WHERE webhook_id = $1 AND status = "
       "'pending'",
-      {std::string(id)});
-  if (!d) return std::unexpected(d.error());
+      {std::string(id)}));
   return {};
 }
 
 common::Result<void> EnqueueDeliveries(store::Connection& c, std::string_view tenant_id,
                                        std::string_view notification_id, std::string_view kind,
                                        std::string_view body, common::Instant now) {
-  auto q = c.Query(
-      "INSERT INTO webhook_deliveries (webhook_id, notification_id, kind, body, status, "
-      "next_attempt_at) SELECT id, $2, $3, $4, 'pending', $5 FROM webhooks "
-      "WHERE tenant_id = $1 AND deleted_at IS NULL",
-      {std::string(tenant_id), std::string(notification_id), std::string(kind), std::string(body),
-       EpochSeconds(now)});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(
+      c.Query("INSERT INTO webhook_deliveries (webhook_id, notification_id, kind, body, status, "
+              "next_attempt_at) SELECT id, $2, $3, $4, 'pending', $5 FROM webhooks "
+              "WHERE tenant_id = $1 AND deleted_at IS NULL",
+              {std::string(tenant_id), std::string(notification_id), std::string(kind),
+               std::string(body), EpochSeconds(now)}));
   return {};
 }
 
@@ -179,32 +174,31 @@ common::Result<std::vector<Delivery>> ListDeliveries(store::Connection& c,
                                                      std::string_view tenant_id,
                                                      std::string_view webhook_id, int64_t after_seq,
                                                      int64_t limit) {
-  auto owner = c.Query("SELECT count(*) FROM webhooks WHERE id = $1 AND tenant_id = $2",
-                       {std::string(webhook_id), std::string(tenant_id)});
-  if (!owner) return std::unexpected(owner.error());
-  if (Int((*owner)[0][0]) == 0) return common::Fail(common::Code::kNotFound, "no such webhook");
-  auto rows = c.Query("SELECT " + std::string(kDeliveryColumns) +
-                          " FROM webhook_deliveries d WHERE d.webhook_id = $1 AND d.seq > $2 "
-                          "ORDER BY d.seq LIMIT $3",
-                      {std::string(webhook_id), after_seq, limit});
-  if (!rows) return std::unexpected(rows.error());
+  auto owner = RAMPART_TRY(c.Query("SELECT count(*) FROM webhooks WHERE id = $1 AND tenant_id = $2",
+                                   {std::string(webhook_id), std::string(tenant_id)}));
+  if (Int(owner[0][0]) == 0) return common::Fail(common::Code::kNotFound, "no such webhook");
+  auto rows =
+      RAMPART_TRY(c.Query("SELECT " + std::string(kDeliveryColumns) +
+                              " FROM webhook_deliveries d WHERE d.webhook_id = $1 AND d.seq > $2 "
+                              "ORDER BY d.seq LIMIT $3",
+                          {std::string(webhook_id), after_seq, limit}));
   std::vector<Delivery> out;
-  for (const auto& r : *rows) out.push_back(DeliveryFrom(r));
+  for (const auto& r : rows) out.push_back(DeliveryFrom(r));
   return out;
 }
 
 common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common::Instant now,
                                                     int64_t limit) {
-  auto rows = c.Query("SELECT " + std::string(kDeliveryColumns) +
-                          ", w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON "
-                          "w.id = d.webhook_id WHERE d.seq IN (SELECT min(seq) FROM "
-                          "webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id) "
-                          "AND d.next_attempt_at <= $1 AND w.deleted_at IS NULL "
-                          "ORDER BY d.seq LIMIT $2",
-                      {EpochSeconds(now), limit});
-  if (!rows) return std::unexpected(rows.error());
+  auto rows =
+      RAMPART_TRY(c.Query("SELECT " + std::string(kDeliveryColumns) +
+                              ", w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON "
+                              "w.id = d.webhook_id WHERE d.seq IN (SELECT min(seq) FROM "
+                              "webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id) "
+                              "AND d.next_attempt_at <= $1 AND w.deleted_at IS NULL "
+                              "ORDER BY d.seq LIMIT $2",
+                          {EpochSeconds(now), limit}));
   std::vector<Delivery> out;
-  for (const auto& r : *rows) {
+  for (const auto& r : rows) {
     out.push_back(DeliveryFrom(r));
     out.back().url = Text(r[11]);
     out.back().secret = Text(r[12]);
@@ -223,19 +217,18 @@ common::Result<std::vector<Delivery>> DueDeliveries(store::Connection& c, common
 common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, bool ok,
                                    std::optional<int64_t> http_status, std::string_view error,
                                    common::Instant now) {
-  auto rows = c.Query("SELECT attempts FROM webhook_deliveries WHERE seq = $1", {delivery_seq});
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return {};
-  const int64_t attempts = Int((*rows)[0][0]) + 1;
+  auto rows = RAMPART_TRY(
+      c.Query("SELECT attempts FROM webhook_deliveries WHERE seq = $1", {delivery_seq}));
+  if (rows.empty()) return {};
+  const int64_t attempts = Int(rows[0][0]) + 1;
   const int64_t backoff = JobBackoff(attempts).count();  // 10 s doubling, at most 1 h
   const std::string status = ok ? "delivered" : (attempts >= kMaxAttempts ? "failed" : "pending");
-  auto q = c.Query(
+  RAMPART_TRY(c.Query(
       "UPDATE webhook_deliveries SET attempts = $2, status = $3, last_status = $4, last_error = "
       "$5, next_attempt_at = $6, delivered_at = $7 WHERE seq = $1 AND status = 'pending'",
       {delivery_seq, attempts, status, http_status ? Value{*http_status} : Value{},
        std::string(error), EpochSeconds(now) + (ok ? 0 : backoff),
-       ok ? Value{EpochSeconds(now)} : Value{}});
-  if (!q) return std::unexpected(q.error());
+       ok ? Value{EpochSeconds(now)} : Value{}}));
   return {};
 }
 
@@ -253,7 +246,7 @@ common::Result<int64_t> SealSecretsAtRest(store::Connection& c, std::string_view
     auto q = c.Query("INSERT INTO meta (key, value) VALUES ('secrets_key_check', $1)",
                      {common::Seal(secrets_key, kProbe)});
     if (!q) return std::unexpected(q.error());
-  } else if (common::Open(secrets_key, Text((check)[0][0])) != kProbe) {
+  } else if (common::Open(secrets_key, Text(check[0][0])) != kProbe) {
     return common::Fail(common::Code::kSecretsKeyMismatch,
                         "the secrets key is not the one this database's secrets were sealed "
                         "with: give every node the same --secrets-key-file");

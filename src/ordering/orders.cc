@@ -64,9 +64,8 @@ Result<std::vector<Order>> Select(store::Connection& c, const std::string& where
 }
 
 Result<void> SetStatus(store::Connection& c, std::string_view order_id, std::string_view status) {
-  auto q = c.Query("UPDATE orders SET status = $2 WHERE id = $1",
-                   {std::string(order_id), std::string(status)});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(c.Query("UPDATE orders SET status = $2 WHERE id = $1",
+                      {std::string(order_id), std::string(status)}));
   return {};
 }
 
@@ -111,12 +110,11 @@ Result<billing::Quote> QuoteForTenant(store::Connection& c, const catalog::Price
                                       const billing::PurchaseOptions& options) {
   bool first_hdp = true;
   if (options.spec.product == catalog::Product::kHdp) {
-    auto prior = c.Query(
+    auto prior = RAMPART_TRY(c.Query(
         "SELECT count(*) FROM orders WHERE tenant_id = $1 AND product = 'hdp' AND paid_at IS NOT "
         "NULL AND status NOT IN ('failed', 'refunded')",
-        {std::string(tenant_id)});
-    if (!prior) return std::unexpected(prior.error());
-    first_hdp = Int((*prior)[0][0]) == 0;
+        {std::string(tenant_id)}));
+    first_hdp = Int(prior[0][0]) == 0;
   }
   return billing::QuotePurchase(book, options, first_hdp);
 }
@@ -134,7 +132,7 @@ Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
   o.created_at = now;
   o.lapses_at = now + kUnpaidLifetime;
   const auto& s = options.spec;
-  auto q = c.Query(
+  auto q = RAMPART_TRY(c.Query(
       "INSERT INTO orders (id, tenant_id, status, amount_fen, product, region, line, scope, "
       "ip_count, base_gbps, elastic_gbps, forwarding_mode, quantity, months, auto_renew, "
       "created_at, lapses_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
@@ -142,21 +140,20 @@ Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
       {o.id, o.tenant_id, o.status, o.amount.fen(), std::string(catalog::ToString(s.product)),
        s.region, s.line, std::string(billing::ToString(s.scope)), s.ip_count, s.base_gbps,
        s.elastic_gbps, std::string(billing::ToString(s.forwarding_mode)), options.quantity,
-       options.months, int64_t{options.auto_renew}, EpochSeconds(now), EpochSeconds(o.lapses_at)});
-  if (!q) return std::unexpected(q.error());
-  o.seq = Int((*q)[0][0]);
+       options.months, int64_t{options.auto_renew}, EpochSeconds(now), EpochSeconds(o.lapses_at)}));
+  o.seq = Int(q[0][0]);
   RAMPART_TRY(lifecycle::ScheduleJob(c, kLapseJob, o.id, o.lapses_at));
   return o;
 }
 
 Result<Order> GetOrder(store::Connection& c, std::string_view tenant_id,
                        std::string_view order_id) {
-  auto os = tenant_id.empty() ? Select(c, "id = $1", {std::string(order_id)})
-                              : Select(c, "id = $1 AND tenant_id = $2",
-                                       {std::string(order_id), std::string(tenant_id)});
-  if (!os) return std::unexpected(os.error());
-  if (os->empty()) return common::Fail(common::Code::kNotFound, "no such order");
-  return std::move((*os)[0]);
+  auto os =
+      RAMPART_TRY(tenant_id.empty() ? Select(c, "id = $1", {std::string(order_id)})
+                                    : Select(c, "id = $1 AND tenant_id = $2",
+                                             {std::string(order_id), std::string(tenant_id)}));
+  if (os.empty()) return common::Fail(common::Code::kNotFound, "no such order");
+  return std::move(os[0]);
 }
 
 Result<std::vector<Order>> ListOrders(store::Connection& c, std::string_view tenant_id,
@@ -247,17 +244,16 @@ Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar
       !n) {
     return n;
   }
-  auto pending = c.Query(
-      "SELECT count(*) FROM resources WHERE order_id = $1 AND state = 'provisioning'", {order->id});
-  if (!pending) return std::unexpected(pending.error());
-  if (Int((*pending)[0][0]) == 0) return SetStatus(c, order->id, "delivered");
+  auto pending = RAMPART_TRY(
+      c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state = 'provisioning'",
+              {order->id}));
+  if (Int(pending[0][0]) == 0) return SetStatus(c, order->id, "delivered");
   return {};
 }
 
 Result<void> LapseOrder(store::Connection& c, std::string_view order_id, Instant) {
-  auto q = c.Query("UPDATE orders SET status = 'lapsed' WHERE id = $1 AND status = 'unpaid'",
-                   {std::string(order_id)});
-  if (!q) return std::unexpected(q.error());
+  RAMPART_TRY(c.Query("UPDATE orders SET status = 'lapsed' WHERE id = $1 AND status = 'unpaid'",
+                      {std::string(order_id)}));
   return {};
 }
 

@@ -29,13 +29,12 @@ common::Result<void> AddPart(DayBlocks* day, const store::Row& r, size_t ip) {
 
 common::Result<DayBlocks> LoadDayBlocks(store::Connection& c, const std::string& resource,
                                         const std::string& day) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT ip, window_s, slots, part, source FROM usage_blocks WHERE resource_id = $1 AND "
       "day = $2 ORDER BY part",
-      {resource, day});
-  if (!rows) return std::unexpected(rows.error());
+      {resource, day}));
   DayBlocks out;
-  for (const auto& r : *rows) {
+  for (const auto& r : rows) {
     if (auto a = AddPart(&out, r, 0); !a) return std::unexpected(a.error());
   }
   return out;

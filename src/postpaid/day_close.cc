@@ -31,12 +31,11 @@ common::Result<void> EnsureUsagePartitions(store::Connection& c, common::Day day
         common::FormatDay(common::Day(std::chrono::sys_days(day) + std::chrono::days(i)));
     std::string table = "usage_blocks_p" + d;
     table.erase(std::remove(table.begin(), table.end(), '-'), table.end());
-    auto exists = c.Query(
-        "SELECT (SELECT count(*) FROM pg_class WHERE relname = $1), (SELECT count(*) FROM "
-        "usage_blocks_default WHERE day = $2)",
-        {table, d});
-    if (!exists) return std::unexpected(exists.error());
-    if (Int((*exists)[0][0]) > 0 || Int((*exists)[0][1]) > 0) continue;
+    auto exists = RAMPART_TRY(
+        c.Query("SELECT (SELECT count(*) FROM pg_class WHERE relname = $1), (SELECT count(*) FROM "
+                "usage_blocks_default WHERE day = $2)",
+                {table, d}));
+    if (Int(exists[0][0]) > 0 || Int(exists[0][1]) > 0) continue;
     // `d` is a formatted date: safe to splice into DDL, which takes no parameters.
     if (auto r = c.ExecScript("CREATE TABLE " + table +
                               " PARTITION OF usage_blocks FOR VALUES IN ('" + d + "')");
@@ -127,19 +126,18 @@ common::Result<void> AddAdjustments(store::Connection& c, const catalog::PriceBo
                                     const common::BillingCalendar& calendar,
                                     const std::string& tenant, common::Day closing,
                                     billing::DailyBill* bill) {
-  auto days = c.Query("SELECT day FROM late_days WHERE tenant_id = $1 AND day < $2 ORDER BY day",
-                      {tenant, common::FormatDay(closing)});
-  if (!days) return std::unexpected(days.error());
-  for (const auto& row : *days) {
+  auto days = RAMPART_TRY(
+      c.Query("SELECT day FROM late_days WHERE tenant_id = $1 AND day < $2 ORDER BY day",
+              {tenant, common::FormatDay(closing)}));
+  for (const auto& row : days) {
     const std::string day_text = Text(row[0]);
     const common::Day day = *common::ParseDay(day_text);
     auto rerated = RAMPART_TRY(RateTenantDay(c, book, calendar, tenant, day));
-    auto before = c.Query(
+    auto before = RAMPART_TRY(c.Query(
         "SELECT resource_id, amount_fen FROM rated_amounts WHERE tenant_id = $1 AND day = $2",
-        {tenant, day_text});
-    if (!before) return std::unexpected(before.error());
+        {tenant, day_text}));
     std::map<std::string, int64_t> previous;
-    for (const auto& b : *before) previous[Text(b[0])] = Int(b[1]);
+    for (const auto& b : before) previous[Text(b[0])] = Int(b[1]);
     auto now_amounts = AmountsByResource(rerated);
     for (const auto& [resource, fen] : previous) now_amounts.try_emplace(resource, 0);
     for (const auto& [resource, fen] : now_amounts) {
@@ -169,11 +167,10 @@ common::Result<void> CloseTenantDay(store::Connection& c, const catalog::PriceBo
   if (auto r = RecordRatedAmounts(c, tenant, day_text, *bill); !r) return r;
   if (auto adj = AddAdjustments(c, book, calendar, tenant, day, &*bill); !adj) return adj;
   const std::string body = boost::json::serialize(formats::BillToJson(*bill));
-  auto q = c.Query(
+  RAMPART_TRY(c.Query(
       "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
       "$5)",
-      {tenant, day_text, bill->total.fen(), body, now.time_since_epoch().count()});
-  if (!q) return std::unexpected(q.error());
+      {tenant, day_text, bill->total.fen(), body, now.time_since_epoch().count()}));
   if (bill->total != common::Money()) {  // negative when adjustments credit more than is due
     auto debit = lifecycle::PostMovement(c, tenant, "daily_bill", -bill->total, "bill " + day_text,
                                          now, /*allow_negative=*/true);
@@ -200,25 +197,22 @@ common::Result<void> PurgeExpired(store::Connection& c, const common::BillingCal
       c.Query("DELETE FROM usage_blocks WHERE day < $1", {common::FormatDay(oldest_kept)});
   if (!purged) return std::unexpected(purged.error());
   // Who protected an IP before the oldest day kept can no longer own any sample.
-  auto history = c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
-                         {calendar.DayStart(oldest_kept).time_since_epoch().count()});
-  if (!history) return std::unexpected(history.error());
+  RAMPART_TRY(c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
+                      {calendar.DayStart(oldest_kept).time_since_epoch().count()}));
   // Idempotency records outlive their 24 hours (api/routes.h kIdempotencyTtlSeconds, where
   // expired ones are already ignored) by at most a day: the daily close clears them.
-  auto answers = c.Query("DELETE FROM idempotency WHERE created_at < $1",
-                         {(now - std::chrono::hours(24)).time_since_epoch().count()});
-  if (!answers) return std::unexpected(answers.error());
+  RAMPART_TRY(c.Query("DELETE FROM idempotency WHERE created_at < $1",
+                      {(now - std::chrono::hours(24)).time_since_epoch().count()}));
   if (c.dialect() == store::Dialect::kPostgres) {
     // Old days' partitions go whole, after their rows.
     std::string oldest = common::FormatDay(oldest_kept);
     oldest.erase(std::remove(oldest.begin(), oldest.end(), '-'), oldest.end());
-    auto old = c.Query(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
-        "i.inhparent = 'usage_blocks'::regclass AND c.relname < $1 AND c.relname <> "
-        "'usage_blocks_default'",
-        {"usage_blocks_p" + oldest});
-    if (!old) return std::unexpected(old.error());
-    for (const auto& row : *old) {
+    auto old = RAMPART_TRY(
+        c.Query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
+                "i.inhparent = 'usage_blocks'::regclass AND c.relname < $1 AND c.relname <> "
+                "'usage_blocks_default'",
+                {"usage_blocks_p" + oldest}));
+    for (const auto& row : old) {
       if (auto r = c.ExecScript("DROP TABLE " + Text(row[0])); !r) return r;
     }
   }
@@ -233,13 +227,12 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
   auto day = common::ParseDay(subject);
   if (!day) return {};  // not a day: nothing to close
   // Each tenant with a resource and no bill of the day yet (a retried close skips the billed).
-  auto tenants = c.Query(
+  auto tenants = RAMPART_TRY(c.Query(
       "SELECT t.id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM bills b WHERE b.tenant_id = "
       "t.id AND b.day = $1) AND EXISTS (SELECT 1 FROM resources r WHERE r.tenant_id = t.id) "
       "ORDER BY t.seq",
-      {common::FormatDay(*day)});
-  if (!tenants) return std::unexpected(tenants.error());
-  for (const auto& row : *tenants) {
+      {common::FormatDay(*day)}));
+  for (const auto& row : tenants) {
     if (auto r = CloseTenantDay(c, book, calendar, Text(row[0]), *day, now); !r) return r;
   }
   if (auto r = PurgeExpired(c, calendar, *day, retention_days, now); !r) return r;
@@ -250,13 +243,12 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
 
 common::Result<std::vector<StoredBill>> ListBills(store::Connection& c, std::string_view tenant_id,
                                                   std::string_view from, std::string_view to) {
-  auto rows = c.Query(
+  auto rows = RAMPART_TRY(c.Query(
       "SELECT day, body, total_fen FROM bills WHERE tenant_id = $1 AND day >= $2 AND day <= $3 "
       "ORDER BY day",
-      {std::string(tenant_id), std::string(from), std::string(to)});
-  if (!rows) return std::unexpected(rows.error());
+      {std::string(tenant_id), std::string(from), std::string(to)}));
   std::vector<StoredBill> out;
-  for (const auto& r : *rows) out.push_back({Text(r[0]), Text(r[1]), Int(r[2])});
+  for (const auto& r : rows) out.push_back({Text(r[0]), Text(r[1]), Int(r[2])});
   return out;
 }
 

@@ -372,7 +372,7 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
         g.day_start + common::Seconds(static_cast<int64_t>(g.slots) * g.window_s);
     if (now >= day_end + kGrace) tenant_days.insert({owner.tenant, key.second});
     RAMPART_TRY(TrackAttacks(c, owner, day.blocks, g.day_start, std::move(merged.windows),
-                             &(states)[key.first], now));
+                             &states[key.first], now));
   }
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
@@ -388,10 +388,10 @@ common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
                                                        std::string_view tenant_id,
                                                        std::string_view resource_id,
                                                        std::string_view day, bool by_source) {
-  auto owner = c.Query("SELECT count(*) FROM resources WHERE id = $1 AND tenant_id = $2",
-                       {std::string(resource_id), std::string(tenant_id)});
-  if (!owner) return std::unexpected(owner.error());
-  if (Int((*owner)[0][0]) == 0) return common::Fail(common::Code::kNotFound, "no such resource");
+  auto owner =
+      RAMPART_TRY(c.Query("SELECT count(*) FROM resources WHERE id = $1 AND tenant_id = $2",
+                          {std::string(resource_id), std::string(tenant_id)}));
+  if (Int(owner[0][0]) == 0) return common::Fail(common::Code::kNotFound, "no such resource");
   auto blocks = RAMPART_TRY(LoadBlocks(c, std::string(resource_id), std::string(day)));
   const common::Instant day_start = calendar.DayStart(*common::ParseDay(day));
   std::vector<StoredWindow> out;

@@ -479,7 +479,7 @@ common::Result<int64_t> Migrate(Database& db) {
     RAMPART_TRY(c.ExecScript(
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
     auto rows = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'schema_version'"));
-    return rows.empty() ? 0 : std::stoll(Text((rows)[0][0]));
+    return rows.empty() ? 0 : std::stoll(Text(rows[0][0]));
   });
   if (!version) return version;
   if (*version > LatestSchemaVersion()) {
@@ -491,11 +491,10 @@ common::Result<int64_t> Migrate(Database& db) {
   for (int64_t v = *version; v < LatestSchemaVersion(); ++v) {
     auto applied = db.Transact([&](Connection& c) -> common::Result<int64_t> {
       RAMPART_TRY(c.ExecScript(ForDialect(kMigrations[static_cast<size_t>(v)], c.dialect())));
-      auto r = c.Query(
-          "INSERT INTO meta (key, value) VALUES ('schema_version', $1) "
-          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-          {std::to_string(v + 1)});
-      if (!r) return std::unexpected(r.error());
+      RAMPART_TRY(
+          c.Query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  {std::to_string(v + 1)}));
       return v + 1;
     });
     if (!applied) return applied;

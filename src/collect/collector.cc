@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -58,12 +57,9 @@ std::string UsageCsv(const std::map<std::pair<int64_t, common::IpAddress>, Windo
 }
 
 common::Result<boost::json::value> ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return common::Fail(common::Code::kIoError, "cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = RAMPART_TRY(common::ReadFile(path));
   boost::system::error_code ec;
-  auto v = boost::json::parse(ss.str(), ec);
+  auto v = boost::json::parse(text, ec);
   if (ec) return common::Fail(common::Code::kInvalidConfig, path + " is not JSON: " + ec.message());
   return v;
 }

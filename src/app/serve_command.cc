@@ -308,6 +308,71 @@ int MaxConnections(int requested) {
   return max_connections;
 }
 
+// The HTTP server's settings from the command line.
+api::HttpServerOptions ServerOptions(const ServeArgs& args,
+                                     const std::pair<std::string, uint16_t>& listen) {
+  api::HttpServerOptions options;
+  options.max_connections = MaxConnections(args.max_connections);
+  options.address = listen.first;
+  options.port = listen.second;
+  options.threads = args.threads;
+  options.request_timeout = std::chrono::seconds(args.request_timeout_s);
+  options.idle_timeout = std::chrono::seconds(args.idle_timeout_s);
+  options.tls_cert = args.tls_cert;
+  options.tls_key = args.tls_key;
+  return options;
+}
+
+// On the real clock a worker thread runs due jobs every second until destroyed; on the
+// simulated clock there is none (jobs run when POST /v1/admin/clock moves time).
+class JobWorker {
+ public:
+  JobWorker(lifecycle::JobRunner& jobs, common::Clock& clock, bool simulated) {
+    if (simulated) return;
+    thread_ = std::thread([this, &jobs, &clock] {
+      std::unique_lock lock(mutex_);
+      while (!stopping_) {
+        lock.unlock();
+        if (auto r = jobs.RunDue(clock.Now(), nullptr); !r) {
+          spdlog::error("jobs: {}", r.error().message);
+        }
+        lock.lock();
+        wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      }
+    });
+  }
+  ~JobWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  JobWorker(const JobWorker&) = delete;
+  JobWorker& operator=(const JobWorker&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Waits for SIGTERM or SIGINT (blocked in `signals` before any thread started), reloading the
+// TLS certificate on each SIGHUP meanwhile. Returns the signal that ends the server.
+int WaitForStop(const sigset_t& signals, api::HttpServer& server, const ServeArgs& args) {
+  int sig = 0;
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (auto r = server.ReloadTls(); !r) {
+      spdlog::error("SIGHUP: {}; the previous certificate stays in use", r.error().message);
+    } else if (!args.tls_cert.empty()) {
+      spdlog::info("SIGHUP: TLS certificate reloaded from {}", args.tls_cert);
+    }
+  }
+  return sig;
+}
+
 }  // namespace
 
 int RunServe(const ServeArgs& args) {
@@ -319,6 +384,10 @@ int RunServe(const ServeArgs& args) {
   if (!listen) return Fail(listen.error());
   auto delivery = ParseDelay(args.delivery_delay, args.seed);
   if (!delivery) return Fail(delivery.error());
+  if (args.tls_cert.empty() != args.tls_key.empty()) {
+    return Fail(
+        common::Error{common::Code::kInvalidOption, "--tls-cert and --tls-key go together", ""});
+  }
 
   const fs::path data(args.data_dir);
   SecureDataDirectory(data);
@@ -392,20 +461,8 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&signals, SIGHUP);  // reloads the TLS certificate
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  api::HttpServerOptions options;
-  options.max_connections = MaxConnections(args.max_connections);
-  options.address = listen->first;
-  options.port = listen->second;
-  options.threads = args.threads;
-  options.request_timeout = std::chrono::seconds(args.request_timeout_s);
-  options.idle_timeout = std::chrono::seconds(args.idle_timeout_s);
-  if (args.tls_cert.empty() != args.tls_key.empty()) {
-    return Fail(
-        common::Error{common::Code::kInvalidOption, "--tls-cert and --tls-key go together", ""});
-  }
-  options.tls_cert = args.tls_cert;
-  options.tls_key = args.tls_key;
-  api::HttpServer server(options, [&](const api::HttpRequest& r) { return service.Handle(r); });
+  api::HttpServer server(ServerOptions(args, *listen),
+                         [&](const api::HttpRequest& r) { return service.Handle(r); });
   auto port = server.Start();
   if (!port) return Fail(port.error());
   std::printf("rampart: listening on %s://%s:%u\n", args.tls_cert.empty() ? "http" : "https",
@@ -414,44 +471,14 @@ int RunServe(const ServeArgs& args) {
   std::fflush(stdout);
 
   webhooks->Start();
-
-  // On the real clock a worker runs due jobs every second; on the simulated clock jobs run
-  // only when POST /v1/admin/clock moves time.
-  std::mutex worker_mutex;
-  std::condition_variable worker_wake;
-  bool stopping = false;
-  std::thread worker;
-  if (!simulated) {
-    worker = std::thread([&] {
-      std::unique_lock lock(worker_mutex);
-      while (!stopping) {
-        lock.unlock();
-        if (auto r = jobs.RunDue(clock.Now(), nullptr); !r) {
-          spdlog::error("jobs: {}", r.error().message);
-        }
-        lock.lock();
-        worker_wake.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; });
-      }
-    });
-  }
-
-  int sig = 0;
-  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
-    if (auto r = server.ReloadTls(); !r) {
-      spdlog::error("SIGHUP: {}; the previous certificate stays in use", r.error().message);
-    } else if (!args.tls_cert.empty()) {
-      spdlog::info("SIGHUP: TLS certificate reloaded from {}", args.tls_cert);
-    }
-  }
-  spdlog::info("{} received: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  server.Stop();
-  webhooks->Stop();
   {
-    std::lock_guard lock(worker_mutex);
-    stopping = true;
-  }
-  worker_wake.notify_all();
-  if (worker.joinable()) worker.join();
+    JobWorker worker(jobs, clock, simulated != nullptr);
+    const int sig = WaitForStop(signals, server, args);
+    spdlog::info("{} received: finishing in-flight requests",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.Stop();
+    webhooks->Stop();
+  }  // the job worker stops last
   spdlog::info("stopped");
   return 0;
 }

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         last = line;
       },
       [&](const rampart::common::Error& e, uint64_t line) {
-        if (e.code.empty() || line <= last) __builtin_trap();
+        if (e.message.empty() || line <= last) __builtin_trap();
         last = line;
         return true;
       });

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (samples) {
     for (const auto& s : *samples) {
       // A sample read is a whole one; a refused one says why.
-      if (!s.sample && s.parse_error.code.empty()) __builtin_trap();
+      if (!s.sample && s.parse_error.message.empty()) __builtin_trap();
     }
   }
   return 0;

@@ -43,19 +43,14 @@ class Divider {
 // share. Both its bytes and its packets are split over them (Parts).
 struct TrafficMeter::Span {
   int64_t first_s = 0, last_s = 0;
-  int64_t duration = 0;  // milliseconds
   int64_t start_ms = 0, end_ms = 0;
   Divider per_duration, per_between;  // spanning more than one second; more than two
 
   // [start_ms, end_ms) not empty, both in [0, 10^13].
   Span(int64_t start, int64_t end)
-      : first_s(start / 1000),
-        last_s((end - 1) / 1000),
-        duration(end - start),
-        start_ms(start),
-        end_ms(end) {
+      : first_s(start / 1000), last_s((end - 1) / 1000), start_ms(start), end_ms(end) {
     if (first_s == last_s) return;
-    per_duration = Divider(static_cast<uint64_t>(duration));
+    per_duration = Divider(static_cast<uint64_t>(end - start));
     if (last_s - first_s > 1) per_between = Divider(static_cast<uint64_t>(last_s - first_s - 1));
   }
 };

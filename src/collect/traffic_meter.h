@@ -75,12 +75,13 @@ class TrafficMeter {
   static constexpr size_t kMaxWindows = 8 << 20;
 
   struct Stats {
-    uint64_t records = 0;      // records of protected IPs
-    uint64_t unprotected = 0;  // records touching no protected IP (skipped)
-    uint64_t late = 0;         // records for seconds already settled
-    uint64_t too_old = 0;      // records older than 72 h (dropped)
-    uint64_t bad_time = 0;     // records with times before 1970 or after 2286 (dropped)
-    uint64_t overflow = 0;     // records dropped: the pending seconds or windows are full
+    uint64_t records = 0;  // records of protected IPs
+    // Records skipped: no protected destination (nor, with count_bytes, a protected source).
+    uint64_t unprotected = 0;
+    uint64_t late = 0;      // records for seconds already settled
+    uint64_t too_old = 0;   // records older than 72 h (dropped)
+    uint64_t bad_time = 0;  // records with times before 1970 or after 2286 (dropped)
+    uint64_t overflow = 0;  // records dropped: the pending seconds or windows are full
     uint64_t attacks_started = 0;
     uint64_t attacks_open = 0;
   };
@@ -136,8 +137,8 @@ class TrafficMeter {
     int64_t out_bytes = 0;
     int64_t revision = -1;            // the last emitted; -1: never
     int64_t reported[3] = {0, 0, 0};  // what that revision reported
-    bool dirty = false;
-    bool changed = false;  // since the last SaveState/SaveChanges (then in changed_)
+    bool dirty = false;               // changed since last emitted (then listed in dirty_)
+    bool changed = false;             // since the last SaveState/SaveChanges (then in changed_)
   };
   using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
 

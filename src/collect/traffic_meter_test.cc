@@ -210,6 +210,28 @@ TEST(TrafficMeter, AnAttackStartsAfterItsSustainAndEndsAfterItsCooldown) {
   EXPECT_TRUE(out.empty());
 }
 
+// Outbound bytes are reported only with --count-bytes: without it a record whose only
+// protected IP is its source is skipped as unprotected; with it, its bytes are outbound.
+TEST(TrafficMeter, ASourceOnlyRecordCountsOnlyWithCountBytes) {
+  auto outbound = Record(1'770'000'000'000, 1'770'000'000'000, 700, 1, kClient);
+  outbound.src = kIp;
+  TrafficMeter attack_only(120, false), counting(120, true);
+  attack_only.Configure(Units());
+  counting.Configure(Units());
+  attack_only.Add(outbound, 0);
+  counting.Add(outbound, 0);
+  EXPECT_EQ(attack_only.stats().unprotected, 1u);
+  EXPECT_EQ(attack_only.stats().records, 0u);
+  EXPECT_EQ(counting.stats().unprotected, 0u);
+  std::vector<WindowSample> none, out;
+  attack_only.Flush(none);
+  counting.Flush(out);
+  EXPECT_TRUE(none.empty());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].ip, kIp);
+  EXPECT_EQ(out[0].out_bytes, 700);
+}
+
 TEST(TrafficMeter, AWindowWaitsForItsGrace) {
   TrafficMeter m(120, false);
   m.Configure(Units());

@@ -8,16 +8,19 @@
 // changes; the traffic in force before lo (from the seconds already dropped) is carried. A
 // second whose traffic sums to zero is empty (a second with traffic has a byte or a packet).
 // The ring grows (doubling) to span what it must hold, up to kMaxSpanS seconds; the caller
-// bounds the sum over all rings through `budget`. Not thread-safe; value type.
+// bounds the sum over all rings through `budget`. Small (32 bytes: the carried traffic is
+// stored after the slots), so a table of rings stays dense. Not thread-safe; movable.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
+#include <utility>
 
 namespace rampart::collect {
 
-struct SecondSlot {
+// One slot per cache line (64-byte aligned): a record's change at a second touches one line.
+struct alignas(64) SecondSlot {
   int64_t unknown_bytes = 0;  // no forwarding status: detection decides
   int64_t attack_bytes = 0;   // marked dropped
   int64_t clean_bytes = 0;    // marked forwarded
@@ -59,11 +62,25 @@ class SecondRing {
  public:
   static constexpr int64_t kMaxSpanS = 16384;  // ~4.5 h of unsettled seconds for one IP
 
+  SecondRing() = default;
+  // A ring moved from is left empty.
+  SecondRing(SecondRing&& o) noexcept { *this = std::move(o); }
+  SecondRing& operator=(SecondRing&& o) noexcept {
+    slots_ = std::move(o.slots_);
+    capacity_ = std::exchange(o.capacity_, 0);
+    lo_ = std::exchange(o.lo_, 0);
+    hi_ = std::exchange(o.hi_, 0);
+    return *this;
+  }
+
   // Makes the seconds [from, to] addressable (`to` inclusive: a run ending at `to` changes
   // it), the ring grown as needed. False (nothing changed) when the ring would then span more
   // than kMaxSpanS seconds or grow by more than `budget` slots. `*grown` is increased by the
   // slots added. `from` must not be before a second already dropped.
-  bool Reserve(int64_t from, int64_t to, size_t budget, size_t* grown);
+  bool Reserve(int64_t from, int64_t to, size_t budget, size_t* grown) {
+    if (from >= lo_ && to < hi_) return true;  // held already: most records of a busy IP
+    return Extend(from, to, budget, grown);
+  }
 
   // Adds `value` to every second of [from, to); [from, to] must be reserved.
   void Add(int64_t from, int64_t to, const SecondSlot& value) {
@@ -71,11 +88,9 @@ class SecondRing {
     slots_[Index(to)] -= value;
   }
 
-  // The same for one field of the slots.
-  void Add(int64_t from, int64_t to, int64_t SecondSlot::*field, int64_t value) {
-    slots_[Index(from)].*field += value;
-    slots_[Index(to)].*field -= value;
-  }
+  // The change at `second` (reserved): what is added to it is added to every second from it
+  // on. A caller adding several runs at once adds their summed changes here, once a second.
+  SecondSlot& ChangeAt(int64_t second) { return slots_[Index(second)]; }
 
   // The traffic of `second` (a held one), summed from the changes: O(second - lo).
   SecondSlot ValueAt(int64_t second) const;
@@ -83,7 +98,8 @@ class SecondRing {
   // f(second, traffic) for each second with traffic before `up_to`, in order.
   template <class F>
   void ForEachBefore(int64_t up_to, F f) const {
-    SecondSlot running = carry_;
+    if (empty()) return;
+    SecondSlot running = carry();
     for (int64_t s = lo_; s < hi_ && s < up_to; ++s) {
       running += slots_[Index(s)];
       if (!running.empty()) f(s, running);
@@ -95,13 +111,18 @@ class SecondRing {
   size_t DropBefore(int64_t up_to);
 
   bool empty() const { return lo_ >= hi_; }
-  size_t capacity() const { return slots_.size(); }
+  size_t capacity() const { return capacity_; }
 
  private:
-  size_t Index(int64_t second) const { return static_cast<size_t>(second) & (slots_.size() - 1); }
-  std::vector<SecondSlot> slots_;  // size 0 or a power of two; the change at each second
-  int64_t lo_ = 0, hi_ = 0;        // the seconds held; empty when lo_ >= hi_
-  SecondSlot carry_;               // the traffic in force at lo_ from the dropped seconds
+  bool Extend(int64_t from, int64_t to, size_t budget, size_t* grown);  // Reserve's slow path
+  size_t Index(int64_t second) const { return static_cast<size_t>(second) & (capacity_ - 1); }
+  // The traffic in force at lo_ from the dropped seconds (held only while the ring is not empty).
+  SecondSlot& carry() { return slots_[capacity_]; }
+  const SecondSlot& carry() const { return slots_[capacity_]; }
+  // capacity_ slots (0 or a power of two; the change at each second), then the carry.
+  std::unique_ptr<SecondSlot[]> slots_;
+  uint32_t capacity_ = 0;
+  int64_t lo_ = 0, hi_ = 0;  // the seconds held; empty when lo_ >= hi_
 };
 
 }  // namespace rampart::collect

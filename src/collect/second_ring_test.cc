@@ -104,5 +104,19 @@ TEST(SecondRing, RefusesBeyondItsSpanOrTheBudget) {
   EXPECT_EQ(small.capacity(), 64u);
 }
 
+// The meter keeps a ring per protected IP in its hash table: small rings keep the table dense.
+TEST(SecondRing, IsSmallAndAMovedFromRingIsEmpty) {
+  static_assert(sizeof(SecondRing) == 32);
+  static_assert(alignof(SecondSlot) == 64);
+  SecondRing r;
+  size_t grown = 0;
+  Point(r, 1'000'000, 5, &grown);
+  SecondRing moved = std::move(r);
+  EXPECT_TRUE(r.empty());  // NOLINT(bugprone-use-after-move): the contract under test
+  EXPECT_EQ(r.capacity(), 0u);
+  EXPECT_EQ(Held(r), (std::map<int64_t, int64_t>{}));
+  EXPECT_EQ(Held(moved), (std::map<int64_t, int64_t>{{1'000'000, 5}}));
+}
+
 }  // namespace
 }  // namespace rampart::collect

@@ -188,8 +188,11 @@ void TrafficMeter::Spread(const FlowRecord& r, const Span& span, const Parts& b,
     ++stats_.overflow;
     return;
   }
-  // Each run adds to the fields the record has (its byte class; packets and its protocol's
-  // count inbound), not to a whole slot.
+  // The record's runs (first second, whole seconds between, +1 to the first `extra` of them,
+  // last second) as the changes they make at their boundaries, summed per second: at most six
+  // seconds change, each only in the fields the record has (its byte class; inbound, packets
+  // and its protocol's count). A second before `from` went to its window (late): its change
+  // moves to `from`, so a run wholly before it cancels out.
   using Field = int64_t Slot::*;
   const Field byte_field = !inbound                   ? &Slot::out_bytes
                            : r.forwarding_status == 2 ? &Slot::attack_bytes
@@ -200,21 +203,24 @@ void TrafficMeter::Spread(const FlowRecord& r, const Span& span, const Parts& b,
                            : udp    ? &Slot::udp
                            : icmp   ? &Slot::icmp
                                     : nullptr;
-  auto run = [&](int64_t run_from, int64_t run_to, int64_t run_bytes, int64_t run_packets) {
-    run_from = std::max(run_from, from);
-    if (run_from >= run_to) return;
-    if (run_bytes != 0) ip.pending.Add(run_from, run_to, byte_field, run_bytes);
-    if (run_packets != 0 && inbound) {
-      ip.pending.Add(run_from, run_to, &Slot::packets, run_packets);
-      if (kind_field) ip.pending.Add(run_from, run_to, kind_field, run_packets);
-    }
+  auto change = [&](int64_t second, int64_t bytes, int64_t packets) {
+    Slot& c = ip.pending.ChangeAt(std::max(second, from));
+    c.*byte_field += bytes;
+    if (!inbound) return;
+    c.packets += packets;
+    if (kind_field) c.*kind_field += packets;
   };
-  // A record within one second has it all in `first`; the other runs are then empty or zero.
-  run(span.first_s, span.first_s + 1, b.first, p.first);
-  run(span.first_s + 1, span.last_s, b.whole, p.whole);
-  run(span.first_s + 1, span.first_s + 1 + b.extra, 1, 0);
-  run(span.first_s + 1, span.first_s + 1 + p.extra, 0, 1);
-  run(span.last_s, span.last_s + 1, b.last, p.last);
+  const int64_t f = span.first_s, l = span.last_s;
+  change(f, b.first, p.first);
+  if (f == l) {
+    change(f + 1, -b.first, -p.first);
+  } else {
+    change(f + 1, b.whole - b.first + (b.extra > 0), p.whole - p.first + (p.extra > 0));
+    if (b.extra > 0) change(f + 1 + b.extra, -1, 0);
+    if (p.extra > 0) change(f + 1 + p.extra, 0, -1);
+    change(l, b.last - b.whole, p.last - p.whole);
+    change(l + 1, -b.last, -p.last);
+  }
   if (ip.changed_from == ip.changed_to) {
     ip.changed_from = from;
     ip.changed_to = span.last_s + 1;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace rampart::collect {
@@ -45,6 +46,31 @@ TrafficMeter UnwatchedMeter() {
   TrafficMeter m(120, /*count_bytes=*/true);
   m.Configure({MeterUnit{"res_a", Detection{0, 0, 0, 0, 0, 2, 3}, {kIp}}});
   return m;
+}
+
+// The rule of the parts, second by second, by plain division: the first and last (partial)
+// seconds get the floor of their share, the whole seconds between the rest, one more each to
+// the first of them. `total` over [start_ms, end_ms).
+std::map<int64_t, int64_t> PartsRule(int64_t total, int64_t start, int64_t end) {
+  const int64_t first_s = start / 1000, last_s = (end - 1) / 1000;
+  std::map<int64_t, int64_t> out;  // second -> its part
+  if (first_s == last_s) {
+    out[first_s] = total;
+    return out;
+  }
+  const auto share = [&](int64_t ms) {
+    return static_cast<int64_t>(static_cast<__int128>(total) * ms / (end - start));
+  };
+  const int64_t first = share((first_s + 1) * 1000 - start);
+  const int64_t between = last_s - first_s - 1;
+  const int64_t last = between == 0 ? total - first : share(end - last_s * 1000);
+  out[first_s] = first;
+  out[last_s] = last;
+  const int64_t rest = total - first - last;
+  for (int64_t s = first_s + 1; s < last_s; ++s) {
+    out[s] = rest / between + (s - first_s - 1 < rest % between ? 1 : 0);
+  }
+  return out;
 }
 
 TEST(TrafficMeter, BytesAreSpreadOverTheFlowInPartsThatAddUpExactly) {
@@ -108,10 +134,8 @@ TEST(TrafficMeter, AnyRecordsPartsAddUpAndStayWithinThreeBytesASecondOfItsShare)
   }
 }
 
-// The rule of the parts, second by second, by plain division: the first and last (partial)
-// seconds get the floor of their share, the whole seconds between the rest, one more each to
-// the first of them. The meter's windows equal its sums exactly, for totals up to the 2^50 cap
-// (the meter divides by reciprocals: an off-by-one there shows here).
+// The meter's windows equal the parts rule's sums exactly, for totals up to the 2^50 cap (the
+// meter divides by reciprocals: an off-by-one there shows here).
 TEST(TrafficMeter, WindowsEqualThePartsRuleExactlyUpToTheLargestTotals) {
   std::mt19937_64 rng(777);
   for (int n = 0; n < 400; ++n) {
@@ -125,32 +149,42 @@ TEST(TrafficMeter, WindowsEqualThePartsRuleExactlyUpToTheLargestTotals) {
     m.Add(r, 0);
     std::vector<WindowSample> out;
     m.Flush(out);
-    const int64_t end = start + length + 1;
-    const int64_t first_s = start / 1000, last_s = (end - 1) / 1000;
     std::map<int64_t, int64_t> want;  // window start -> bytes
-    auto put = [&](int64_t second, int64_t v) { want[second - second % 60] += v; };
-    if (first_s == last_s) {
-      put(first_s, total);
-    } else {
-      const auto share = [&](int64_t ms) {
-        return static_cast<int64_t>(static_cast<__int128>(total) * ms / (end - start));
-      };
-      const int64_t first = share((first_s + 1) * 1000 - start);
-      const int64_t between = last_s - first_s - 1;
-      const int64_t last = between == 0 ? total - first : share(end - last_s * 1000);
-      put(first_s, first);
-      put(last_s, last);
-      if (between > 0) {
-        const int64_t rest = total - first - last;
-        for (int64_t s = first_s + 1; s < last_s; ++s) {
-          put(s, rest / between + (s - first_s - 1 < rest % between ? 1 : 0));
-        }
-      }
+    for (const auto& [second, v] : PartsRule(total, start, start + length + 1)) {
+      want[second - second % 60] += v;
     }
     std::map<int64_t, int64_t> got;
     for (const auto& w : out) got[w.window_start] = w.attack_bytes + w.clean_in_bytes;
     std::erase_if(want, [](const auto& kv) { return kv.second == 0; });
     EXPECT_EQ(got, want) << "record " << n << ": " << total << " bytes over " << length << " ms";
+  }
+}
+
+// A record whose first seconds are settled already (late) and whose others are not: the late
+// parts go straight to their windows, the rest through the ring, and together they are the
+// parts rule's, exactly (the ring takes the record's changes from its first unsettled second).
+TEST(TrafficMeter, ARecordPartlyLateStillGivesThePartsRulesWindows) {
+  std::mt19937_64 rng(4242);
+  for (int n = 0; n < 200; ++n) {
+    TrafficMeter m = UnwatchedMeter();
+    const int64_t start = 1'770'000'000'000 + static_cast<int64_t>(rng() % 100'000);
+    const int64_t length = 2'000 + static_cast<int64_t>(rng() % 300'000);
+    const int64_t end = start + length + 1;
+    // Settle up to a second inside the record (the clock is the grace past it).
+    const int64_t settled = start / 1000 + 1 + static_cast<int64_t>(rng() % (length / 1000));
+    std::vector<WindowSample> out;
+    m.Advance(settled + 120, out);
+    const auto r = Record(start, start + length, rng() % 10'000'000'000ULL, 1 + rng() % 5'000);
+    m.Add(r, 0);
+    m.Flush(out);
+    std::map<int64_t, int64_t> want, got;
+    for (const auto& [second, v] : PartsRule(static_cast<int64_t>(r.bytes), start, end)) {
+      if (v != 0) want[second - second % 60] += v;
+    }
+    for (const auto& w : out) got[w.window_start] += w.attack_bytes + w.clean_in_bytes;
+    EXPECT_EQ(got, want) << "record " << n << ": settled at " << settled << ", " << length
+                         << " ms from " << start;
+    EXPECT_EQ(m.stats().late, 1u);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
 #include "lifecycle/prefixes.h"
+#include "store/meta.h"
 
 namespace rampart::api {
 
@@ -324,12 +325,8 @@ HttpResponse PostAdminClock(ApiService& s, Context& c) {
   auto ran = s.deps().jobs->RunDue(target, s.deps().simulated);
   if (!ran) return ErrorResponse(ran.error());
   s.deps().simulated->AdvanceTo(target);
-  auto saved = s.deps().db->Use([&](store::Connection& conn) {
-    return conn.Query(
-        "INSERT INTO meta (key, value) VALUES ('simulated_now', $1) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        {std::to_string(target.time_since_epoch().count())});
-  });
+  auto saved = s.deps().db->Use(
+      [&](store::Connection& conn) { return store::WriteSimulatedNow(conn, target); });
   if (!saved) return ErrorResponse(saved.error());
   return Json(200, object{{"now", common::FormatRfc3339(target)}, {"jobs_run", *ran}});
 }

@@ -14,6 +14,7 @@
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
 #include "metering/attack_events.h"
+#include "ordering/orders.h"
 #include "postpaid/usage.h"
 
 namespace rampart::api {
@@ -367,8 +368,8 @@ HttpResponse PostResourcesCancelQuote(ApiService& s, Context& c) {
 HttpResponse PostResourcesCancel(ApiService& s, Context& c) {
   if (auto e = NoFields(c.req)) return ErrorResponse(*e);
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto r =
-        RAMPART_TRY(lifecycle::Cancel(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now()));
+    auto r = RAMPART_TRY(
+        ordering::CancelResource(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now()));
     value v = ResourceToJson(r.first);
     v.as_object()["refund"] = r.second.ToString();
     return Json(200, v);

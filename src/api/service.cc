@@ -8,6 +8,7 @@
 #include "api/routes.h"
 #include "lifecycle/ip_pools.h"
 #include "lifecycle/jobs.h"
+#include "store/meta.h"
 
 using rampart::common::Result;
 
@@ -82,13 +83,8 @@ HttpResponse ApiService::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   if (d_.simulated) {
     // Several nodes share one simulated clock through the database: catch up with it.
-    auto now = d_.db->Use([](store::Connection& c) {
-      return c.Query("SELECT value FROM meta WHERE key = 'simulated_now'");
-    });
-    if (now && !now->empty()) {
-      d_.simulated->AdvanceTo(
-          common::Instant(common::Seconds(std::stoll(store::Text((*now)[0][0])))));
-    }
+    auto now = d_.db->Use([](store::Connection& c) { return store::ReadSimulatedNow(c); });
+    if (now && *now) d_.simulated->AdvanceTo(**now);
   }
   // Labels come from closed sets (a route template, a known method), never from the
   // request's own text: a stranger can neither inject metric lines nor grow /metrics.

@@ -31,6 +31,7 @@
 #include "ordering/orders.h"
 #include "postpaid/day_close.h"
 #include "store/fault.h"
+#include "store/meta.h"
 
 namespace rampart::app {
 namespace {
@@ -139,8 +140,8 @@ common::Result<std::string> LoadSecretsKey(const fs::path& path) {
 common::Result<common::Instant> SimulatedStart(store::Database& db, const std::string& start,
                                                common::Instant real_now) {
   return db.Transact([&](store::Connection& c) -> common::Result<common::Instant> {
-    auto rows = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'simulated_now'"));
-    if (!rows.empty()) return common::Instant(common::Seconds(std::stoll(store::Text(rows[0][0]))));
+    auto stored = RAMPART_TRY(store::ReadSimulatedNow(c));
+    if (stored) return *stored;
     common::Instant t = real_now;
     if (!start.empty()) {
       auto parsed = common::ParseRfc3339(start);
@@ -148,8 +149,7 @@ common::Result<common::Instant> SimulatedStart(store::Database& db, const std::s
         return common::Fail(common::Code::kInvalidTime, "--start: " + parsed.error().message);
       t = *parsed;
     }
-    RAMPART_TRY(c.Query("INSERT INTO meta (key, value) VALUES ('simulated_now', $1)",
-                        {std::to_string(t.time_since_epoch().count())}));
+    RAMPART_TRY(store::WriteSimulatedNow(c, t));
     return t;
   });
 }

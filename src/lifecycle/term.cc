@@ -267,8 +267,8 @@ Result<Money> PriceCancel(store::Connection& c, std::string_view tenant_id,
   return CancelValue(c, r, now);
 }
 
-Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view tenant_id,
-                                          std::string_view resource_id, Instant now) {
+Result<std::pair<Resource, Money>> CancelTerm(store::Connection& c, std::string_view tenant_id,
+                                              std::string_view resource_id, Instant now) {
   auto r = RAMPART_TRY(Cancellable(c, tenant_id, resource_id, now));
   auto refund = CancelValue(c, r, now);
   if (!refund) return std::unexpected(refund.error());
@@ -280,12 +280,6 @@ Result<std::pair<Resource, Money>> Cancel(store::Connection& c, std::string_view
   if (*refund > Money()) {
     auto p = PostMovement(c, r.tenant_id, "refund", *refund, r.id, now);
     if (!p) return std::unexpected(p.error());
-  }
-  auto left = RAMPART_TRY(c.Query(
-      "SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'", {r.order_id}));
-  if (store::Int(left[0][0]) == 0) {
-    auto q = c.Query("UPDATE orders SET status = 'refunded' WHERE id = $1", {r.order_id});
-    if (!q) return std::unexpected(q.error());
   }
   if (auto e = Event(c, r, "released", "cancelled; refunded " + refund->ToString() + " CNY", now);
       !e) {

@@ -68,13 +68,16 @@ Result<billing::UpgradeQuote> PriceUpgrade(store::Connection& c, const catalog::
                                            std::string_view tenant_id, std::string_view resource_id,
                                            int64_t new_base_gbps, Instant now);
 
-// Cancels within 5 days of purchase: refund = everything paid for the prepaid terms (the
-// order's share, renewals, upgrades) - value used, each payment pro rata to the second; the
-// resource is released and its IPs return to the pool. `cancel_window_passed` after.
-Result<std::pair<Resource, common::Money>> Cancel(store::Connection& c, std::string_view tenant_id,
-                                                  std::string_view resource_id, Instant now);
+// The resource's side of a cancellation within 5 days of purchase: refund = everything paid
+// for the prepaid terms (the order's share, renewals, upgrades) - value used, each payment pro
+// rata to the second; the resource is released and its IPs return to the pool.
+// `cancel_window_passed` after. The order is ordering's: call ordering::CancelResource, which
+// also marks the order refunded once all its resources are released.
+Result<std::pair<Resource, common::Money>> CancelTerm(store::Connection& c,
+                                                      std::string_view tenant_id,
+                                                      std::string_view resource_id, Instant now);
 
-// What Cancel would refund at `now`, with the same checks; nothing changes.
+// What CancelTerm would refund at `now`, with the same checks; nothing changes.
 Result<common::Money> PriceCancel(store::Connection& c, std::string_view tenant_id,
                                   std::string_view resource_id, Instant now);
 

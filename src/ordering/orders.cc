@@ -69,6 +69,15 @@ Result<void> SetStatus(store::Connection& c, std::string_view order_id, std::str
   return {};
 }
 
+// Refunded once every resource of the order is released (cancelled one by one).
+Result<void> RefundWhenAllReleased(store::Connection& c, std::string_view order_id) {
+  auto left = RAMPART_TRY(
+      c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'",
+              {std::string(order_id)}));
+  if (store::Int(left[0][0]) != 0) return {};
+  return SetStatus(c, order_id, "refunded");
+}
+
 // A delivery failed: every resource of the order fails, IPs already given to its siblings
 // return to the pool, pending deliveries are cancelled, and the order is refunded in full.
 Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
@@ -249,6 +258,15 @@ Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar
               {order->id}));
   if (Int(pending[0][0]) == 0) return SetStatus(c, order->id, "delivered");
   return {};
+}
+
+Result<std::pair<lifecycle::Resource, common::Money>> CancelResource(store::Connection& c,
+                                                                     std::string_view tenant_id,
+                                                                     std::string_view resource_id,
+                                                                     Instant now) {
+  auto cancelled = RAMPART_TRY(lifecycle::CancelTerm(c, tenant_id, resource_id, now));
+  RAMPART_TRY(RefundWhenAllReleased(c, cancelled.first.order_id));
+  return cancelled;
 }
 
 Result<void> LapseOrder(store::Connection& c, std::string_view order_id, Instant) {

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "billing/prepaid.h"
@@ -17,6 +18,7 @@
 #include "common/calendar.h"
 #include "common/error.h"
 #include "lifecycle/jobs.h"
+#include "lifecycle/resources.h"
 #include "store/sql.h"
 
 namespace rampart::ordering {
@@ -72,6 +74,14 @@ Result<Order> GetOrder(store::Connection& c, std::string_view tenant_id, std::st
 // 0 starts at the oldest or the newest.
 Result<std::vector<Order>> ListOrders(store::Connection& c, std::string_view tenant_id,
                                       int64_t cursor_seq, int64_t limit, bool newest_first = false);
+
+// Cancels a resource within 5 days of purchase (lifecycle::CancelTerm: released, refunded pro
+// rata) and marks its order refunded once every resource of the order is released. Returns
+// the resource and the refund.
+Result<std::pair<lifecycle::Resource, common::Money>> CancelResource(store::Connection& c,
+                                                                     std::string_view tenant_id,
+                                                                     std::string_view resource_id,
+                                                                     Instant now);
 
 // Job handlers (lifecycle::JobRunner): deliver one resource; lapse one unpaid order.
 Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar& calendar,

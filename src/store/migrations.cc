@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "store/meta.h"
+
 namespace rampart::store {
 namespace {
 
@@ -476,10 +478,9 @@ int64_t LatestSchemaVersion() { return static_cast<int64_t>(kMigrations.size());
 
 common::Result<int64_t> Migrate(Database& db) {
   auto version = db.Use([](Connection& c) -> common::Result<int64_t> {
-    RAMPART_TRY(c.ExecScript(
-        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
-    auto rows = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'schema_version'"));
-    return rows.empty() ? 0 : std::stoll(Text(rows[0][0]));
+    RAMPART_TRY(CreateMetaTable(c));
+    auto stored = RAMPART_TRY(ReadMeta(c, MetaKey::kSchemaVersion));
+    return stored.value_or(0);
   });
   if (!version) return version;
   if (*version > LatestSchemaVersion()) {
@@ -491,10 +492,7 @@ common::Result<int64_t> Migrate(Database& db) {
   for (int64_t v = *version; v < LatestSchemaVersion(); ++v) {
     auto applied = db.Transact([&](Connection& c) -> common::Result<int64_t> {
       RAMPART_TRY(c.ExecScript(ForDialect(kMigrations[static_cast<size_t>(v)], c.dialect())));
-      RAMPART_TRY(
-          c.Query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) "
-                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                  {std::to_string(v + 1)}));
+      RAMPART_TRY(WriteMeta(c, MetaKey::kSchemaVersion, v + 1));
       return v + 1;
     });
     if (!applied) return applied;

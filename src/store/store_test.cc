@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "store/database.h"
+#include "store/meta.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_connection.h"
 
@@ -32,6 +33,31 @@ TEST(Store, RefusesADatabaseFromTheFuture) {
     return c.Query("UPDATE meta SET value = '999' WHERE key = 'schema_version'");
   }));
   EXPECT_FALSE(Migrate(*db).has_value());
+}
+
+// The meta table through its one owner: missing keys, round trips, replacing, and a corrupt
+// value reported as storage_error (before, Migrate threw from std::stoll on 'garbage' and
+// read '12x' as version 12).
+TEST(Store, MetaValuesRoundTripAndACorruptOneIsAStorageError) {
+  auto db = Memory();
+  ASSERT_TRUE(Migrate(*db).has_value());
+  auto now = db->Use([](Connection& c) { return ReadSimulatedNow(c); });
+  ASSERT_TRUE(now.has_value());
+  EXPECT_FALSE(now->has_value());
+  const common::Instant t(common::Seconds(1'770'000'000));
+  for (const auto at : {t, t + common::Seconds(86'400)}) {
+    ASSERT_TRUE(db->Use([&](Connection& c) { return WriteSimulatedNow(c, at); }));
+    EXPECT_EQ(db->Use([](Connection& c) { return ReadSimulatedNow(c); }).value(), at);
+  }
+  for (const char* corrupt : {"garbage", "12x", ""}) {
+    ASSERT_TRUE(db->Use([&](Connection& c) {
+      return c.Query("UPDATE meta SET value = $1 WHERE key = 'schema_version'",
+                     {std::string(corrupt)});
+    }));
+    auto migrated = Migrate(*db);
+    ASSERT_FALSE(migrated.has_value()) << corrupt;
+    EXPECT_EQ(migrated.error().code, common::Code::kStorageError) << corrupt;
+  }
 }
 
 TEST(Store, TransactionsApplyWholeOrNotAtAll) {

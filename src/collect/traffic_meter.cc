@@ -11,11 +11,10 @@ constexpr uint8_t kTcp = 6, kUdp = 17, kIcmp = 1, kIcmpV6 = 58;
 constexpr uint8_t kSyn = 0x02, kAck = 0x10;
 constexpr size_t kMaxHistory = 4096;
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 // x * sampling without overflow (a corrupt record cannot wrap a total negative).
 int64_t Scaled(uint64_t x, uint32_t sampling) {
   constexpr uint64_t kCap = uint64_t{1} << 50;  // ~1 PB: more than any flow carries
+  if (sampling <= 1) return static_cast<int64_t>(std::min(x, kCap));  // most exports
   const unsigned __int128 v = static_cast<unsigned __int128>(x) * std::max<uint32_t>(sampling, 1);
   return static_cast<int64_t>(std::min<unsigned __int128>(v, kCap));
 }
@@ -133,7 +132,7 @@ void TrafficMeter::Add(const FlowRecord& r, uint32_t sampling_override) {
     ++stats_.bad_time;
     return;
   }
-  if (newest_ != INT64_MIN && FloorDiv(std::max(r.start_ms, r.end_ms), 1000) < newest_ - kMaxAgeS) {
+  if (newest_ != INT64_MIN && std::max(r.start_ms, r.end_ms) / 1000 < newest_ - kMaxAgeS) {
     ++stats_.too_old;
     return;
   }

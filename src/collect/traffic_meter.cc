@@ -1,6 +1,7 @@
 #include "collect/traffic_meter.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <sstream>
 
@@ -25,7 +26,9 @@ int64_t Scaled(uint64_t x, uint32_t sampling) {
 // one less; the remainder tells which.
 class Divider {
  public:
-  explicit Divider(uint64_t d = 1) : d_(d), inv_(~uint64_t{0} / d) {}
+  explicit Divider(uint64_t d = 1) : d_(d), inv_(Reciprocal(d)) {}
+  Divider(uint64_t d, uint64_t reciprocal) : d_(d), inv_(reciprocal) {}
+  static uint64_t Reciprocal(uint64_t d) { return ~uint64_t{0} / d; }
   uint64_t operator()(uint64_t n) const {
     uint64_t q = static_cast<uint64_t>((static_cast<unsigned __int128>(n) * inv_) >> 64);
     if (n - q * d_ >= d_) ++q;
@@ -35,6 +38,14 @@ class Divider {
  private:
   uint64_t d_, inv_;
 };
+
+// The reciprocals of the whole seconds between a record's ends (at most kMaxFlowS): looked up
+// instead of divided for, one 64-bit division less per record (28 KiB, built at start).
+const std::array<uint64_t, TrafficMeter::kMaxFlowS + 1> kBetweenReciprocals = [] {
+  std::array<uint64_t, TrafficMeter::kMaxFlowS + 1> table{};
+  for (uint64_t d = 1; d < table.size(); ++d) table[d] = Divider::Reciprocal(d);
+  return table;
+}();
 
 }  // namespace
 
@@ -50,7 +61,8 @@ struct TrafficMeter::Span {
       : first_s(start / 1000), last_s((end - 1) / 1000), start_ms(start), end_ms(end) {
     if (first_s == last_s) return;
     per_duration = Divider(static_cast<uint64_t>(end - start));
-    if (last_s - first_s > 1) per_between = Divider(static_cast<uint64_t>(last_s - first_s - 1));
+    const auto between = static_cast<uint64_t>(last_s - first_s - 1);  // < kMaxFlowS
+    if (between > 0) per_between = Divider(between, kBetweenReciprocals[between]);
   }
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -26,10 +27,15 @@ inline uint32_t U32(Bytes b, size_t at) {
 }
 
 inline common::IpAddress V4(Bytes b) {
+  // ::ffff:a.b.c.d written as two words: the meter reads it as words (hash, compare), and
+  // byte-wide stores read back as a word stall until they land.
+  uint32_t v4;
+  std::memcpy(&v4, b.data(), 4);
+  const uint64_t high = uint64_t{v4} << 32 | 0xffff0000u;  // bytes 8..15, little-endian
+  static_assert(std::endian::native == std::endian::little);
   common::IpAddress ip;
-  auto& bytes = ip.mutable_bytes();
-  bytes[10] = bytes[11] = 0xff;
-  std::memcpy(bytes.data() + 12, b.data(), 4);
+  std::memset(ip.mutable_bytes().data(), 0, 8);
+  std::memcpy(ip.mutable_bytes().data() + 8, &high, 8);
   return ip;
 }
 inline common::IpAddress V6(Bytes b) {

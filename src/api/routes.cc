@@ -3,6 +3,7 @@
 #include "account/audit.h"
 #include "common/crypto.h"
 #include "formats/json_fields.h"
+#include "store/idempotency.h"
 
 namespace rampart::api {
 
@@ -106,26 +107,22 @@ HttpResponse Mutate(ApiService& s, Context& c,
   }
   const std::string scope = c.who.key_id + " " + c.req.method + " " + c.req.path;
   const std::string hash = common::Sha256Hex(c.req.body);
-  const int64_t now = s.deps().clock->Now().time_since_epoch().count();
+  const common::Instant now = s.deps().clock->Now();
   // The actor of every audit row this request writes (its money movements included).
   account::ScopedActor actor(
       {c.who.key_id, std::string(account::ToString(c.who.role)), c.req.remote_address});
   auto attempt = [&] {
     return s.deps().db->Transact([&](store::Connection& conn) -> Result<HttpResponse> {
       if (idempotent) {
-        auto seen = RAMPART_TRY(conn.Query(
-            "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2 "
-            "AND created_at > $3",
-            {scope, c.req.idempotency_key, now - kIdempotencyTtlSeconds}));
-        if (!seen.empty()) {
-          const auto& row = seen[0];
-          if (store::Text(row[0]) != hash) {
+        auto seen = RAMPART_TRY(store::FindAnswer(conn, scope, c.req.idempotency_key, now));
+        if (seen) {
+          if (seen->request_hash != hash) {
             return common::Fail(common::Code::kIdempotencyMismatch,
                                 "this Idempotency-Key was used with a different body");
           }
           HttpResponse r;
-          r.status = static_cast<int>(store::Int(row[1]));
-          r.body = store::Text(row[2]);
+          r.status = seen->status;
+          r.body = std::move(seen->body);
           r.headers.emplace_back("Idempotent-Replayed", "true");
           return r;
         }
@@ -145,14 +142,8 @@ HttpResponse Mutate(ApiService& s, Context& c,
       }
       if (r && idempotent && r->status < 300) {
         // An expired record of the same key is replaced; a live one was answered above.
-        auto saved = conn.Query(
-            "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO UPDATE SET "
-            "request_hash = excluded.request_hash, status = excluded.status, "
-            "body = excluded.body, created_at = excluded.created_at",
-            {scope, c.req.idempotency_key, hash, int64_t{r->status},
-             r->replay_body.value_or(r->body), now});
-        if (!saved) return std::unexpected(saved.error());
+        RAMPART_TRY(store::SaveAnswer(conn, scope, c.req.idempotency_key,
+                                      {hash, r->status, r->replay_body.value_or(r->body)}, now));
       }
       return r;
     });

@@ -80,11 +80,9 @@ value PageJson(const std::vector<T>& items, const Page& page, ToJson&& to_json) 
 HttpResponse AnswerWithSecret(int status, object without_secret, std::string_view field,
                               const std::string& secret);
 
-// Idempotency records are kept this long; a key reused after it starts afresh.
-inline constexpr int64_t kIdempotencyTtlSeconds = 24 * 3600;
-
 // Runs `work` in one transaction. On a POST with an Idempotency-Key, a repeat with the same
-// key and body returns the first answer (Idempotent-Replayed: true), another body 409; only
+// key and body within 24 hours (store/idempotency.h) returns the first answer
+// (Idempotent-Replayed: true), another body 409; only
 // successful answers are kept, so a request refused for a fixable reason can be retried.
 // A successful change is written to the audit log in the same transaction (the route, the
 // caller's key, role and address), and so is every money movement it makes.

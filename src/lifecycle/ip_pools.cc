@@ -5,6 +5,7 @@
 #include "common/crypto.h"
 #include "common/ip_address.h"
 #include "lifecycle/prefixes.h"
+#include "store/locks.h"
 
 namespace rampart::lifecycle {
 
@@ -12,9 +13,7 @@ using store::Int;
 using store::Text;
 
 common::Result<void> LockAddressSpace(store::Connection& c) {
-  if (c.dialect() != store::Dialect::kPostgres) return {};
-  RAMPART_TRY(c.Query("LOCK TABLE ip_pools IN SHARE ROW EXCLUSIVE MODE"));
-  return {};
+  return store::LockTable(c, "ip_pools");
 }
 
 common::Result<std::optional<std::string>> OverlappingPool(store::Connection& c,

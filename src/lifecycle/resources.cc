@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "store/locks.h"
+
 namespace rampart::lifecycle {
 
 using common::EpochSeconds;
@@ -119,17 +121,14 @@ Result<Resource> GetResource(store::Connection& c, std::string_view tenant_id,
 
 Result<Resource> GetResourceForUpdate(store::Connection& c, std::string_view tenant_id,
                                       std::string_view id) {
-  if (c.dialect() == store::Dialect::kPostgres) {
-    std::string owner(tenant_id);
-    if (owner.empty()) {
-      auto rows =
-          RAMPART_TRY(c.Query("SELECT tenant_id FROM resources WHERE id = $1", {std::string(id)}));
-      if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such resource");
-      owner = Text(rows[0][0]);
-    }
-    auto locked = c.Query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", {owner});
-    if (!locked) return std::unexpected(locked.error());
+  std::string owner(tenant_id);
+  if (owner.empty()) {
+    auto rows =
+        RAMPART_TRY(c.Query("SELECT tenant_id FROM resources WHERE id = $1", {std::string(id)}));
+    if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such resource");
+    owner = Text(rows[0][0]);
   }
+  RAMPART_TRY(store::LockRow(c, "tenants", owner));
   return GetResource(c, tenant_id, id);  // read after the lock: the latest committed state
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/batch_sql.h"
+#include "store/locks.h"
 
 namespace rampart::postpaid {
 namespace {
@@ -98,23 +99,12 @@ void AddPartRows(const ResourceDay& key, const DayBlocks& day,
 }
 
 common::Result<void> LockResources(store::Connection& c, const std::set<ResourceDay>& keys) {
-  if (c.dialect() != store::Dialect::kPostgres || keys.empty()) return {};
-  std::vector<store::Value> resources;
+  std::vector<std::string> resources;  // each once: the keys are sorted by resource
   for (const auto& [resource, _] : keys) {
-    if (resources.empty() || std::get<std::string>(resources.back()) != resource) {
-      resources.emplace_back(resource);
-    }
+    if (resources.empty() || resources.back() != resource) resources.push_back(resource);
   }
-  constexpr int kUsageLockClass = 7011;  // the first key of the two-key advisory lock space
-  std::string values;
-  for (size_t i = 0; i < resources.size(); ++i) {
-    values += (i ? ", ($" : "($") + std::to_string(i + 1) + "::text)";
-  }
-  RAMPART_TRY(c.Query("SELECT count(pg_advisory_xact_lock(" + std::to_string(kUsageLockClass) +
-                          ", h)) FROM (SELECT hashtext(r) AS h FROM (VALUES " + values +
-                          ") AS v(r) ORDER BY 1 OFFSET 0) AS sorted",
-                      resources));
-  return {};
+  constexpr int kUsageLockClass = 7011;
+  return store::LockKeys(c, kUsageLockClass, resources);
 }
 
 common::Result<void> WriteBlocks(store::Connection& c,

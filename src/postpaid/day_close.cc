@@ -12,6 +12,7 @@
 #include "metering/day_ingest.h"
 #include "metering/day_usage.h"
 #include "postpaid/usage.h"
+#include "store/idempotency.h"
 
 namespace rampart::postpaid {
 
@@ -199,10 +200,9 @@ common::Result<void> PurgeExpired(store::Connection& c, const common::BillingCal
   // Who protected an IP before the oldest day kept can no longer own any sample.
   RAMPART_TRY(c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
                       {calendar.DayStart(oldest_kept).time_since_epoch().count()}));
-  // Idempotency records outlive their 24 hours (api/routes.h kIdempotencyTtlSeconds, where
-  // expired ones are already ignored) by at most a day: the daily close clears them.
-  RAMPART_TRY(c.Query("DELETE FROM idempotency WHERE created_at < $1",
-                      {(now - std::chrono::hours(24)).time_since_epoch().count()}));
+  // Idempotency records outlive their 24 hours (expired ones are already ignored) by at most
+  // a day: the daily close clears them.
+  RAMPART_TRY(store::PurgeExpiredAnswers(c, now));
   if (c.dialect() == store::Dialect::kPostgres) {
     // Old days' partitions go whole, after their rows.
     std::string oldest = common::FormatDay(oldest_kept);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "store/database.h"
+#include "store/idempotency.h"
 #include "store/meta.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_connection.h"
@@ -58,6 +59,49 @@ TEST(Store, MetaValuesRoundTripAndACorruptOneIsAStorageError) {
     ASSERT_FALSE(migrated.has_value()) << corrupt;
     EXPECT_EQ(migrated.error().code, common::Code::kStorageError) << corrupt;
   }
+}
+
+// Idempotency answers through their one owner: found while live, ignored once expired, an
+// expired key saved afresh, and purged only after their 24 hours.
+TEST(Store, IdempotencyAnswersLiveForADayAndAreThenReplacedOrPurged) {
+  auto db = Memory();
+  ASSERT_TRUE(Migrate(*db).has_value());
+  const common::Instant t(common::Seconds(1'770'000'000));
+  auto find = [&](common::Instant at) {
+    return db->Use([&](Connection& c) { return FindAnswer(c, "key1 POST /v1/x", "k", at); })
+        .value();
+  };
+  auto count = [&] {
+    return Int(db->Use([](Connection& c) {
+                   return c.Query("SELECT count(*) FROM idempotency");
+                 }).value()[0][0]);
+  };
+  EXPECT_FALSE(find(t).has_value());
+  ASSERT_TRUE(db->Use([&](Connection& c) {
+    return SaveAnswer(c, "key1 POST /v1/x", "k", {"h1", 201, "{\"a\":1}"}, t);
+  }));
+  auto live = find(t + common::Seconds(3600));
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->request_hash, "h1");
+  EXPECT_EQ(live->status, 201);
+  EXPECT_EQ(live->body, "{\"a\":1}");
+  EXPECT_FALSE(find(t + kIdempotencyTtl).has_value());  // expired: ignored at once
+  // Another scope does not see it.
+  EXPECT_FALSE(db->Use([&](Connection& c) { return FindAnswer(c, "key2 POST /v1/x", "k", t); })
+                   .value()
+                   .has_value());
+  // The expired key is saved afresh.
+  const common::Instant later = t + kIdempotencyTtl + common::Seconds(1);
+  ASSERT_TRUE(db->Use([&](Connection& c) {
+    return SaveAnswer(c, "key1 POST /v1/x", "k", {"h2", 200, "{}"}, later);
+  }));
+  EXPECT_EQ(find(later)->request_hash, "h2");
+  ASSERT_TRUE(db->Use([&](Connection& c) { return PurgeExpiredAnswers(c, later); }));
+  EXPECT_EQ(count(), 1);
+  ASSERT_TRUE(db->Use([&](Connection& c) {
+    return PurgeExpiredAnswers(c, later + kIdempotencyTtl + common::Seconds(1));
+  }));
+  EXPECT_EQ(count(), 0);
 }
 
 TEST(Store, TransactionsApplyWholeOrNotAtAll) {

@@ -29,6 +29,7 @@
 #include "lifecycle/term.h"
 #include "lifecycle/webhooks.h"
 #include "ordering/orders.h"
+#include "postpaid/block_store.h"
 #include "postpaid/day_close.h"
 #include "store/fault.h"
 #include "store/meta.h"

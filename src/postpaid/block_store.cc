@@ -126,4 +126,41 @@ common::Result<void> WriteBlocks(store::Connection& c,
       rows);
 }
 
+common::Result<void> EnsureUsagePartitions(store::Connection& c, common::Day day, int ahead) {
+  if (c.dialect() != store::Dialect::kPostgres) return {};
+  for (int i = 0; i <= ahead; ++i) {
+    const std::string d =
+        common::FormatDay(common::Day(std::chrono::sys_days(day) + std::chrono::days(i)));
+    std::string table = "usage_blocks_p" + d;
+    table.erase(std::remove(table.begin(), table.end(), '-'), table.end());
+    auto exists = RAMPART_TRY(
+        c.Query("SELECT (SELECT count(*) FROM pg_class WHERE relname = $1), (SELECT count(*) FROM "
+                "usage_blocks_default WHERE day = $2)",
+                {table, d}));
+    if (Int(exists[0][0]) > 0 || Int(exists[0][1]) > 0) continue;
+    // `d` is a formatted date: safe to splice into DDL, which takes no parameters.
+    if (auto r = c.ExecScript("CREATE TABLE " + table +
+                              " PARTITION OF usage_blocks FOR VALUES IN ('" + d + "')");
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+common::Result<void> DeleteBlocksBefore(store::Connection& c, common::Day oldest_kept) {
+  RAMPART_TRY(c.Query("DELETE FROM usage_blocks WHERE day < $1", {common::FormatDay(oldest_kept)}));
+  if (c.dialect() != store::Dialect::kPostgres) return {};
+  // Old days' partitions go whole, after their rows.
+  std::string oldest = common::FormatDay(oldest_kept);
+  oldest.erase(std::remove(oldest.begin(), oldest.end(), '-'), oldest.end());
+  auto old = RAMPART_TRY(
+      c.Query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
+              "i.inhparent = 'usage_blocks'::regclass AND c.relname < $1 AND c.relname <> "
+              "'usage_blocks_default'",
+              {"usage_blocks_p" + oldest}));
+  for (const auto& row : old) RAMPART_TRY(c.ExecScript("DROP TABLE " + store::Text(row[0])));
+  return {};
+}
+
 }  // namespace rampart::postpaid

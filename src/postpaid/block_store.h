@@ -2,7 +2,8 @@
 // part of a (resource, day, ip, window length, source) block. A batch appends its new windows as
 // the block's next part; every kFoldAt-th part folds all of them back into part 0. Reading merges
 // the parts in part order (a later part's copy of a window replaces an earlier one: a correction).
-// Functions run inside the caller's transaction.
+// Functions run inside the caller's transaction. This file owns the table: its rows, and on
+// PostgreSQL its partitions (one per day, made ahead, dropped whole when the day expires).
 #pragma once
 
 #include <compare>
@@ -12,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/calendar.h"
 #include "common/error.h"
 #include "common/time.h"
 #include "postpaid/usage_block.h"
@@ -66,5 +68,13 @@ common::Result<void> WriteBlocks(store::Connection& c,
 // merging the same blocks take turns (taken in one sorted order: no deadlock). SQLite has
 // one writer: nothing to do.
 common::Result<void> LockResources(store::Connection& c, const std::set<ResourceDay>& keys);
+
+// On PostgreSQL, creates the usage partitions of `day` and the next `ahead` days (a day
+// whose rows already sit in the default partition keeps them there); nothing on SQLite.
+common::Result<void> EnsureUsagePartitions(store::Connection& c, common::Day day, int ahead);
+
+// Deletes the blocks of the days before `oldest_kept` (on PostgreSQL, then drops their
+// partitions).
+common::Result<void> DeleteBlocksBefore(store::Connection& c, common::Day oldest_kept);
 
 }  // namespace rampart::postpaid

@@ -11,6 +11,7 @@
 #include "lifecycle/resources.h"
 #include "metering/day_ingest.h"
 #include "metering/day_usage.h"
+#include "postpaid/block_store.h"
 #include "postpaid/usage.h"
 #include "store/idempotency.h"
 
@@ -23,28 +24,6 @@ common::Result<void> ScheduleDayClose(store::Connection& c, const common::Billin
                                       common::Day day) {
   return lifecycle::ScheduleJob(c, kDayCloseJob, common::FormatDay(day),
                                 calendar.DayEnd(day) + kGrace);
-}
-
-common::Result<void> EnsureUsagePartitions(store::Connection& c, common::Day day, int ahead) {
-  if (c.dialect() != store::Dialect::kPostgres) return {};
-  for (int i = 0; i <= ahead; ++i) {
-    const std::string d =
-        common::FormatDay(common::Day(std::chrono::sys_days(day) + std::chrono::days(i)));
-    std::string table = "usage_blocks_p" + d;
-    table.erase(std::remove(table.begin(), table.end(), '-'), table.end());
-    auto exists = RAMPART_TRY(
-        c.Query("SELECT (SELECT count(*) FROM pg_class WHERE relname = $1), (SELECT count(*) FROM "
-                "usage_blocks_default WHERE day = $2)",
-                {table, d}));
-    if (Int(exists[0][0]) > 0 || Int(exists[0][1]) > 0) continue;
-    // `d` is a formatted date: safe to splice into DDL, which takes no parameters.
-    if (auto r = c.ExecScript("CREATE TABLE " + table +
-                              " PARTITION OF usage_blocks FOR VALUES IN ('" + d + "')");
-        !r) {
-      return r;
-    }
-  }
-  return {};
 }
 
 common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
@@ -194,28 +173,13 @@ common::Result<void> PurgeExpired(store::Connection& c, const common::BillingCal
                                   common::Day day, int retention_days, common::Instant now) {
   const common::Day oldest_kept(std::chrono::sys_days(day) -
                                 std::chrono::days(std::max(retention_days, kMinRetentionDays)));
-  auto purged =
-      c.Query("DELETE FROM usage_blocks WHERE day < $1", {common::FormatDay(oldest_kept)});
-  if (!purged) return std::unexpected(purged.error());
+  RAMPART_TRY(DeleteBlocksBefore(c, oldest_kept));
   // Who protected an IP before the oldest day kept can no longer own any sample.
   RAMPART_TRY(c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
                       {calendar.DayStart(oldest_kept).time_since_epoch().count()}));
   // Idempotency records outlive their 24 hours (expired ones are already ignored) by at most
   // a day: the daily close clears them.
   RAMPART_TRY(store::PurgeExpiredAnswers(c, now));
-  if (c.dialect() == store::Dialect::kPostgres) {
-    // Old days' partitions go whole, after their rows.
-    std::string oldest = common::FormatDay(oldest_kept);
-    oldest.erase(std::remove(oldest.begin(), oldest.end(), '-'), oldest.end());
-    auto old = RAMPART_TRY(
-        c.Query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
-                "i.inhparent = 'usage_blocks'::regclass AND c.relname < $1 AND c.relname <> "
-                "'usage_blocks_default'",
-                {"usage_blocks_p" + oldest}));
-    for (const auto& row : old) {
-      if (auto r = c.ExecScript("DROP TABLE " + Text(row[0])); !r) return r;
-    }
-  }
   return {};
 }
 

@@ -24,10 +24,6 @@ inline constexpr common::Seconds kGrace{3600};
 common::Result<void> ScheduleDayClose(store::Connection& c, const common::BillingCalendar& calendar,
                                       common::Day day);
 
-// On PostgreSQL, creates the usage partitions of `day` and the next `ahead` days (a day
-// whose rows already sit in the default partition keeps them there); nothing on SQLite.
-common::Result<void> EnsureUsagePartitions(store::Connection& c, common::Day day, int ahead);
-
 // Rates one tenant's day from the store (pure of side effects: no bill written).
 common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
                                                  const catalog::PriceBook& book,

@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "account/audit.h"
+#include "store/locks.h"
 
 namespace rampart::lifecycle {
 
@@ -172,9 +173,7 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
       // (its effects and completion are one transaction), others skip it. A node killed
       // mid-job aborts its transaction, which frees the row for the next node: no lease
       // is needed because no job's work outlives its transaction.
-      const bool shared = c.dialect() == store::Dialect::kPostgres;
-      auto rows =
-          c.Query(select + (shared ? " FOR UPDATE SKIP LOCKED" : ""), {EpochSeconds(until)});
+      auto rows = c.Query(select + std::string(store::ClaimClause(c)), {EpochSeconds(until)});
       if (!rows) return std::unexpected(rows.error());
       if (rows->empty()) return false;
       const auto& r = (*rows)[0];

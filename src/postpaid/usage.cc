@@ -12,6 +12,7 @@
 #include "postpaid/day_close.h"
 #include "postpaid/usage_block.h"
 #include "store/batch_sql.h"
+#include "store/locks.h"
 
 namespace rampart::postpaid {
 namespace {
@@ -336,7 +337,7 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   // On PostgreSQL every (resource, day)'s blocks come in one round trip; on SQLite each is
   // read just before it is merged, which keeps one day's blocks hot in cache at a time
   // (measured ~12 % faster there than holding the whole batch's).
-  const bool prefetch = c.dialect() == store::Dialect::kPostgres;
+  const bool prefetch = store::StatementsAreRoundTrips(c);
   std::map<ResourceDay, DayBlocks> prefetched;
   if (prefetch) {
     auto loaded = RAMPART_TRY(LoadBlocks(c, wanted));

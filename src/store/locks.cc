@@ -16,6 +16,12 @@ common::Result<void> LockTable(Connection& c, std::string_view table) {
   return {};
 }
 
+std::string_view ClaimClause(const Connection& c) {
+  return c.dialect() == Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+}
+
+bool StatementsAreRoundTrips(const Connection& c) { return c.dialect() == Dialect::kPostgres; }
+
 common::Result<void> LockKeys(Connection& c, int lock_class, const std::vector<std::string>& keys) {
   if (c.dialect() != Dialect::kPostgres || keys.empty()) return {};
   std::vector<Value> params(keys.begin(), keys.end());

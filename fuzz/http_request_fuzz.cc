@@ -16,7 +16,7 @@
 #include "catalog/pricebook_loader.h"
 #include "common/calendar.h"
 #include "common/clock.h"
-#include "lifecycle/jobs.h"
+#include "jobs/jobs.h"
 #include "store/test_database.h"
 
 namespace {
@@ -29,7 +29,7 @@ struct World {
   std::unique_ptr<store::Database> db = store::MigratedMemoryDatabase();
   common::BillingCalendar calendar = common::BillingCalendar::Create("Asia/Shanghai").value();
   common::SimulatedClock clock{common::ParseRfc3339("2026-11-26T00:00:00Z").value()};
-  lifecycle::JobRunner jobs{*db};
+  jobs::JobRunner jobs{*db};
   api::Metrics metrics;
   std::unique_ptr<api::ApiService> service;
   std::string keys[4];  // [0] unused: the request's own header

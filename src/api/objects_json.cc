@@ -103,7 +103,7 @@ value PoolToJson(const lifecycle::IpPool& p) {
                 {"enabled", p.enabled}};
 }
 
-value NotificationToJson(const lifecycle::Notification& n) {
+value NotificationToJson(const notify::Notification& n) {
   return object{{"id", n.id},
                 {"kind", n.kind},
                 {"at", common::FormatRfc3339(n.at)},
@@ -118,7 +118,7 @@ value PrefixToJson(const lifecycle::Prefix& p) {
                 {"created_at", common::FormatRfc3339(p.created_at)}};
 }
 
-value JobToJson(const lifecycle::JobRecord& j) {
+value JobToJson(const jobs::JobRecord& j) {
   auto time_or_null = [](const std::optional<common::Instant>& t) {
     return t ? value(common::FormatRfc3339(*t)) : value(nullptr);
   };
@@ -135,11 +135,11 @@ value JobToJson(const lifecycle::JobRecord& j) {
                 {"dead_at", time_or_null(j.dead_at)}};
 }
 
-value WebhookToJson(const lifecycle::Webhook& w) {
+value WebhookToJson(const notify::Webhook& w) {
   return object{{"id", w.id}, {"url", w.url}, {"created_at", common::FormatRfc3339(w.created_at)}};
 }
 
-value DeliveryToJson(const lifecycle::Delivery& d) {
+value DeliveryToJson(const notify::Delivery& d) {
   return object{
       {"notification", d.notification_id},
       {"kind", d.kind},

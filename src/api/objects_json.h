@@ -8,12 +8,12 @@
 
 #include "account/account.h"
 #include "catalog/pricebook.h"
+#include "jobs/jobs.h"
 #include "lifecycle/ip_pools.h"
-#include "lifecycle/jobs.h"
-#include "lifecycle/notifications.h"
 #include "lifecycle/prefixes.h"
 #include "lifecycle/resources.h"
-#include "lifecycle/webhooks.h"
+#include "notify/notifications.h"
+#include "notify/webhooks.h"
 #include "ordering/orders.h"
 
 namespace rampart::api {
@@ -23,13 +23,13 @@ boost::json::value LedgerEntryToJson(const account::LedgerEntry& e);
 boost::json::value OrderToJson(const ordering::Order& o);
 boost::json::value ResourceToJson(const lifecycle::Resource& r);
 boost::json::value PoolToJson(const lifecycle::IpPool& p);
-boost::json::value NotificationToJson(const lifecycle::Notification& n);
+boost::json::value NotificationToJson(const notify::Notification& n);
 boost::json::value PrefixToJson(const lifecycle::Prefix& p);
 // A job for the operator: its id is its seq, as text (POST /v1/admin/jobs/{id}/retry).
-boost::json::value JobToJson(const lifecycle::JobRecord& j);
+boost::json::value JobToJson(const jobs::JobRecord& j);
 // A webhook without its secret (shown only when created).
-boost::json::value WebhookToJson(const lifecycle::Webhook& w);
-boost::json::value DeliveryToJson(const lifecycle::Delivery& d);
+boost::json::value WebhookToJson(const notify::Webhook& w);
+boost::json::value DeliveryToJson(const notify::Delivery& d);
 // Products, networks and regions, allowed options and list prices.
 // `available(region, line)`: whether an hdip network has capacity now (a pool with a free
 // address); hdp regions are always available (they protect the customer's own addresses).

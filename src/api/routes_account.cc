@@ -7,8 +7,8 @@
 #include "formats/bill_json.h"
 #include "formats/json_fields.h"
 #include "lifecycle/balance.h"
-#include "lifecycle/notifications.h"
-#include "lifecycle/webhooks.h"
+#include "notify/notifications.h"
+#include "notify/webhooks.h"
 #include "postpaid/day_close.h"
 
 namespace rampart::api {
@@ -142,9 +142,9 @@ HttpResponse PostWebhooks(ApiService& s, Context& c) {
   auto secret = fields.String("secret", false);
   if (auto e = fields.Finish()) return ErrorResponse(*e);
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto w = RAMPART_TRY(lifecycle::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
-                                                  s.deps().secrets_key, s.deps().clock->Now(),
-                                                  s.deps().webhook_allow_private));
+    auto w = RAMPART_TRY(notify::CreateWebhook(conn, c.who.tenant_id, *url, secret.value_or(""),
+                                               s.deps().secrets_key, s.deps().clock->Now(),
+                                               s.deps().webhook_allow_private));
     return AnswerWithSecret(201, WebhookToJson(w).as_object(), "secret", w.secret);
   });
 }
@@ -152,8 +152,7 @@ HttpResponse PostWebhooks(ApiService& s, Context& c) {
 // DELETE /v1/webhooks/{id}
 HttpResponse DeleteWebhooksOne(ApiService& s, Context& c) {
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    if (auto r =
-            lifecycle::DeleteWebhook(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now());
+    if (auto r = notify::DeleteWebhook(conn, c.who.tenant_id, c.params[0], s.deps().clock->Now());
         !r) {
       return std::unexpected(r.error());
     }
@@ -166,7 +165,7 @@ HttpResponse GetWebhooksDeliveries(ApiService& s, Context& c) {
   auto page = ParsePage(c.req);
   if (!page) return ErrorResponse(page.error());
   auto items = s.Database().Use([&](store::Connection& conn) {
-    return lifecycle::ListDeliveries(conn, c.who.tenant_id, c.params[0], page->after, page->limit);
+    return notify::ListDeliveries(conn, c.who.tenant_id, c.params[0], page->after, page->limit);
   });
   if (!items) return ErrorResponse(items.error());
   return Json(200, PageJson(*items, *page, DeliveryToJson));
@@ -256,13 +255,13 @@ void AddAccountRoutes(EndpointMap& e) {
       {"PATCH /v1/account", {kTenant, PatchAccount}},
       {"GET /v1/account/ledger", {kTenant, ListHandler(account::ListLedger, LedgerEntryToJson)}},
       {"POST /v1/webhooks", {kTenant, PostWebhooks}},
-      {"GET /v1/webhooks", {kTenant, ListHandler(lifecycle::ListWebhooks, WebhookToJson)}},
+      {"GET /v1/webhooks", {kTenant, ListHandler(notify::ListWebhooks, WebhookToJson)}},
       {"DELETE /v1/webhooks/{id}", {kTenant, DeleteWebhooksOne}},
       {"GET /v1/webhooks/{id}/deliveries", {kTenant, GetWebhooksDeliveries}},
       {"GET /v1/bills", {kTenant, GetBills}},
       {"GET /v1/bills/{id}", {kTenant, GetBillsOne}},
       {"GET /v1/notifications",
-       {kTenant, ListHandler(lifecycle::ListNotifications, NotificationToJson)}},
+       {kTenant, ListHandler(notify::ListNotifications, NotificationToJson)}},
   });
 }
 

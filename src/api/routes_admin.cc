@@ -6,9 +6,9 @@
 #include "api/objects_json.h"
 #include "api/routes.h"
 #include "formats/json_fields.h"
+#include "jobs/jobs.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
-#include "lifecycle/jobs.h"
 #include "lifecycle/prefixes.h"
 #include "store/meta.h"
 
@@ -276,8 +276,8 @@ HttpResponse GetAdminJobs(ApiService& s, Context& c) {
   if (!page) return ErrorResponse(page.error());
   auto state = c.req.query.find("state");
   auto jobs = s.Database().Use([&](store::Connection& conn) {
-    return lifecycle::ListJobs(conn, state == c.req.query.end() ? "dead" : state->second,
-                               page->after, page->limit);
+    return jobs::ListJobs(conn, state == c.req.query.end() ? "dead" : state->second, page->after,
+                          page->limit);
   });
   if (!jobs) return ErrorResponse(jobs.error());
   return Json(200, PageJson(*jobs, *page, JobToJson));
@@ -292,7 +292,7 @@ HttpResponse PostAdminJobsRetry(ApiService& s, Context& c) {
     return ErrorResponse(common::Code::kNotFound, "no such job");
   }
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
-    auto job = RAMPART_TRY(lifecycle::RetryDeadJob(conn, seq, s.deps().clock->Now()));
+    auto job = RAMPART_TRY(jobs::RetryDeadJob(conn, seq, s.deps().clock->Now()));
     return Json(200, JobToJson(job));
   });
 }

@@ -6,8 +6,8 @@
 #include "api/openapi.h"
 #include "api/rate_limiter.h"
 #include "api/routes.h"
+#include "jobs/jobs.h"
 #include "lifecycle/ip_pools.h"
-#include "lifecycle/jobs.h"
 #include "store/meta.h"
 
 using rampart::common::Result;
@@ -129,7 +129,7 @@ HttpResponse ApiService::Route(const HttpRequest& req, std::string* route) {
     *route = pattern;
     std::string extra;
     auto stats = d_.jobs ? d_.db->Use([&](store::Connection& c) { return d_.jobs->Statistics(c); })
-                         : Result<lifecycle::QueueStats>(lifecycle::QueueStats{});
+                         : Result<jobs::QueueStats>(jobs::QueueStats{});
     if (stats) {
       const int64_t lag = stats->oldest_due && *stats->oldest_due < d_.clock->Now()
                               ? (d_.clock->Now() - *stats->oldest_due).count()

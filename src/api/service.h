@@ -20,7 +20,7 @@
 #include "catalog/pricebook.h"
 #include "common/calendar.h"
 #include "common/clock.h"
-#include "lifecycle/jobs.h"
+#include "jobs/jobs.h"
 #include "ordering/orders.h"
 #include "store/database.h"
 
@@ -32,7 +32,7 @@ struct ServiceDeps {
   const common::BillingCalendar* calendar = nullptr;
   common::Clock* clock = nullptr;
   common::SimulatedClock* simulated = nullptr;  // set only with --simulated-clock
-  lifecycle::JobRunner* jobs = nullptr;
+  jobs::JobRunner* jobs = nullptr;
   ordering::DeliveryPolicy delivery;
   Metrics* metrics = nullptr;
   const ConsoleAssets* console = nullptr;  // the browser console at `/`; none without it

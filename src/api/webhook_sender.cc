@@ -14,7 +14,7 @@
 #include "common/address_policy.h"
 #include "common/crypto.h"
 #include "common/ip_address.h"
-#include "lifecycle/webhooks.h"
+#include "notify/webhooks.h"
 
 namespace rampart::api {
 
@@ -80,10 +80,9 @@ struct WebhookSender::Impl {
 
   // Resolves, checks every address against the address policy, connects, (TLS) handshakes,
   // and exchanges.
-  awaitable<Outcome> Post(const lifecycle::Delivery& d, const std::string& secret,
-                          int64_t timestamp) {
+  awaitable<Outcome> Post(const notify::Delivery& d, const std::string& secret, int64_t timestamp) {
     Outcome out;
-    const lifecycle::HttpUrl url = lifecycle::SplitHttpUrl(d.url);
+    const notify::HttpUrl url = notify::SplitHttpUrl(d.url);
     auto executor = co_await asio::this_coro::executor;
     beast::error_code ec;
     tcp::resolver resolver(executor);
@@ -113,7 +112,7 @@ struct WebhookSender::Impl {
     req.set("webhook-id", d.notification_id);
     req.set("webhook-timestamp", ts);
     req.set("webhook-signature",
-            "v1," + common::HmacSha256Base64(lifecycle::StandardWebhookKey(secret),
+            "v1," + common::HmacSha256Base64(notify::StandardWebhookKey(secret),
                                              d.notification_id + "." + ts + "." + d.body));
     req.set("Rampart-Event", d.kind);
     req.set("Rampart-Delivery", d.notification_id);
@@ -146,7 +145,7 @@ struct WebhookSender::Impl {
   }
 
   // One delivery: open the secret, post, record the attempt.
-  awaitable<void> Deliver(lifecycle::Delivery d) {
+  awaitable<void> Deliver(notify::Delivery d) {
     Outcome outcome;
     if (auto secret = common::Open(o.secrets_key, d.secret)) {
       // The signatures' timestamp is the wall clock's even on a simulated clock: receivers
@@ -158,8 +157,8 @@ struct WebhookSender::Impl {
       outcome.error = "the webhook's secret cannot be opened with this server's secrets key";
     }
     auto recorded = db.Transact([&](store::Connection& c) {
-      return lifecycle::RecordAttempt(c, d.seq, outcome.ok, outcome.status, outcome.error,
-                                      clock.Now());
+      return notify::RecordAttempt(c, d.seq, outcome.ok, outcome.status, outcome.error,
+                                   clock.Now());
     });
     if (!recorded) spdlog::error("webhooks: {}", recorded.error().message);
     --in_flight;
@@ -172,7 +171,7 @@ struct WebhookSender::Impl {
       const int free = o.max_in_flight - in_flight.load();
       if (free > 0) {
         auto due = db.Transact(
-            [&](store::Connection& c) { return lifecycle::DueDeliveries(c, clock.Now(), free); });
+            [&](store::Connection& c) { return notify::DueDeliveries(c, clock.Now(), free); });
         if (!due) {
           spdlog::error("webhooks: {}", due.error().message);
         } else {

@@ -1,5 +1,5 @@
 // WebhookSender: the worker that POSTs queued notifications to tenants' webhooks
-// (lifecycle/webhooks.h). Every `poll` it claims the due deliveries in one short transaction
+// (notify/webhooks.h). Every `poll` it claims the due deliveries in one short transaction
 // (the oldest pending one of each webhook, so order is kept per webhook), sends them all at
 // once with asynchronous I/O and no database lock held, and records each attempt in its own
 // transaction as it completes. A receiver that is slow or never answers holds only its own
@@ -7,7 +7,7 @@
 // never another webhook. Requests carry both signatures:
 //   Standard Webhooks: webhook-id: <notification id>, webhook-timestamp: <unix s>,
 //     webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>, where the
-//     key is the secret's bytes after "whsec_" (lifecycle::StandardWebhookKey);
+//     key is the secret's bytes after "whsec_" (notify::StandardWebhookKey);
 //   Rampart's own: Rampart-Event, Rampart-Delivery, Rampart-Timestamp,
 //     Rampart-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>.
 // The timestamp is the wall clock's, even on a simulated clock (receivers compare it with

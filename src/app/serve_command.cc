@@ -23,11 +23,11 @@
 #include "common/calendar.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+#include "jobs/jobs.h"
 #include "lifecycle/ip_pools.h"
-#include "lifecycle/jobs.h"
 #include "lifecycle/prefixes.h"
 #include "lifecycle/term.h"
-#include "lifecycle/webhooks.h"
+#include "notify/webhooks.h"
 #include "ordering/orders.h"
 #include "postpaid/block_store.h"
 #include "postpaid/day_close.h"
@@ -234,40 +234,40 @@ void SecureDataDirectory(const fs::path& data) {
 }
 
 // What each kind of job does. The references must outlive the runner.
-void HandleJobs(lifecycle::JobRunner& jobs, const catalog::PriceBook& book,
+void HandleJobs(jobs::JobRunner& jobs, const catalog::PriceBook& book,
                 const common::BillingCalendar& calendar, api::Metrics& metrics,
                 int usage_retention_days) {
   jobs.On(std::string(ordering::kDeliverJob),
-          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+          [&](store::Connection& c, const jobs::Job& job, common::Instant now) {
             auto r = ordering::DeliverResource(c, calendar, job.subject, now);
             if (r) metrics.Count("rampart_deliveries_total", "outcome", "done");
             return r;
           });
   jobs.On(std::string(lifecycle::kReminderJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+          [](store::Connection& c, const jobs::Job& job, common::Instant now) {
             return lifecycle::OnReminder(c, job.subject, now);
           });
   jobs.On(std::string(lifecycle::kExpireJob),
-          [&](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+          [&](store::Connection& c, const jobs::Job& job, common::Instant now) {
             return lifecycle::OnExpire(c, book, calendar, job.subject, now);
           });
   jobs.On(std::string(lifecycle::kReleaseJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+          [](store::Connection& c, const jobs::Job& job, common::Instant now) {
             return lifecycle::OnRelease(c, job.subject, now);
           });
   jobs.On(std::string(lifecycle::kForwardingJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+          [](store::Connection& c, const jobs::Job& job, common::Instant now) {
             return lifecycle::OnForwardingMode(c, job.subject, now);
           });
-  jobs.On(std::string(postpaid::kDayCloseJob), [&, usage_retention_days](store::Connection& c,
-                                                                         const lifecycle::Job& job,
-                                                                         common::Instant now) {
-    auto r = postpaid::OnDayClose(c, book, calendar, job.subject, now, usage_retention_days);
-    if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
-    return r;
-  });
+  jobs.On(
+      std::string(postpaid::kDayCloseJob),
+      [&, usage_retention_days](store::Connection& c, const jobs::Job& job, common::Instant now) {
+        auto r = postpaid::OnDayClose(c, book, calendar, job.subject, now, usage_retention_days);
+        if (r) metrics.Count("rampart_day_closes_total", "outcome", "done");
+        return r;
+      });
   jobs.On(std::string(ordering::kLapseJob),
-          [](store::Connection& c, const lifecycle::Job& job, common::Instant now) {
+          [](store::Connection& c, const jobs::Job& job, common::Instant now) {
             return ordering::LapseOrder(c, job.subject, now);
           });
 }
@@ -328,7 +328,7 @@ api::HttpServerOptions ServerOptions(const ServeArgs& args,
 // simulated clock there is none (jobs run when POST /v1/admin/clock moves time).
 class JobWorker {
  public:
-  JobWorker(lifecycle::JobRunner& jobs, common::Clock& clock, bool simulated) {
+  JobWorker(jobs::JobRunner& jobs, common::Clock& clock, bool simulated) {
     if (simulated) return;
     thread_ = std::thread([this, &jobs, &clock] {
       std::unique_lock lock(mutex_);
@@ -411,8 +411,8 @@ int RunServe(const ServeArgs& args) {
   auto secrets_key = LoadSecretsKey(
       args.secrets_key_file.empty() ? data / "secrets.key" : fs::path(args.secrets_key_file));
   if (!secrets_key) return Fail(secrets_key.error());
-  auto sealed = db.Transact(
-      [&](store::Connection& c) { return lifecycle::SealSecretsAtRest(c, *secrets_key); });
+  auto sealed =
+      db.Transact([&](store::Connection& c) { return notify::SealSecretsAtRest(c, *secrets_key); });
   if (!sealed) return Fail(sealed.error());
   if (*sealed > 0) spdlog::info("sealed {} webhook secrets stored in clear", *sealed);
   if (args.demo) {
@@ -420,7 +420,7 @@ int RunServe(const ServeArgs& args) {
   }
 
   api::Metrics metrics;
-  lifecycle::JobRunner jobs(db);
+  jobs::JobRunner jobs(db);
   HandleJobs(jobs, *book, *calendar, metrics, args.usage_retention_days);
   // Today's close is always scheduled; each close schedules the next.
   if (auto d = PrepareDayClose(db, *calendar, clock.Now()); !d) return Fail(d.error());

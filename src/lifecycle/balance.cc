@@ -1,7 +1,7 @@
 #include "lifecycle/balance.h"
 
-#include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
+#include "notify/notifications.h"
 
 namespace rampart::lifecycle {
 
@@ -18,10 +18,10 @@ common::Result<account::LedgerEntry> PostMovement(store::Connection& c, std::str
   auto threshold = RAMPART_TRY(LowBalanceThreshold(c, tenant_id));
   const Money before = entry->balance_after - entry->amount;
   if (threshold > Money() && before >= threshold && entry->balance_after < threshold) {
-    RAMPART_TRY(Notify(c, tenant_id, "low_balance", "",
-                       "the balance " + entry->balance_after.ToString() + " is below " +
-                           threshold.ToString() + " CNY",
-                       now));
+    RAMPART_TRY(notify::Notify(c, tenant_id, "low_balance", "",
+                               "the balance " + entry->balance_after.ToString() + " is below " +
+                                   threshold.ToString() + " CNY",
+                               now));
   }
   RAMPART_TRY(ApplyArrears(c, tenant_id, now));
   return entry;
@@ -48,10 +48,10 @@ Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id, Inst
       return u;
     }
   }
-  return Notify(c, tenant_id, negative ? "arrears_entered" : "arrears_left", "",
-                negative ? "the balance is negative: elastic protection is suspended"
-                         : "the balance is positive again: elastic protection resumed",
-                now);
+  return notify::Notify(c, tenant_id, negative ? "arrears_entered" : "arrears_left", "",
+                        negative ? "the balance is negative: elastic protection is suspended"
+                                 : "the balance is positive again: elastic protection resumed",
+                        now);
 }
 
 common::Result<void> SetLowBalanceThreshold(store::Connection& c, std::string_view tenant_id,

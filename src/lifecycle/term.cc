@@ -3,10 +3,10 @@
 #include <vector>
 
 #include "account/account.h"
+#include "jobs/jobs.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
-#include "lifecycle/jobs.h"
-#include "lifecycle/notifications.h"
+#include "notify/notifications.h"
 
 namespace rampart::lifecycle {
 
@@ -48,7 +48,7 @@ Result<std::optional<Resource>> CurrentTerm(store::Connection& c, std::string_vi
 
 Result<void> Event(store::Connection& c, const Resource& r, std::string_view kind,
                    const std::string& message, Instant at) {
-  return Notify(c, r.tenant_id, kind, r.id, message, at);
+  return notify::Notify(c, r.tenant_id, kind, r.id, message, at);
 }
 
 Result<void> ReleaseIps(store::Connection& c, const Resource& r, Instant now);
@@ -131,13 +131,13 @@ Result<void> ScheduleTerm(store::Connection& c, const Resource& r) {
   if (!r.expires_at) return {};
   const std::string subject = Subject(r);
   for (int days : kReminderDays) {
-    if (auto j = ScheduleJob(c, kReminderJob, subject + "|" + std::to_string(days),
-                             *r.expires_at - std::chrono::days(days));
+    if (auto j = jobs::ScheduleJob(c, kReminderJob, subject + "|" + std::to_string(days),
+                                   *r.expires_at - std::chrono::days(days));
         !j) {
       return j;
     }
   }
-  return ScheduleJob(c, kExpireJob, subject, *r.expires_at);
+  return jobs::ScheduleJob(c, kExpireJob, subject, *r.expires_at);
 }
 
 Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
@@ -175,10 +175,10 @@ Result<Resource> Patch(store::Connection& c, const catalog::PriceBook& book,
     } else {
       r->pending_forwarding_mode = *patch.forwarding_mode;
       const Instant next_day = calendar.DayEnd(calendar.DayOf(now));
-      RAMPART_TRY(ScheduleJob(c, kForwardingJob,
-                              r->id + "|" + std::to_string(EpochSeconds(next_day)) + "|" +
-                                  std::string(billing::ToString(*patch.forwarding_mode)),
-                              next_day));
+      RAMPART_TRY(jobs::ScheduleJob(c, kForwardingJob,
+                                    r->id + "|" + std::to_string(EpochSeconds(next_day)) + "|" +
+                                        std::string(billing::ToString(*patch.forwarding_mode)),
+                                    next_day));
     }
     changes.push_back("forwarding mode");
   }
@@ -273,7 +273,7 @@ Result<std::pair<Resource, Money>> CancelTerm(store::Connection& c, std::string_
   auto refund = CancelValue(c, r, now);
   if (!refund) return std::unexpected(refund.error());
   RAMPART_TRY(DeleteConfiguration(c, r, now));
-  RAMPART_TRY(CancelJob(c, "deliver", r.id, now));
+  RAMPART_TRY(jobs::CancelJob(c, "deliver", r.id, now));
   r.state = ResourceState::kReleased;
   r.expires_at.reset();  // its term jobs go stale
   RAMPART_TRY(UpdateResource(c, r, now, "cancelled"));
@@ -326,7 +326,7 @@ Result<void> OnExpire(store::Connection& c, const catalog::PriceBook& book,
   if (auto u = UpdateResource(c, r, now, "expired"); !u) return u;
   const Instant release = calendar.DayStart(common::Day(
       std::chrono::sys_days(calendar.DayOf(*r.expires_at)) + std::chrono::days(kGraceDays + 1)));
-  if (auto j = ScheduleJob(c, kReleaseJob, subject, release); !j) return j;
+  if (auto j = jobs::ScheduleJob(c, kReleaseJob, subject, release); !j) return j;
   return Event(c, r, "expired",
                "expired: basic protection only; renew before " + common::FormatRfc3339(release) +
                    " to keep it",

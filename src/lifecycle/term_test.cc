@@ -4,7 +4,7 @@
 
 #include "account/account.h"
 #include "lifecycle/balance.h"
-#include "lifecycle/notifications.h"
+#include "notify/notifications.h"
 #include "store/test_database.h"
 
 namespace rampart::lifecycle {
@@ -77,9 +77,10 @@ TEST_F(Term, ArrearsSuspendAndResumeElasticAtTheExactTimes) {
   EXPECT_EQ(segs[1].ceiling_bps, 20 * G);
   EXPECT_EQ(segs[2].from, leave);
   EXPECT_EQ(segs[2].ceiling_bps, 50 * G);
-  auto notes =
-      db_->Transact([&](store::Connection& c) { return ListNotifications(c, tenant_, 0, 10); })
-          .value();
+  auto notes = db_->Transact([&](store::Connection& c) {
+                    return notify::ListNotifications(c, tenant_, 0, 10);
+                  })
+                   .value();
   ASSERT_EQ(notes.size(), 2u);
   EXPECT_EQ(notes[0].kind, "arrears_entered");
   EXPECT_EQ(notes[1].kind, "arrears_left");

@@ -4,9 +4,9 @@
 #include "common/crypto.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
-#include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
 #include "lifecycle/term.h"
+#include "notify/notifications.h"
 
 namespace rampart::ordering {
 
@@ -90,15 +90,15 @@ Result<void> FailOrder(store::Connection& c, const Order& order, Instant now) {
     }
     r.state = ResourceState::kFailed;
     if (auto u = lifecycle::UpdateResource(c, r, now, "delivery failed"); !u) return u;
-    if (auto j = lifecycle::CancelJob(c, kDeliverJob, r.id, now); !j) return j;
+    if (auto j = jobs::CancelJob(c, kDeliverJob, r.id, now); !j) return j;
   }
   if (auto s = SetStatus(c, order.id, "failed"); !s) return s;
   RAMPART_TRY(lifecycle::PostMovement(c, order.tenant_id, "refund", order.amount, order.id, now));
-  if (auto n = lifecycle::Notify(c, order.tenant_id, "delivery_failed", "",
-                                 "order " + order.id + " could not be delivered (no free IP in " +
-                                     order.options.spec.region + "/" + order.options.spec.line +
-                                     "); refunded " + order.amount.ToString() + " CNY",
-                                 now);
+  if (auto n = notify::Notify(c, order.tenant_id, "delivery_failed", "",
+                              "order " + order.id + " could not be delivered (no free IP in " +
+                                  order.options.spec.region + "/" + order.options.spec.line +
+                                  "); refunded " + order.amount.ToString() + " CNY",
+                              now);
       !n) {
     return n;
   }
@@ -151,7 +151,7 @@ Result<Order> CreateOrder(store::Connection& c, const catalog::PriceBook& book,
        s.elastic_gbps, std::string(billing::ToString(s.forwarding_mode)), options.quantity,
        options.months, int64_t{options.auto_renew}, EpochSeconds(now), EpochSeconds(o.lapses_at)}));
   o.seq = Int(q[0][0]);
-  RAMPART_TRY(lifecycle::ScheduleJob(c, kLapseJob, o.id, o.lapses_at));
+  RAMPART_TRY(jobs::ScheduleJob(c, kLapseJob, o.id, o.lapses_at));
   return o;
 }
 
@@ -197,10 +197,10 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
   auto debit =
       lifecycle::PostMovement(c, tenant_id, "order_payment", -order->amount, order->id, now);
   if (!debit) return std::unexpected(debit.error());
-  RAMPART_TRY(lifecycle::CancelJob(c, kLapseJob, order->id, now));
-  RAMPART_TRY(
-      lifecycle::Notify(c, order->tenant_id, "order_paid", "",
-                        "order " + order->id + " paid: " + order->amount.ToString() + " CNY", now));
+  RAMPART_TRY(jobs::CancelJob(c, kLapseJob, order->id, now));
+  RAMPART_TRY(notify::Notify(c, order->tenant_id, "order_paid", "",
+                             "order " + order->id + " paid: " + order->amount.ToString() + " CNY",
+                             now));
   // The amount was rounded once for the whole line; each resource records its share for
   // refunds, the last one taking the remainder so the shares add up exactly.
   const int64_t quantity = order->options.quantity;
@@ -218,7 +218,7 @@ Result<Order> PayOrder(store::Connection& c, std::string_view tenant_id, std::st
         i + 1 < quantity ? share : order->amount.fen() - share * (quantity - 1));
     r.created_at = now;
     RAMPART_TRY(lifecycle::InsertResource(c, r, "paid"));
-    RAMPART_TRY(lifecycle::ScheduleJob(c, kDeliverJob, r.id, now + delivery.DelayFor(r.id)));
+    RAMPART_TRY(jobs::ScheduleJob(c, kDeliverJob, r.id, now + delivery.DelayFor(r.id)));
   }
   return GetOrder(c, tenant_id, order_id);
 }
@@ -247,9 +247,8 @@ Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar
     return p;
   }
   if (auto t = lifecycle::ScheduleTerm(c, *r); !t) return t;
-  if (auto n =
-          lifecycle::Notify(c, r->tenant_id, "delivered", r->id,
-                            "delivered; expires " + common::FormatRfc3339(*r->expires_at), now);
+  if (auto n = notify::Notify(c, r->tenant_id, "delivered", r->id,
+                              "delivered; expires " + common::FormatRfc3339(*r->expires_at), now);
       !n) {
     return n;
   }

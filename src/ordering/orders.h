@@ -17,7 +17,7 @@
 #include "catalog/pricebook.h"
 #include "common/calendar.h"
 #include "common/error.h"
-#include "lifecycle/jobs.h"
+#include "jobs/jobs.h"
 #include "lifecycle/resources.h"
 #include "store/sql.h"
 
@@ -83,7 +83,7 @@ Result<std::pair<lifecycle::Resource, common::Money>> CancelResource(store::Conn
                                                                      std::string_view resource_id,
                                                                      Instant now);
 
-// Job handlers (lifecycle::JobRunner): deliver one resource; lapse one unpaid order.
+// Job handlers (jobs::JobRunner): deliver one resource; lapse one unpaid order.
 Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar& calendar,
                              std::string_view resource_id, Instant now);
 Result<void> LapseOrder(store::Connection& c, std::string_view order_id, Instant now);

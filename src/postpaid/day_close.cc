@@ -5,12 +5,12 @@
 #include <map>
 
 #include "formats/bill_json.h"
+#include "jobs/jobs.h"
 #include "lifecycle/balance.h"
-#include "lifecycle/jobs.h"
-#include "lifecycle/notifications.h"
 #include "lifecycle/resources.h"
 #include "metering/day_ingest.h"
 #include "metering/day_usage.h"
+#include "notify/notifications.h"
 #include "postpaid/block_store.h"
 #include "postpaid/usage.h"
 #include "store/idempotency.h"
@@ -22,8 +22,7 @@ using store::Text;
 
 common::Result<void> ScheduleDayClose(store::Connection& c, const common::BillingCalendar& calendar,
                                       common::Day day) {
-  return lifecycle::ScheduleJob(c, kDayCloseJob, common::FormatDay(day),
-                                calendar.DayEnd(day) + kGrace);
+  return jobs::ScheduleJob(c, kDayCloseJob, common::FormatDay(day), calendar.DayEnd(day) + kGrace);
 }
 
 common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
@@ -158,7 +157,7 @@ common::Result<void> CloseTenantDay(store::Connection& c, const catalog::PriceBo
   }
   for (const auto& line : bill->lines) {
     if (line.kind == billing::LineKind::kElastic && line.amount > common::Money()) {
-      RAMPART_TRY(lifecycle::Notify(
+      RAMPART_TRY(notify::Notify(
           c, tenant, "elastic_charge", line.resource,
           "elastic protection charged " + line.amount.ToString() + " CNY for " + day_text, now));
     }

@@ -7,7 +7,7 @@
 #include <set>
 #include <tuple>
 
-#include "lifecycle/notifications.h"
+#include "notify/notifications.h"
 #include "postpaid/block_store.h"
 #include "postpaid/day_close.h"
 #include "postpaid/usage_block.h"
@@ -103,7 +103,7 @@ common::Result<void> TrackAttacks(store::Connection& c, const Owner& owner, cons
       state->in_attack = false;
     }
     if (!event.empty()) {
-      if (auto n = lifecycle::Notify(c, owner.tenant, event, owner.resource, message, now); !n) {
+      if (auto n = notify::Notify(c, owner.tenant, event, owner.resource, message, now); !n) {
         return n;
       }
     }

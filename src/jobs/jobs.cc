@@ -1,4 +1,4 @@
-#include "lifecycle/jobs.h"
+#include "jobs/jobs.h"
 
 #include <spdlog/spdlog.h>
 
@@ -8,7 +8,7 @@
 #include "account/audit.h"
 #include "store/locks.h"
 
-namespace rampart::lifecycle {
+namespace rampart::jobs {
 
 using common::EpochSeconds;
 
@@ -208,4 +208,4 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
   }
 }
 
-}  // namespace rampart::lifecycle
+}  // namespace rampart::jobs

@@ -10,7 +10,7 @@
 #include "common/time.h"
 #include "store/sql.h"
 
-namespace rampart::lifecycle {
+namespace rampart::notify {
 
 struct Notification {
   int64_t seq = 0;
@@ -31,4 +31,4 @@ common::Result<std::vector<Notification>> ListNotifications(store::Connection& c
                                                             int64_t cursor, int64_t limit,
                                                             bool newest_first = false);
 
-}  // namespace rampart::lifecycle
+}  // namespace rampart::notify

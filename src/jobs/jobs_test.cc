@@ -1,4 +1,4 @@
-#include "lifecycle/jobs.h"
+#include "jobs/jobs.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "store/test_database.h"
 
-namespace rampart::lifecycle {
+namespace rampart::jobs {
 namespace {
 
 using common::Instant;
@@ -183,4 +183,4 @@ TEST_F(Jobs, UnknownKindsStayPendingAndAreCounted) {
 }
 
 }  // namespace
-}  // namespace rampart::lifecycle
+}  // namespace rampart::jobs

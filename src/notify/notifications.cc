@@ -1,11 +1,11 @@
-#include "lifecycle/notifications.h"
+#include "notify/notifications.h"
 
 #include <boost/json.hpp>
 
 #include "common/crypto.h"
-#include "lifecycle/webhooks.h"
+#include "notify/webhooks.h"
 
-namespace rampart::lifecycle {
+namespace rampart::notify {
 
 common::Result<void> Notify(store::Connection& c, std::string_view tenant_id, std::string_view kind,
                             std::string_view resource_id, std::string_view message,
@@ -45,4 +45,4 @@ common::Result<std::vector<Notification>> ListNotifications(store::Connection& c
   return out;
 }
 
-}  // namespace rampart::lifecycle
+}  // namespace rampart::notify

@@ -13,7 +13,7 @@
 #include "common/time.h"
 #include "store/sql.h"
 
-namespace rampart::lifecycle {
+namespace rampart::notify {
 
 inline constexpr int64_t kMaxWebhooks = 10;
 inline constexpr int64_t kMaxAttempts = 8;
@@ -100,4 +100,4 @@ std::string StandardWebhookKey(std::string_view secret);
 // any secret an older version stored in clear. Returns how many it sealed.
 common::Result<int64_t> SealSecretsAtRest(store::Connection& c, std::string_view secrets_key);
 
-}  // namespace rampart::lifecycle
+}  // namespace rampart::notify

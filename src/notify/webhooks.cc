@@ -1,13 +1,13 @@
-#include "lifecycle/webhooks.h"
+#include "notify/webhooks.h"
 
 #include <algorithm>
 
 #include "common/address_policy.h"
 #include "common/crypto.h"
 #include "common/ip_address.h"
-#include "lifecycle/jobs.h"
+#include "jobs/jobs.h"
 
-namespace rampart::lifecycle {
+namespace rampart::notify {
 
 using common::EpochSeconds;
 using common::FromEpochSeconds;
@@ -221,7 +221,7 @@ common::Result<void> RecordAttempt(store::Connection& c, int64_t delivery_seq, b
       c.Query("SELECT attempts FROM webhook_deliveries WHERE seq = $1", {delivery_seq}));
   if (rows.empty()) return {};
   const int64_t attempts = Int(rows[0][0]) + 1;
-  const int64_t backoff = JobBackoff(attempts).count();  // 10 s doubling, at most 1 h
+  const int64_t backoff = jobs::JobBackoff(attempts).count();  // 10 s doubling, at most 1 h
   const std::string status = ok ? "delivered" : (attempts >= kMaxAttempts ? "failed" : "pending");
   RAMPART_TRY(c.Query(
       "UPDATE webhook_deliveries SET attempts = $2, status = $3, last_status = $4, last_error = "
@@ -261,4 +261,4 @@ common::Result<int64_t> SealSecretsAtRest(store::Connection& c, std::string_view
   return static_cast<int64_t>(clear.size());
 }
 
-}  // namespace rampart::lifecycle
+}  // namespace rampart::notify

@@ -21,7 +21,7 @@
 #include "common/error.h"
 #include "store/database.h"
 
-namespace rampart::lifecycle {
+namespace rampart::jobs {
 
 inline constexpr int64_t kMaxJobAttempts = 8;
 
@@ -105,4 +105,4 @@ class JobRunner {
   std::map<std::string, Handler> handlers_;
 };
 
-}  // namespace rampart::lifecycle
+}  // namespace rampart::jobs

@@ -1,4 +1,4 @@
-#include "lifecycle/webhooks.h"
+#include "notify/webhooks.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include "common/crypto.h"
 #include "store/test_database.h"
 
-namespace rampart::lifecycle {
+namespace rampart::notify {
 namespace {
 
 using common::Instant;
@@ -143,4 +143,4 @@ TEST_F(Webhooks, SecretsAreSealedAtRest) {
 }
 
 }  // namespace
-}  // namespace rampart::lifecycle
+}  // namespace rampart::notify

@@ -12,12 +12,11 @@ namespace rampart::jobs {
 
 using common::EpochSeconds;
 
+using common::FromEpochSeconds;
 using store::Int;
 using store::Text;
 
 namespace {
-
-common::Instant FromEpoch(int64_t s) { return common::Instant(common::Seconds(s)); }
 
 constexpr std::string_view kJobColumns =
     "seq, kind, subject, due_at, next_try_at, attempts, last_error, done_at, dead_at";
@@ -27,12 +26,12 @@ JobRecord RecordFromRow(const store::Row& r) {
   j.seq = Int(r[0]);
   j.kind = Text(r[1]);
   j.subject = Text(r[2]);
-  j.due_at = FromEpoch(Int(r[3]));
-  j.next_try_at = FromEpoch(Int(r[4]));
+  j.due_at = FromEpochSeconds(Int(r[3]));
+  j.next_try_at = FromEpochSeconds(Int(r[4]));
   j.attempts = Int(r[5]);
   j.last_error = Text(r[6]);
-  if (!store::IsNull(r[7])) j.done_at = FromEpoch(Int(r[7]));
-  if (!store::IsNull(r[8])) j.dead_at = FromEpoch(Int(r[8]));
+  if (!store::IsNull(r[7])) j.done_at = FromEpochSeconds(Int(r[7]));
+  if (!store::IsNull(r[8])) j.dead_at = FromEpochSeconds(Int(r[8]));
   j.state = j.done_at ? "done" : j.dead_at ? "dead" : j.attempts > 0 ? "retrying" : "pending";
   return j;
 }
@@ -129,7 +128,7 @@ common::Result<QueueStats> JobRunner::Statistics(store::Connection& c) const {
   s.retrying = Int(r[1]);
   s.dead = Int(r[2]);
   s.unknown_kind = Int(r[3]);
-  if (!store::IsNull(r[4])) s.oldest_due = FromEpoch(Int(r[4]));
+  if (!store::IsNull(r[4])) s.oldest_due = FromEpochSeconds(Int(r[4]));
   return s;
 }
 
@@ -177,8 +176,8 @@ common::Result<int64_t> JobRunner::RunDue(common::Instant until,
       if (!rows) return std::unexpected(rows.error());
       if (rows->empty()) return false;
       const auto& r = (*rows)[0];
-      picked = Job{Int(r[0]), Text(r[1]), Text(r[2]), FromEpoch(Int(r[3])), Int(r[5])};
-      if (simulated) now = simulated->AdvanceTo(FromEpoch(Int(r[4])));
+      picked = Job{Int(r[0]), Text(r[1]), Text(r[2]), FromEpochSeconds(Int(r[3])), Int(r[5])};
+      if (simulated) now = simulated->AdvanceTo(FromEpochSeconds(Int(r[4])));
       // A handler that throws (a broken invariant) fails its attempt like one that returns
       // an error: rolled back, recorded, retried, dead in the end; the queue goes on.
       auto h = [&]() -> common::Result<void> {

@@ -16,7 +16,7 @@ constexpr size_t kMaxHistory = 4096;
 int64_t Scaled(uint64_t x, uint32_t sampling) {
   constexpr uint64_t kCap = uint64_t{1} << 50;  // ~1 PB: more than any flow carries
   if (sampling <= 1) return static_cast<int64_t>(std::min(x, kCap));  // most exports
-  const unsigned __int128 v = static_cast<unsigned __int128>(x) * std::max<uint32_t>(sampling, 1);
+  const unsigned __int128 v = static_cast<unsigned __int128>(x) * sampling;
   return static_cast<int64_t>(std::min<unsigned __int128>(v, kCap));
 }
 
@@ -28,7 +28,7 @@ class Divider {
  public:
   explicit Divider(uint64_t d = 1) : d_(d), inv_(Reciprocal(d)) {}
   Divider(uint64_t d, uint64_t reciprocal) : d_(d), inv_(reciprocal) {}
-  static uint64_t Reciprocal(uint64_t d) { return ~uint64_t{0} / d; }
+  static constexpr uint64_t Reciprocal(uint64_t d) { return ~uint64_t{0} / d; }
   uint64_t operator()(uint64_t n) const {
     uint64_t q = static_cast<uint64_t>((static_cast<unsigned __int128>(n) * inv_) >> 64);
     if (n - q * d_ >= d_) ++q;
@@ -40,8 +40,8 @@ class Divider {
 };
 
 // The reciprocals of the whole seconds between a record's ends (at most kMaxFlowS): looked up
-// instead of divided for, one 64-bit division less per record (28 KiB, built at start).
-const std::array<uint64_t, TrafficMeter::kMaxFlowS + 1> kBetweenReciprocals = [] {
+// instead of divided for, one 64-bit division less per record (28 KiB, built by the compiler).
+constexpr std::array<uint64_t, TrafficMeter::kMaxFlowS + 1> kBetweenReciprocals = [] {
   std::array<uint64_t, TrafficMeter::kMaxFlowS + 1> table{};
   for (uint64_t d = 1; d < table.size(); ++d) table[d] = Divider::Reciprocal(d);
   return table;

@@ -705,30 +705,59 @@ TEST(Service, LedgerAndOrdersReadNewestFirstOnRequest) {
   EXPECT_EQ(Str(one_order.Json().at("error").at("details"), "field"), "order");
 }
 
-// The month's total is the sum of the bills' stored totals (exact integers), not of their
-// JSON's money strings parsed again; a stored body that does not parse is the service's fault
-// (500 with an error id, logged), never an exception or the client's.
-TEST(Service, BillTotalsComeFromTheLedgerOfBillsAndACorruptBillIsA500) {
+// Stored bills of either version (the bill document, or the API's JSON that earlier releases
+// stored) are served and summed exactly; one that does not decode, or whose lines do not add
+// up to its stored total, is the service's fault (500 with an error id, logged), never an
+// exception or the client's.
+TEST(Service, StoredBillsOfEitherVersionAddUpAndABrokenOneIsA500) {
   Server s;
   auto [tenant, key] = TenantWithDeliveredHdip(s);
   auto bill = [&](const std::string& day, int64_t fen, const std::string& body) {
     s.Sql("INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ('" + tenant +
           "', '" + day + "', " + std::to_string(fen) + ", '" + body + "', 0)");
   };
-  bill("2026-10-01", 123456, R"({"day": "2026-10-01", "total": "1234.56", "lines": []})");
-  bill("2026-10-02", 1, R"({"day": "2026-10-02", "total": "0.01", "lines": []})");
+  // An adjustment line of `amount` as each version writes it.
+  auto legacy = [&](const std::string& day, const std::string& amount) {
+    return R"({"day":")" + day + R"(","tenant":")" + tenant + R"(","currency":"CNY","total":")" +
+           amount +
+           R"(","status":"closed","lines":[{"resource":"r1","kind":"adjustment","amount":")" +
+           amount + R"(","measure":{"corrects_day":"2026-09-30","previous":"0.00","corrected":")" +
+           amount + R"("}}]})";
+  };
+  auto v1 = [&](const std::string& day, int64_t fen) {
+    const std::string f = std::to_string(fen);
+    return R"({"version":1,"day":")" + day + R"(","tenant":")" + tenant +
+           R"(","status":"closed","total":)" + f +
+           R"(,"lines":[{"resource":"r1","kind":"adjustment","amount":)" + f +
+           R"(,"measure":{"corrects_day":"2026-09-30","previous":0,"corrected":)" + f + "}}]}";
+  };
+  bill("2026-10-01", 123456, legacy("2026-10-01", "1234.56"));
+  bill("2026-10-02", 1, v1("2026-10-02", 1));
   const auto month = s.Call("GET", "/v1/bills?from=2026-10-01&to=2026-10-31", key);
   ASSERT_EQ(month.status, 200) << month.body;
-  EXPECT_EQ(Str(month.Json(), "total"), "1234.57");
-  EXPECT_EQ(month.Json().at("items").as_array().size(), 2u);
+  const auto listed = month.Json();
+  EXPECT_EQ(Str(listed, "total"), "1234.57");
+  const auto& items = listed.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  for (const auto& [item, amount] : {std::pair{items[0], "1234.56"}, {items[1], "0.01"}}) {
+    EXPECT_EQ(Str(item, "total"), amount);
+    const auto& line = item.at("lines").as_array().at(0);
+    EXPECT_EQ(Str(line, "amount"), amount);
+    EXPECT_EQ(Str(line.at("measure"), "corrected"), amount);
+    EXPECT_EQ(Str(line.at("measure"), "corrects_day"), "2026-09-30");
+  }
 
   bill("2026-10-03", 5, "{not json");
-  for (const std::string target :
-       {"/v1/bills?from=2026-10-01&to=2026-10-31", "/v1/bills/2026-10-03"}) {
-    const auto r = s.Call("GET", target, key);
-    EXPECT_EQ(r.status, 500) << target << " " << r.body;
-    EXPECT_EQ(r.body.find("not JSON"), std::string::npos) << "the detail stays in the log";
-    EXPECT_NE(r.body.find("err_"), std::string::npos) << r.body;
+  bill("2026-10-04", 2, v1("2026-10-04", 1));  // the lines are not the stored total
+  bill("2026-10-05", 1, R"({"version":9})");
+  for (const std::string day : {"2026-10-03", "2026-10-04", "2026-10-05"}) {
+    for (const std::string& target :
+         {"/v1/bills?from=" + day + "&to=2026-10-31", "/v1/bills/" + day}) {
+      const auto r = s.Call("GET", target, key);
+      EXPECT_EQ(r.status, 500) << target << " " << r.body;
+      EXPECT_EQ(r.body.find("document"), std::string::npos) << "the detail stays in the log";
+      EXPECT_NE(r.body.find("err_"), std::string::npos) << r.body;
+    }
   }
   EXPECT_EQ(s.Call("GET", "/v1/bills/2026-10-02", key).status, 200);
 }

@@ -171,17 +171,6 @@ HttpResponse GetWebhooksDeliveries(ApiService& s, Context& c) {
   return Json(200, PageJson(*items, *page, DeliveryToJson));
 }
 
-// A stored bill's JSON; a body that does not parse is a broken invariant (500, logged).
-Result<value> StoredBillJson(const postpaid::StoredBill& b) {
-  boost::system::error_code ec;
-  value v = boost::json::parse(b.body, ec);
-  if (ec || !v.is_object()) {
-    return common::Fail(common::Code::kStorageError,
-                        "the stored bill of " + b.day + " is not JSON");
-  }
-  return v;
-}
-
 // GET /v1/bills
 HttpResponse GetBills(ApiService& s, Context& c) {
   auto param = [&](const char* k) {
@@ -201,12 +190,10 @@ HttpResponse GetBills(ApiService& s, Context& c) {
   });
   if (!bills) return ErrorResponse(bills.error());
   array items;
-  int64_t total = 0;
+  common::Money total;
   for (const auto& b : *bills) {
-    auto body = StoredBillJson(b);
-    if (!body) return ErrorResponse(body.error());
-    items.push_back(std::move(*body));
-    total += b.total_fen;
+    items.push_back(BillToJson(b));
+    total += b.total;
   }
   if (WantsCsv(c.req)) return BillsCsv("rampart-bills-" + from + "_" + to, items);
   // Prepaid payments of the same days beside the postpaid bills, so a month's
@@ -220,9 +207,9 @@ HttpResponse GetBills(ApiService& s, Context& c) {
   });
   if (!prepaid) return ErrorResponse(prepaid.error());
   return Json(200, object{{"items", items},
-                          {"total", common::Money::FromFen(total).ToString()},
+                          {"total", total.ToString()},
                           {"prepaid_total", prepaid->ToString()},
-                          {"spent_total", (*prepaid + common::Money::FromFen(total)).ToString()},
+                          {"spent_total", (*prepaid + total).ToString()},
                           {"currency", "CNY"},
                           {"next_cursor", nullptr}});
 }
@@ -240,9 +227,7 @@ HttpResponse GetBillsOne(ApiService& s, Context& c) {
   if (!bills) return ErrorResponse(bills.error());
   if (bills->empty())
     return ErrorResponse(common::Code::kNotFound, "no closed bill for " + c.params[0]);
-  auto parsed = StoredBillJson(bills->front());
-  if (!parsed) return ErrorResponse(parsed.error());
-  value bill = std::move(*parsed);
+  value bill = BillToJson(bills->front());
   if (!WantsCsv(c.req)) return Json(200, bill);
   return BillsCsv("rampart-bill-" + c.params[0], array{std::move(bill)});
 }

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "billing/bill_document.h"
 #include "formats/json_pretty.h"
 
 namespace rampart::formats {
@@ -45,6 +46,42 @@ TEST(BillJson, ShapeAndMeasures) {
   EXPECT_EQ(lines[2].at("kind").as_string(), "adjustment");
   EXPECT_EQ(lines[2].at("amount").as_string(), "-10.00");
   EXPECT_EQ(lines[2].at("measure").at("corrects_day").as_string(), "2026-11-25");
+}
+
+// Releases before the bill document stored this JSON as the bill: it still reads back as the
+// same bill (billing/bill_document.h, version 0), so old bills render unchanged.
+TEST(BillJson, ABillStoredAsThisJsonByEarlierReleasesReadsBackAsTheSameBill) {
+  billing::DailyBill bill;
+  bill.day = std::chrono::year{2026} / 11 / 26;
+  bill.tenant = "acme";
+  bill.closed = true;
+  billing::ElasticMeasure em{45'000'000'000,
+                             common::ParseRfc3339("2026-11-26T02:00:00Z").value(),
+                             25'000'000'000,
+                             common::ParseRfc3339("2026-11-26T02:01:00Z").value(),
+                             20'000'000'000,
+                             50'000'000'000,
+                             catalog::ElasticRange{20, 30, Money::FromYuan(3500)}};
+  bill.Add({"r1", billing::LineKind::kElastic, Money::FromYuan(3500), em});
+  bill.Add({"r2", billing::LineKind::kElastic, Money(), billing::ElasticMeasure{}});
+  bill.Add({"r3", billing::LineKind::kForwardingTraffic, Money::FromFen(120040),
+            billing::TrafficMeasure{300'000'000'000, 1'200'500'000'000, Money::FromFen(80)}});
+  bill.Add({"r3", billing::LineKind::kForwardingBandwidth, Money::FromFen(1999),
+            billing::BandwidthMeasure{catalog::BandwidthMeasure::kP95, 288, 14,
+                                      common::ParseRfc3339("2026-11-26T05:00:00Z").value(),
+                                      3'750'000'000, 100'000'000, 50, 50, Money::FromFen(40)}});
+  bill.Add({"r1", billing::LineKind::kAdjustment, Money::FromFen(-1000),
+            billing::AdjustmentMeasure{std::chrono::year{2026} / 11 / 25, Money::FromYuan(1000),
+                                       Money::FromYuan(990)}});
+  const std::string stored = boost::json::serialize(BillToJson(bill));
+  auto back = billing::DecodeBill(stored);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->total, bill.total);
+  EXPECT_EQ(boost::json::serialize(BillToJson(*back)), stored);
+  // Changed money in a line without its total is caught.
+  std::string tampered = stored;
+  tampered.replace(tampered.find("\"1200.40\""), 9, "\"1200.41\"");
+  EXPECT_FALSE(billing::DecodeBill(tampered));
 }
 
 TEST(BillJson, NoTenantIsNull) {

@@ -1,10 +1,9 @@
 #include "postpaid/day_close.h"
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <map>
 
-#include "formats/bill_json.h"
+#include "billing/bill_document.h"
 #include "jobs/jobs.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/resources.h"
@@ -145,7 +144,7 @@ common::Result<void> CloseTenantDay(store::Connection& c, const catalog::PriceBo
   if (!bill) return std::unexpected(bill.error());
   if (auto r = RecordRatedAmounts(c, tenant, day_text, *bill); !r) return r;
   if (auto adj = AddAdjustments(c, book, calendar, tenant, day, &*bill); !adj) return adj;
-  const std::string body = boost::json::serialize(formats::BillToJson(*bill));
+  const std::string body = billing::EncodeBill(*bill);
   RAMPART_TRY(c.Query(
       "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
       "$5)",
@@ -204,14 +203,27 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
                           common::Day(std::chrono::sys_days(*day) + std::chrono::days(1)));
 }
 
-common::Result<std::vector<StoredBill>> ListBills(store::Connection& c, std::string_view tenant_id,
-                                                  std::string_view from, std::string_view to) {
+common::Result<std::vector<billing::DailyBill>> ListBills(store::Connection& c,
+                                                          std::string_view tenant_id,
+                                                          std::string_view from,
+                                                          std::string_view to) {
   auto rows = RAMPART_TRY(c.Query(
       "SELECT day, body, total_fen FROM bills WHERE tenant_id = $1 AND day >= $2 AND day <= $3 "
       "ORDER BY day",
       {std::string(tenant_id), std::string(from), std::string(to)}));
-  std::vector<StoredBill> out;
-  for (const auto& r : rows) out.push_back({Text(r[0]), Text(r[1]), Int(r[2])});
+  std::vector<billing::DailyBill> out;
+  for (const auto& r : rows) {
+    auto bill = billing::DecodeBill(Text(r[1]));
+    if (!bill) {
+      return common::Fail(common::Code::kStorageError,
+                          "the bill of " + Text(r[0]) + ": " + bill.error().message);
+    }
+    if (bill->total.fen() != Int(r[2])) {
+      return common::Fail(common::Code::kStorageError,
+                          "the bill of " + Text(r[0]) + " does not add up to its stored total");
+    }
+    out.push_back(std::move(*bill));
+  }
   return out;
 }
 

@@ -38,14 +38,12 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
                                 const common::BillingCalendar& calendar, std::string_view subject,
                                 common::Instant now, int retention_days);
 
-// Bills as stored: their JSON (api.md "Daily bill") and their total, oldest first within
-// [from, to].
-struct StoredBill {
-  std::string day;
-  std::string body;
-  int64_t total_fen = 0;  // the body's "total", kept as a number when the bill was made
-};
-common::Result<std::vector<StoredBill>> ListBills(store::Connection& c, std::string_view tenant_id,
-                                                  std::string_view from, std::string_view to);
+// The closed bills of a tenant, oldest first within the days [from, to] (YYYY-MM-DD). A stored
+// bill that does not decode (billing/bill_document.h) or whose lines do not add up to its
+// stored total is `storage_error`.
+common::Result<std::vector<billing::DailyBill>> ListBills(store::Connection& c,
+                                                          std::string_view tenant_id,
+                                                          std::string_view from,
+                                                          std::string_view to);
 
 }  // namespace rampart::postpaid

@@ -14,9 +14,17 @@ using store::Value;
 
 constexpr std::string_view kRoles[] = {"admin", "tenant", "meter", "agent"};
 
+// The tenant columns every read selects, in TenantFrom's order.
+constexpr std::string_view kTenantColumns =
+    "id, name, balance_fen, created_at, in_arrears, low_balance_threshold_fen";
+
 Tenant TenantFrom(const store::Row& r) {
-  return Tenant{Text(r[0]), Text(r[1]), Money::FromFen(Int(r[2])),
-                Instant(common::Seconds(Int(r[3])))};
+  return Tenant{Text(r[0]),
+                Text(r[1]),
+                Money::FromFen(Int(r[2])),
+                Instant(common::Seconds(Int(r[3]))),
+                Int(r[4]) != 0,
+                Money::FromFen(Int(r[5]))};
 }
 
 LedgerEntry EntryFrom(const store::Row& r) {
@@ -70,17 +78,42 @@ Result<Tenant> CreateTenant(store::Connection& c, std::string_view name, Instant
 
 Result<Tenant> GetTenant(store::Connection& c, std::string_view tenant_id) {
   auto rows =
-      RAMPART_TRY(c.Query("SELECT id, name, balance_fen, created_at FROM tenants WHERE id = $1",
+      RAMPART_TRY(c.Query("SELECT " + std::string(kTenantColumns) + " FROM tenants WHERE id = $1",
                           {std::string(tenant_id)}));
   if (rows.empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
   return TenantFrom(rows[0]);
 }
 
+Result<std::optional<Tenant>> FindTenantByName(store::Connection& c, std::string_view name) {
+  auto rows =
+      RAMPART_TRY(c.Query("SELECT " + std::string(kTenantColumns) + " FROM tenants WHERE name = $1",
+                          {std::string(name)}));
+  if (rows.empty()) return std::nullopt;
+  return TenantFrom(rows[0]);
+}
+
+Result<void> SetInArrears(store::Connection& c, std::string_view tenant_id, bool in_arrears) {
+  RAMPART_TRY(c.Query("UPDATE tenants SET in_arrears = $2 WHERE id = $1",
+                      {std::string(tenant_id), int64_t{in_arrears}}));
+  return {};
+}
+
+Result<void> SetLowBalanceThreshold(store::Connection& c, std::string_view tenant_id,
+                                    Money threshold) {
+  if (threshold < Money()) {
+    return common::Fail(common::Code::kInvalidOption, "low_balance_threshold must not be negative",
+                        "low_balance_threshold");
+  }
+  RAMPART_TRY(GetTenant(c, tenant_id));
+  RAMPART_TRY(c.Query("UPDATE tenants SET low_balance_threshold_fen = $2 WHERE id = $1",
+                      {std::string(tenant_id), threshold.fen()}));
+  return {};
+}
+
 Result<std::vector<Tenant>> ListTenants(store::Connection& c, int64_t after_seq, int64_t limit) {
-  auto rows = RAMPART_TRY(c.Query(
-      "SELECT id, name, balance_fen, created_at, seq FROM tenants WHERE seq > $1 ORDER BY seq "
-      "LIMIT $2",
-      {after_seq, limit}));
+  auto rows = RAMPART_TRY(c.Query("SELECT " + std::string(kTenantColumns) +
+                                      " FROM tenants WHERE seq > $1 ORDER BY seq LIMIT $2",
+                                  {after_seq, limit}));
   std::vector<Tenant> out;
   for (const auto& r : rows) out.push_back(TenantFrom(r));
   return out;

@@ -36,6 +36,8 @@ struct Tenant {
   std::string name;
   Money balance;
   Instant created_at;
+  bool in_arrears = false;      // the balance went negative: elastic protection is suspended
+  Money low_balance_threshold;  // a `low_balance` notification below it; 0: none
 };
 
 struct IssuedKey {
@@ -75,6 +77,13 @@ struct LedgerEntry {
 Result<Tenant> CreateTenant(store::Connection& c, std::string_view name, Instant now);
 // `not_found` when there is no such tenant.
 Result<Tenant> GetTenant(store::Connection& c, std::string_view tenant_id);
+// The tenant named `name`, if any.
+Result<std::optional<Tenant>> FindTenantByName(store::Connection& c, std::string_view name);
+// Records whether the tenant is in arrears (lifecycle/balance.h decides and applies it).
+Result<void> SetInArrears(store::Connection& c, std::string_view tenant_id, bool in_arrears);
+// `invalid_option` for a negative threshold; `not_found` without the tenant.
+Result<void> SetLowBalanceThreshold(store::Connection& c, std::string_view tenant_id,
+                                    Money threshold);
 Result<std::vector<Tenant>> ListTenants(store::Connection& c, int64_t after_seq, int64_t limit);
 
 // Issues a key. Admin keys have no tenant; tenant and meter keys need an existing tenant.

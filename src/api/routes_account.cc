@@ -6,7 +6,6 @@
 #include "api/routes.h"
 #include "formats/bill_json.h"
 #include "formats/json_fields.h"
-#include "lifecycle/balance.h"
 #include "notify/notifications.h"
 #include "notify/webhooks.h"
 #include "postpaid/day_close.h"
@@ -77,14 +76,12 @@ HttpResponse AccountJson(ApiService& s, const std::string& tenant_id) {
   auto t = s.Database().Use([&](store::Connection& conn) -> Result<object> {
     auto tenant = account::GetTenant(conn, tenant_id);
     if (!tenant) return std::unexpected(tenant.error());
-    auto threshold = lifecycle::LowBalanceThreshold(conn, tenant_id);
-    if (!threshold) return std::unexpected(threshold.error());
     return object{{"tenant", tenant->id},
                   {"name", tenant->name},
                   {"balance", tenant->balance.ToString()},
                   {"currency", "CNY"},
                   {"in_arrears", tenant->balance < common::Money()},
-                  {"low_balance_threshold", threshold->ToString()},
+                  {"low_balance_threshold", tenant->low_balance_threshold.ToString()},
                   // The service's clock (simulated or real) and its billing day, so a client
                   // shows "today" as billing sees it.
                   {"now", common::FormatRfc3339(now)},
@@ -127,7 +124,7 @@ HttpResponse PatchAccount(ApiService& s, Context& c) {
     return ErrorResponse(common::Code::kInvalidOption, threshold.error().message,
                          "low_balance_threshold");
   auto r = s.Database().Transact([&](store::Connection& conn) {
-    return lifecycle::SetLowBalanceThreshold(conn, c.who.tenant_id, *threshold);
+    return account::SetLowBalanceThreshold(conn, c.who.tenant_id, *threshold);
   });
   if (!r) return ErrorResponse(r.error());
   return AccountJson(s, c.who.tenant_id);

@@ -90,9 +90,7 @@ common::Result<void> BootstrapAdminKey(store::Database& db, const fs::path& data
 common::Result<void> SetUpDemo(store::Database& db, const catalog::PriceBook& book,
                                const fs::path& data, common::Instant now) {
   return db.Transact([&](store::Connection& c) -> common::Result<void> {
-    auto exists = c.Query("SELECT count(*) FROM tenants WHERE name = 'demo'");
-    if (!exists) return std::unexpected(exists.error());
-    if (store::Int((*exists)[0][0]) > 0) return {};
+    if (RAMPART_TRY(account::FindTenantByName(c, "demo"))) return {};
     auto t = account::CreateTenant(c, "demo", now);
     if (!t) return std::unexpected(t.error());
     RAMPART_TRY(account::Post(c, t->id, "topup", common::Money::FromYuan(1'000'000), "demo", now));

@@ -24,9 +24,4 @@ common::Result<account::LedgerEntry> PostMovement(store::Connection& c, std::str
 common::Result<void> ApplyArrears(store::Connection& c, std::string_view tenant_id,
                                   common::Instant now);
 
-// 0 turns the notice off. `invalid_option` for a negative threshold.
-common::Result<void> SetLowBalanceThreshold(store::Connection& c, std::string_view tenant_id,
-                                            common::Money threshold);
-common::Result<common::Money> LowBalanceThreshold(store::Connection& c, std::string_view tenant_id);
-
 }  // namespace rampart::lifecycle

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "account/account.h"
 #include "common/crypto.h"
 #include "common/ip_address.h"
 #include "lifecycle/ip_pools.h"
@@ -34,9 +35,7 @@ common::Result<Prefix> AddPrefix(store::Connection& c, std::string_view tenant_i
                                  std::string_view cidr_text, common::Instant now) {
   auto cidr = common::Cidr::Parse(cidr_text);
   if (!cidr) return std::unexpected(cidr.error());
-  auto tenant = c.Query("SELECT 1 FROM tenants WHERE id = $1", {std::string(tenant_id)});
-  if (!tenant) return std::unexpected(tenant.error());
-  if (tenant->empty()) return common::Fail(common::Code::kNotFound, "no such tenant");
+  RAMPART_TRY(account::GetTenant(c, tenant_id));  // not_found without it
   RAMPART_TRY(LockAddressSpace(c));
   auto pool = OverlappingPool(c, *cidr);
   if (!pool) return std::unexpected(pool.error());

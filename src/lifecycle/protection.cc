@@ -162,4 +162,12 @@ common::Result<void> PutPolicy(store::Connection& c, std::string_view tenant_id,
   return {};
 }
 
+common::Result<void> DeleteProtection(store::Connection& c, std::string_view resource_id) {
+  for (const char* sql : {"DELETE FROM forwarding_rules WHERE resource_id = $1",
+                          "DELETE FROM policies WHERE resource_id = $1"}) {
+    RAMPART_TRY(c.Query(sql, {std::string(resource_id)}));
+  }
+  return {};
+}
+
 }  // namespace rampart::lifecycle

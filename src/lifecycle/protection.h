@@ -56,4 +56,7 @@ common::Result<void> PutPolicy(store::Connection& c, std::string_view tenant_id,
                                std::string_view resource_id, std::string_view body,
                                common::Instant now);
 
+// Deletes a resource's forwarding rules and policy (it leaves service: lifecycle/term.h).
+common::Result<void> DeleteProtection(store::Connection& c, std::string_view resource_id);
+
 }  // namespace rampart::lifecycle

@@ -1,7 +1,11 @@
 #include "lifecycle/resources.h"
 
+#include <algorithm>
+#include <limits>
 #include <sstream>
 
+#include "account/account.h"
+#include "store/batch_sql.h"
 #include "store/locks.h"
 
 namespace rampart::lifecycle {
@@ -81,15 +85,17 @@ Result<std::vector<Resource>> Select(store::Connection& c, const std::string& wh
   return out;
 }
 
+// A history row: the resource as it is from `at`, elastic suspended while its tenant is in
+// arrears.
 Result<void> AppendHistory(store::Connection& c, const Resource& r, Instant at,
                            std::string_view reason) {
+  const auto tenant = RAMPART_TRY(account::GetTenant(c, r.tenant_id));
   RAMPART_TRY(c.Query(
       "INSERT INTO config_history (resource_id, effective_at, state, base_gbps, elastic_gbps, "
-      "forwarding_mode, reason, elastic_suspended) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-      "(SELECT in_arrears FROM tenants WHERE id = $8))",
+      "forwarding_mode, reason, elastic_suspended) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       {r.id, EpochSeconds(at), std::string(billing::ToString(r.state)), r.spec.base_gbps,
        r.spec.elastic_gbps, std::string(billing::ToString(r.spec.forwarding_mode)),
-       std::string(reason), r.tenant_id}));
+       std::string(reason), int64_t{tenant.in_arrears}}));
   return {};
 }
 
@@ -146,6 +152,34 @@ Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string
   return Select(c, "order_id = $1 ORDER BY seq", {std::string(order_id)});
 }
 
+Result<std::vector<ResourceOfOrder>> ResourceStatesOfOrder(store::Connection& c,
+                                                           std::string_view order_id) {
+  auto rows = RAMPART_TRY(c.Query(
+      "SELECT id, state FROM resources WHERE order_id = $1 ORDER BY seq", {std::string(order_id)}));
+  std::vector<ResourceOfOrder> out;
+  for (const auto& r : rows) {
+    auto state = billing::ParseResourceState(Text(r[1]));
+    if (!state) {
+      return common::Fail(common::Code::kStorageError,
+                          "resource " + Text(r[0]) + " has no known state: " + Text(r[1]));
+    }
+    out.push_back({Text(r[0]), *state});
+  }
+  return out;
+}
+
+Result<std::vector<Resource>> ResourcesCreatedBefore(store::Connection& c,
+                                                     std::string_view tenant_id, Instant end) {
+  return Select(c, "tenant_id = $1 AND created_at < $2 ORDER BY seq",
+                {std::string(tenant_id), EpochSeconds(end)});
+}
+
+Result<std::vector<Resource>> LiveResources(store::Connection& c, std::string_view tenant_id) {
+  return Select(c,
+                "tenant_id = $1 AND state IN ('provisioning', 'running', 'expired') ORDER BY seq",
+                {std::string(tenant_id)});
+}
+
 Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
                             std::string_view reason) {
   RAMPART_TRY(c.Query(
@@ -192,6 +226,36 @@ Result<std::vector<std::pair<std::string, std::string>>> UnassignIps(store::Conn
     if (!h) return std::unexpected(h.error());
   }
   return out;
+}
+
+Result<std::map<std::string, std::vector<IpOwner>>> OwnersSince(store::Connection& c,
+                                                                const std::vector<std::string>& ips,
+                                                                int64_t since) {
+  std::map<std::string, std::vector<IpOwner>> out;
+  for (size_t at = 0; at < ips.size(); at += store::kMaxRowsPerStatement) {
+    const size_t n = std::min(store::kMaxRowsPerStatement, ips.size() - at);
+    std::vector<store::Value> params(ips.begin() + static_cast<std::ptrdiff_t>(at),
+                                     ips.begin() + static_cast<std::ptrdiff_t>(at + n));
+    params.emplace_back(since);
+    auto rows = RAMPART_TRY(
+        c.Query("SELECT a.ip, a.resource_id, a.tenant_id, r.base_gbps, a.from_at, a.to_at FROM "
+                "ip_assignments a JOIN resources r ON r.id = a.resource_id WHERE a.ip IN (" +
+                    store::Placeholders(1, n) + ") AND (a.to_at IS NULL OR a.to_at > $" +
+                    std::to_string(n + 1) + ") ORDER BY a.ip, a.from_at",
+                params));
+    for (const auto& r : rows) {
+      out[Text(r[0])].push_back(
+          IpOwner{Text(r[1]), Text(r[2]), Int(r[3]) * 1'000'000'000, Int(r[4]),
+                  store::IsNull(r[5]) ? std::numeric_limits<int64_t>::max() : Int(r[5])});
+    }
+  }
+  return out;
+}
+
+Result<void> PurgeAssignmentsEndedBefore(store::Connection& c, Instant before) {
+  RAMPART_TRY(c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
+                      {EpochSeconds(before)}));
+  return {};
 }
 
 Result<std::vector<HistoryEntry>> History(store::Connection& c, std::string_view resource_id) {

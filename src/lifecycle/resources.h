@@ -6,6 +6,7 @@
 // scopes a lookup to that tenant: another tenant's resource is `not_found`, never returned.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,18 @@ Result<std::vector<Resource>> ListResources(store::Connection& c, std::string_vi
 // Every tenant's resources, in creation order (the operator's views).
 Result<std::vector<Resource>> ListAllResources(store::Connection& c);
 Result<std::vector<Resource>> ResourcesOfOrder(store::Connection& c, std::string_view order_id);
+// The ids and states of an order's resources, oldest first (without loading them whole).
+struct ResourceOfOrder {
+  std::string id;
+  billing::ResourceState state = billing::ResourceState::kProvisioning;
+};
+Result<std::vector<ResourceOfOrder>> ResourceStatesOfOrder(store::Connection& c,
+                                                           std::string_view order_id);
+// A tenant's resources created before `end`, oldest first (a day's close rates them).
+Result<std::vector<Resource>> ResourcesCreatedBefore(store::Connection& c,
+                                                     std::string_view tenant_id, Instant end);
+// A tenant's resources that are not released (provisioning, running, expired), oldest first.
+Result<std::vector<Resource>> LiveResources(store::Connection& c, std::string_view tenant_id);
 // Writes the resource's mutable fields (state, base, elastic, forwarding mode, auto-renew,
 // delivery and expiry times) and appends a history row effective at `at`.
 Result<void> UpdateResource(store::Connection& c, const Resource& r, Instant at,
@@ -82,6 +95,23 @@ Result<std::vector<std::pair<std::string, std::string>>> UnassignIps(store::Conn
                                                                      std::string_view resource_id,
                                                                      std::string_view ip,
                                                                      Instant now);
+// A resource that protected an IP over [from, to) (epoch seconds; to: INT64_MAX while it
+// still does), with what usage needs of it.
+struct IpOwner {
+  std::string resource;
+  std::string tenant;
+  int64_t base_bps = 0;
+  int64_t from = 0;
+  int64_t to = 0;
+};
+// Per IP of `ips`, whoever protected it at some moment after `since` (epoch seconds), from the
+// assignment history, oldest first. One statement per store::kMaxRowsPerStatement IPs.
+Result<std::map<std::string, std::vector<IpOwner>>> OwnersSince(store::Connection& c,
+                                                                const std::vector<std::string>& ips,
+                                                                int64_t since);
+// Deletes the assignment history that ended before `before` (nobody can own a sample of that
+// time any more: the day close purges it with the usage it outlived).
+Result<void> PurgeAssignmentsEndedBefore(store::Connection& c, Instant before);
 
 // Records a prepaid payment for the resource and the period it pays for (`kind`: order,
 // renewal, upgrade), in the transaction that charges it; a cancellation refunds from these.

@@ -6,6 +6,7 @@
 #include "jobs/jobs.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/ip_pools.h"
+#include "lifecycle/protection.h"
 #include "notify/notifications.h"
 
 namespace rampart::lifecycle {
@@ -56,10 +57,7 @@ Result<void> ReleaseIps(store::Connection& c, const Resource& r, Instant now);
 // Deletes the configuration of a resource leaving service: forwarding rules, policy, and
 // its IPs (pool addresses go back to their pool; hdp bindings are simply dropped).
 Result<void> DeleteConfiguration(store::Connection& c, const Resource& r, Instant now) {
-  for (const char* sql : {"DELETE FROM forwarding_rules WHERE resource_id = $1",
-                          "DELETE FROM policies WHERE resource_id = $1"}) {
-    if (auto q = c.Query(sql, {r.id}); !q) return std::unexpected(q.error());
-  }
+  RAMPART_TRY(DeleteProtection(c, r.id));
   return ReleaseIps(c, r, now);
 }
 

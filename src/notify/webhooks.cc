@@ -6,6 +6,7 @@
 #include "common/crypto.h"
 #include "common/ip_address.h"
 #include "jobs/jobs.h"
+#include "store/meta.h"
 
 namespace rampart::notify {
 
@@ -241,12 +242,11 @@ std::string StandardWebhookKey(std::string_view secret) {
 
 common::Result<int64_t> SealSecretsAtRest(store::Connection& c, std::string_view secrets_key) {
   constexpr std::string_view kProbe = "rampart secrets key";
-  auto check = RAMPART_TRY(c.Query("SELECT value FROM meta WHERE key = 'secrets_key_check'"));
-  if (check.empty()) {
-    auto q = c.Query("INSERT INTO meta (key, value) VALUES ('secrets_key_check', $1)",
-                     {common::Seal(secrets_key, kProbe)});
-    if (!q) return std::unexpected(q.error());
-  } else if (common::Open(secrets_key, Text(check[0][0])) != kProbe) {
+  auto check = RAMPART_TRY(store::ReadMetaText(c, store::MetaKey::kSecretsKeyCheck));
+  if (!check) {
+    RAMPART_TRY(store::WriteMetaText(c, store::MetaKey::kSecretsKeyCheck,
+                                     common::Seal(secrets_key, kProbe)));
+  } else if (common::Open(secrets_key, *check) != kProbe) {
     return common::Fail(common::Code::kSecretsKeyMismatch,
                         "the secrets key is not the one this database's secrets were sealed "
                         "with: give every node the same --secrets-key-file");

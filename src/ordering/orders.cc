@@ -55,10 +55,9 @@ Result<std::vector<Order>> Select(store::Connection& c, const std::string& where
   std::vector<Order> out;
   for (const auto& row : rows) {
     out.push_back(FromRow(row));
-    auto res =
-        c.Query("SELECT id FROM resources WHERE order_id = $1 ORDER BY seq", {out.back().id});
-    if (!res) return std::unexpected(res.error());
-    for (const auto& r : *res) out.back().resources.push_back(Text(r[0]));
+    for (auto& r : RAMPART_TRY(lifecycle::ResourceStatesOfOrder(c, out.back().id))) {
+      out.back().resources.push_back(std::move(r.id));
+    }
   }
   return out;
 }
@@ -71,10 +70,9 @@ Result<void> SetStatus(store::Connection& c, std::string_view order_id, std::str
 
 // Refunded once every resource of the order is released (cancelled one by one).
 Result<void> RefundWhenAllReleased(store::Connection& c, std::string_view order_id) {
-  auto left = RAMPART_TRY(
-      c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state <> 'released'",
-              {std::string(order_id)}));
-  if (store::Int(left[0][0]) != 0) return {};
+  for (const auto& r : RAMPART_TRY(lifecycle::ResourceStatesOfOrder(c, order_id))) {
+    if (r.state != billing::ResourceState::kReleased) return {};
+  }
   return SetStatus(c, order_id, "refunded");
 }
 
@@ -252,11 +250,10 @@ Result<void> DeliverResource(store::Connection& c, const common::BillingCalendar
       !n) {
     return n;
   }
-  auto pending = RAMPART_TRY(
-      c.Query("SELECT count(*) FROM resources WHERE order_id = $1 AND state = 'provisioning'",
-              {order->id}));
-  if (Int(pending[0][0]) == 0) return SetStatus(c, order->id, "delivered");
-  return {};
+  for (const auto& sibling : RAMPART_TRY(lifecycle::ResourceStatesOfOrder(c, order->id))) {
+    if (sibling.state == billing::ResourceState::kProvisioning) return {};
+  }
+  return SetStatus(c, order->id, "delivered");
 }
 
 Result<std::pair<lifecycle::Resource, common::Money>> CancelResource(store::Connection& c,

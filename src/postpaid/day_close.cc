@@ -30,14 +30,9 @@ common::Result<billing::DailyBill> RateTenantDay(store::Connection& c,
                                                  std::string_view tenant_id, common::Day day) {
   const common::Instant start = calendar.DayStart(day);
   const common::Instant end = calendar.DayEnd(day);
-  auto ids =
-      c.Query("SELECT id FROM resources WHERE tenant_id = $1 AND created_at < $2 ORDER BY seq",
-              {std::string(tenant_id), end.time_since_epoch().count()});
-  if (!ids) return std::unexpected(ids.error());
   std::vector<metering::RatedResource> resources;
   std::vector<std::unique_ptr<metering::DayUsage>> usage;
-  for (const auto& row : *ids) {
-    auto r = RAMPART_TRY(lifecycle::GetResource(c, tenant_id, Text(row[0])));
+  for (const auto& r : RAMPART_TRY(lifecycle::ResourcesCreatedBefore(c, tenant_id, end))) {
     auto history = RAMPART_TRY(lifecycle::History(c, r.id));
     metering::RatedResource rated;
     rated.id = r.id;
@@ -173,8 +168,7 @@ common::Result<void> PurgeExpired(store::Connection& c, const common::BillingCal
                                 std::chrono::days(std::max(retention_days, kMinRetentionDays)));
   RAMPART_TRY(DeleteBlocksBefore(c, oldest_kept));
   // Who protected an IP before the oldest day kept can no longer own any sample.
-  RAMPART_TRY(c.Query("DELETE FROM ip_assignments WHERE to_at IS NOT NULL AND to_at < $1",
-                      {calendar.DayStart(oldest_kept).time_since_epoch().count()}));
+  RAMPART_TRY(lifecycle::PurgeAssignmentsEndedBefore(c, calendar.DayStart(oldest_kept)));
   // Idempotency records outlive their 24 hours (expired ones are already ignored) by at most
   // a day: the daily close clears them.
   RAMPART_TRY(store::PurgeExpiredAnswers(c, now));

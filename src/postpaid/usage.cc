@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "lifecycle/resources.h"
 #include "notify/notifications.h"
 #include "postpaid/block_store.h"
 #include "postpaid/day_close.h"
@@ -20,40 +21,7 @@ namespace {
 using store::Int;
 using store::Text;
 
-// A resource that protected an IP over [from, to) (to: INT64_MAX while it still does).
-struct Owner {
-  std::string resource;
-  std::string tenant;
-  int64_t base_bps = 0;
-  int64_t from = 0;
-  int64_t to = 0;
-};
-
-// Per IP, whoever protected it at some moment since `since`, from the assignment history,
-// oldest first. One statement per store::kMaxRowsPerStatement IPs.
-common::Result<std::map<std::string, std::vector<Owner>>> OwnersOf(
-    store::Connection& c, const std::vector<std::string>& ips, int64_t since) {
-  std::map<std::string, std::vector<Owner>> out;
-  for (size_t at = 0; at < ips.size(); at += store::kMaxRowsPerStatement) {
-    const size_t n = std::min(store::kMaxRowsPerStatement, ips.size() - at);
-    std::vector<store::Value> params(ips.begin() + static_cast<std::ptrdiff_t>(at),
-                                     ips.begin() + static_cast<std::ptrdiff_t>(at + n));
-    params.emplace_back(since);
-    auto rows = c.Query(
-        "SELECT a.ip, a.resource_id, a.tenant_id, r.base_gbps, a.from_at, a.to_at FROM "
-        "ip_assignments a JOIN resources r ON r.id = a.resource_id WHERE a.ip IN (" +
-            store::Placeholders(1, n) + ") AND (a.to_at IS NULL OR a.to_at > $" +
-            std::to_string(n + 1) + ") ORDER BY a.ip, a.from_at",
-        params);
-    if (!rows) return std::unexpected(rows.error());
-    for (const auto& r : *rows) {
-      out[Text(r[0])].push_back(
-          Owner{Text(r[1]), Text(r[2]), Int(r[3]) * 1'000'000'000, Int(r[4]),
-                store::IsNull(r[5]) ? std::numeric_limits<int64_t>::max() : Int(r[5])});
-    }
-  }
-  return out;
-}
+using Owner = lifecycle::IpOwner;
 
 // The resource protecting the IP at `t`, if any.
 const Owner* OwnerAt(const std::vector<Owner>& owners, int64_t t) {
@@ -317,7 +285,7 @@ common::Result<IngestReport> StoreSamples(store::Connection& c, std::string_view
   // The oldest window a sample may have (72 h, §7) with a day of margin: assignments that
   // ended before it cannot own any sample of this batch.
   const int64_t since = (now - std::chrono::hours(96)).time_since_epoch().count();
-  auto owners = RAMPART_TRY(OwnersOf(c, ips, since));
+  auto owners = RAMPART_TRY(lifecycle::OwnersSince(c, ips, since));
 
   const std::vector<Work> work = AssignOwners(batch, owners, tenant_id, &report);
   // Stored a (resource, day) at a time, its resources' days in order.
@@ -389,10 +357,7 @@ common::Result<std::vector<StoredWindow>> WindowsOfDay(store::Connection& c,
                                                        std::string_view tenant_id,
                                                        std::string_view resource_id,
                                                        std::string_view day, bool by_source) {
-  auto owner =
-      RAMPART_TRY(c.Query("SELECT count(*) FROM resources WHERE id = $1 AND tenant_id = $2",
-                          {std::string(resource_id), std::string(tenant_id)}));
-  if (Int(owner[0][0]) == 0) return common::Fail(common::Code::kNotFound, "no such resource");
+  RAMPART_TRY(lifecycle::GetResource(c, tenant_id, resource_id));  // not_found if not theirs
   auto blocks = RAMPART_TRY(LoadBlocks(c, std::string(resource_id), std::string(day)));
   const common::Instant day_start = calendar.DayStart(*common::ParseDay(day));
   std::vector<StoredWindow> out;

@@ -56,13 +56,15 @@ HttpResponse GetResourcesRulesOne(ApiService& s, Context& c) {
   return ErrorResponse(common::Code::kNotFound, "no such rule");
 }
 
+// The forwarding rule in the request's body, its origins checked against the policy.
+Result<lifecycle::StoredRule> RuleOfRequest(ApiService& s, Context& c) {
+  auto body = RAMPART_TRY(ParseBody(c.req, true));
+  return ParseRule(body, RAMPART_TRY(OriginPolicyFor(s, c)));
+}
+
 // POST /v1/resources/{id}/rules
 HttpResponse PostResourcesRules(ApiService& s, Context& c) {
-  auto body = ParseBody(c.req, true);
-  if (!body) return ErrorResponse(body.error());
-  auto policy = OriginPolicyFor(s, c);
-  if (!policy) return ErrorResponse(policy.error());
-  auto rule = ParseRule(*body, *policy);
+  auto rule = RuleOfRequest(s, c);
   if (!rule) return ErrorResponse(rule.error());
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {
     auto r = RAMPART_TRY(lifecycle::AddRule(conn, c.who.tenant_id, c.params[0], *rule));
@@ -72,11 +74,7 @@ HttpResponse PostResourcesRules(ApiService& s, Context& c) {
 
 // PUT /v1/resources/{id}/rules/{id}
 HttpResponse PutResourcesRulesOne(ApiService& s, Context& c) {
-  auto body = ParseBody(c.req, true);
-  if (!body) return ErrorResponse(body.error());
-  auto policy = OriginPolicyFor(s, c);
-  if (!policy) return ErrorResponse(policy.error());
-  auto rule = ParseRule(*body, *policy);
+  auto rule = RuleOfRequest(s, c);
   if (!rule) return ErrorResponse(rule.error());
   rule->id = c.params[1];
   return Mutate(s, c, [&](store::Connection& conn) -> Result<HttpResponse> {

@@ -4,6 +4,7 @@
 
 #include "account/account.h"
 #include "lifecycle/balance.h"
+#include "lifecycle/test_resource.h"
 #include "notify/notifications.h"
 #include "store/test_database.h"
 
@@ -19,30 +20,7 @@ class Term : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = store::MigratedMemoryDatabase();
-    tenant_ =
-        db_->Transact([](store::Connection& c) { return account::CreateTenant(c, "acme", kT0); })
-            ->id;
-    ASSERT_TRUE(db_->Use([&](store::Connection& c) {
-      return c.Query(
-          "INSERT INTO orders (id, tenant_id, status, amount_fen, product, region, line, scope, "
-          "ip_count, base_gbps, elastic_gbps, forwarding_mode, quantity, months, auto_renew, "
-          "created_at, lapses_at) VALUES ('ord', $1, 'delivered', 0, 'hdip', 'cn-south', 'bgp', "
-          "'single', 1, 20, 50, 'by_traffic', 1, 1, 0, 0, 0)",
-          {tenant_});
-    }));
-    Resource r;
-    r.id = "res";
-    r.tenant_id = tenant_;
-    r.order_id = "ord";
-    r.spec.region = "cn-south";
-    r.spec.line = "bgp";
-    r.spec.base_gbps = 20;
-    r.spec.elastic_gbps = 50;
-    r.state = ResourceState::kRunning;
-    r.created_at = kT0;
-    r.delivered_at = kT0;
-    r.expires_at = kT0 + std::chrono::days(30);
-    ASSERT_TRUE(db_->Transact([&](store::Connection& c) { return InsertResource(c, r, "test"); }));
+    tenant_ = TestTenantWithRunningResource(*db_, kT0, /*elastic_gbps=*/50);
   }
   Result<void> Move(int64_t fen, Instant at) {
     return db_->Transact([&](store::Connection& c) -> Result<void> {

@@ -7,6 +7,7 @@
 #include "account/account.h"
 #include "catalog/pricebook_loader.h"
 #include "lifecycle/resources.h"
+#include "lifecycle/test_resource.h"
 #include "postpaid/day_close.h"
 #include "store/test_database.h"
 
@@ -19,31 +20,8 @@ class UsageParts : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = store::MigratedMemoryDatabase();
-    tenant_ =
-        db_->Transact([](store::Connection& c) { return account::CreateTenant(c, "acme", kT0); })
-            ->id;
-    const std::string& tenant = tenant_;
-    ASSERT_TRUE(db_->Use([&](store::Connection& c) {
-      return c.Query(
-          "INSERT INTO orders (id, tenant_id, status, amount_fen, product, region, line, scope, "
-          "ip_count, base_gbps, elastic_gbps, forwarding_mode, quantity, months, auto_renew, "
-          "created_at, lapses_at) VALUES ('ord', $1, 'delivered', 0, 'hdip', 'cn-south', 'bgp', "
-          "'single', 1, 20, 50, 'by_traffic', 1, 1, 0, 0, 0)",
-          {tenant});
-    }));
-    lifecycle::Resource r;
-    r.id = "res";
-    r.tenant_id = tenant;
-    r.order_id = "ord";
-    r.spec.region = "cn-south";
-    r.spec.line = "bgp";
-    r.spec.base_gbps = 20;
-    r.state = billing::ResourceState::kRunning;
-    r.created_at = kT0;
-    r.delivered_at = kT0;
-    r.expires_at = kT0 + std::chrono::days(30);
-    ASSERT_TRUE(db_->Transact([&](store::Connection& c) -> common::Result<void> {
-      if (auto i = lifecycle::InsertResource(c, r, "test"); !i) return i;
+    tenant_ = lifecycle::TestTenantWithRunningResource(*db_, kT0, /*elastic_gbps=*/0);
+    ASSERT_TRUE(db_->Transact([&](store::Connection& c) {
       return lifecycle::AssignIp(c, "res", "203.0.113.5", "", kT0);
     }));
   }

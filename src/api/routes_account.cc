@@ -8,6 +8,7 @@
 #include "formats/json_fields.h"
 #include "notify/notifications.h"
 #include "notify/webhooks.h"
+#include "postpaid/bill_store.h"
 #include "postpaid/day_close.h"
 
 namespace rampart::api {

@@ -3,21 +3,19 @@
 #include <algorithm>
 #include <map>
 
-#include "billing/bill_document.h"
 #include "jobs/jobs.h"
 #include "lifecycle/balance.h"
 #include "lifecycle/resources.h"
 #include "metering/day_ingest.h"
 #include "metering/day_usage.h"
 #include "notify/notifications.h"
+#include "postpaid/bill_store.h"
 #include "postpaid/block_store.h"
 #include "postpaid/usage.h"
 #include "store/idempotency.h"
 
 namespace rampart::postpaid {
 
-using store::Int;
-using store::Text;
 
 common::Result<void> ScheduleDayClose(store::Connection& c, const common::BillingCalendar& calendar,
                                       common::Day day) {
@@ -80,50 +78,27 @@ std::map<std::string, int64_t> AmountsByResource(const billing::DailyBill& bill)
   return out;
 }
 
-common::Result<void> RecordRatedAmounts(store::Connection& c, const std::string& tenant,
-                                        const std::string& day, const billing::DailyBill& bill) {
-  for (const auto& [resource, fen] : AmountsByResource(bill)) {
-    auto q = c.Query(
-        "INSERT INTO rated_amounts (tenant_id, day, resource_id, amount_fen) VALUES ($1, $2, $3, "
-        "$4) ON CONFLICT (tenant_id, day, resource_id) DO UPDATE SET amount_fen = "
-        "excluded.amount_fen",
-        {tenant, day, resource, fen});
-    if (!q) return std::unexpected(q.error());
-  }
-  return {};
-}
-
 // Re-rates the closed days that late samples touched (up to 72 h back, product.md §7) and
 // puts each resource's difference on `bill` as an adjustment line naming the day.
 common::Result<void> AddAdjustments(store::Connection& c, const catalog::PriceBook& book,
                                     const common::BillingCalendar& calendar,
                                     const std::string& tenant, common::Day closing,
                                     billing::DailyBill* bill) {
-  auto days = RAMPART_TRY(
-      c.Query("SELECT day FROM late_days WHERE tenant_id = $1 AND day < $2 ORDER BY day",
-              {tenant, common::FormatDay(closing)}));
-  for (const auto& row : days) {
-    const std::string day_text = Text(row[0]);
-    const common::Day day = *common::ParseDay(day_text);
+  for (const common::Day day : RAMPART_TRY(LateDaysBefore(c, tenant, closing))) {
     auto rerated = RAMPART_TRY(RateTenantDay(c, book, calendar, tenant, day));
-    auto before = RAMPART_TRY(c.Query(
-        "SELECT resource_id, amount_fen FROM rated_amounts WHERE tenant_id = $1 AND day = $2",
-        {tenant, day_text}));
-    std::map<std::string, int64_t> previous;
-    for (const auto& b : before) previous[Text(b[0])] = Int(b[1]);
+    const auto previous = RAMPART_TRY(RatedAmounts(c, tenant, day));
     auto now_amounts = AmountsByResource(rerated);
     for (const auto& [resource, fen] : previous) now_amounts.try_emplace(resource, 0);
     for (const auto& [resource, fen] : now_amounts) {
-      const int64_t old_fen = previous.count(resource) ? previous[resource] : 0;
+      const auto was = previous.find(resource);
+      const int64_t old_fen = was == previous.end() ? 0 : was->second;
       if (fen == old_fen) continue;
       bill->Add({resource, billing::LineKind::kAdjustment, common::Money::FromFen(fen - old_fen),
                  billing::AdjustmentMeasure{day, common::Money::FromFen(old_fen),
                                             common::Money::FromFen(fen)}});
     }
-    if (auto r = RecordRatedAmounts(c, tenant, day_text, rerated); !r) return r;
-    auto done =
-        c.Query("DELETE FROM late_days WHERE tenant_id = $1 AND day = $2", {tenant, day_text});
-    if (!done) return std::unexpected(done.error());
+    RAMPART_TRY(SaveRatedAmounts(c, tenant, day, AmountsByResource(rerated)));
+    RAMPART_TRY(ClearLateDay(c, tenant, day));
   }
   return {};
 }
@@ -137,13 +112,9 @@ common::Result<void> CloseTenantDay(store::Connection& c, const catalog::PriceBo
   const std::string day_text = common::FormatDay(day);
   auto bill = RateTenantDay(c, book, calendar, tenant, day);
   if (!bill) return std::unexpected(bill.error());
-  if (auto r = RecordRatedAmounts(c, tenant, day_text, *bill); !r) return r;
+  RAMPART_TRY(SaveRatedAmounts(c, tenant, day, AmountsByResource(*bill)));
   if (auto adj = AddAdjustments(c, book, calendar, tenant, day, &*bill); !adj) return adj;
-  const std::string body = billing::EncodeBill(*bill);
-  RAMPART_TRY(c.Query(
-      "INSERT INTO bills (tenant_id, day, total_fen, body, closed_at) VALUES ($1, $2, $3, $4, "
-      "$5)",
-      {tenant, day_text, bill->total.fen(), body, now.time_since_epoch().count()}));
+  RAMPART_TRY(InsertBill(c, tenant, *bill, now));
   if (bill->total != common::Money()) {  // negative when adjustments credit more than is due
     auto debit = lifecycle::PostMovement(c, tenant, "daily_bill", -bill->total, "bill " + day_text,
                                          now, /*allow_negative=*/true);
@@ -183,42 +154,13 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
   auto day = common::ParseDay(subject);
   if (!day) return {};  // not a day: nothing to close
   // Each tenant with a resource and no bill of the day yet (a retried close skips the billed).
-  auto tenants = RAMPART_TRY(c.Query(
-      "SELECT t.id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM bills b WHERE b.tenant_id = "
-      "t.id AND b.day = $1) AND EXISTS (SELECT 1 FROM resources r WHERE r.tenant_id = t.id) "
-      "ORDER BY t.seq",
-      {common::FormatDay(*day)}));
-  for (const auto& row : tenants) {
-    if (auto r = CloseTenantDay(c, book, calendar, Text(row[0]), *day, now); !r) return r;
+  for (const auto& tenant : RAMPART_TRY(TenantsToBill(c, *day))) {
+    RAMPART_TRY(CloseTenantDay(c, book, calendar, tenant, *day, now));
   }
   if (auto r = PurgeExpired(c, calendar, *day, retention_days, now); !r) return r;
   if (auto p = EnsureUsagePartitions(c, *day, 3); !p) return p;
   return ScheduleDayClose(c, calendar,
                           common::Day(std::chrono::sys_days(*day) + std::chrono::days(1)));
-}
-
-common::Result<std::vector<billing::DailyBill>> ListBills(store::Connection& c,
-                                                          std::string_view tenant_id,
-                                                          std::string_view from,
-                                                          std::string_view to) {
-  auto rows = RAMPART_TRY(c.Query(
-      "SELECT day, body, total_fen FROM bills WHERE tenant_id = $1 AND day >= $2 AND day <= $3 "
-      "ORDER BY day",
-      {std::string(tenant_id), std::string(from), std::string(to)}));
-  std::vector<billing::DailyBill> out;
-  for (const auto& r : rows) {
-    auto bill = billing::DecodeBill(Text(r[1]));
-    if (!bill) {
-      return common::Fail(common::Code::kStorageError,
-                          "the bill of " + Text(r[0]) + ": " + bill.error().message);
-    }
-    if (bill->total.fen() != Int(r[2])) {
-      return common::Fail(common::Code::kStorageError,
-                          "the bill of " + Text(r[0]) + " does not add up to its stored total");
-    }
-    out.push_back(std::move(*bill));
-  }
-  return out;
 }
 
 }  // namespace rampart::postpaid

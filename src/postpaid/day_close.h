@@ -38,12 +38,4 @@ common::Result<void> OnDayClose(store::Connection& c, const catalog::PriceBook& 
                                 const common::BillingCalendar& calendar, std::string_view subject,
                                 common::Instant now, int retention_days);
 
-// The closed bills of a tenant, oldest first within the days [from, to] (YYYY-MM-DD). A stored
-// bill that does not decode (billing/bill_document.h) or whose lines do not add up to its
-// stored total is `storage_error`.
-common::Result<std::vector<billing::DailyBill>> ListBills(store::Connection& c,
-                                                          std::string_view tenant_id,
-                                                          std::string_view from,
-                                                          std::string_view to);
-
 }  // namespace rampart::postpaid

@@ -9,6 +9,7 @@
 
 #include "lifecycle/resources.h"
 #include "notify/notifications.h"
+#include "postpaid/bill_store.h"
 #include "postpaid/block_store.h"
 #include "postpaid/day_close.h"
 #include "postpaid/usage_block.h"
@@ -191,19 +192,6 @@ Merged MergeUnit(const std::vector<const Work*>& unit, Blocks* blocks, IngestRep
     }
   }
   return out;
-}
-
-// Closed days that received samples, for the next close to re-rate (late corrections).
-common::Result<void> MarkLateDays(store::Connection& c,
-                                  const std::set<std::pair<std::string, std::string>>& days) {
-  for (const auto& [tenant, day] : days) {
-    auto late = c.Query(
-        "INSERT INTO late_days (tenant_id, day) VALUES ($1, $2) ON CONFLICT (tenant_id, day) DO "
-        "NOTHING",
-        {tenant, day});
-    if (!late) return std::unexpected(late.error());
-  }
-  return {};
 }
 
 // The resources' attack states back, in one statement.

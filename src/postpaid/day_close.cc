@@ -16,7 +16,6 @@
 
 namespace rampart::postpaid {
 
-
 common::Result<void> ScheduleDayClose(store::Connection& c, const common::BillingCalendar& calendar,
                                       common::Day day) {
   return jobs::ScheduleJob(c, kDayCloseJob, common::FormatDay(day), calendar.DayEnd(day) + kGrace);

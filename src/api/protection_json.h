@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/detection.h"
 #include "common/error.h"
 #include "lifecycle/protection.h"
 
@@ -41,19 +42,9 @@ boost::json::value RuleToJson(const lifecycle::StoredRule& rule);
 common::Result<std::string> ParsePolicy(const boost::json::value& body);
 boost::json::value PolicyToJson(const std::string& body);
 
-// What `rampart collect` calls an attack when the policy says nothing (dataplane.md §2): an
-// IP receiving more than 1 Gbps, 200 kpps, 50k SYN/s, 100k UDP or 20k ICMP packets/s for 2 s
-// in a row; over after 60 s below all of them.
-struct DetectionDefaults {
-  int64_t bps = 1'000'000'000;
-  int64_t pps = 200'000;
-  int64_t syn_pps = 50'000;
-  int64_t udp_pps = 100'000;
-  int64_t icmp_pps = 20'000;
-  int64_t sustain_s = 2;
-  int64_t cooldown_s = 60;
-};
-inline constexpr DetectionDefaults kDefaultDetection{};
+// What `rampart collect` calls an attack when the policy says nothing (common/detection.h),
+// and that as the policy's "detection" object.
+inline constexpr common::Detection kDefaultDetection{};
 boost::json::object DefaultDetection();
 
 }  // namespace rampart::api

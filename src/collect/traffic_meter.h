@@ -33,19 +33,12 @@
 
 #include "collect/flow_decoder.h"
 #include "collect/second_ring.h"
+#include "common/detection.h"
 #include "common/ip_address.h"
 
 namespace rampart::collect {
 
-struct Detection {
-  int64_t bps = 1'000'000'000;
-  int64_t pps = 200'000;
-  int64_t syn_pps = 50'000;
-  int64_t udp_pps = 100'000;
-  int64_t icmp_pps = 20'000;
-  int64_t sustain_s = 2;
-  int64_t cooldown_s = 60;
-};
+using common::Detection;  // the thresholds, with their defaults
 
 // What the meter watches: each protected IP and the unit whose thresholds judge it.
 struct MeterUnit {

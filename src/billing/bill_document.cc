@@ -98,11 +98,12 @@ class FieldReader {
     return d.value_or(common::Day{});
   }
   bool legacy() const { return legacy_; }
-
- private:
+  // Remembers `name` as the field that failed, unless one failed before it.
   void Fail(const char* name) {
     if (failed_->empty()) *failed_ = name;
   }
+
+ private:
   const object* o_;
   bool legacy_;
   std::string* failed_;
@@ -140,7 +141,7 @@ LineMeasure ReadMeasure(LineKind kind, FieldReader& f, std::string* failed) {
       if (measure == "p95") {
         m.measure = catalog::BandwidthMeasure::kP95;
       } else if (measure != "peak") {
-        *failed = "measure";
+        f.Fail("measure");
       }
       m.buckets = f.Int("buckets");
       m.dropped = f.Int("dropped_buckets");
@@ -198,16 +199,18 @@ common::Result<DailyBill> DecodeBill(std::string_view document) {
   }
   const std::string status = f.String("status");
   bill.closed = status == "closed";
-  if (!bill.closed && status != "open") failed = "status";
+  if (!bill.closed && status != "open") f.Fail("status");
   const common::Money total = f.Money("total");
   const value* lines = f.Raw("lines");
-  if (lines && !lines->is_array()) failed = "lines";
-  for (const value& line : lines && lines->is_array() ? lines->as_array() : boost::json::array{}) {
+  static const boost::json::array kNoLines;
+  const boost::json::array* line_array = lines ? lines->if_array() : nullptr;
+  if (lines && !line_array) f.Fail("lines");
+  for (const value& line : line_array ? *line_array : kNoLines) {
     FieldReader l(&line, f.legacy(), &failed);
     BillLine out;
     out.resource = l.String("resource");
     const auto kind = ParseKind(l.String("kind"));
-    if (!kind) failed = "kind";
+    if (!kind) l.Fail("kind");
     out.kind = kind.value_or(LineKind::kAdjustment);
     out.amount = l.Money("amount");
     FieldReader measure(l.Raw("measure"), f.legacy(), &failed);

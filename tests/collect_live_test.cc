@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "collect/wire_builder.h"
 #include "common/calendar.h"
 #include "tests/server_harness.h"
 
@@ -61,6 +62,31 @@ std::vector<uint8_t> V5(const std::string& dst,
     put(0, 4);
   }
   return b;
+}
+
+// An IPFIX message of `records` flows (addresses, octets, start and end in milliseconds: 28
+// bytes each) from 198.51.100.1 to 192.0.2.1, with their template in the same message.
+std::vector<uint8_t> Ipfix(int records) {
+  collect::WireBuilder tmpl, data, m;
+  tmpl.u16(256).u16(5);
+  for (uint16_t ie : {8, 12}) tmpl.u16(ie).u16(4);
+  tmpl.u16(1).u16(4);
+  for (uint16_t ie : {152, 153}) tmpl.u16(ie).u16(8);
+  for (int i = 0; i < records; ++i) {
+    const uint64_t start_ms = static_cast<uint64_t>(NowS() - 30) * 1000;
+    data.ip4(198, 51, 100, 1).ip4(192, 0, 2, 1).u32(1000).u64(start_ms).u64(start_ms + 500);
+  }
+  const size_t length = 16 + (4 + tmpl.size()) + (4 + data.size());
+  m.u16(10).u16(length).u32(static_cast<uint64_t>(NowS())).u32(0).u32(1);
+  m.u16(2).u16(4 + tmpl.size()).raw(tmpl);
+  m.u16(256).u16(4 + data.size()).raw(data);
+  return m.b;
+}
+
+// A counter's value in Prometheus text (0 if absent).
+uint64_t MetricValue(const std::string& text, const std::string& sample) {
+  const size_t at = text.find("\n" + sample + " ");
+  return at == std::string::npos ? 0 : std::stoull(text.substr(at + sample.size() + 2));
 }
 
 void Send(uint16_t port, const std::vector<uint8_t>& datagram) {
@@ -210,6 +236,23 @@ TEST_F(CollectLive, WindowsArePostedAsTheSourceAndSurviveKillAndServerDowntime) 
   const std::string metrics = Server::RawExchange(metrics_, "GET /metrics HTTP/1.0\r\n\r\n");
   EXPECT_NE(metrics.find("rampart_collect_"), std::string::npos) << metrics;
   EXPECT_EQ(PromtoolProblems(metrics), "");
+
+  // A datagram larger than the 2 KiB receive slot (an exporter on jumbo frames) arrives whole:
+  // every record in it decoded, none refused as truncated.
+  const std::string records = "rampart_collect_records_total{protocol=\"netflow\"}";
+  const std::string truncated =
+      "rampart_collect_decode_errors_total{protocol=\"netflow\",reason=\"truncated\"}";
+  const uint64_t before = MetricValue(metrics, records);
+  const auto big = Ipfix(220);
+  ASSERT_GT(big.size(), 6000u);
+  Send(netflow_, big);
+  std::string after;
+  for (int i = 0; i < 50 && MetricValue(after, records) < before + 220; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = Server::RawExchange(metrics_, "GET /metrics HTTP/1.0\r\n\r\n");
+  }
+  EXPECT_EQ(MetricValue(after, records), before + 220) << after;
+  EXPECT_EQ(MetricValue(after, truncated), MetricValue(metrics, truncated)) << after;
 
   // The bill sees the collector's windows like any meter's: the summed usage has them.
   EXPECT_EQ(StopCollector(SIGTERM), 0);

@@ -56,9 +56,12 @@ struct TrafficMeter::Span {
   int64_t start_ms = 0, end_ms = 0;
   Divider per_duration, per_between;  // spanning more than one second; more than two
 
-  // [start_ms, end_ms) not empty, both in [0, 10^13].
+  // [start_ms, end_ms) not empty, both in [0, 10^13] (divided unsigned: fewer instructions).
   Span(int64_t start, int64_t end)
-      : first_s(start / 1000), last_s((end - 1) / 1000), start_ms(start), end_ms(end) {
+      : first_s(static_cast<int64_t>(static_cast<uint64_t>(start) / 1000)),
+        last_s(static_cast<int64_t>(static_cast<uint64_t>(end - 1) / 1000)),
+        start_ms(start),
+        end_ms(end) {
     if (first_s == last_s) return;
     per_duration = Divider(static_cast<uint64_t>(end - start));
     const auto between = static_cast<uint64_t>(last_s - first_s - 1);  // < kMaxFlowS
@@ -138,13 +141,14 @@ void TrafficMeter::Add(const FlowRecord& r, uint32_t sampling_override) {
     ++stats_.unprotected;
     return;
   }
-  // Times outside 1970-2286 are corrupt (and would overflow the arithmetic below).
-  constexpr int64_t kLatestMs = 10'000'000'000'000;
-  if (r.start_ms < 0 || r.end_ms < 0 || r.start_ms > kLatestMs || r.end_ms > kLatestMs) {
+  // Times outside 1970-2286 are corrupt (and would overflow the arithmetic below); a negative
+  // one is outside too, compared unsigned.
+  constexpr auto kLatest = static_cast<uint64_t>(kLatestMs);
+  if (static_cast<uint64_t>(r.start_ms) > kLatest || static_cast<uint64_t>(r.end_ms) > kLatest) {
     ++stats_.bad_time;
     return;
   }
-  if (newest_ != INT64_MIN && std::max(r.start_ms, r.end_ms) / 1000 < newest_ - kMaxAgeS) {
+  if (std::max(r.start_ms, r.end_ms) < oldest_ms_) {
     ++stats_.too_old;
     return;
   }
@@ -167,33 +171,25 @@ void TrafficMeter::Spread(const FlowRecord& r, const Span& span, const Parts& b,
   const bool syn = r.protocol == kTcp && (r.tcp_flags & kSyn) && !(r.tcp_flags & kAck);
   const bool udp = r.protocol == kUdp;
   const bool icmp = r.protocol == kIcmp || r.protocol == kIcmpV6;
-  // b bytes and p packets of this record as a second's traffic.
-  auto part = [&](int64_t b, int64_t p) {
-    Slot s;
-    if (!inbound) {
-      s.out_bytes = b;
-      return s;
-    }
-    if (r.forwarding_status == 2) {
-      s.attack_bytes = b;
-    } else if (r.forwarding_status == 1) {
-      s.clean_bytes = b;
-    } else {
-      s.unknown_bytes = b;
-    }
-    s.packets = p;
-    if (syn) s.syn = p;
-    if (udp) s.udp = p;
-    if (icmp) s.icmp = p;
-    return s;
+  // The fields this record adds to: its byte class; inbound, its packets and its protocol's
+  // count. Masks instead of branches: a field the record has no part in gets 0 added.
+  const Fields fields{
+      .bytes = !inbound                   ? &Slot::out_bytes
+               : r.forwarding_status == 2 ? &Slot::attack_bytes
+               : r.forwarding_status == 1 ? &Slot::clean_bytes
+                                          : &Slot::unknown_bytes,
+      .kind = syn   ? &Slot::syn
+              : udp ? &Slot::udp
+                    : &Slot::icmp,
+      .packets_mask = inbound ? -1 : 0,
+      .kind_mask = inbound && (syn || udp || icmp) ? -1 : 0,
   };
-  const common::IpAddress& addr = inbound ? r.dst : r.src;
   // Seconds already judged (late) go to their windows one by one; the rest to the ring.
   const int64_t from = std::max(span.first_s, settled_);
-  for (int64_t second = span.first_s; second < from && second <= span.last_s; ++second) {
-    AddLate(ip, addr, second, part(b.At(span, second), p.At(span, second)));
+  if (from > span.first_s) {
+    SpreadLate(inbound ? r.dst : r.src, span, b, p, fields, ip, from);
+    if (from > span.last_s) return;
   }
-  if (from > span.last_s) return;
   if (!ip.pending.Reserve(from, span.last_s + 1, kMaxPendingSeconds - pending_seconds_,
                           &pending_seconds_)) {
     ++stats_.overflow;
@@ -201,36 +197,32 @@ void TrafficMeter::Spread(const FlowRecord& r, const Span& span, const Parts& b,
   }
   // The record's runs (first second, whole seconds between, +1 to the first `extra` of them,
   // last second) as the changes they make at their boundaries, summed per second: at most six
-  // seconds change, each only in the fields the record has (its byte class; inbound, packets
-  // and its protocol's count). A second before `from` went to its window (late): its change
-  // moves to `from`, so a run wholly before it cancels out.
-  using Field = int64_t Slot::*;
-  const Field byte_field = !inbound                   ? &Slot::out_bytes
-                           : r.forwarding_status == 2 ? &Slot::attack_bytes
-                           : r.forwarding_status == 1 ? &Slot::clean_bytes
-                                                      : &Slot::unknown_bytes;
-  const Field kind_field = !inbound ? nullptr
-                           : syn    ? &Slot::syn
-                           : udp    ? &Slot::udp
-                           : icmp   ? &Slot::icmp
-                                    : nullptr;
-  auto change = [&](int64_t second, int64_t bytes, int64_t packets) {
-    Slot& c = ip.pending.ChangeAt(std::max(second, from));
-    c.*byte_field += bytes;
-    if (!inbound) return;
-    c.packets += packets;
-    if (kind_field) c.*kind_field += packets;
-  };
+  // seconds change. `slot_at` gives the slot of a change.
   const int64_t f = span.first_s, l = span.last_s;
-  change(f, b.first, p.first);
-  if (f == l) {
-    change(f + 1, -b.first, -p.first);
-  } else {
+  auto add_runs = [&](auto slot_at) {
+    auto change = [&](int64_t second, int64_t bytes, int64_t packets) {
+      Slot& c = slot_at(second);
+      c.*fields.bytes += bytes;
+      c.packets += packets & fields.packets_mask;
+      c.*fields.kind += packets & fields.kind_mask;
+    };
+    change(f, b.first, p.first);
+    if (f == l) {
+      change(f + 1, -b.first, -p.first);
+      return;
+    }
     change(f + 1, b.whole - b.first + (b.extra > 0), p.whole - p.first + (p.extra > 0));
     if (b.extra > 0) change(f + 1 + b.extra, -1, 0);
     if (p.extra > 0) change(f + 1 + p.extra, 0, -1);
     change(l, b.last - b.whole, p.last - p.whole);
     change(l + 1, -b.last, -p.last);
+  };
+  if (from == f) {
+    add_runs([&](int64_t second) -> Slot& { return ip.pending.ChangeAt(second); });
+  } else {
+    // A second before `from` went to its window: its change moves to `from`, so a run wholly
+    // before it cancels out.
+    add_runs([&](int64_t second) -> Slot& { return ip.pending.ChangeAt(std::max(second, from)); });
   }
   if (ip.changed_from == ip.changed_to) {
     ip.changed_from = from;
@@ -238,6 +230,17 @@ void TrafficMeter::Spread(const FlowRecord& r, const Span& span, const Parts& b,
   } else {
     ip.changed_from = std::min(ip.changed_from, from);
     ip.changed_to = std::max(ip.changed_to, span.last_s + 1);
+  }
+}
+
+void TrafficMeter::SpreadLate(const common::IpAddress& addr, const Span& span, const Parts& b,
+                              const Parts& p, const Fields& fields, IpState& ip, int64_t before) {
+  for (int64_t second = span.first_s; second < before && second <= span.last_s; ++second) {
+    Slot part;
+    part.*fields.bytes = b.At(span, second);
+    part.packets = p.At(span, second) & fields.packets_mask;
+    part.*fields.kind += part.packets & fields.kind_mask;
+    AddLate(ip, addr, second, part);
   }
 }
 
@@ -358,8 +361,16 @@ void TrafficMeter::Settle(int64_t up_to) {
   settled_ = up_to;
 }
 
+void TrafficMeter::SetOldest() {
+  if (newest_ == INT64_MIN) return;
+  // Clamped: a corrupt saved clock must not overflow (nor make every record too old or none).
+  const int64_t oldest_s = std::max(newest_, INT64_MIN + kMaxAgeS) - kMaxAgeS;
+  oldest_ms_ = std::clamp<int64_t>(oldest_s, 0, kLatestMs / 1000 + 1) * 1000;
+}
+
 void TrafficMeter::Advance(int64_t now_s, std::vector<WindowSample>& out) {
   newest_ = std::max(newest_, now_s);
+  SetOldest();
   Settle(now_s - grace_s_);
   Emit(now_s - grace_s_ - kWindowS + 1, out);
   // Windows past 72 h take no more corrections.
@@ -455,6 +466,7 @@ bool TrafficMeter::RestoreState(std::string_view text) {
     f >> kind;
     if (kind == "S") {
       f >> settled_ >> newest_;
+      SetOldest();
       // What that save had settled is gone from the unsettled seconds.
       for (auto& [_, ip] : ips_) pending_seconds_ -= ip.pending.DropBefore(settled_);
     } else if (kind == "W") {

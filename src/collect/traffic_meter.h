@@ -63,6 +63,7 @@ class TrafficMeter {
   static constexpr int64_t kWindowS = 60;
   static constexpr int64_t kMaxAgeS = 72 * 3600;
   static constexpr int64_t kMaxFlowS = 3600;
+  static constexpr int64_t kLatestMs = 10'000'000'000'000;  // 2286: later times are corrupt
   static constexpr size_t kMaxIps = 1 << 20;
   static constexpr size_t kMaxPendingSeconds = 8 << 20;
   static constexpr size_t kMaxWindows = 8 << 20;
@@ -137,8 +138,21 @@ class TrafficMeter {
 
   struct Span;   // a record's seconds
   struct Parts;  // its bytes or packets over them
+  // The slot fields a record adds to: its byte class; its packets and its protocol's count
+  // (SYN, UDP or ICMP), each masked to 0 where the record has none (outbound, other protocols).
+  struct Fields {
+    int64_t Slot::*bytes;
+    int64_t Slot::*kind;
+    int64_t packets_mask, kind_mask;
+  };
   void Spread(const FlowRecord& r, const Span& span, const Parts& bytes, const Parts& packets,
               IpState& ip, bool inbound);
+  // The record's seconds before `before` (settled already) to their windows, one by one. Out
+  // of line: the hot path has none, and its 64-byte-aligned slot would realign every call's
+  // stack.
+  [[gnu::noinline]] void SpreadLate(const common::IpAddress& addr, const Span& span,
+                                    const Parts& bytes, const Parts& packets, const Fields& fields,
+                                    IpState& ip, int64_t before);
   // A part for a second already settled: straight into its window.
   void AddLate(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
   void Settle(int64_t up_to);
@@ -150,11 +164,13 @@ class TrafficMeter {
   // windows, all or the changed ones.
   std::string Save(bool all);
   void Emit(int64_t before, std::vector<WindowSample>& out);
+  void SetOldest();  // oldest_ms_ from newest_: kMaxAgeS before it
 
   int64_t grace_s_;
   bool count_bytes_;
-  int64_t settled_ = INT64_MIN;  // every second before it is settled
-  int64_t newest_ = INT64_MIN;   // the latest Advance time
+  int64_t settled_ = INT64_MIN;    // every second before it is settled
+  int64_t newest_ = INT64_MIN;     // the latest Advance time
+  int64_t oldest_ms_ = INT64_MIN;  // records ending before it are too old (SetOldest)
   std::vector<Unit> units_;
   // Open addressing (two lookups per record: the hot path's largest cost with std::unordered_map).
   using IpMap = boost::unordered_flat_map<common::IpAddress, IpState, common::IpAddressHash>;

@@ -390,6 +390,33 @@ TEST(TrafficMeter, CorruptTimesAreBounded) {
   EXPECT_EQ(m.stats().bad_time, 2u);
 }
 
+// Records ending more than 72 h before the newest clock are dropped, to the millisecond; a
+// corrupt saved clock (either extreme) neither overflows nor lets an impossible record in.
+TEST(TrafficMeter, RecordsOlderThan72HoursAreDroppedAndASavedClockIsBounded) {
+  const int64_t now = 1'770'000'000, oldest_ms = (now - TrafficMeter::kMaxAgeS) * 1000;
+  TrafficMeter m(5, true);
+  m.Configure({MeterUnit{"r", {}, {kIp}}});
+  std::vector<WindowSample> out;
+  m.Advance(now, out);
+  m.Add(Record(oldest_ms - 2000, oldest_ms - 1, 100), 0);
+  EXPECT_EQ(m.stats().too_old, 1u);
+  m.Add(Record(oldest_ms - 2000, oldest_ms, 100), 0);
+  EXPECT_EQ(m.stats().too_old, 1u);
+  EXPECT_EQ(m.stats().records, 1u);
+
+  TrafficMeter far(5, true);
+  far.Configure({MeterUnit{"r", {}, {kIp}}});
+  ASSERT_TRUE(far.RestoreState("S 0 9223372036854775807\n"));
+  far.Add(Record(9'999'999'999'000, 9'999'999'999'999, 100), 0);  // the latest time allowed
+  EXPECT_EQ(far.stats().too_old, 1u);
+  TrafficMeter early(5, true);
+  early.Configure({MeterUnit{"r", {}, {kIp}}});
+  ASSERT_TRUE(early.RestoreState("S 0 -9223372036854775807\n"));
+  early.Add(Record(0, 999, 100), 0);
+  EXPECT_EQ(early.stats().too_old, 0u);
+  EXPECT_EQ(early.stats().records, 1u);
+}
+
 // Live timing: records of the last seconds arrive just before the window ends, between ticks.
 TEST(TrafficMeter, RecordsArrivingBetweenTicksAreAllJudged) {
   TrafficMeter m(3, true);

@@ -524,8 +524,12 @@ int RunLive(const CollectOptions& o) {
   constexpr size_t kBatch = 64, kMaxDatagram = 65536, kSlot = 2048;
   std::vector<uint8_t> slots(kBatch * kSlot);
   std::vector<uint8_t> overflow(kBatch * (kMaxDatagram - kSlot));
-  std::vector<uint8_t> whole(kMaxDatagram);  // a datagram over kSlot, put together
-  std::vector<std::array<iovec, 2>> iov(kBatch);
+  std::vector<uint8_t> whole(kMaxDatagram);       // a datagram over kSlot, put together
+  std::vector<std::array<iovec, 2>> iov(kBatch);  // fixed: the kernel does not change them
+  for (size_t i = 0; i < kBatch; ++i) {
+    iov[i][0] = {slots.data() + i * kSlot, kSlot};
+    iov[i][1] = {overflow.data() + i * (kMaxDatagram - kSlot), kMaxDatagram - kSlot};
+  }
   std::vector<mmsghdr> msgs(kBatch);
   std::vector<sockaddr_storage> from(kBatch);
   std::vector<FlowRecord> records;
@@ -615,9 +619,7 @@ int RunLive(const CollectOptions& o) {
       if ((polls[li].revents & POLLIN) == 0) continue;
       while (true) {
         for (size_t i = 0; i < kBatch; ++i) {
-          iov[i][0] = {slots.data() + i * kSlot, kSlot};
-          iov[i][1] = {overflow.data() + i * (kMaxDatagram - kSlot), kMaxDatagram - kSlot};
-          msgs[i].msg_hdr = {};
+          msgs[i].msg_hdr = {};  // the kernel wrote each one's name length and flags
           msgs[i].msg_hdr.msg_name = &from[i];
           msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
           msgs[i].msg_hdr.msg_iov = iov[i].data();

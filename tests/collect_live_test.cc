@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -96,6 +97,25 @@ void Send(uint16_t port, const std::vector<uint8_t>& datagram) {
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ::sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::close(fd);
+}
+
+// `datagrams` (all of one size) in one send, as UDP GSO: loopback hands them to a socket with
+// UDP GRO as one message, the way a NIC's GRO hands over an exporter's datagrams that arrive
+// together.
+void SendTogether(uint16_t port, const std::vector<std::vector<uint8_t>>& datagrams) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  const int size = static_cast<int>(datagrams.front().size());
+  ASSERT_EQ(::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size), 0);
+  std::vector<uint8_t> message;
+  for (const auto& d : datagrams) message.insert(message.end(), d.begin(), d.end());
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(
+      ::sendto(fd, message.data(), message.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a),
+      static_cast<ssize_t>(message.size()));
   ::close(fd);
 }
 
@@ -253,6 +273,20 @@ TEST_F(CollectLive, WindowsArePostedAsTheSourceAndSurviveKillAndServerDowntime) 
   }
   EXPECT_EQ(MetricValue(after, records), before + 220) << after;
   EXPECT_EQ(MetricValue(after, truncated), MetricValue(metrics, truncated)) << after;
+
+  // Twenty datagrams that arrive together come in one receive (UDP GRO) and are each decoded.
+  const std::string datagrams = "rampart_collect_datagrams_total{protocol=\"netflow\"}";
+  const std::string receives = "rampart_collect_receives_total";
+  SendTogether(netflow_, std::vector<std::vector<uint8_t>>(20, Ipfix(40)));
+  std::string together;
+  for (int i = 0; i < 50 && MetricValue(together, records) < before + 220 + 800; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    together = Server::RawExchange(metrics_, "GET /metrics HTTP/1.0\r\n\r\n");
+  }
+  EXPECT_EQ(MetricValue(together, records), before + 220 + 800) << together;
+  EXPECT_EQ(MetricValue(together, datagrams), MetricValue(after, datagrams) + 20) << together;
+  EXPECT_EQ(MetricValue(together, receives), MetricValue(after, receives) + 1) << together;
+  EXPECT_EQ(MetricValue(together, truncated), MetricValue(metrics, truncated)) << together;
 
   // The bill sees the collector's windows like any meter's: the summed usage has them.
   EXPECT_EQ(StopCollector(SIGTERM), 0);

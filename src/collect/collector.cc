@@ -27,6 +27,7 @@
 #include "agent/state_dir.h"
 #include "agent/stop_signals.h"
 #include "agent/usage_outbox.h"
+#include "collect/datagram_receiver.h"
 #include "collect/flow_decoder.h"
 #include "collect/meter_config.h"
 #include "collect/pcap.h"
@@ -209,8 +210,8 @@ struct Listener {
   uint64_t datagrams = 0;  // under the receive loop's stats lock
 };
 
-// Binds `address` (ADDR:PORT) with a 32 MiB receive buffer. Prints the error and returns
-// false (exit code in *exit_code) when it cannot.
+// Binds `address` (ADDR:PORT) with a 32 MiB receive buffer and UDP GRO. Prints the error and
+// returns false (exit code in *exit_code) when it cannot.
 bool OpenListener(const std::string& address, Listener& l, int* exit_code) {
   socklen_t addr_len = 0;
   auto addr = ParseAddr(address, &addr_len);
@@ -224,6 +225,7 @@ bool OpenListener(const std::string& address, Listener& l, int* exit_code) {
   if (l.fd >= 0) {
     ::setsockopt(l.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     ::setsockopt(l.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    DatagramReceiver::EnableGro(l.fd);
   }
   if (l.fd < 0 || ::bind(l.fd, reinterpret_cast<const sockaddr*>(&*addr), addr_len) != 0) {
     std::cerr << "error: cannot listen on " << address << " (" << l.flag
@@ -392,6 +394,7 @@ int RunLive(const CollectOptions& o) {
   SflowDecoder sflow;
   SflowDecoder::Stats sflow_stats;
   TrafficMeter::Stats meter_stats;
+  DatagramReceiver::Stats receiver_stats;
   std::unique_ptr<agent::ConfigWatcher> config;
   std::unique_ptr<agent::MetricsServer> metrics;
   if (!o.metrics.empty()) {
@@ -409,6 +412,13 @@ int RunLive(const CollectOptions& o) {
                      l.datagrams);
         }
         counter("rampart_collect_bytes_received_total", "Bytes of datagrams received.", bytes_in);
+        counter("rampart_collect_receives_total",
+                "Messages the kernel handed over: with UDP GRO, several datagrams each.",
+                receiver_stats.messages);
+        counter("rampart_collect_receives_truncated_total",
+                "Messages longer than the 64 KiB receive buffer (a GRO limit raised past it): "
+                "the datagrams past it are lost.",
+                receiver_stats.truncated);
         out.Family("rampart_collect_records_total", "counter", "Flow records decoded, by protocol.")
             .Sample("rampart_collect_records_total", "protocol=\"netflow\"", decoder_stats.records)
             .Sample("rampart_collect_records_total", "protocol=\"sflow\"", sflow_stats.records);
@@ -517,21 +527,7 @@ int RunLive(const CollectOptions& o) {
     config = std::move(*watcher);
   }
 
-  // Each message is received into a dense 2 KiB slot, and only what does not fit there (a
-  // datagram over 2 KiB: rare, exporters stay under the MTU) into that message's own overflow
-  // area, copied together before decoding. The buffers were 64 KiB apart: every datagram
-  // started at the same cache set, and the kernel's copy and the decoder evicted each other.
-  constexpr size_t kBatch = 64, kMaxDatagram = 65536, kSlot = 2048;
-  std::vector<uint8_t> slots(kBatch * kSlot);
-  std::vector<uint8_t> overflow(kBatch * (kMaxDatagram - kSlot));
-  std::vector<uint8_t> whole(kMaxDatagram);       // a datagram over kSlot, put together
-  std::vector<std::array<iovec, 2>> iov(kBatch);  // fixed: the kernel does not change them
-  for (size_t i = 0; i < kBatch; ++i) {
-    iov[i][0] = {slots.data() + i * kSlot, kSlot};
-    iov[i][1] = {overflow.data() + i * (kMaxDatagram - kSlot), kMaxDatagram - kSlot};
-  }
-  std::vector<mmsghdr> msgs(kBatch);
-  std::vector<sockaddr_storage> from(kBatch);
+  DatagramReceiver receiver;
   std::vector<FlowRecord> records;
   records.reserve(1024);
   std::vector<WindowSample> emitted;
@@ -618,44 +614,33 @@ int RunLive(const CollectOptions& o) {
       Listener& l = listeners[li];
       if ((polls[li].revents & POLLIN) == 0) continue;
       while (true) {
-        for (size_t i = 0; i < kBatch; ++i) {
-          msgs[i].msg_hdr = {};  // the kernel wrote each one's name length and flags
-          msgs[i].msg_hdr.msg_name = &from[i];
-          msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-          msgs[i].msg_hdr.msg_iov = iov[i].data();
-          msgs[i].msg_hdr.msg_iovlen = 2;
-        }
-        const int n = ::recvmmsg(l.fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-        if (n <= 0) break;
+        const int n = receiver.Receive(l.fd);
+        if (n == 0) break;
         const int64_t arrival_us = NowUs();
         std::lock_guard lock(stats_mu);
         for (int i = 0; i < n; ++i) {
-          Datagram d;
-          d.arrival_us = arrival_us;
-          d.exporter = common::FromSockAddr(from[static_cast<size_t>(i)], &d.exporter_port);
-          d.collector_port = l.port;
-          const size_t len = msgs[static_cast<size_t>(i)].msg_len;
-          const uint8_t* slot = slots.data() + static_cast<size_t>(i) * kSlot;
-          if (len <= kSlot) {
-            d.payload = {slot, len};
-          } else {
-            std::memcpy(whole.data(), slot, kSlot);
-            std::memcpy(whole.data() + kSlot, iov[static_cast<size_t>(i)][1].iov_base, len - kSlot);
-            d.payload = {whole.data(), len};
-          }
-          ++l.datagrams;
-          bytes_in += d.payload.size();
-          if (!o.archive_dir.empty()) archive_datagram(d, l.ip);
-          records.clear();
-          DecodeDatagram(d, decoder, sflow, records);
-          const uint32_t sampling = SamplingFor(o, d.exporter);
-          for (const auto& r : records) meter.Add(r, sampling);
+          receiver.ForEachDatagram(
+              i, [&](std::span<const uint8_t> payload, const sockaddr_storage& from) {
+                Datagram d;
+                d.arrival_us = arrival_us;
+                d.exporter = common::FromSockAddr(from, &d.exporter_port);
+                d.collector_port = l.port;
+                d.payload = payload;
+                ++l.datagrams;
+                bytes_in += d.payload.size();
+                if (!o.archive_dir.empty()) archive_datagram(d, l.ip);
+                records.clear();
+                DecodeDatagram(d, decoder, sflow, records);
+                const uint32_t sampling = SamplingFor(o, d.exporter);
+                for (const auto& r : records) meter.Add(r, sampling);
+              });
           dirty = true;
         }
         decoder_stats = decoder.stats();
         sflow_stats = sflow.stats();
+        receiver_stats = receiver.stats();
         meter_stats = meter.stats();
-        if (n < static_cast<int>(kBatch)) break;
+        if (n < static_cast<int>(DatagramReceiver::kBatch)) break;
       }
     }
     const int64_t now_s = NowUs() / 1'000'000;

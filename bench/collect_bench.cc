@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -173,7 +174,7 @@ void Stop(pid_t pid) {
 // How the sender hands its datagrams to the kernel. kOneByOne: a message each (sendmmsg
 // batches of 32), and loopback delivers them one by one. kGro: up to 44 at once as UDP GSO,
 // which loopback delivers to a socket with UDP GRO (rampart's) as one message, the way a
-// NIC's GRO (or a veth's) delivers an exporter's same-size datagrams that arrive together, and
+// NIC's GRO delivers an exporter's same-size datagrams that arrive together, and
 // to one without (nfcapd's) cut back into the datagrams (loopback itself does no GRO). The
 // datagrams on the wire are the same either way.
 enum class Sending { kOneByOne, kGro };
@@ -196,7 +197,12 @@ uint64_t Offer(const std::vector<std::vector<uint8_t>>& dgrams, uint16_t port, d
   size_t per_message = 1;
   if (sending == Sending::kGro) {
     const int size = static_cast<int>(dgrams.front().size());
-    ::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size);
+    if (::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size) != 0) {
+      // Without it the 64 KiB messages would go out as datagrams no collector can read.
+      std::cerr << "collect_bench: this kernel cannot send UDP GSO (Linux 4.18 on): "
+                << std::strerror(errno) << "\n";
+      std::exit(1);
+    }
     per_message = 44;  // 44 x 1,464 bytes: under 64 KiB
     for (size_t i = 0; i + per_message <= dgrams.size(); i += per_message) {
       auto& m = messages.emplace_back();

@@ -19,6 +19,7 @@
 
 #include "collect/wire_builder.h"
 #include "common/calendar.h"
+#include "common/socket_address.h"
 #include "tests/server_harness.h"
 
 namespace rampart::testing {
@@ -106,16 +107,13 @@ void Send(uint16_t port, const std::vector<uint8_t>& datagram) {
 void SendTogether(uint16_t port, const std::vector<std::vector<uint8_t>>& datagrams) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   const int size = static_cast<int>(datagrams.front().size());
-  ASSERT_EQ(::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size), 0);
   std::vector<uint8_t> message;
   for (const auto& d : datagrams) message.insert(message.end(), d.begin(), d.end());
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(
-      ::sendto(fd, message.data(), message.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a),
-      static_cast<ssize_t>(message.size()));
+  sockaddr_storage a{};
+  const socklen_t len = common::ToSockAddr(common::IpAddress::Parse("127.0.0.1").value(), port, a);
+  EXPECT_EQ(::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size), 0);
+  EXPECT_EQ(::sendto(fd, message.data(), message.size(), 0, reinterpret_cast<sockaddr*>(&a), len),
+            static_cast<ssize_t>(message.size()));
   ::close(fd);
 }
 

@@ -46,8 +46,8 @@ int DatagramReceiver::Receive(int fd) {
   return n;
 }
 
-size_t DatagramReceiver::DatagramSize(size_t m) const {
-  auto& h = const_cast<msghdr&>(msgs_[m].msg_hdr);  // CMSG_NXTHDR takes no const
+size_t DatagramReceiver::DatagramSize(size_t m) {
+  msghdr& h = msgs_[m].msg_hdr;
   for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
     if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
         c->cmsg_len >= CMSG_LEN(sizeof(int))) {

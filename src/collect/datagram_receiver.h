@@ -64,7 +64,7 @@ class DatagramReceiver {
   }
 
  private:
-  size_t DatagramSize(size_t m) const;  // the GRO size of message m, or its whole length
+  size_t DatagramSize(size_t m);  // the GRO size of message m, or its whole length
   // Message m's bytes [at, at + length): in place, or joined in whole_.
   std::span<const uint8_t> Bytes(size_t m, size_t at, size_t length);
 

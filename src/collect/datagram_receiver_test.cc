@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/socket_address.h"
+
 namespace rampart::collect {
 namespace {
 
@@ -28,13 +30,11 @@ struct Socket {
     return ntohs(a.sin_port);
   }
   void SendTo(uint16_t port, const std::vector<uint8_t>& bytes) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(
-        ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a),
-        static_cast<ssize_t>(bytes.size()))
+    sockaddr_storage a{};
+    const socklen_t len =
+        common::ToSockAddr(common::IpAddress::Parse("127.0.0.1").value(), port, a);
+    ASSERT_EQ(::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), len),
+              static_cast<ssize_t>(bytes.size()))
         << std::strerror(errno);
   }
 };

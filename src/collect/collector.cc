@@ -134,7 +134,7 @@ int RunReplay(const CollectOptions& o) {
       records.clear();
       DecodeDatagram(d, decoder, sflow, records);
       const uint32_t sampling = SamplingFor(o, d.exporter);
-      for (const auto& r : records) meter.Add(r, sampling);
+      meter.Add(records, sampling);
       const int64_t now_s = d.arrival_us / 1'000'000;
       if (now_s > clock_s) {
         clock_s = now_s;
@@ -632,7 +632,7 @@ int RunLive(const CollectOptions& o) {
                 records.clear();
                 DecodeDatagram(d, decoder, sflow, records);
                 const uint32_t sampling = SamplingFor(o, d.exporter);
-                for (const auto& r : records) meter.Add(r, sampling);
+                meter.Add(records, sampling);
               });
           dirty = true;
         }

@@ -25,24 +25,25 @@ struct alignas(64) SecondSlot {
   int64_t attack_bytes = 0;   // marked dropped
   int64_t clean_bytes = 0;    // marked forwarded
   int64_t out_bytes = 0;
-  int64_t packets = 0;
-  int64_t syn = 0;
+  // Inbound packets by kind; their sum is the packets (a record adds to one field, not two).
+  int64_t syn = 0;  // TCP SYN without ACK
   int64_t udp = 0;
-  int64_t icmp = 0;
+  int64_t icmp = 0;  // ICMP and ICMPv6
+  int64_t other = 0;
 
+  int64_t packets() const { return syn + udp + icmp + other; }
   bool empty() const {
-    return (unknown_bytes | attack_bytes | clean_bytes | out_bytes | packets | syn | udp | icmp) ==
-           0;
+    return (unknown_bytes | attack_bytes | clean_bytes | out_bytes | syn | udp | icmp | other) == 0;
   }
   SecondSlot& operator+=(const SecondSlot& o) {
     unknown_bytes += o.unknown_bytes;
     attack_bytes += o.attack_bytes;
     clean_bytes += o.clean_bytes;
     out_bytes += o.out_bytes;
-    packets += o.packets;
     syn += o.syn;
     udp += o.udp;
     icmp += o.icmp;
+    other += o.other;
     return *this;
   }
   SecondSlot& operator-=(const SecondSlot& o) {
@@ -50,10 +51,10 @@ struct alignas(64) SecondSlot {
     attack_bytes -= o.attack_bytes;
     clean_bytes -= o.clean_bytes;
     out_bytes -= o.out_bytes;
-    packets -= o.packets;
     syn -= o.syn;
     udp -= o.udp;
     icmp -= o.icmp;
+    other -= o.other;
     return *this;
   }
 };

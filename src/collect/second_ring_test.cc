@@ -9,13 +9,13 @@ namespace {
 
 std::map<int64_t, int64_t> Held(const SecondRing& r, int64_t up_to = INT64_MAX) {
   std::map<int64_t, int64_t> out;
-  r.ForEachBefore(up_to, [&](int64_t s, const SecondSlot& slot) { out[s] = slot.packets; });
+  r.ForEachBefore(up_to, [&](int64_t s, const SecondSlot& slot) { out[s] = slot.packets(); });
   return out;
 }
 
 SecondSlot Packets(int64_t n) {
   SecondSlot s;
-  s.packets = n;
+  s.other = n;
   return s;
 }
 
@@ -37,8 +37,8 @@ TEST(SecondRing, HoldsSecondsInOrderAcrossGrowthAndWrap) {
   const std::map<int64_t, int64_t> want{
       {1'000'001, 1}, {1'000'060, 60}, {1'000'063, 63}, {1'000'064, 64}, {1'000'200, 200}};
   EXPECT_EQ(Held(r), want);
-  EXPECT_EQ(r.ValueAt(1'000'063).packets, 63);
-  EXPECT_EQ(r.ValueAt(1'000'062).packets, 0);
+  EXPECT_EQ(r.ValueAt(1'000'063).packets(), 63);
+  EXPECT_EQ(r.ValueAt(1'000'062).packets(), 0);
   // Dropping the first seconds leaves the rest; the freed slots are empty when reused.
   EXPECT_EQ(r.DropBefore(1'000'064), 0u);
   EXPECT_EQ(Held(r), (std::map<int64_t, int64_t>{{1'000'064, 64}, {1'000'200, 200}}));
@@ -74,7 +74,7 @@ TEST(SecondRing, ARunAddsToEachOfItsSecondsAndSurvivesADropInItsMiddle) {
   ASSERT_EQ(held.size(), 450u);
   EXPECT_EQ(held.at(650), 15);
   EXPECT_EQ(held.at(1099), 10);
-  EXPECT_EQ(r.ValueAt(1099).packets, 10);
+  EXPECT_EQ(r.ValueAt(1099).packets(), 10);
   // A run added after the drop, before the old first second is impossible (settled); one
   // inside adds up with what is carried.
   ASSERT_TRUE(r.Reserve(650, 651, 1 << 20, &grown));

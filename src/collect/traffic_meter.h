@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,9 @@ class TrafficMeter {
   // Replaces what is watched (the configuration moved). State of IPs that stay is kept.
   void Configure(const std::vector<MeterUnit>& units);
 
+  // Meters records (`sampling_override` replaces each one's sampling rate unless 0). The span
+  // form is the fast one: it overlaps the work of up to kBatch records.
+  void Add(std::span<const FlowRecord> records, uint32_t sampling_override);
   void Add(const FlowRecord& record, uint32_t sampling_override);
 
   // Settles seconds before now_s - grace and appends the windows to post to `out`.
@@ -136,25 +140,30 @@ class TrafficMeter {
   };
   using WindowKey = std::pair<int64_t, common::IpAddress>;  // (window start, ip)
 
-  struct Span;   // a record's seconds
-  struct Parts;  // its bytes or packets over them
-  // The slot fields a record adds to: its byte class; its packets and its protocol's count
-  // (SYN, UDP or ICMP), each masked to 0 where the record has none (outbound, other protocols).
+  static constexpr size_t kBatch = 16;
+  struct Span;      // a record's seconds
+  struct Parts;     // its bytes or packets over them
+  struct Prepared;  // a record with its IPs' states, seconds and parts
+
+  // The slot fields a record adds to: its byte class and its packets' kind; its packets are
+  // masked to 0 where the record counts none (outbound).
   struct Fields {
     int64_t Slot::*bytes;
     int64_t Slot::*kind;
-    int64_t packets_mask, kind_mask;
+    int64_t packets_mask;
   };
-  void Spread(const FlowRecord& r, const Span& span, const Parts& bytes, const Parts& packets,
-              IpState& ip, bool inbound);
-  // The record's seconds before `before` (settled already) to their windows, one by one. Out
-  // of line: the hot path has none, and its 64-byte-aligned slot would realign every call's
-  // stack.
-  [[gnu::noinline]] void SpreadLate(const common::IpAddress& addr, const Span& span,
-                                    const Parts& bytes, const Parts& packets, const Fields& fields,
-                                    IpState& ip, int64_t before);
-  // A part for a second already settled: straight into its window.
-  void AddLate(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
+  // Add's first pass: false (counted) when the record is not metered.
+  bool Prepare(const FlowRecord& r, uint32_t sampling_override, Prepared& out);
+  void Spread(const Prepared& rec);  // Add's second pass: to its IPs
+  // True when a part of the record went to a second already settled (late).
+  bool Spread(const Prepared& rec, IpState& ip, bool inbound);
+  // The record's seconds before `before` (settled already) to their windows, one by one;
+  // true when one had traffic. Out of line: the hot path has none, and its 64-byte-aligned
+  // slot would realign every call's stack.
+  [[gnu::noinline]] bool SpreadLate(const common::IpAddress& addr, const Prepared& rec,
+                                    const Fields& fields, IpState& ip, int64_t before);
+  // A part for a second already settled: straight into its window (false: it was empty).
+  bool AddLate(IpState& ip, const common::IpAddress& addr, int64_t second, const Slot& part);
   void Settle(int64_t up_to);
   bool Exceeds(const Detection& d, const Slot& s) const;
   bool AttackAt(const Unit& u, int64_t second) const;
@@ -175,6 +184,18 @@ class TrafficMeter {
   // Open addressing (two lookups per record: the hot path's largest cost with std::unordered_map).
   using IpMap = boost::unordered_flat_map<common::IpAddress, IpState, common::IpAddressHash>;
   IpMap ips_;
+  // The hot path's index of the protected IPv4 addresses (most records'): open addressing
+  // over their 32-bit values, at most half full, so a lookup is a multiply and usually one
+  // probe of a table small enough to stay in the L1 cache for thousands of IPs. Rebuilt by
+  // Configure, whose map never moves its elements afterwards (nothing else inserts or
+  // erases), so the pointers stay valid until the next Configure.
+  struct V4Entry {
+    uint32_t ip = 0;           // as in the address's bytes
+    IpState* state = nullptr;  // null: an empty entry
+  };
+  std::vector<V4Entry> v4_ = std::vector<V4Entry>(2);  // two empty entries until Configure
+  int v4_shift_ = 63;                                  // 64 - log2(v4_.size())
+  IpState* Find(const common::IpAddress& ip);
   std::map<WindowKey, Window> windows_;
   std::vector<WindowKey> changed_;  // windows changed since the last save, each once
   std::vector<WindowKey> dirty_;    // windows to emit when due (Window::dirty), each once

@@ -106,6 +106,59 @@ TEST(TrafficMeter, BytesAreSpreadOverTheFlowInPartsThatAddUpExactly) {
 
 // Records of any length and size (1 ms to an hour, a byte to 10 GB): the windows add up to the
 // record exactly, and each window is within 3 bytes per second of its share in proportion.
+// Protected IPs of both families are found, however many (IPv4 ones through their own
+// open-addressing index, with collisions and wrap-around at this size), and others are not;
+// a new configuration replaces the index.
+TEST(TrafficMeter, EveryProtectedIpIsFoundAmongManyAndNoOther) {
+  auto v4 = [](uint32_t i) {  // 10.x.y.z, x.y.z scattered (a bijection of i's low 24 bits)
+    uint32_t x = i & 0xFFFFFF;
+    x ^= x >> 12;
+    x = (x * 0x9E3779B1u) & 0xFFFFFF;
+    x ^= x >> 11;
+    x = (x * 0x85EBCA6Bu) & 0xFFFFFF;
+    return common::IpAddress::Parse("10." + std::to_string(x >> 16) + "." +
+                                    std::to_string(x >> 8 & 255) + "." + std::to_string(x & 255))
+        .value();
+  };
+  auto v6 = [](uint32_t i) {
+    return common::IpAddress::Parse("2001:db8::" + std::to_string(i)).value();
+  };
+  const Detection off{0, 0, 0, 0, 0, 2, 3};
+  auto units = [&](uint32_t from, uint32_t count) {
+    std::vector<MeterUnit> out;
+    for (uint32_t i = from; i < from + count; ++i) {
+      out.push_back({"v4_" + std::to_string(i), off, {v4(i)}});
+      if (i % 50 == 0) out.push_back({"v6_" + std::to_string(i), off, {v6(i)}});
+    }
+    return out;
+  };
+  constexpr int64_t kT = 1'770'000'000'000;
+  for (const uint32_t from : {0u, 2'000u}) {  // then a configuration that replaces the first
+    TrafficMeter m(120, /*count_bytes=*/true);
+    m.Configure(units(0, 3'000));
+    if (from != 0) m.Configure(units(from, 3'000));
+    std::vector<FlowRecord> records;
+    for (uint32_t i = 0; i < 6'000; ++i) {  // protected or not, of both families
+      records.push_back(Record(kT, kT + 500, 1'000 + i, 1, v4(i)));
+      if (i % 50 == 0) records.push_back(Record(kT, kT + 500, 1'000 + i, 1, v6(i)));
+    }
+    records.push_back(Record(kT, kT + 500, 5, 1, v4(3'000'000)));  // never protected
+    m.Add(records, 0);
+    std::vector<WindowSample> out;
+    m.Flush(out);
+    std::map<common::IpAddress, int64_t> bytes;
+    for (const auto& w : out) bytes[w.ip] += w.clean_in_bytes;
+    for (uint32_t i = 0; i < 6'000; ++i) {
+      const bool protected_ip = i >= from && i < from + 3'000;
+      EXPECT_EQ(bytes[v4(i)], protected_ip ? 1'000 + i : 0) << i;
+      if (i % 50 == 0) {
+        EXPECT_EQ(bytes[v6(i)], protected_ip ? 1'000 + i : 0) << i;
+      }
+    }
+    EXPECT_EQ(m.stats().unprotected, 3'000u + 60u + 1u);
+  }
+}
+
 TEST(TrafficMeter, AnyRecordsPartsAddUpAndStayWithinThreeBytesASecondOfItsShare) {
   std::mt19937_64 rng(12345);
   for (int n = 0; n < 500; ++n) {

@@ -392,7 +392,8 @@ int main(int argc, char** argv) {
   // 1. In process: decode + meter, one core.
   {
     rampart::collect::FlowDecoder decoder;
-    rampart::collect::TrafficMeter meter(120, true);
+    // As `rampart collect` runs in stages 2 and 3: without --count-bytes.
+    rampart::collect::TrafficMeter meter(120, /*count_bytes=*/false);
     meter.Configure(Units());
     const auto exporter = rampart::common::IpAddress::Parse("127.0.0.1").value();
     std::vector<rampart::collect::FlowRecord> records;
@@ -404,7 +405,7 @@ int main(int argc, char** argv) {
       for (const auto& d : dgrams) {
         records.clear();
         decoder.Decode(d, exporter, records);
-        for (const auto& r : records) meter.Add(r, 0);
+        meter.Add(records, 0);
         n += records.size();
       }
       meter.Advance(NowS(), emitted);

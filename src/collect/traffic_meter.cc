@@ -220,15 +220,16 @@ void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
   const bool syn = r.protocol == kTcp && (r.tcp_flags & kSyn) && !(r.tcp_flags & kAck);
   // The fields this record adds to: its byte class; inbound, its packets to their kind. A mask
   // instead of a branch: outbound, its packets add 0.
+  using F = SecondField;
   const Fields fields{
-      .bytes = !inbound                   ? &Slot::out_bytes
-               : r.forwarding_status == 2 ? &Slot::attack_bytes
-               : r.forwarding_status == 1 ? &Slot::clean_bytes
-                                          : &Slot::unknown_bytes,
-      .kind = syn                                            ? &Slot::syn
-              : r.protocol == kUdp                           ? &Slot::udp
-              : r.protocol == kIcmp || r.protocol == kIcmpV6 ? &Slot::icmp
-                                                             : &Slot::other,
+      .bytes = !inbound                   ? F::kOutBytes
+               : r.forwarding_status == 2 ? F::kAttackBytes
+               : r.forwarding_status == 1 ? F::kCleanBytes
+                                          : F::kUnknownBytes,
+      .kind = syn                                            ? F::kSyn
+              : r.protocol == kUdp                           ? F::kUdp
+              : r.protocol == kIcmp || r.protocol == kIcmpV6 ? F::kIcmp
+                                                             : F::kOther,
       .packets_mask = inbound ? -1 : 0,
   };
   // Seconds already judged (late) go to their windows one by one; the rest to the ring.
@@ -247,11 +248,13 @@ void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
   // last second) as the changes they make at their boundaries, summed per second: at most six
   // seconds change. `slot_at` gives the slot of a change.
   const int64_t f = rec.first_s, l = rec.last_s;
-  auto add_runs = [&](auto slot_at) {
+  int64_t* const bytes_changes = ip.pending.Changes(fields.bytes);
+  int64_t* const kind_changes = ip.pending.Changes(fields.kind);
+  auto add_runs = [&](auto change_at) {
     auto change = [&](int64_t second, int64_t bytes, int64_t packets) {
-      Slot& c = slot_at(second);
-      c.*fields.bytes += bytes;
-      c.*fields.kind += packets & fields.packets_mask;
+      const size_t i = ip.pending.IndexOf(change_at(second));
+      bytes_changes[i] += bytes;
+      kind_changes[i] += packets & fields.packets_mask;
     };
     change(f, b.first, p.first);
     if (f == l) {
@@ -265,11 +268,11 @@ void TrafficMeter::Configure(const std::vector<MeterUnit>& units) {
     change(l + 1, -b.last, -p.last);
   };
   if (from == f) {
-    add_runs([&](int64_t second) -> Slot& { return ip.pending.ChangeAt(second); });
+    add_runs([](int64_t second) { return second; });
   } else {
     // A second before `from` went to its window: its change moves to `from`, so a run wholly
     // before it cancels out.
-    add_runs([&](int64_t second) -> Slot& { return ip.pending.ChangeAt(std::max(second, from)); });
+    add_runs([from](int64_t second) { return std::max(second, from); });
   }
   if (ip.changed_from == ip.changed_to) {
     ip.changed_from = from;
@@ -307,8 +310,8 @@ bool TrafficMeter::SpreadLate(const common::IpAddress& addr, const Prepared& rec
   bool any = false;
   for (int64_t second = f; second < before && second <= l; ++second) {
     Slot part;
-    part.*fields.bytes = rec.bytes.At(f, l, second);
-    part.*fields.kind = rec.packets.At(f, l, second) & fields.packets_mask;
+    part[fields.bytes] = rec.bytes.At(f, l, second);
+    part[fields.kind] = rec.packets.At(f, l, second) & fields.packets_mask;
     any |= AddLate(ip, addr, second, part);
   }
   return any;

@@ -148,8 +148,8 @@ class TrafficMeter {
   // The slot fields a record adds to: its byte class and its packets' kind; its packets are
   // masked to 0 where the record counts none (outbound).
   struct Fields {
-    int64_t Slot::*bytes;
-    int64_t Slot::*kind;
+    SecondField bytes;
+    SecondField kind;
     int64_t packets_mask;
   };
   // Add's first pass: false (counted) when the record is not metered.
@@ -158,8 +158,7 @@ class TrafficMeter {
   // True when a part of the record went to a second already settled (late).
   bool Spread(const Prepared& rec, IpState& ip, bool inbound);
   // The record's seconds before `before` (settled already) to their windows, one by one;
-  // true when one had traffic. Out of line: the hot path has none, and its 64-byte-aligned
-  // slot would realign every call's stack.
+  // true when one had traffic. Out of line: the hot path has none.
   [[gnu::noinline]] bool SpreadLate(const common::IpAddress& addr, const Prepared& rec,
                                     const Fields& fields, IpState& ip, int64_t before);
   // A part for a second already settled: straight into its window (false: it was empty).

@@ -14,8 +14,9 @@
 // Stored by field: a column of changes per field (SecondField), not a slot of all eight per
 // second. A record adds to two fields (its byte class and its packets' kind), and most
 // records to the same two, so what the meter touches is a quarter of what slots of all eight
-// would hold, and eight seconds of a field share a cache line: with slots, the rings of a
-// thousand busy IPs outgrew the L2 cache and the misses were a fifth of the meter's time.
+// would hold, and eight seconds of a field share a cache line. With slots, the rings of a
+// thousand busy IPs outgrew the L2 cache (the meter ran a fifth faster with its writes sent
+// to a few slots in L1 instead); by field it runs 6 % faster.
 #pragma once
 
 #include <array>

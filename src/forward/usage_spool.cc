@@ -74,7 +74,7 @@ void UsageSpool::Save(std::vector<agent::UsageBatch> added, std::vector<uint64_t
                       std::vector<WindowBytes> windows, uint64_t next_seq) {
   {
     std::lock_guard lock(mu_);
-    if (!next_) next_.emplace();
+    if (!next_) next_ = Change{};
     // Merged with a save not yet written: batches and removals add up, the rest is the newest.
     for (auto& b : added) next_->added.push_back(std::move(b));
     next_->gone.insert(next_->gone.end(), gone.begin(), gone.end());

@@ -145,7 +145,7 @@ class TrafficMeter {
   struct Parts;     // its bytes or packets over them
   struct Prepared;  // a record with its IPs' states, seconds and parts
 
-  // The slot fields a record adds to: its byte class and its packets' kind; its packets are
+  // The ring fields a record adds to: its byte class and its packets' kind; its packets are
   // masked to 0 where the record counts none (outbound).
   struct Fields {
     SecondField bytes;
@@ -180,7 +180,8 @@ class TrafficMeter {
   int64_t newest_ = INT64_MIN;     // the latest Advance time
   int64_t oldest_ms_ = INT64_MIN;  // records ending before it are too old (SetOldest)
   std::vector<Unit> units_;
-  // Open addressing (two lookups per record: the hot path's largest cost with std::unordered_map).
+  // Every protected IP's state. Open addressing (std::unordered_map's lookups were once the
+  // hot path's largest cost); the hot path finds IPv4 addresses through v4_, IPv6 ones here.
   using IpMap = boost::unordered_flat_map<common::IpAddress, IpState, common::IpAddressHash>;
   IpMap ips_;
   // The hot path's index of the protected IPv4 addresses (most records'): open addressing
